@@ -1,0 +1,52 @@
+using Ootd.Grains.Common;
+
+namespace Ootd.Grains.Ootds;
+
+public enum OotdStatus { Analyzing = 0, Ready = 1, Failed = 2, Deleted = 3 }
+
+/// <summary>The photo of a post, stored in the <c>media</c> table under its SHA-256.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PhotoRef(
+    [property: Id(0)] string MediaId,
+    [property: Id(1)] string ContentType,
+    [property: Id(2)] int Width,
+    [property: Id(3)] int Height);
+
+[GenerateSerializer, Immutable]
+public sealed record NewOotd(
+    [property: Id(0)] Guid AuthorId,
+    [property: Id(1)] PhotoRef Photo,
+    [property: Id(2)] string Description,
+    [property: Id(3)] IReadOnlyList<string> Hashtags);
+
+[GenerateSerializer, Immutable]
+public sealed record OotdView(
+    [property: Id(0)] Guid Id,
+    [property: Id(1)] Guid AuthorId,
+    [property: Id(2)] PhotoRef Photo,
+    [property: Id(3)] string Description,
+    [property: Id(4)] IReadOnlyList<string> Hashtags,
+    [property: Id(5)] OotdStatus Status,
+    [property: Id(6)] DateTimeOffset CreatedAt,
+    [property: Id(7)] long LikeCount,
+    [property: Id(8)] long ViewCount);
+
+/// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
+public interface IOotdGrain : IGrainWithGuidKey
+{
+    /// <summary>Persists the post (status Analyzing) and returns at once; publishing the same id twice is Unchanged.</summary>
+    Task<CommandResult> Publish(NewOotd post);
+
+    /// <summary>Null when unknown; deleted posts are returned as null too.</summary>
+    Task<OotdView?> Get();
+
+    /// <summary>Only the author may delete; deleting twice is NotFound.</summary>
+    Task<CommandResult> Delete(Guid requesterId);
+
+    Task<CommandResult> RecordView(Guid viewerId);
+
+    /// <summary>Idempotent: a second like by the same user is Unchanged.</summary>
+    Task<CommandResult> Like(Guid userId);
+
+    Task<CommandResult> Unlike(Guid userId);
+}

@@ -1,0 +1,1 @@
+namespace Ootd.Grains; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace Ootd.Inference; internal static class Placeholder { }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the solution and runs every test project. Starts the project's own PostgreSQL when none is reachable.
+set -uo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export OOTD_PG="${OOTD_PG:-Host=127.0.0.1;Port=${OOTD_PG_PORT:-55432};Username=ootd;Password=ootd;Database=ootd}"
+if ! scripts/pg-ready.sh "$OOTD_PG" 2>/dev/null; then
+  scripts/pg.sh start || { echo "could not start PostgreSQL" >&2; exit 1; }
+fi
+dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly || { echo "build failed" >&2; exit 1; }
+passed=0; failed=0; status=0
+for proj in tests/*.Tests/*.Tests.csproj; do
+  name="$(basename "$proj" .csproj)"
+  echo "=== $name"
+  out="$(mktemp)"
+  dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s+(Failed|Passed|Skipped) |error|Total tests|Passed!|Failed!" || true
+  rc=${PIPESTATUS[0]}
+  p=$(grep -Eo "Passed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
+  f=$(grep -Eo "Failed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  if [ "$rc" -ne 0 ]; then status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)) && echo "$name: test run failed (exit $rc)"; fi
+  rm -f "$out"
+done
+echo
+echo "tests: $passed passed, $failed failed"
+exit $status
