@@ -55,6 +55,14 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Equal(1, await _db.ScalarAsync(
             "SELECT count(*) FROM orleans_membership WHERE deployment_id = $1 AND status = 6", clusterId));
         Assert.Equal("cluster_user", (await user.GetProfile())!.Username);
+
+        // defunct-silo clean-up removes the dead row only
+        var membership = silos[0].Services.GetRequiredService<IMembershipTable>();
+        await membership.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Equal(0, await _db.ScalarAsync(
+            "SELECT count(*) FROM orleans_membership WHERE deployment_id = $1 AND status = 6", clusterId));
+        Assert.Equal(1, await _db.ScalarAsync(
+            "SELECT count(*) FROM orleans_membership WHERE deployment_id = $1 AND status = 3", clusterId));
     }
 
     private async Task<IHost> StartSiloAsync(string clusterId)
