@@ -93,7 +93,7 @@ public static class FeatureCommands
         }
     }
 
-    public const int WindowCount = 48;
+    public const int WindowCount = 40;
     public static string WindowsFile => Path.Combine(Paths.DataFolder, "windows.json");
 
     /// <summary>Learns the proposal windows from CCP train boxes (cached in .data/windows.json).</summary>
@@ -122,7 +122,7 @@ public static class FeatureCommands
     public static RelativeWindow Relative(PixelBox b, int w, int h) =>
         new((b.X0 + b.X1) / 2 / w, (b.Y0 + b.Y1) / 2 / h, b.Width / w, b.Height / h);
 
-    public const int ValDetectorPhotos = 60;
+    public const int ValDetectorPhotos = 40;
 
     /// <summary>Windows to extract: all of them for test and a val subset; positives plus sampled negatives for train.</summary>
     public static IEnumerable<(string, List<ExtractionItem>)> WindowWork(Datasets data)
@@ -147,7 +147,7 @@ public static class FeatureCommands
                     if (best >= 0.4f) items.Add(new ExtractionItem(WindowKey(p.Image, k), props[k]));
                     else if (best < 0.3f) neg.Add(k);
                 }
-                foreach (var k in neg.OrderBy(_ => rng.Next()).Take(8)) items.Add(new ExtractionItem(WindowKey(p.Image, k), props[k]));
+                foreach (var k in neg.OrderBy(_ => rng.Next()).Take(6)) items.Add(new ExtractionItem(WindowKey(p.Image, k), props[k]));
             }
             if (items.Count > 0) yield return (p.Path, items);
         }

@@ -6,6 +6,8 @@ return command switch
 {
     "backbone" => FeatureCommands.Backbone(),
     "features" => FeatureCommands.Features(args.Length > 1 ? args[1..] : ["items", "views", "windows"], workers),
+    "report" => Evaluation.Report(),
+    "train" => Trainers.Train(args.Length > 1 ? args[1..] : ["classifier", "tagger", "embedder", "detector"]),
     _ => Help(),
 };
 
