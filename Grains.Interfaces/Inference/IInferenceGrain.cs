@@ -9,10 +9,13 @@ public interface IInferenceGrain : IGrainWithIntegerKey
 {
     public const long Pool = 0;
 
-    /// <summary>Analyses a stored photo (table <c>media</c>, by SHA-256 id).</summary>
+    /// <summary>Analyses a stored photo (table <c>media</c>, by SHA-256 id). Under load a photo may wait in the
+    /// batching queues longer than the default 30 s response timeout; callers bound it themselves.</summary>
+    [ResponseTimeout("00:05:00")]
     Task<AnalysisResult> AnalyzeMedia(string mediaId, PhotoKind kind);
 
     /// <summary>Analyses photo bytes that are not stored (e.g. "analyse without posting").</summary>
+    [ResponseTimeout("00:05:00")]
     Task<AnalysisResult> AnalyzePhoto(byte[] photo, PhotoKind kind);
 
     /// <summary>Where this activation's models run: "CUDA" or "CPU", with the silo's gpu metadata.</summary>

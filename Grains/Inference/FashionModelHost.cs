@@ -44,6 +44,10 @@ public sealed class FashionModelHost : IAsyncDisposable
     public bool IsLoaded => _loading is { IsCompletedSuccessfully: true };
     public string? LoadError { get; private set; }
 
+    /// <summary>Batches and requests per model of this host (empty before the models load).</summary>
+    public IReadOnlyDictionary<string, (long Batches, long Requests)> BatchTotals =>
+        _loading is { IsCompletedSuccessfully: true } t ? t.Result.Totals() : new Dictionary<string, (long, long)>();
+
     /// <summary>Loads the models once (on a thread-pool thread). A failed load is retried after 10 s.</summary>
     public Task EnsureLoadedAsync() => LoadAsync();
 
@@ -268,6 +272,17 @@ internal sealed class LoadedModels : IAsyncDisposable
         return new LoadedModels(repository.Folder, backbone,
             repository.Open("classifier", headFactory), repository.Open("tagger", headFactory), repository.Open("embedder", headFactory),
             detector, options);
+    }
+
+    public Dictionary<string, (long Batches, long Requests)> Totals()
+    {
+        var totals = new Dictionary<string, (long, long)>
+        {
+            [Backbone.Model] = Backbone.Totals, [Classifier.Model] = Classifier.Totals,
+            [Tagger.Model] = Tagger.Totals, [Embedder.Model] = Embedder.Totals,
+        };
+        if (DetectorHead is not null) totals[DetectorHead.Model] = DetectorHead.Totals;
+        return totals;
     }
 
     public float[] CropTensor(DecodedPhoto photo, PixelBox box)

@@ -10,6 +10,7 @@ namespace Ootd.Grains.Inference;
 public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
 {
     private readonly DynamicBatcher<(TIn Input, long Enqueued), TOut> _batcher;
+    private long _batches, _requests;
 
     public ModelBatcher(string model, Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay)
     {
@@ -25,6 +26,8 @@ public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
                 inputs[i] = batch[i].Item1;
             }
             var outputs = runBatch(inputs);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _requests, batch.Count);
             InferenceMetrics.RecordBatch(model, batch.Count, InferenceMetrics.ElapsedMs(start), queue);
             return outputs;
         }, maxBatchSize, maxQueueDelay);
@@ -32,6 +35,8 @@ public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
 
     public string Model { get; }
     public int MaxBatchSize => _batcher.MaxBatchSize;
+    /// <summary>Batches run and requests served by this batcher.</summary>
+    public (long Batches, long Requests) Totals => (Interlocked.Read(ref _batches), Interlocked.Read(ref _requests));
 
     public Task<TOut> RunAsync(TIn input, CancellationToken cancellation = default) =>
         _batcher.EnqueueAsync((input, Stopwatch.GetTimestamp()), cancellation);
