@@ -19,7 +19,7 @@ public static class OotdsApi
     {
         var photoLimit = app.ServiceProvider.GetRequiredService<PhotoInspector>().MaxBytes;
         var api = app.MapGroup("/api/v1/ootds").WithTags("Ootds");
-        api.MapPost("/", Upload).WithName("UploadOotd").RequireAuthorization()
+        api.MapPost("", Upload).WithName("UploadOotd").RequireAuthorization()
             .Accepts<UploadOotdForm>("multipart/form-data")
             .WithMetadata(new RequestSizeLimitAttribute(photoLimit + FormOverhead))
             .WithSummary("Publishes an outfit photo (multipart: photo, description, hashtags); analysis runs in the background.");

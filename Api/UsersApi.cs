@@ -15,7 +15,7 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/users").WithTags("Users");
-        api.MapPost("/", SignUp).WithName("SignUp").AllowAnonymous()
+        api.MapPost("", SignUp).WithName("SignUp").AllowAnonymous()
             .WithSummary("Creates an account and its profile.");
         api.MapGet("/{id:guid}", GetUser).WithName("GetUser")
             .WithSummary("A user's public profile.");
