@@ -24,7 +24,7 @@ public static class SigningKeySource
             return key;
         }
 
-        var file = config["Auth:DevKeyFile"] ?? Path.Combine(FindDataDirectory(environment.ContentRootPath), "dev-signing.key");
+        var file = config["Auth:DevKeyFile"] is { Length: > 0 } configuredFile ? configuredFile : Path.Combine(FindDataDirectory(environment.ContentRootPath), "dev-signing.key");
         if (File.Exists(file))
         {
             var existing = Convert.FromBase64String(File.ReadAllText(file).Trim());

@@ -6,7 +6,7 @@ namespace Ootd.Api.Contracts;
 /// <summary>The limits on user input, in one place; each method adds field errors for a validation problem.</summary>
 public static partial class InputRules
 {
-    public const int MaxDisplayName = 64;
+    public const int MaxDisplayName = 50;
     public const int MaxStyleTags = 20;
     public const int MaxTagLength = 40;
     public const int MaxDescription = 2_000;

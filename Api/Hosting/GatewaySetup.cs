@@ -18,10 +18,10 @@ public static class GatewaySetup
         var config = builder.Configuration;
         if (string.IsNullOrWhiteSpace(config["Urls"]) && string.IsNullOrWhiteSpace(config["ASPNETCORE_URLS"]))
         {
-            builder.WebHost.UseUrls(config["Api:Urls"] ?? "http://127.0.0.1:8080");
+            builder.WebHost.UseUrls(config["Api:Urls"] is { Length: > 0 } urls ? urls : "http://127.0.0.1:8080");
         }
 
-        var connectionString = config.GetConnectionString("Ootd") ?? DefaultConnectionString;
+        var connectionString = config.GetConnectionString("Postgres") is { Length: > 0 } cs ? cs : DefaultConnectionString;
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ootd-api" }.Build());
 
         builder.AddOotdOrleansClient(connectionString);

@@ -18,7 +18,7 @@ public static class OrleansClientSetup
             });
             client.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = config["Orleans:ClusterId"] ?? "ootd";
+                o.ClusterId = config["Orleans:ClusterId"] ?? "ootd-dev";
                 o.ServiceId = config["Orleans:ServiceId"] ?? "ootd";
             });
             // A short refresh lets the gateway find a replacement silo quickly after a crash.

@@ -14,8 +14,8 @@ public static class TelemetrySetup
     public static WebApplicationBuilder AddOotdTelemetry(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        var explicitEndpoint = config["Telemetry:OtlpEndpoint"];
-        var otlpEndpoint = explicitEndpoint ?? config["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var explicitEndpoint = NullIfEmpty(config["Telemetry:OtlpEndpoint"]);
+        var otlpEndpoint = explicitEndpoint ?? NullIfEmpty(config["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var console = config.GetValue("Telemetry:Console", false);
         var serviceName = config["Telemetry:ServiceName"] ?? "ootd-api";
 
@@ -41,6 +41,8 @@ public static class TelemetrySetup
             });
         return builder;
     }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
     // Without an explicit endpoint the exporter reads the standard OTEL_EXPORTER_OTLP_* variables itself.
     private static void Point(OpenTelemetry.Exporter.OtlpExporterOptions options, string? endpoint)

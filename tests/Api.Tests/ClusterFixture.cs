@@ -69,7 +69,7 @@ public class ClusterFixture : IAsyncLifetime
         {
             ["Orleans__SiloPort"] = siloPort.ToString(),
             ["Orleans__GatewayPort"] = gatewayPort.ToString(),
-            ["Orleans__AdvertisedIPAddress"] = "127.0.0.1",
+            ["Orleans__AdvertisedIP"] = "127.0.0.1",
             ["Logging__LogLevel__Default"] = "Warning",
         }));
     }
@@ -137,7 +137,7 @@ public class ClusterFixture : IAsyncLifetime
         {
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ConnectionStrings__Ootd"] = ConnectionString,
+            ["ConnectionStrings__Postgres"] = ConnectionString,
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__ServiceId"] = clusterId,
             ["Telemetry__Console"] = "false",
