@@ -30,6 +30,7 @@ public static class GatewaySetup
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode, ctx.HttpContext.Request);
             ctx.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
         });
         builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
@@ -38,6 +39,8 @@ public static class GatewaySetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            // Escape HTML-sensitive characters (<, >, &, ') so user text can never be read as markup.
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
         });
 
         builder.Services.AddOpenApi("v1");
@@ -48,6 +51,17 @@ public static class GatewaySetup
         builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         return builder;
     }
+
+    /// <summary>An explanation for problems that the framework produces without one (unknown route, wrong method).</summary>
+    private static string DefaultDetail(int status, HttpRequest request) => status switch
+    {
+        404 => $"Nothing is found at {request.Method} {request.Path}.",
+        405 => $"{request.Method} is not allowed on {request.Path}.",
+        415 => "The request's content type is not accepted here (JSON bodies need 'Content-Type: application/json').",
+        401 => "This endpoint needs a valid access token.",
+        403 => "You are not allowed to do this.",
+        _ => $"The request failed with status {status}.",
+    };
 
     public static WebApplication UseOotdGateway(this WebApplication app)
     {

@@ -60,11 +60,22 @@ public class ClusterFixture : IAsyncLifetime
         await WaitUntilReady();
     }
 
-    /// <summary>Starts a silo on fresh ports (the previous one, if any, must be gone).</summary>
+    private int siloPort;
+    private int gatewayPort;
+
+    /// <summary>
+    /// Starts a silo; a replacement takes the dead one's ports, as a restarted process on the same machine would.
+    /// (Orleans then retires the old incarnation at once; on new ports the join waits for the dead silo to be
+    /// voted out, about 100 s with the default membership timings.)
+    /// </summary>
     public void StartSilo()
     {
-        var siloPort = Layout.FreePort();
-        var gatewayPort = Layout.FreePort();
+        if (siloPort == 0)
+        {
+            siloPort = Layout.FreePort();
+            gatewayPort = Layout.FreePort();
+        }
+
         Silo = new ChildProcess("silo", Layout.SiloDll, Common(new Dictionary<string, string>
         {
             ["Orleans__SiloPort"] = siloPort.ToString(),
