@@ -1,2 +1,14 @@
-// Placeholder: the silo host is written by the platform-foundation work.
-Console.WriteLine("Ootd silo");
+using Microsoft.Extensions.Hosting;
+using Ootd.Silo;
+
+// The OOTD silo: configuration from appsettings.json, environment variables and the command line
+// (e.g. --Orleans:SiloPort=11112 --Orleans:GatewayPort=30001). Ctrl-C / SIGTERM stop it cleanly.
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddOotdSilo();
+using var host = builder.Build();
+await host.RunAsync();
+
+namespace Ootd.Silo
+{
+    public partial class Program;
+}

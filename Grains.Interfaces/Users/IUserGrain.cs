@@ -35,6 +35,13 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>Creates the user once; a second call with the same username is a no-op, another username a conflict.</summary>
     Task<CommandResult> Create(string username, ProfileData profile);
 
+    /// <summary>
+    /// Whether the user was created. Interleaves with other calls, so two users following each other at the same
+    /// moment cannot deadlock on this check.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<bool> Exists();
+
     /// <summary>Null when the user does not exist (or was deleted).</summary>
     Task<UserProfile?> GetProfile();
 

@@ -1,0 +1,15 @@
+namespace Ootd.Grains.Ootds;
+
+/// <summary>What an OOTD grain persists. Likes and views live in their tables and are counted on activation.</summary>
+[GenerateSerializer]
+public sealed class OotdState
+{
+    [Id(0)] public bool Exists { get; set; }
+    [Id(1)] public Guid AuthorId { get; set; }
+    [Id(2)] public PhotoRef? Photo { get; set; }
+    [Id(3)] public string Description { get; set; } = "";
+    [Id(4)] public List<string> Hashtags { get; set; } = [];
+    [Id(5)] public OotdStatus Status { get; set; }
+    [Id(6)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(7)] public DateTimeOffset? DeletedAt { get; set; }
+}

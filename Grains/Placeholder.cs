@@ -1,1 +1,0 @@
-namespace Ootd.Grains; internal static class Placeholder { }

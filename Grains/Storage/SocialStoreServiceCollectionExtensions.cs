@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Ootd.Grains.Storage;
+
+public static class SocialStoreServiceCollectionExtensions
+{
+    /// <summary>Registers the table classes the social grains use; an <c>NpgsqlDataSource</c> must be registered too.</summary>
+    public static IServiceCollection AddSocialStore(this IServiceCollection services)
+    {
+        services.TryAddSingleton<InteractionLog>();
+        services.TryAddSingleton<FollowGraph>();
+        services.TryAddSingleton<LikeLedger>();
+        services.TryAddSingleton<PostIndex>();
+        services.AddOptions<SocialOptions>();
+        return services;
+    }
+}
+
+/// <summary>Configuration of the social grains (section <c>Social</c>).</summary>
+public sealed class SocialOptions
+{
+    /// <summary>How many recent views/likes a user keeps (H in the design). Default 50.</summary>
+    public int RecentInteractions { get; set; } = 50;
+}

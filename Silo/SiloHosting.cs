@@ -1,0 +1,116 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Ootd.Grains.Storage;
+using Ootd.Silo.Database;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Orleans.Configuration;
+
+namespace Ootd.Silo;
+
+/// <summary>How the OOTD silo is put together; <see cref="Program"/> and the tests both use it.</summary>
+public static class SiloHosting
+{
+    /// <summary>The grain storage provider every grain uses (also registered as the default provider).</summary>
+    public const string StorageName = "ootd";
+    public const string AdoInvariant = "Npgsql";
+
+    /// <summary>
+    /// Adds the whole silo to a host: migrations (before Orleans starts), clustering, grain storage and reminders on
+    /// PostgreSQL, activity propagation and OpenTelemetry.
+    /// </summary>
+    public static IHostApplicationBuilder AddOotdSilo(this IHostApplicationBuilder builder)
+    {
+        var settings = OotdSiloSettings.From(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(settings.ConnectionString));
+        if (settings.Migrate)
+        {
+            // Hosted services start in registration order: this one finishes before the silo's starts.
+            builder.Services.AddHostedService<MigrationService>();
+        }
+
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.AddOotdTelemetry();
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            });
+            silo.ConfigureEndpoints(settings.AdvertisedIP, settings.SiloPort, settings.GatewayPort,
+                listenOnAnyHostAddress: settings.ListenOnAnyHostAddress);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = AdoInvariant;
+                o.ConnectionString = settings.ConnectionString;
+            });
+            silo.AddOotdProviders(settings.ConnectionString);
+            silo.Services.Configure<SocialOptions>(builder.Configuration.GetSection("Social"));
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// The parts of the silo that do not depend on how it finds its cluster: grain storage ("ootd", also the
+    /// default) and reminders on PostgreSQL, the data source the grains use, activity propagation and the
+    /// "Silo ready" line. Test clusters call this with their scratch database.
+    /// </summary>
+    public static ISiloBuilder AddOotdProviders(this ISiloBuilder silo, string connectionString)
+    {
+        silo.AddAdoNetGrainStorage(StorageName, o =>
+        {
+            o.Invariant = AdoInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddAdoNetGrainStorageAsDefault(o =>
+        {
+            o.Invariant = AdoInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = AdoInvariant;
+            o.ConnectionString = connectionString;
+        });
+        silo.AddActivityPropagation();
+        silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        silo.Services.AddSocialStore();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
+        return silo;
+    }
+
+    /// <summary>
+    /// Traces (Orleans sources, HttpClient) and metrics (Orleans meter, .NET runtime). OTLP export when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or <c>Telemetry:OtlpEndpoint</c> is set; console export only when
+    /// <c>Telemetry:Console=true</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddOotdTelemetry(this IHostApplicationBuilder builder, string serviceName = "ootd-silo")
+    {
+        var config = builder.Configuration;
+        var otlpEndpoint = config["Telemetry:OtlpEndpoint"];
+        var otlp = !string.IsNullOrWhiteSpace(otlpEndpoint) || !string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var console = config.GetValue("Telemetry:Console", false);
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource("Microsoft.Orleans.*").AddHttpClientInstrumentation();
+                if (otlp) tracing.AddOtlpExporter(o => { if (!string.IsNullOrWhiteSpace(otlpEndpoint)) o.Endpoint = new Uri(otlpEndpoint); });
+                if (console) tracing.AddConsoleExporter();
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter("Microsoft.Orleans").AddRuntimeInstrumentation();
+                if (otlp) metrics.AddOtlpExporter(o => { if (!string.IsNullOrWhiteSpace(otlpEndpoint)) o.Endpoint = new Uri(otlpEndpoint); });
+                if (console) metrics.AddConsoleExporter();
+            });
+        return builder;
+    }
+}

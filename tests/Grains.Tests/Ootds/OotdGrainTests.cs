@@ -1,0 +1,133 @@
+using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.StyleLeaders;
+using Ootd.Grains.Users;
+using Ootd.Tests.Infrastructure;
+using Xunit;
+
+namespace Ootd.Tests.Ootds;
+
+public sealed class OotdGrainTests(SiloFixture silo) : IClassFixture<SiloFixture>
+{
+    private IClusterClient Client => silo.Client;
+
+    private Task<long> InteractionsAsync(Guid userId, InteractionKind kind, Guid target) => silo.Db.ScalarAsync(
+        "SELECT count(*) FROM interactions WHERE user_id = $1 AND kind = $2 AND target_id = $3", userId, (short)kind, target.ToString());
+
+    [Fact]
+    public async Task Publish_persists_the_post_in_state_table_and_uploads()
+    {
+        var author = await Samples.NewUserAsync(Client);
+        var id = Guid.NewGuid();
+        var ootd = Client.GetGrain<IOotdGrain>(id);
+
+        var result = await ootd.Publish(Samples.Post(author, "white tee, black slacks", "mono", "office", "Mono"));
+        Assert.Equal(CommandStatus.Done, result.Status);
+
+        var view = await ootd.Get();
+        Assert.NotNull(view);
+        Assert.Equal(id, view.Id);
+        Assert.Equal(author, view.AuthorId);
+        Assert.Equal(OotdStatus.Analyzing, view.Status);
+        Assert.Equal("white tee, black slacks", view.Description);
+        Assert.Equal(["mono", "office"], view.Hashtags);
+        Assert.Equal(new string('a', 64), view.Photo.MediaId);
+        Assert.Equal(0, view.LikeCount);
+
+        Assert.Equal(1, await silo.Db.ScalarAsync("SELECT count(*) FROM ootd_posts WHERE ootd_id = $1 AND author_id = $2 AND deleted_at IS NULL", id, author));
+        Assert.Equal(1, await InteractionsAsync(author, InteractionKind.Upload, id));
+        var uploads = await Client.GetGrain<IStyleLeaderGrain>(author).GetUploads(0, 10);
+        Assert.Equal([id], uploads.Items);
+        Assert.Equal(1, (await Client.GetGrain<IUserGrain>(author).GetProfile())!.PostCount);
+
+        // publishing the same post again is a no-op; another post under the same id is a conflict
+        Assert.Equal(CommandStatus.Unchanged, (await ootd.Publish(Samples.Post(author))).Status);
+        var other = await Samples.NewUserAsync(Client);
+        Assert.Equal(CommandStatus.Conflict, (await ootd.Publish(Samples.Post(other))).Status);
+        Assert.Equal(1, await InteractionsAsync(author, InteractionKind.Upload, id));
+    }
+
+    [Fact]
+    public async Task Publish_rejects_unknown_authors_and_oversized_content()
+    {
+        var ootd = Client.GetGrain<IOotdGrain>(Guid.NewGuid());
+        Assert.Equal(CommandStatus.NotFound, (await ootd.Publish(Samples.Post(Guid.NewGuid()))).Status);
+        Assert.Null(await ootd.Get());
+
+        var author = await Samples.NewUserAsync(Client);
+        Assert.Equal(CommandStatus.Invalid, (await ootd.Publish(Samples.Post(author, new string('x', 2_001)))).Status);
+        var tags = Enumerable.Range(0, 31).Select(i => $"t{i}").ToArray();
+        Assert.Equal(CommandStatus.Invalid, (await ootd.Publish(Samples.Post(author, "ok", tags))).Status);
+        Assert.Equal(CommandStatus.Invalid, (await ootd.Publish(Samples.Post(author) with { Photo = new PhotoRef("", "image/jpeg", 1, 1) })).Status);
+        Assert.Null(await ootd.Get());
+
+        Assert.Equal(CommandStatus.Done, (await ootd.Publish(Samples.Post(author, new string('x', 2_000), tags[..30]))).Status);
+    }
+
+    [Fact]
+    public async Task Only_the_author_may_delete_and_a_deleted_post_reads_as_null()
+    {
+        var author = await Samples.NewUserAsync(Client);
+        var stranger = await Samples.NewUserAsync(Client);
+        var id = Guid.NewGuid();
+        var ootd = Client.GetGrain<IOotdGrain>(id);
+        Assert.Equal(CommandStatus.Done, (await ootd.Publish(Samples.Post(author))).Status);
+
+        Assert.Equal(CommandStatus.Forbidden, (await ootd.Delete(stranger)).Status);
+        Assert.NotNull(await ootd.Get());
+
+        Assert.Equal(CommandStatus.Done, (await ootd.Delete(author)).Status);
+        Assert.Null(await ootd.Get());
+        Assert.Equal(CommandStatus.NotFound, (await ootd.Delete(author)).Status);
+        Assert.Equal(CommandStatus.NotFound, (await ootd.Like(stranger)).Status);
+        Assert.Equal(CommandStatus.NotFound, (await ootd.RecordView(stranger)).Status);
+
+        Assert.Equal(1, await silo.Db.ScalarAsync("SELECT count(*) FROM ootd_posts WHERE ootd_id = $1 AND deleted_at IS NOT NULL", id));
+        Assert.Equal(1, await InteractionsAsync(author, InteractionKind.DeletePost, id));
+        Assert.Empty((await Client.GetGrain<IStyleLeaderGrain>(author).GetUploads(0, 10)).Items);
+        Assert.Equal(CommandStatus.NotFound, (await Client.GetGrain<IOotdGrain>(Guid.NewGuid()).Delete(author)).Status);
+    }
+
+    [Fact]
+    public async Task Liking_twice_counts_once_and_unlike_removes_it()
+    {
+        var author = await Samples.NewUserAsync(Client);
+        var fan = await Samples.NewUserAsync(Client);
+        var id = Guid.NewGuid();
+        var ootd = Client.GetGrain<IOotdGrain>(id);
+        await ootd.Publish(Samples.Post(author));
+
+        Assert.Equal(CommandStatus.Done, (await ootd.Like(fan)).Status);
+        Assert.Equal(CommandStatus.Unchanged, (await ootd.Like(fan)).Status);
+        Assert.Equal(1, (await ootd.Get())!.LikeCount);
+        Assert.Equal(1, await silo.Db.ScalarAsync("SELECT count(*) FROM ootd_likes WHERE ootd_id = $1", id));
+        Assert.Equal(1, await InteractionsAsync(fan, InteractionKind.Like, id));
+        var recent = await Client.GetGrain<IUserGrain>(fan).GetRecentInteractions();
+        Assert.Equal(id, recent[0].OotdId);
+        Assert.Equal(InteractionKind.Like, recent[0].Kind);
+
+        Assert.Equal(CommandStatus.Done, (await ootd.Unlike(fan)).Status);
+        Assert.Equal(CommandStatus.Unchanged, (await ootd.Unlike(fan)).Status);
+        Assert.Equal(0, (await ootd.Get())!.LikeCount);
+        Assert.Equal(0, await silo.Db.ScalarAsync("SELECT count(*) FROM ootd_likes WHERE ootd_id = $1", id));
+        Assert.Equal(1, await InteractionsAsync(fan, InteractionKind.Unlike, id));
+    }
+
+    [Fact]
+    public async Task Every_view_is_logged_counted_and_remembered_by_the_viewer()
+    {
+        var author = await Samples.NewUserAsync(Client);
+        var viewer = await Samples.NewUserAsync(Client);
+        var id = Guid.NewGuid();
+        var ootd = Client.GetGrain<IOotdGrain>(id);
+        await ootd.Publish(Samples.Post(author));
+
+        for (var i = 0; i < 3; i++) Assert.Equal(CommandStatus.Done, (await ootd.RecordView(viewer)).Status);
+        Assert.Equal(3, (await ootd.Get())!.ViewCount);
+        Assert.Equal(3, await InteractionsAsync(viewer, InteractionKind.View, id));
+        var recent = await Client.GetGrain<IUserGrain>(viewer).GetRecentInteractions();
+        Assert.Single(recent);
+        Assert.Equal(new RecentInteraction(id, InteractionKind.View, recent[0].At), recent[0]);
+        Assert.Equal(CommandStatus.NotFound, (await Client.GetGrain<IOotdGrain>(Guid.NewGuid()).RecordView(viewer)).Status);
+    }
+}

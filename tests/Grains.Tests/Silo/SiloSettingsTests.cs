@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Ootd.Silo;
+using Xunit;
+
+namespace Ootd.Tests.Silo;
+
+public sealed class SiloSettingsTests
+{
+    private static OotdSiloSettings Read(params (string Key, string Value)[] values) => OotdSiloSettings.From(
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build());
+
+    [Fact]
+    public void Defaults_match_the_documented_values()
+    {
+        var settings = Read();
+        Assert.Equal("ootd-dev", settings.ClusterId);
+        Assert.Equal("ootd", settings.ServiceId);
+        Assert.Equal(11111, settings.SiloPort);
+        Assert.Equal(30000, settings.GatewayPort);
+        Assert.Equal(IPAddress.Loopback, settings.AdvertisedIP);
+        Assert.Equal(OotdSiloSettings.DefaultConnectionString, settings.ConnectionString);
+        Assert.True(settings.Migrate);
+    }
+
+    [Fact]
+    public void Values_come_from_configuration()
+    {
+        var settings = Read(("ConnectionStrings:Postgres", "Host=db;Database=x"), ("Orleans:ClusterId", "prod"),
+            ("Orleans:SiloPort", "11112"), ("Orleans:GatewayPort", "30001"), ("Orleans:AdvertisedIP", "10.1.2.3"),
+            ("Database:Migrate", "false"));
+        Assert.Equal("Host=db;Database=x", settings.ConnectionString);
+        Assert.Equal("prod", settings.ClusterId);
+        Assert.Equal(11112, settings.SiloPort);
+        Assert.Equal(30001, settings.GatewayPort);
+        Assert.Equal(IPAddress.Parse("10.1.2.3"), settings.AdvertisedIP);
+        Assert.False(settings.Migrate);
+    }
+
+    [Theory]
+    [InlineData("Orleans:SiloPort", "eleven", "SiloPort")]
+    [InlineData("Orleans:GatewayPort", "70000", "GatewayPort")]
+    [InlineData("Orleans:AdvertisedIP", "not-an-ip", "AdvertisedIP")]
+    public void Bad_values_fail_with_a_clear_message(string key, string value, string named)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Read((key, value)));
+        Assert.Contains(named, error.Message);
+        Assert.Contains(value, error.Message);
+    }
+}
