@@ -55,7 +55,7 @@ public sealed class GatewayExceptionHandler(IProblemDetailsService problems, ILo
                 return (499, "Request cancelled", "The client closed the request.");
             case TimeoutException:
                 return (503, "Service busy", "The cluster did not answer in time; retry later.");
-            case Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException:
+            case Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or Orleans.Runtime.OrleansException:
                 return (503, "Cluster unavailable", "The Orleans cluster is not reachable right now; retry later.");
             case Npgsql.NpgsqlException:
                 return (503, "Database unavailable", "The database is not reachable right now; retry later.");

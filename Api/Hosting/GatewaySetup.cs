@@ -43,7 +43,7 @@ public static class GatewaySetup
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
         });
 
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddOotdOpenApi();
 
         builder.AddOotdAuth();
         builder.Services.AddSingleton<AccountStore>();

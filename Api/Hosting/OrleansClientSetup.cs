@@ -9,6 +9,9 @@ public static class OrleansClientSetup
     {
         var config = builder.Configuration;
         var retryDelay = config.GetValue("Orleans:ConnectRetryDelay", TimeSpan.FromSeconds(2));
+        // Start the web server alongside the client, so /healthz answers (and /readyz says 503) while the client
+        // is still retrying to reach a silo.
+        builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
         builder.UseOrleansClient(client =>
         {
             client.UseAdoNetClustering(o =>
