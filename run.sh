@@ -71,12 +71,14 @@ stop_all() {
 trap 'stop_all; exit 130' INT TERM
 trap 'stop_all' EXIT
 
+export Logging__LogLevel__Polly=Warning
 export ConnectionStrings__Postgres="$PG_CS" Orleans__ClusterId="$CLUSTER_ID" Orleans__ServiceId="${OOTD_SERVICE_ID:-ootd}"
 (
   cd Silo/bin/$CONFIG/net10.0
   Orleans__SiloPort="$SILO_PORT" Orleans__GatewayPort="$GATEWAY_PORT" exec dotnet Ootd.Silo.dll
 ) >"$LOGS/silo.log" 2>&1 &
 SILO_PID=$!
+PROCS_NS=$(date +%s%N)
 log "silo started (pid $SILO_PID, silo port $SILO_PORT, gateway $GATEWAY_PORT; log .data/logs/silo.log)"
 (
   cd Api/bin/$CONFIG/net10.0
@@ -97,12 +99,13 @@ for i in $(seq 1 360); do
   sleep 0.5
 done
 READY_S=$(elapsed)
-log "ready: /readyz answers 200 after ${READY_S}s"
+PROCS_S=$(echo "$(( ($(date +%s%N) - PROCS_NS) / 1000000 ))" | awk '{printf "%.1f", $1/1000}')
+log "ready: /readyz answers 200 after ${READY_S}s (${PROCS_S}s after the silo and API were started)"
 
 if [ "${OOTD_SEED:-1}" != "0" ]; then
   dotnet tools/DemoSeed/bin/$CONFIG/net10.0/Ootd.DemoSeed.dll --api "$API_URL"
 fi
-echo "$READY_S" > "$ROOT/.data/last-time-to-ready"
+echo "ready_s=$READY_S processes_to_ready_s=$PROCS_S" > "$ROOT/.data/last-time-to-ready"
 
 cat <<INFO
 
