@@ -25,6 +25,13 @@ LOGS="$ROOT/.data/logs"
 mkdir -p "$LOGS"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# --- tools the script itself needs ------------------------------------------------------------------------------
+if ! command -v curl >/dev/null 2>&1; then
+  log "curl not found: installing it with apt"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq curl ca-certificates >/dev/null
+fi
+
 # --- .NET SDK ---------------------------------------------------------------------------------------------------
 if ! command -v dotnet >/dev/null 2>&1; then
   if [ -x "$HOME/.dotnet/dotnet" ]; then export PATH="$HOME/.dotnet:$PATH"; else
