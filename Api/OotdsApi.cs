@@ -83,8 +83,13 @@ public static class OotdsApi
         var verdict = inspector.Inspect(bytes);
         if (verdict.Photo is not { } photo) return ToProblem(verdict);
 
-        await media.Save(photo, bytes, ct);
         var authorId = caller.UserId();
+        if (!await cluster.GetGrain<Ootd.Grains.Users.IUserGrain>(authorId).Exists())
+        {
+            return Problems.NotFound("The user of this access token does not exist.");
+        }
+
+        await media.Save(photo, bytes, ct);
         var ootdId = Guid.NewGuid();
         var grain = cluster.GetGrain<IOotdGrain>(ootdId);
         var published = await grain.Publish(new NewOotd(authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height), description, hashtags));

@@ -98,6 +98,16 @@ public sealed class BadInputTests(ClusterFixture cluster)
         await (await Http.GetAsync("api/v1/no-such-route")).AssertProblem(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task ValidTokenOfAnUnknownUserCannotUpload()
+    {
+        var before = await cluster.CountRows("media");
+        var ghost = ApiCalls.ForgeToken(cluster.SigningKey, Guid.NewGuid(), DateTimeOffset.UtcNow.AddMinutes(10));
+        using var response = await Http.Upload(ghost, ApiCalls.UploadForm(TestPhotos.Jpeg(seed: 99)));
+        await response.AssertProblem(HttpStatusCode.NotFound);
+        Assert.Equal(before, await cluster.CountRows("media"));
+    }
+
     // --- malformed JSON (400) ---
 
     [Fact]
