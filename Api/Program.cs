@@ -1,4 +1,15 @@
+using Ootd.Api;
+using Ootd.Api.Hosting;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddOotdGateway();
+
 var app = builder.Build();
-app.MapGet("/healthz", () => TypedResults.Ok("alive"));
+app.UseOotdGateway();
 app.Run();
+
+namespace Ootd.Api
+{
+    /// <summary>Marker for the gateway's entry assembly (used by tests and tools).</summary>
+    public partial class Program;
+}

@@ -1,0 +1,86 @@
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Users;
+
+namespace Ootd.Api.Contracts;
+
+// Request and response bodies of the public HTTP API (JSON, camelCase, enums as camelCase strings).
+
+public sealed record SignUpRequest(
+    string? Username,
+    string? Password,
+    string? DisplayName,
+    Gender? Gender,
+    int? BirthYear,
+    BodyShape? BodyShape,
+    IReadOnlyList<string>? StyleTags);
+
+public sealed record ProfileRequest(
+    string? DisplayName,
+    Gender? Gender,
+    int? BirthYear,
+    BodyShape? BodyShape,
+    IReadOnlyList<string>? StyleTags);
+
+public sealed record TokenRequest(string? Username, string? Password);
+
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, Guid UserId);
+
+public sealed record UserResponse(
+    Guid Id,
+    string Username,
+    string DisplayName,
+    Gender Gender,
+    int? BirthYear,
+    BodyShape BodyShape,
+    IReadOnlyList<string> StyleTags,
+    DateTimeOffset CreatedAt,
+    int FollowingCount,
+    int FollowerCount,
+    int PostCount)
+{
+    public static UserResponse From(UserProfile p) => new(
+        p.Id, p.Username, p.Profile.DisplayName, p.Profile.Gender, p.Profile.BirthYear, p.Profile.BodyShape,
+        p.Profile.StyleTags, p.CreatedAt, p.FollowingCount, p.FollowerCount, p.PostCount);
+}
+
+public sealed record UserSummary(Guid Id, string Username, string DisplayName);
+
+/// <summary>Offset paging: pass <c>nextOffset</c> back as <c>offset</c> for the next page; null means the end.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Offset, int Limit, int? NextOffset);
+
+public sealed record FollowResponse(Guid FolloweeId, bool Following);
+
+public sealed record PhotoResponse(string Url, string MediaId, string ContentType, int Width, int Height);
+
+public sealed record OotdResponse(
+    Guid Id,
+    Guid AuthorId,
+    string Description,
+    IReadOnlyList<string> Hashtags,
+    OotdStatus Status,
+    DateTimeOffset CreatedAt,
+    long LikeCount,
+    long ViewCount,
+    PhotoResponse Photo)
+{
+    public static OotdResponse From(OotdView v) => new(
+        v.Id, v.AuthorId, v.Description, v.Hashtags, v.Status, v.CreatedAt, v.LikeCount, v.ViewCount,
+        new PhotoResponse($"/api/v1/ootds/{v.Id}/photo", v.Photo.MediaId, v.Photo.ContentType, v.Photo.Width, v.Photo.Height));
+}
+
+public sealed record LikeResponse(Guid OotdId, bool Liked, long LikeCount);
+
+/// <summary>The multipart form of <c>POST /api/v1/ootds</c> (documentation only; the handler reads the form itself).</summary>
+public sealed class UploadOotdForm
+{
+    /// <summary>JPEG, PNG or WebP, at most 10 MB.</summary>
+    public IFormFile? Photo { get; set; }
+
+    /// <summary>1 to 2,000 characters.</summary>
+    public string? Description { get; set; }
+
+    /// <summary>Up to 30 tags, separated by commas or spaces (a leading '#' is optional); the field may repeat.</summary>
+    public string? Hashtags { get; set; }
+}
+
+public sealed record ReadinessResponse(string Status, bool Cluster, bool Database, int ActiveSilos);

@@ -1,0 +1,134 @@
+using System.Text.RegularExpressions;
+using Ootd.Grains.Users;
+
+namespace Ootd.Api.Contracts;
+
+/// <summary>The limits on user input, in one place; each method adds field errors for a validation problem.</summary>
+public static partial class InputRules
+{
+    public const int MaxDisplayName = 50;
+    public const int MaxStyleTags = 20;
+    public const int MaxTagLength = 40;
+    public const int MaxDescription = 2_000;
+    public const int MaxHashtags = 30;
+    public const int MinPassword = 8;
+    public const int MaxPassword = 128;
+    public const int MaxPageSize = 100;
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{3,32}$")]
+    private static partial Regex UsernamePattern();
+
+    public static void Username(string? username, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(username))
+            errors["username"] = ["A username is required."];
+        else if (!UsernamePattern().IsMatch(username))
+            errors["username"] = ["A username is 3 to 32 letters, digits, '_', '.' or '-'."];
+    }
+
+    public static void Password(string? password, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(password))
+            errors["password"] = ["A password is required."];
+        else if (password.Length < MinPassword || password.Length > MaxPassword)
+            errors["password"] = [$"A password is {MinPassword} to {MaxPassword} characters."];
+    }
+
+    public static ProfileData? Profile(string? displayName, Gender? gender, int? birthYear, BodyShape? bodyShape,
+        IReadOnlyList<string>? styleTags, Dictionary<string, string[]> errors)
+    {
+        var name = displayName?.Trim();
+        if (string.IsNullOrEmpty(name))
+            errors["displayName"] = ["A display name is required."];
+        else if (name.Length > MaxDisplayName)
+            errors["displayName"] = [$"A display name is at most {MaxDisplayName} characters."];
+
+        if (gender is { } g && !Enum.IsDefined(g))
+            errors["gender"] = ["Unknown gender; use unspecified, female, male or other."];
+        if (bodyShape is { } b && !Enum.IsDefined(b))
+            errors["bodyShape"] = ["Unknown body shape; use unspecified, hourglass, pear, apple, rectangle or invertedTriangle."];
+
+        var thisYear = DateTime.UtcNow.Year;
+        if (birthYear is { } y && (y < 1900 || y > thisYear))
+            errors["birthYear"] = [$"The birth year must be between 1900 and {thisYear}."];
+
+        var tags = new List<string>();
+        if (styleTags is not null)
+        {
+            if (styleTags.Count > MaxStyleTags)
+                errors["styleTags"] = [$"At most {MaxStyleTags} style tags are accepted."];
+            foreach (var raw in styleTags)
+            {
+                var tag = raw?.Trim() ?? "";
+                if (tag.Length == 0 || tag.Length > MaxTagLength)
+                {
+                    errors["styleTags"] = [$"Each style tag is 1 to {MaxTagLength} characters."];
+                    break;
+                }
+
+                if (!tags.Contains(tag, StringComparer.OrdinalIgnoreCase)) tags.Add(tag);
+            }
+        }
+
+        return errors.Count > 0
+            ? null
+            : new ProfileData(name!, gender ?? Gender.Unspecified, birthYear, bodyShape ?? BodyShape.Unspecified, tags);
+    }
+
+    public static string? Description(string? description, Dictionary<string, string[]> errors)
+    {
+        var text = description?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            errors["description"] = ["A description is required."];
+            return null;
+        }
+
+        if (text.Length > MaxDescription)
+        {
+            errors["description"] = [$"A description is at most {MaxDescription:N0} characters; this one has {text.Length:N0}."];
+            return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>Tags from one or more form values, split on commas and white space, '#' optional, deduplicated, lower-cased.</summary>
+    public static IReadOnlyList<string>? Hashtags(IEnumerable<string?> values, Dictionary<string, string[]> errors)
+    {
+        var tags = new List<string>();
+        foreach (var value in values)
+        {
+            if (value is null) continue;
+            foreach (var piece in value.Split([',', ' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                var tag = piece.TrimStart('#').Trim().ToLowerInvariant();
+                if (tag.Length == 0) continue;
+                if (tag.Length > MaxTagLength)
+                {
+                    errors["hashtags"] = [$"Each hashtag is at most {MaxTagLength} characters."];
+                    return null;
+                }
+
+                if (!tags.Contains(tag)) tags.Add(tag);
+            }
+        }
+
+        if (tags.Count > MaxHashtags)
+        {
+            errors["hashtags"] = [$"At most {MaxHashtags} hashtags are accepted; got {tags.Count}."];
+            return null;
+        }
+
+        return tags;
+    }
+
+    public static bool Paging(int? offset, int? limit, Dictionary<string, string[]> errors, out int o, out int l)
+    {
+        o = offset ?? 0;
+        l = limit ?? 20;
+        if (o < 0) errors["offset"] = ["The offset must be 0 or more."];
+        if (l < 1 || l > MaxPageSize) errors["limit"] = [$"The limit must be between 1 and {MaxPageSize}."];
+        return errors.Count == 0;
+    }
+}

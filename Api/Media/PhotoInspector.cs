@@ -1,0 +1,150 @@
+using System.Security.Cryptography;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Ootd.Api.Media;
+
+/// <summary>A photo that passed every check, with the facts the <c>media</c> row keeps.</summary>
+public sealed record InspectedPhoto(string Sha256, string ContentType, int Width, int Height);
+
+/// <summary>The outcome of <see cref="PhotoInspector.Inspect"/>: a photo, or the HTTP status and reason for rejecting it.</summary>
+public sealed record PhotoVerdict(InspectedPhoto? Photo, int Status, string Title, string? Reason)
+{
+    public bool Accepted => Photo is not null;
+
+    public static PhotoVerdict Ok(InspectedPhoto photo) => new(photo, 200, "OK", null);
+
+    public static PhotoVerdict Reject(int status, string title, string reason) => new(null, status, title, reason);
+}
+
+/// <summary>
+/// Checks an uploaded photo before anything is stored: size, format (JPEG, PNG, WebP), pixel count read from the
+/// header before any decoding, a complete file (JPEG end-of-image marker, PNG IEND chunk, WebP RIFF length) and
+/// finally a full decode under an allocation limit, which catches corrupt data the header check cannot see.
+/// </summary>
+public sealed class PhotoInspector
+{
+    private static readonly byte[] PngEnd = [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+    private readonly Configuration imageConfig;
+
+    public PhotoInspector(long maxBytes = 10 * 1024 * 1024, long maxPixels = 40_000_000, int maxSide = 12_000)
+    {
+        MaxBytes = maxBytes;
+        MaxPixels = maxPixels;
+        MaxSide = maxSide;
+        imageConfig = Configuration.Default.Clone();
+        // Decoder limit: even a header that slips past the pixel check cannot make the decoder allocate more than this.
+        var limitMb = (int)Math.Clamp(maxPixels * 4 / (1024 * 1024) + 64, 64, 1024);
+        imageConfig.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = limitMb });
+    }
+
+    public long MaxBytes { get; }
+
+    public long MaxPixels { get; }
+
+    public int MaxSide { get; }
+
+    public static PhotoInspector FromConfiguration(IConfiguration config) => new(
+        config.GetValue("Media:MaxPhotoBytes", 10L * 1024 * 1024),
+        config.GetValue("Media:MaxPixels", 40_000_000L),
+        config.GetValue("Media:MaxSide", 12_000));
+
+    public PhotoVerdict Inspect(byte[] bytes)
+    {
+        if (bytes.Length == 0)
+        {
+            return PhotoVerdict.Reject(400, "Empty photo", "The photo file is empty.");
+        }
+
+        if (bytes.Length > MaxBytes)
+        {
+            return TooLarge(bytes.Length);
+        }
+
+        IImageInfo? info;
+        IImageFormat? format;
+        try
+        {
+            info = Image.Identify(imageConfig, bytes, out format);
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidMemoryOperationException or ArgumentException)
+        {
+            return NotAnImage();
+        }
+
+        if (info is null || format is null)
+        {
+            return NotAnImage();
+        }
+
+        var contentType = format.Name.ToUpperInvariant() switch
+        {
+            "JPEG" => "image/jpeg",
+            "PNG" => "image/png",
+            "WEBP" => "image/webp",
+            _ => null,
+        };
+        if (contentType is null)
+        {
+            return PhotoVerdict.Reject(415, "Unsupported image format", $"Only JPEG, PNG and WebP photos are accepted; this one is {format.Name}.");
+        }
+
+        var pixels = (long)info.Width * info.Height;
+        if (info.Width <= 0 || info.Height <= 0 || pixels > MaxPixels || info.Width > MaxSide || info.Height > MaxSide)
+        {
+            return PhotoVerdict.Reject(400, "Photo dimensions not allowed",
+                $"The photo claims {info.Width}x{info.Height} = {pixels:N0} pixels; at most {MaxPixels:N0} pixels and {MaxSide} per side are accepted.");
+        }
+
+        if (!IsComplete(contentType, bytes))
+        {
+            return PhotoVerdict.Reject(400, "Truncated photo", "The photo file is incomplete (its end marker is missing); upload the whole file.");
+        }
+
+        try
+        {
+            using var decoded = Image.Load<Rgb24>(imageConfig, bytes);
+            if (decoded.Width != info.Width || decoded.Height != info.Height)
+            {
+                return PhotoVerdict.Reject(400, "Corrupt photo", "The photo's header and its pixel data disagree.");
+            }
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            return PhotoVerdict.Reject(400, "Corrupt photo", "The photo could not be decoded: " + e.Message);
+        }
+
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        return PhotoVerdict.Ok(new InspectedPhoto(sha, contentType, info.Width, info.Height));
+    }
+
+    public PhotoVerdict TooLarge(long length) => PhotoVerdict.Reject(413, "Photo too large",
+        $"The photo is {length:N0} bytes; at most {MaxBytes:N0} bytes ({MaxBytes / (1024.0 * 1024):0.#} MB) are accepted.");
+
+    private static PhotoVerdict NotAnImage() =>
+        PhotoVerdict.Reject(400, "Not an image", "The photo is not a readable image; send a JPEG, PNG or WebP file.");
+
+    /// <summary>True when the file ends where its format says it must (a cut-off upload does not).</summary>
+    internal static bool IsComplete(string contentType, ReadOnlySpan<byte> bytes)
+    {
+        switch (contentType)
+        {
+            case "image/jpeg":
+                // Some writers pad after the end-of-image marker; allow trailing zero bytes only.
+                var end = bytes.Length;
+                while (end > 0 && bytes[end - 1] == 0) end--;
+                return end >= 4 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9;
+            case "image/png":
+                return bytes.Length >= PngEnd.Length && bytes[^PngEnd.Length..].SequenceEqual(PngEnd);
+            case "image/webp":
+                if (bytes.Length < 12) return false;
+                var riffSize = BitConverter.ToUInt32(bytes.Slice(4, 4)) ;
+                if (!BitConverter.IsLittleEndian) riffSize = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(riffSize);
+                return riffSize + 8L <= bytes.Length;
+            default:
+                return false;
+        }
+    }
+}

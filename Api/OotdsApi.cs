@@ -1,0 +1,167 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+using Ootd.Api.Auth;
+using Ootd.Api.Contracts;
+using Ootd.Api.Media;
+using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
+
+namespace Ootd.Api;
+
+public static class OotdsApi
+{
+    /// <summary>Room for the text fields and multipart framing on top of the photo limit.</summary>
+    private const long FormOverhead = 256 * 1024;
+
+    public static IEndpointRouteBuilder MapOotdsApi(this IEndpointRouteBuilder app)
+    {
+        var photoLimit = app.ServiceProvider.GetRequiredService<PhotoInspector>().MaxBytes;
+        var api = app.MapGroup("/api/v1/ootds").WithTags("Ootds");
+        api.MapPost("", Upload).WithName("UploadOotd").RequireAuthorization()
+            .Accepts<UploadOotdForm>("multipart/form-data")
+            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + FormOverhead))
+            .WithSummary("Publishes an outfit photo (multipart: photo, description, hashtags); analysis runs in the background.");
+        api.MapGet("/{id:guid}", GetOotd).WithName("GetOotd")
+            .WithSummary("One OOTD post.");
+        api.MapGet("/{id:guid}/photo", GetPhoto).WithName("GetOotdPhoto")
+            .WithSummary("The post's photo bytes; ETag is the SHA-256, cacheable forever.");
+        api.MapDelete("/{id:guid}", Delete).WithName("DeleteOotd").RequireAuthorization()
+            .WithSummary("Deletes a post (author only).");
+        api.MapPost("/{id:guid}/views", RecordView).WithName("RecordOotdView").RequireAuthorization()
+            .WithSummary("Records that the caller viewed the post.");
+        api.MapPut("/{id:guid}/like", Like).WithName("LikeOotd").RequireAuthorization()
+            .WithSummary("The caller likes the post (idempotent: counted once).");
+        api.MapDelete("/{id:guid}/like", Unlike).WithName("UnlikeOotd").RequireAuthorization()
+            .WithSummary("The caller takes back a like (idempotent).");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<OotdResponse>, ValidationProblem, ProblemHttpResult>> Upload(
+        HttpRequest request, ClaimsPrincipal caller, PhotoInspector inspector, MediaStore media, IClusterClient cluster,
+        CancellationToken ct)
+    {
+        if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Status(415, "Unsupported media type", "Send the post as multipart/form-data with the fields photo, description and hashtags.");
+        }
+
+        if (request.ContentLength is { } length && length > inspector.MaxBytes + FormOverhead)
+        {
+            return ToProblem(inspector.TooLarge(length));
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            return ToProblem(inspector.TooLarge(request.ContentLength ?? inspector.MaxBytes + 1));
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return Problems.BadRequest("The multipart form could not be read: " + e.Message);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var description = InputRules.Description(form["description"].ToString(), errors);
+        var hashtags = InputRules.Hashtags(form["hashtags"], errors);
+        var file = form.Files.GetFile("photo");
+        if (file is null) errors["photo"] = ["A photo file is required (form field 'photo')."];
+        if (errors.Count > 0 || description is null || hashtags is null || file is null) return Problems.Invalid(errors);
+
+        if (file.Length > inspector.MaxBytes) return ToProblem(inspector.TooLarge(file.Length));
+        var bytes = new byte[file.Length];
+        await using (var stream = file.OpenReadStream())
+        {
+            await stream.ReadExactlyAsync(bytes, ct);
+        }
+
+        var verdict = inspector.Inspect(bytes);
+        if (verdict.Photo is not { } photo) return ToProblem(verdict);
+
+        var authorId = caller.UserId();
+        if (!await cluster.GetGrain<Ootd.Grains.Users.IUserGrain>(authorId).Exists())
+        {
+            return Problems.NotFound("The user of this access token does not exist.");
+        }
+
+        await media.Save(photo, bytes, ct);
+        var ootdId = Guid.NewGuid();
+        var grain = cluster.GetGrain<IOotdGrain>(ootdId);
+        var published = await grain.Publish(new NewOotd(authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height), description, hashtags));
+        if (!published.Succeeded) return Problems.From(published);
+
+        var view = await grain.Get() ?? new OotdView(ootdId, authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height),
+            description, hashtags, OotdStatus.Analyzing, DateTimeOffset.UtcNow, 0, 0);
+        return TypedResults.Accepted($"/api/v1/ootds/{ootdId}", OotdResponse.From(view));
+    }
+
+    public static async Task<Results<Ok<OotdResponse>, ProblemHttpResult>> GetOotd(Guid id, IClusterClient cluster)
+    {
+        var view = await cluster.GetGrain<IOotdGrain>(id).Get();
+        return view is null ? Problems.NotFound($"No OOTD {id}.") : TypedResults.Ok(OotdResponse.From(view));
+    }
+
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetPhoto(
+        Guid id, HttpContext http, IClusterClient cluster, MediaStore media, CancellationToken ct)
+    {
+        var view = await cluster.GetGrain<IOotdGrain>(id).Get();
+        if (view is null) return Problems.NotFound($"No OOTD {id}.");
+
+        var etag = new EntityTagHeaderValue($"\"{view.Photo.MediaId}\"");
+        http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        var ifNoneMatch = http.Request.GetTypedHeaders().IfNoneMatch;
+        if (ifNoneMatch.Any(t => t.Compare(etag, useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
+        {
+            http.Response.Headers.ETag = etag.ToString();
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        var stored = await media.Find(view.Photo.MediaId, ct);
+        if (stored is null) return Problems.NotFound($"The photo of OOTD {id} is missing.");
+        return TypedResults.File(stored.Bytes, stored.ContentType, entityTag: etag);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var grain = cluster.GetGrain<IOotdGrain>(id);
+        var view = await grain.Get();
+        if (view is null) return Problems.NotFound($"No OOTD {id}.");
+        var me = caller.UserId();
+        if (view.AuthorId != me) return Problems.Forbidden("Only the author can delete this OOTD.");
+
+        var result = await grain.Delete(me);
+        return result.Succeeded ? TypedResults.NoContent() : Problems.From(result);
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RecordView(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var grain = cluster.GetGrain<IOotdGrain>(id);
+        if (await grain.Get() is null) return Problems.NotFound($"No OOTD {id}.");
+        var result = await grain.RecordView(caller.UserId());
+        return result.Succeeded ? TypedResults.NoContent() : Problems.From(result);
+    }
+
+    public static Task<Results<Ok<LikeResponse>, ProblemHttpResult>> Like(Guid id, ClaimsPrincipal caller, IClusterClient cluster) =>
+        ChangeLike(id, caller.UserId(), cluster, liked: true);
+
+    public static Task<Results<Ok<LikeResponse>, ProblemHttpResult>> Unlike(Guid id, ClaimsPrincipal caller, IClusterClient cluster) =>
+        ChangeLike(id, caller.UserId(), cluster, liked: false);
+
+    private static async Task<Results<Ok<LikeResponse>, ProblemHttpResult>> ChangeLike(Guid id, Guid userId, IClusterClient cluster, bool liked)
+    {
+        var grain = cluster.GetGrain<IOotdGrain>(id);
+        if (await grain.Get() is null) return Problems.NotFound($"No OOTD {id}.");
+        CommandResult result = liked ? await grain.Like(userId) : await grain.Unlike(userId);
+        if (!result.Succeeded) return Problems.From(result);
+        var view = await grain.Get();
+        return view is null ? Problems.NotFound($"No OOTD {id}.") : TypedResults.Ok(new LikeResponse(id, liked, view.LikeCount));
+    }
+
+    private static ProblemHttpResult ToProblem(PhotoVerdict verdict) =>
+        Problems.Status(verdict.Status, verdict.Title, verdict.Reason ?? verdict.Title);
+}

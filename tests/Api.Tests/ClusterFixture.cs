@@ -1,0 +1,166 @@
+using System.Net;
+using System.Security.Cryptography;
+using Npgsql;
+
+namespace Ootd.Tests.Api;
+
+/// <summary>
+/// A real deployment for the tests: a scratch database on the PostgreSQL named by <c>OOTD_PG</c>, one silo and the
+/// API gateway started from the build output as separate processes (configured by environment variables, on free
+/// ports). Ready when the gateway's <c>/readyz</c> answers 200. Everything is removed on dispose.
+/// </summary>
+public class ClusterFixture : IAsyncLifetime
+{
+    public const string DefaultPg = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(150);
+
+    private readonly string clusterId = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+    private ChildProcess? api;
+
+    public string DatabaseName { get; } = "ootd_t_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The HS256 key the gateway signs with (lets tests forge expired tokens with the right key).</summary>
+    public byte[] SigningKey { get; } = RandomNumberGenerator.GetBytes(48);
+
+    public ChildProcess? Silo { get; private set; }
+
+    public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
+
+    public HttpClient Http { get; private set; } = new();
+
+    public async Task InitializeAsync()
+    {
+        var basePg = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : DefaultPg;
+        var admin = new NpgsqlConnectionStringBuilder(basePg) { Database = "postgres", Pooling = false };
+        await using (var conn = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        ConnectionString = new NpgsqlConnectionStringBuilder(basePg) { Database = DatabaseName }.ConnectionString;
+        var apiPort = Layout.FreePort();
+        BaseAddress = new Uri($"http://127.0.0.1:{apiPort}/");
+        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+        StartSilo();
+        api = new ChildProcess("api", Layout.ApiDll, Common(new Dictionary<string, string>
+        {
+            ["Urls"] = BaseAddress.ToString().TrimEnd('/'),
+            ["Auth__SigningKey"] = Convert.ToBase64String(SigningKey),
+            ["Auth__TokenLifetime"] = "00:30:00",
+            ["Auth__ClockSkew"] = "00:00:05",
+            ["Orleans__GatewayListRefreshPeriod"] = "00:00:02",
+            ["Orleans__ConnectRetryDelay"] = "00:00:01",
+            ["Logging__LogLevel__Default"] = "Warning",
+        }));
+        await WaitUntilReady();
+    }
+
+    private int siloPort;
+    private int gatewayPort;
+
+    /// <summary>
+    /// Starts a silo; a replacement takes the dead one's ports, as a restarted process on the same machine would.
+    /// (Orleans then retires the old incarnation at once; on new ports the join waits for the dead silo to be
+    /// voted out, about 100 s with the default membership timings.)
+    /// </summary>
+    public void StartSilo()
+    {
+        if (siloPort == 0)
+        {
+            siloPort = Layout.FreePort();
+            gatewayPort = Layout.FreePort();
+        }
+
+        Silo = new ChildProcess("silo", Layout.SiloDll, Common(new Dictionary<string, string>
+        {
+            ["Orleans__SiloPort"] = siloPort.ToString(),
+            ["Orleans__GatewayPort"] = gatewayPort.ToString(),
+            ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Logging__LogLevel__Default"] = "Warning",
+        }));
+    }
+
+    /// <summary>kill -9 the silo, start a new one, and wait until the gateway is ready again.</summary>
+    public async Task CrashAndReplaceSilo()
+    {
+        Silo?.KillHard();
+        Silo?.Dispose();
+        StartSilo();
+        await WaitUntilReady();
+    }
+
+    public async Task WaitUntilReady()
+    {
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var last = "no answer";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Silo is { HasExited: true }) throw new InvalidOperationException("The silo exited during start-up.\n" + Silo.Tail());
+            if (api is { HasExited: true }) throw new InvalidOperationException("The API exited during start-up.\n" + api.Tail());
+            try
+            {
+                using var response = await probe.GetAsync("readyz");
+                if (response.StatusCode == HttpStatusCode.OK) return;
+                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"/readyz not 200 within {ReadyTimeout.TotalSeconds} s (last: {last}).\n{Silo?.Tail()}\n{api?.Tail()}");
+    }
+
+    public async Task<long> CountRows(string table)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {table}", conn);
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        api?.Dispose();
+        Silo?.Dispose();
+        var basePg = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : DefaultPg;
+        var admin = new NpgsqlConnectionStringBuilder(basePg) { Database = "postgres", Pooling = false };
+        NpgsqlConnection.ClearAllPools();
+        await using var conn = new NpgsqlConnection(admin.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private Dictionary<string, string> Common(Dictionary<string, string> specific)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Postgres"] = ConnectionString,
+            ["Orleans__ClusterId"] = clusterId,
+            ["Orleans__ServiceId"] = clusterId,
+            ["Telemetry__Console"] = "false",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
+        };
+        foreach (var (k, v) in specific) env[k] = v;
+        return env;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
