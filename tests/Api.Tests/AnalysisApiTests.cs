@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Ootd.Tests.Inference;
+using Outfits = Ootd.Tests.Inference.TestPhotos;
 
 namespace Ootd.Tests.Api;
 
@@ -40,7 +41,7 @@ public sealed class AnalysisApiTests(ClusterFixture cluster)
     public async Task An_uploaded_ootd_shows_its_items_once_analysed()
     {
         var user = await Http.SignUp();
-        var id = await Http.UploadOk(user.Token, TestPhotos.OutfitJpeg(301), "Striped top, wide trousers");
+        var id = await Http.UploadOk(user.Token, Outfits.OutfitJpeg(301), "Striped top, wide trousers");
         JsonObject body;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         do
@@ -60,7 +61,7 @@ public sealed class AnalysisApiTests(ClusterFixture cluster)
     public async Task Uploading_the_same_photo_twice_is_409_with_the_existing_id()
     {
         var user = await Http.SignUp();
-        var photo = TestPhotos.OutfitJpeg(302);
+        var photo = Outfits.OutfitJpeg(302);
         var first = await Http.UploadOk(user.Token, photo, "first time");
         using var again = await Http.Upload(user.Token, ApiCalls.UploadForm(photo, "second time"));
         var problem = await again.AssertProblem(HttpStatusCode.Conflict);
@@ -68,8 +69,8 @@ public sealed class AnalysisApiTests(ClusterFixture cluster)
         Assert.Equal($"/api/v1/ootds/{first}", (string)problem["existingOotdUrl"]!);
 
         // the same picture re-encoded at another quality is still the same photo
-        using var image = TestPhotos.Outfit(302);
-        using var reencoded = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(image, 55), "third time"));
+        using var image = Outfits.Outfit(302);
+        using var reencoded = await Http.Upload(user.Token, ApiCalls.UploadForm(Outfits.Jpeg(image, 55), "third time"));
         Assert.Equal(first, Guid.Parse((string)(await reencoded.AssertProblem(HttpStatusCode.Conflict))["existingOotdId"]!));
 
         // another user may post it
@@ -82,7 +83,7 @@ public sealed class AnalysisApiTests(ClusterFixture cluster)
     {
         var user = await Http.SignUp();
         long posts = await cluster.CountRows("ootd_posts");
-        using var response = await Analyze(user.Token, TestPhotos.OutfitJpeg(303));
+        using var response = await Analyze(user.Token, Outfits.OutfitJpeg(303));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var body = await response.Json();
         Assert.Equal(240, (int)body["width"]!);
@@ -91,13 +92,13 @@ public sealed class AnalysisApiTests(ClusterFixture cluster)
         AssertItems(body["items"]!.AsArray(), 240, 360);
         Assert.Equal(posts, await cluster.CountRows("ootd_posts"));
 
-        using var product = await Analyze(user.Token, TestPhotos.OutfitJpeg(304), kind: "product");
+        using var product = await Analyze(user.Token, Outfits.OutfitJpeg(304), kind: "product");
         var whole = Assert.Single((await product.Json())["items"]!.AsArray())!["box"]!;
         Assert.Equal((240.0, 360.0), ((double)whole["x1"]!, (double)whole["y1"]!));
 
-        using var badKind = await Analyze(user.Token, TestPhotos.OutfitJpeg(304), kind: "hat");
+        using var badKind = await Analyze(user.Token, Outfits.OutfitJpeg(304), kind: "hat");
         await badKind.AssertProblem(HttpStatusCode.BadRequest);
-        using var anonymous = await Analyze(null, TestPhotos.OutfitJpeg(303));
+        using var anonymous = await Analyze(null, Outfits.OutfitJpeg(303));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
@@ -136,7 +137,7 @@ public sealed class AnalysisApiTests(ClusterFixture cluster)
         Assert.False(cluster.Silo!.HasExited);
         using var ready = await Http.GetAsync("readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        using var ok = await Analyze(user.Token, TestPhotos.OutfitJpeg(305));
+        using var ok = await Analyze(user.Token, Outfits.OutfitJpeg(305));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.NotEqual(Guid.Empty, rotatedPost);
     }
