@@ -109,15 +109,18 @@ public static class InferenceBenchmark
             await app.StartAsync();
             var client = app.Services.GetRequiredService<IClusterClient>();
             var pool = client.GetGrain<IInferenceGrain>(IInferenceGrain.Pool);
-            var info = await pool.Describe();
             await Load(o.Concurrency, Math.Min(o.Images, 2 * o.Batch), i => pool.AnalyzePhoto(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
+            var info = await pool.Describe();
+            InferenceMetrics.ResetTotals();
             var poolRate = await Load(o.Concurrency, o.Images, async i =>
             {
                 var r = await pool.AnalyzePhoto(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product);
                 if (!r.Succeeded) throw new InvalidOperationException(r.Reason);
                 return r;
             });
-            Console.WriteLine($"(3) inference grain pool (silo {info.ExecutionProvider}) {poolRate,8:F1} images/s   ({poolRate / bare:P0} of bare, {poolRate / host:P0} of host; target ≥ 90 % of bare)");
+            Console.WriteLine($"(3) inference grain pool (silo on {info.ExecutionProvider,-4})   {poolRate,8:F1} images/s   ({poolRate / bare:P0} of bare, {poolRate / host:P0} of host; target ≥ 90 % of bare)");
+            PrintMeter("pool phase");
+            InferenceMetrics.ResetTotals();
 
             // (4) publish → Ready, outfit photos, one post at a time after a short pause (no queueing).
             var author = Guid.NewGuid();
@@ -147,9 +150,7 @@ public static class InferenceBenchmark
             latencies.Sort();
             if (latencies.Count > 0)
                 Console.WriteLine($"(4) publish → Ready ({photos.Source}, outfit) p50 {Percentile(latencies, 0.5),6:F0} ms   p95 {Percentile(latencies, 0.95),6:F0} ms   ({latencies.Count} posts, {failed} not ready)");
-            var totals = InferenceMetrics.Snapshot();
-            foreach (var (model, t) in totals.OrderBy(p => p.Key))
-                Console.WriteLine($"    meter {InferenceMetrics.MeterName}: {model,-10} batches {t.Batches,6}  mean batch {t.MeanBatchSize,5:F1}  mean queue {t.MeanQueueMs,6:F1} ms  mean run {t.RunMs / Math.Max(1, t.Batches),6:F1} ms");
+            PrintMeter("publish phase");
             await app.StopAsync();
         }
         finally
@@ -157,6 +158,12 @@ public static class InferenceBenchmark
             await DropDatabaseAsync(cs);
         }
         return 0;
+    }
+
+    private static void PrintMeter(string phase)
+    {
+        foreach (var (model, t) in InferenceMetrics.Snapshot().OrderBy(p => p.Key))
+            Console.WriteLine($"    {phase}, meter {InferenceMetrics.MeterName}: {model,-10} batches {t.Batches,5}  mean batch {t.MeanBatchSize,5:F1}  mean queue {t.MeanQueueMs,7:F1} ms  mean run {t.RunMs / Math.Max(1, t.Batches),7:F1} ms");
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
