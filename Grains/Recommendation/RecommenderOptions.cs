@@ -8,6 +8,9 @@ namespace Ootd.Grains.Recommendation;
 /// </summary>
 public sealed record RecommenderOptions
 {
+    /// <summary>The documented defaults.</summary>
+    public static RecommenderOptions Default { get; } = new();
+
     /// <summary>λ: share of the style-vector cosine in semantic similarity; 1 − λ goes to the Jaccard of tags. Range [0, 1]. Default 0.7.</summary>
     public double Lambda { get; init; } = 0.7;
 
