@@ -75,12 +75,33 @@ public sealed record FeedExclusions(
 /// <summary>The home feed: user-based + item-based + weekly best + segment best + followee posts, by the feed quotas.</summary>
 public static class FeedMixer
 {
-    public static IReadOnlyList<MixedEntry<FeedSource>> Mix(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> ranked, FeedExclusions exclusions, RecommenderOptions options, int size)
+    /// <summary>Mixes with the configured quotas as they are.</summary>
+    public static IReadOnlyList<MixedEntry<FeedSource>> Mix(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> ranked, FeedExclusions exclusions, RecommenderOptions options, int size) =>
+        Mix(ranked, exclusions, options.FeedQuotas, size);
+
+    /// <summary>Mixes with the personal quotas scaled by the user's decayed interaction mass (see <see cref="Quotas"/>).</summary>
+    public static IReadOnlyList<MixedEntry<FeedSource>> Mix(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> ranked, FeedExclusions exclusions, RecommenderOptions options, double personalMass, int size) =>
+        Mix(ranked, exclusions, Quotas(options, personalMass), size);
+
+    /// <summary>
+    /// Feed quotas for a user whose decayed interaction mass is m: user- and item-based quotas × m/(m + m₀), the
+    /// others unchanged (m₀ = <see cref="RecommenderOptions.ColdStartMass"/>; m₀ = 0 keeps the configured quotas).
+    /// </summary>
+    public static IReadOnlyDictionary<FeedSource, double> Quotas(RecommenderOptions options, double personalMass)
+    {
+        if (personalMass < 0 || !double.IsFinite(personalMass)) throw new ArgumentOutOfRangeException(nameof(personalMass), "Interaction mass must be finite and ≥ 0.");
+        var m0 = options.ColdStartMass;
+        var confidence = m0 == 0 ? 1 : personalMass / (personalMass + m0);
+        return options.FeedQuotas.ToDictionary(kv => kv.Key,
+            kv => kv.Key is FeedSource.UserBased or FeedSource.ItemBased ? kv.Value * confidence : kv.Value);
+    }
+
+    private static IReadOnlyList<MixedEntry<FeedSource>> Mix(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> ranked, FeedExclusions exclusions, IReadOnlyDictionary<FeedSource, double> quotas, int size)
     {
         ArgumentNullException.ThrowIfNull(ranked);
         ArgumentNullException.ThrowIfNull(exclusions);
         var sources = Enum.GetValues<FeedSource>()
-            .Select(s => new RankedSource<FeedSource>(s, options.FeedQuotas.GetValueOrDefault(s), ranked.TryGetValue(s, out var l) ? l : []))
+            .Select(s => new RankedSource<FeedSource>(s, quotas.GetValueOrDefault(s), ranked.TryGetValue(s, out var l) ? l : []))
             .ToList();
         return QuotaMixer.Mix(sources, size, exclusions.Allows);
     }

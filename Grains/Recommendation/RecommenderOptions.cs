@@ -32,6 +32,14 @@ public sealed record RecommenderOptions
     /// <summary>Neighbours kept by the user-based scorer (top-k by blended similarity). Default 40.</summary>
     public int UserNeighbours { get; init; } = 40;
 
+    /// <summary>
+    /// m₀: how much decayed interaction mass a user needs before the personal feed sources (user- and item-based)
+    /// get half their quota. The personal quotas are scaled by m/(m + m₀), m = Σ kindWeight · β^d over the user's
+    /// interactions, so a new or long-inactive user drifts to weekly, segment and followee lists. 0 turns it off.
+    /// Default 5 (about five recent views, or two likes).
+    /// </summary>
+    public double ColdStartMass { get; init; } = 5;
+
     /// <summary>Length of the weekly-best window in days. Default 7.</summary>
     public double WeeklyWindowDays { get; init; } = 7;
 
@@ -80,6 +88,7 @@ public sealed record RecommenderOptions
         Check(Shrinkage >= 0 && double.IsFinite(Shrinkage), nameof(Shrinkage), "must be a finite number ≥ 0");
         Check(History >= 1, nameof(History), "must be ≥ 1");
         Check(UserNeighbours >= 1, nameof(UserNeighbours), "must be ≥ 1");
+        Check(ColdStartMass >= 0 && double.IsFinite(ColdStartMass), nameof(ColdStartMass), "must be a finite number ≥ 0");
         Check(WeeklyWindowDays > 0, nameof(WeeklyWindowDays), "must be > 0");
         Check(KindWeights.Values.All(w => w >= 0 && double.IsFinite(w)), nameof(KindWeights), "must be finite and ≥ 0");
         Check(ItemBlockWeights.All(w => w >= 0 && double.IsFinite(w)), nameof(ItemBlockWeights), "must be finite and ≥ 0");

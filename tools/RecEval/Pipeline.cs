@@ -31,6 +31,7 @@ public sealed class Pipeline
     private readonly IReadOnlyList<Guid> _weekly;
     private readonly Dictionary<string, IReadOnlyList<Guid>> _segmentBest;
     private readonly DateTimeOffset _now;
+    private readonly double[] _mass;
 
     public Pipeline(World w, IReadOnlyList<SimEvent> train, IReadOnlyList<SimFollow> follows, RecommenderOptions options)
     {
@@ -40,6 +41,8 @@ public sealed class Pipeline
         _x = new Interactions(train, w.UserCount, w.OotdCount);
         var log = train.Select(e => new OotdInteraction(UserId(e.User), OotdId(e.Ootd), e.Kind, Epoch.AddDays(e.Day))).ToList();
         _tfidf = new TfIdfIndex(log, _now, _o);
+        _mass = new double[w.UserCount];
+        foreach (var i in log) _mass[UserIndex(i.UserId)] += TfIdf.Weight(i.Kind, i.At, _now, _o);
         _ootd = Enumerable.Range(0, w.OotdCount).Select(o => new OotdSignals(OotdId(o), _tfidf.Ootd(OotdId(o)), w.OotdStyle[o], w.OotdTags[o])).ToArray();
         // newest-first distinct OOTDs per user (by last touch) -> user style vectors
         var last = new Dictionary<(int, int), double>();
@@ -53,7 +56,8 @@ public sealed class Pipeline
             var style = StyleVectors.UserStyle(_recentNewestFirst[u].Take(_o.History).Select(o => w.OotdStyle[o]).ToList(), _o.History, _o.Alpha);
             _user[u] = new UserSignals(UserId(u), _tfidf.User(UserId(u)), style, w.UserPrefTags[u]);
         }
-        // content index (stands in for the similar-style search): top 40 OOTDs by style cosine
+        // content index (stands in for the similar-style search over recent posts): top 40 OOTDs by style cosine
+        // among posts of the last FreshDays days — old posts are rarely what a feed should bring back
         _contentNeighbours = new int[w.OotdCount][];
         var norms = w.OotdStyle.Select(v => Math.Sqrt(v.Sum(x => (double)x * x))).ToArray();
         Parallel.For(0, w.OotdCount, o =>
@@ -61,7 +65,7 @@ public sealed class Pipeline
             var best = new PriorityQueue<int, double>();
             for (var p = 0; p < w.OotdCount; p++)
             {
-                if (p == o) continue;
+                if (p == o || w.OotdPostDay[p] < w.Days - FreshDays) continue;
                 double d = 0;
                 var a = w.OotdStyle[o];
                 var b = w.OotdStyle[p];
@@ -89,6 +93,9 @@ public sealed class Pipeline
         _segmentBest = w.UserSegment.Distinct().ToDictionary(seg => seg,
             seg => (IReadOnlyList<Guid>)CurationRanker.SegmentBest(log, id => segOf.GetValueOrDefault(id), seg, _now, _o, 300).Select(s => s.OotdId).ToList());
     }
+
+    /// <summary>How recent a post must be to be a content candidate of the item-based scorer.</summary>
+    public const double FreshDays = 21;
 
     public RecommenderOptions Options => _o;
 
@@ -144,8 +151,9 @@ public sealed class Pipeline
     public FeedExclusions Exclusions(int u) => new(UserId(u), id => UserId(_w.OotdAuthor[OotdIndex(id)]),
         _x.Seen[u].Select(OotdId).ToHashSet(), new HashSet<Guid>(), new HashSet<Guid>());
 
+    /// <summary>The feed with the personal quotas scaled by the user's decayed interaction mass (m₀ from the options).</summary>
     public IReadOnlyList<int> Feed(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> sources, int u, RecommenderOptions options, int size) =>
-        FeedMixer.Mix(sources, Exclusions(u), options, size).Select(e => OotdIndex(e.Id)).ToList();
+        FeedMixer.Mix(sources, Exclusions(u), options, _mass[u], size).Select(e => OotdIndex(e.Id)).ToList();
 
     // ---------- who to follow ----------
 

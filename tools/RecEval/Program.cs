@@ -102,6 +102,7 @@ namespace Ootd.RecEval
                 FeedQuotas = options.FeedQuotas.ToDictionary(kv => kv.Key, kv => keep.Contains(kv.Key) ? Math.Max(kv.Value, 1e-6) : 0.0),
             };
             Add("**CF-CBF feed (full blend)**", u => pipe.Feed(sources[u], u, options, K));
+            Add("CF-CBF feed, fixed quotas (m₀ = 0)", u => pipe.Feed(sources[u], u, options with { ColdStartMass = 0 }, K));
             Add("user-based CF-CBF only", u => pipe.Feed(sources[u], u, Only(FeedSource.UserBased), K));
             Add("item-based CF-CBF only", u => pipe.Feed(sources[u], u, Only(FeedSource.ItemBased), K));
             Add("content-only (item-based, γ=0)", u => pipe.Feed(new Dictionary<FeedSource, IReadOnlyList<Guid>> { [FeedSource.ItemBased] = pipe.ContentOnly(u) }, u, Only(FeedSource.ItemBased), K));
@@ -155,36 +156,51 @@ namespace Ootd.RecEval
         private static RecommenderOptions Tune(World world, Split val, Interactions xVal, HashSet<int>[] own, RecommenderOptions start)
         {
             Console.WriteLine();
-            Console.WriteLine("Tuning on the validation split (NDCG@20 of the full feed):");
+            Console.WriteLine("Tuning feed quotas (UB/IB/weekly/segment/followees) and m₀ on the validation split (NDCG@20 of the full feed, all users | cold):");
             var best = start;
             var bestNdcg = -1.0;
             var users = val.Truth.Keys.OrderBy(u => u).ToArray();
-            foreach (var gamma in new[] { 0.3, 0.5, 0.8 })
-                foreach (var h in new[] { 2.0, 5.0, 20.0 })
+            var coldUsers = val.Train.GroupBy(e => e.User).ToDictionary(g => g.Key, g => g.Count());
+            var pipe = new Pipeline(world, val.Train, val.TrainFollows, start);
+            var src = new Dictionary<FeedSource, IReadOnlyList<Guid>>[users.Length];
+            Parallel.For(0, users.Length, i => src[i] = pipe.Sources(users[i]));
+            foreach (var quotas in QuotaGrid())
+                foreach (var m0 in new[] { 0.0, 2.0, 5.0, 20.0 })
                 {
-                    var o = start with { Gamma = gamma, Shrinkage = h };
-                    var pipe = new Pipeline(world, val.Train, val.TrainFollows, o);
-                    var src = new Dictionary<FeedSource, IReadOnlyList<Guid>>[users.Length];
-                    Parallel.For(0, users.Length, i => src[i] = pipe.Sources(users[i]));
-                    foreach (var quotas in QuotaGrid())
+                    var oq = start with { FeedQuotas = quotas, ColdStartMass = m0 };
+                    var m = new Metrics(K, world.OotdCount);
+                    var mc = new Metrics(K, world.OotdCount);
+                    for (var i = 0; i < users.Length; i++)
                     {
-                        var oq = o with { FeedQuotas = quotas };
-                        var m = new Metrics(K, world.OotdCount);
-                        for (var i = 0; i < users.Length; i++) m.Add(pipe.Feed(src[i], users[i], oq, K), val.Truth[users[i]]);
-                        var q = string.Join(",", quotas.Select(kv => $"{kv.Key}={kv.Value}"));
-                        Console.WriteLine($"  γ={gamma} h={h} {q}: {m.Ndcg:F4}");
-                        if (m.Ndcg > bestNdcg) { bestNdcg = m.Ndcg; best = oq; }
+                        var list = pipe.Feed(src[i], users[i], oq, K);
+                        m.Add(list, val.Truth[users[i]]);
+                        if (coldUsers.GetValueOrDefault(users[i]) <= 3) mc.Add(list, val.Truth[users[i]]);
                     }
+                    var q = string.Join("/", Enum.GetValues<FeedSource>().Select(f => quotas[f].ToString("0.##")));
+                    Console.WriteLine($"  quotas {q}, m₀={m0}: {m.Ndcg:F4} | {mc.Ndcg:F4}");
+                    if (m.Ndcg > bestNdcg) { bestNdcg = m.Ndcg; best = oq; }
                 }
-            Console.WriteLine($"  chosen: γ={best.Gamma} h={best.Shrinkage} quotas {string.Join(",", best.FeedQuotas.Select(kv => $"{kv.Key}={kv.Value}"))}");
+            Console.WriteLine($"  chosen: quotas {string.Join("/", Enum.GetValues<FeedSource>().Select(f => best.FeedQuotas[f].ToString("0.##")))}, m₀={best.ColdStartMass}");
             return best;
         }
 
         private static IEnumerable<Dictionary<FeedSource, double>> QuotaGrid()
         {
-            yield return RecommenderOptions.Default.FeedQuotas.ToDictionary();
-            yield return new() { [FeedSource.UserBased] = 0.45, [FeedSource.ItemBased] = 0.35, [FeedSource.WeeklyBest] = 0.05, [FeedSource.SegmentBest] = 0.05, [FeedSource.Followees] = 0.10 };
-            yield return new() { [FeedSource.UserBased] = 0.30, [FeedSource.ItemBased] = 0.50, [FeedSource.WeeklyBest] = 0.05, [FeedSource.SegmentBest] = 0.05, [FeedSource.Followees] = 0.10 };
+            double[][] grid =
+            [
+                [0.35, 0.35, 0.10, 0.10, 0.10],
+                [0.30, 0.15, 0.10, 0.10, 0.35],
+                [0.25, 0.10, 0.10, 0.10, 0.45],
+                [0.40, 0.10, 0.05, 0.10, 0.35],
+                [0.20, 0.20, 0.15, 0.15, 0.30],
+                [0.30, 0.20, 0.05, 0.05, 0.40],
+            ];
+            foreach (var g in grid)
+                yield return new()
+                {
+                    [FeedSource.UserBased] = g[0], [FeedSource.ItemBased] = g[1], [FeedSource.WeeklyBest] = g[2],
+                    [FeedSource.SegmentBest] = g[3], [FeedSource.Followees] = g[4],
+                };
         }
 
         private static Metrics Score(Split split, Interactions x, HashSet<int>[] own, Func<int, double[]> scorer, int items, Func<int, bool> include)

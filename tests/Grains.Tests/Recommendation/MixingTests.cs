@@ -114,3 +114,38 @@ public class MixingTests
         Assert.Equal([LeaderSource.Latent, LeaderSource.Graph, LeaderSource.Popular], mixed.Select(m => m.Source));
     }
 }
+
+public class ColdStartQuotaTests
+{
+    [Fact]
+    public void Personal_quotas_shrink_with_little_interaction_mass()
+    {
+        var o = new RecommenderOptions { ColdStartMass = 5 };
+        // m = 5, m₀ = 5 -> confidence 5/10 = 0.5: user/item-based 0.35 -> 0.175; weekly, segment, followees stay 0.1
+        var q = FeedMixer.Quotas(o, 5);
+        Assert.Equal(0.175, q[FeedSource.UserBased], 12);
+        Assert.Equal(0.175, q[FeedSource.ItemBased], 12);
+        Assert.Equal(0.1, q[FeedSource.WeeklyBest], 12);
+        Assert.Equal(0.1, q[FeedSource.Followees], 12);
+        // m = 0 (new or long inactive) -> personal sources get nothing
+        Assert.Equal(0.0, FeedMixer.Quotas(o, 0)[FeedSource.ItemBased]);
+        // m₀ = 0 turns the scaling off
+        Assert.Equal(0.35, FeedMixer.Quotas(new RecommenderOptions { ColdStartMass = 0 }, 0)[FeedSource.UserBased], 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => FeedMixer.Quotas(o, -1));
+    }
+
+    [Fact]
+    public void A_user_without_history_gets_only_curated_and_followee_posts()
+    {
+        Guid me = new(1, 0, 0, new byte[8]), author = new(2, 0, 0, new byte[8]);
+        Guid p1 = new(10, 0, 0, new byte[8]), p2 = new(11, 0, 0, new byte[8]), p3 = new(12, 0, 0, new byte[8]);
+        var ex = new FeedExclusions(me, _ => author, new HashSet<Guid>(), new HashSet<Guid>(), new HashSet<Guid>());
+        var feed = FeedMixer.Mix(new Dictionary<FeedSource, IReadOnlyList<Guid>>
+        {
+            [FeedSource.UserBased] = [p1],
+            [FeedSource.WeeklyBest] = [p2],
+            [FeedSource.SegmentBest] = [p3],
+        }, ex, RecommenderOptions.Default, personalMass: 0, size: 5);
+        Assert.Equal([p2, p3], feed.Select(f => f.Id));
+    }
+}
