@@ -60,7 +60,7 @@ public sealed record EvalSettings
           --vectors P    OOTD style vectors, one OOTD per line (floats separated by spaces or commas);
                          without it, vectors come from real product labels (--products)
           --products P   products styles.csv (default ../shared/datasets/products/styles.csv)
-          --tune         also print a small grid over γ, h and feed quotas (on the validation split)
+          --tune         only print small grids (feed quotas × m₀, who-to-follow quotas) on the validation split
         """;
 }
 

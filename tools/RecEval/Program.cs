@@ -37,6 +37,14 @@ namespace Ootd.RecEval
             Console.WriteLine($"- log: {world.Events.Count} interactions ({world.Events.Count(e => e.Kind == Ootd.Grains.Common.InteractionKind.Like)} likes), {world.Follows.Count} follows; "
                               + $"test users {test.Truth.Count} (cold ≤ 3 train interactions: {test.Truth.Keys.Count(IsCold)}), held-out follows for {test.HeldOutFollows.Count} users; simulated in {clock.Elapsed.TotalSeconds:F1}s");
 
+            // ---- tuning mode: grids on the validation split only, then stop ----
+            if (s.Tune)
+            {
+                Tune(world, val, RecommenderOptions.Default);
+                Console.WriteLine($"Total {clock.Elapsed.TotalSeconds:F0}s.");
+                return 0;
+            }
+
             // ---- baselines: tune on validation ----
             var xVal = new Interactions(val.Train, world.UserCount, world.OotdCount);
             var xTest = new Interactions(test.Train, world.UserCount, world.OotdCount);
@@ -60,7 +68,6 @@ namespace Ootd.RecEval
             Console.WriteLine($"- tuned on the validation split: EASE λ = {bestLambda} (val NDCG@20 {bestLambdaNdcg:F4}), item-kNN k = {bestK} (val NDCG@20 {bestKNdcg:F4}); {(clock.Elapsed - t0).TotalSeconds:F0}s");
 
             var options = RecommenderOptions.Default;
-            if (s.Tune) options = Tune(world, val, xVal, own, options);
 
             // ---- test ----
             var rows = new List<(string Name, Metrics All, Metrics Cold)>();
@@ -87,6 +94,12 @@ namespace Ootd.RecEval
             Add($"item-kNN (cosine, k={bestK})", u => TopOf(Baselines.ScoreKnn(knn, xTest.Rows[u], world.OotdCount), u));
             var ease = Baselines.Ease(xTest, bestLambda);
             Add($"EASE (λ={bestLambda})", u => TopOf(Baselines.ScoreEase(ease, xTest.Rows[u], world.OotdCount), u));
+            Add($"EASE (λ={bestLambda}), posts of the last {Pipeline.FreshDays} days only", u =>
+            {
+                var sc = Baselines.ScoreEase(ease, xTest.Rows[u], world.OotdCount);
+                for (var o = 0; o < sc.Length; o++) if (world.OotdPostDay[o] < world.Days - Pipeline.FreshDays) sc[o] = double.NegativeInfinity;
+                return TopOf(sc, u);
+            });
             ease = null;
             var baseSeconds = (clock.Elapsed - t0).TotalSeconds;
 
@@ -153,7 +166,7 @@ namespace Ootd.RecEval
             return 0;
         }
 
-        private static RecommenderOptions Tune(World world, Split val, Interactions xVal, HashSet<int>[] own, RecommenderOptions start)
+        private static RecommenderOptions Tune(World world, Split val, RecommenderOptions start)
         {
             Console.WriteLine();
             Console.WriteLine("Tuning feed quotas (UB/IB/weekly/segment/followees) and m₀ on the validation split (NDCG@20 of the full feed, all users | cold):");
@@ -181,6 +194,29 @@ namespace Ootd.RecEval
                     if (m.Ndcg > bestNdcg) { bestNdcg = m.Ndcg; best = oq; }
                 }
             Console.WriteLine($"  chosen: quotas {string.Join("/", Enum.GetValues<FeedSource>().Select(f => best.FeedQuotas[f].ToString("0.##")))}, m₀={best.ColdStartMass}");
+
+            Console.WriteLine("Tuning who-to-follow quotas (latent/graph/segment/popular) on the validation split (Recall@20 of held-out follows):");
+            var cands = pipe.LeaderCandidates();
+            var popular = LeaderMixer.Popular(cands).Take(200).ToList();
+            var segPopular = world.UserSegment.Distinct().ToDictionary(seg => seg, seg => (IReadOnlyList<Guid>)LeaderMixer.SimilarSegment(seg, cands).Take(200).ToList());
+            var fu = val.HeldOutFollows.Keys.OrderBy(u => u).ToArray();
+            var ls = new Dictionary<LeaderSource, IReadOnlyList<Guid>>[fu.Length];
+            Parallel.For(0, fu.Length, i => ls[i] = pipe.LeaderSources(fu[i], cands, popular, segPopular));
+            var bestRecall = -1.0;
+            double[][] grid = [[0.4, 0.3, 0.15, 0.15], [0.25, 0.25, 0.25, 0.25], [0.3, 0.2, 0.4, 0.1], [0.2, 0.1, 0.5, 0.2], [0.3, 0.1, 0.3, 0.3], [0.35, 0.3, 0.35, 0.0]];
+            foreach (var g in grid)
+            {
+                var lq = new Dictionary<LeaderSource, double>
+                {
+                    [LeaderSource.Latent] = g[0], [LeaderSource.Graph] = g[1], [LeaderSource.SimilarSegment] = g[2], [LeaderSource.Popular] = g[3],
+                };
+                var ol = best with { LeaderQuotas = lq };
+                var m = new Metrics(K, world.UserCount);
+                for (var i = 0; i < fu.Length; i++) m.Add(pipe.WhoToFollow(fu[i], ls[i], ol, K), val.HeldOutFollows[fu[i]]);
+                Console.WriteLine($"  leader quotas {string.Join("/", g)}: {m.Recall:F4}");
+                if (m.Recall > bestRecall) { bestRecall = m.Recall; best = ol; }
+            }
+            Console.WriteLine($"  chosen leader quotas {string.Join("/", Enum.GetValues<LeaderSource>().Select(l => best.LeaderQuotas[l].ToString("0.##")))}");
             return best;
         }
 

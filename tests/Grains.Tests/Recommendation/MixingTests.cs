@@ -120,7 +120,15 @@ public class ColdStartQuotaTests
     [Fact]
     public void Personal_quotas_shrink_with_little_interaction_mass()
     {
-        var o = new RecommenderOptions { ColdStartMass = 5 };
+        var o = new RecommenderOptions
+        {
+            ColdStartMass = 5,
+            FeedQuotas = new Dictionary<FeedSource, double>
+            {
+                [FeedSource.UserBased] = 0.35, [FeedSource.ItemBased] = 0.35, [FeedSource.WeeklyBest] = 0.1,
+                [FeedSource.SegmentBest] = 0.1, [FeedSource.Followees] = 0.1,
+            },
+        };
         // m = 5, m₀ = 5 -> confidence 5/10 = 0.5: user/item-based 0.35 -> 0.175; weekly, segment, followees stay 0.1
         var q = FeedMixer.Quotas(o, 5);
         Assert.Equal(0.175, q[FeedSource.UserBased], 12);
@@ -130,7 +138,7 @@ public class ColdStartQuotaTests
         // m = 0 (new or long inactive) -> personal sources get nothing
         Assert.Equal(0.0, FeedMixer.Quotas(o, 0)[FeedSource.ItemBased]);
         // m₀ = 0 turns the scaling off
-        Assert.Equal(0.35, FeedMixer.Quotas(new RecommenderOptions { ColdStartMass = 0 }, 0)[FeedSource.UserBased], 12);
+        Assert.Equal(0.35, FeedMixer.Quotas(o with { ColdStartMass = 0 }, 0)[FeedSource.UserBased], 12);
         Assert.Throws<ArgumentOutOfRangeException>(() => FeedMixer.Quotas(o, -1));
     }
 
