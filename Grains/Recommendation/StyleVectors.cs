@@ -69,6 +69,7 @@ public static class StyleVectors
     {
         ArgumentNullException.ThrowIfNull(newestFirst);
         if (alpha is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(alpha), "α must be in (0, 1).");
+        if (history < 1) throw new ArgumentOutOfRangeException(nameof(history), "H must be ≥ 1.");
         var count = Math.Min(newestFirst.Count, history);
         if (count == 0) return null;
         var dim = newestFirst[0].Length;

@@ -71,5 +71,6 @@ public class StyleVectorTests
         Assert.Equal([1f, 0f], StyleVectors.UserStyle([[1f, 0f], [0f, 1f]], history: 1, alpha: 0.5)!);
         Assert.Null(StyleVectors.UserStyle([], 4, 0.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => StyleVectors.UserStyle([[1f]], 4, 1.0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => StyleVectors.UserStyle([[1f]], 0, 0.5));
     }
 }
