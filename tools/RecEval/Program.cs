@@ -217,6 +217,19 @@ namespace Ootd.RecEval
                 if (m.Recall > bestRecall) { bestRecall = m.Recall; best = ol; }
             }
             Console.WriteLine($"  chosen leader quotas {string.Join("/", Enum.GetValues<LeaderSource>().Select(l => best.LeaderQuotas[l].ToString("0.##")))}");
+
+            Console.WriteLine("γ (CF share) and h (shrinkage) for the user-based part alone (NDCG@20 on the validation split):");
+            foreach (var (gamma, h) in new[] { (0.0, 5.0), (0.3, 5.0), (0.5, 5.0), (0.8, 5.0), (1.0, 5.0), (0.5, 0.0), (0.5, 20.0) })
+            {
+                var o = start with { Gamma = gamma, Shrinkage = h };
+                var p = new Pipeline(world, val.Train, val.TrainFollows, o);
+                var onlyUb = o with { FeedQuotas = new Dictionary<FeedSource, double> { [FeedSource.UserBased] = 1 }, ColdStartMass = 0 };
+                var lists = new IReadOnlyList<int>[users.Length];
+                Parallel.For(0, users.Length, i => lists[i] = p.Feed(new Dictionary<FeedSource, IReadOnlyList<Guid>> { [FeedSource.UserBased] = p.UserBased(users[i]) }, users[i], onlyUb, K));
+                var m = new Metrics(K, world.OotdCount);
+                for (var i = 0; i < users.Length; i++) m.Add(lists[i], val.Truth[users[i]]);
+                Console.WriteLine($"  γ={gamma} h={h}: {m.Ndcg:F4}");
+            }
             return best;
         }
 
