@@ -4,8 +4,9 @@ namespace Ootd.Grains.Search;
 
 /// <summary>
 /// Stable placement of item keys on shards: FNV-1a 64 over the key's UTF-8 bytes (never string.GetHashCode, which
-/// changes per process). The top 31 bits are the item's <c>route_bucket</c>, stored with its row so a shard can select
-/// its rows in SQL; shard = bucket mod shard count.
+/// changes per process), then the MurmurHash3 64-bit finaliser so that similar keys ("sku-1", "sku-2") spread evenly.
+/// The top 31 bits of that are the item's <c>route_bucket</c>, stored with its row so a shard can select its rows in
+/// SQL; shard = bucket mod shard count. Changing this function re-homes every item: bump the migration if you must.
 /// </summary>
 public static class ShardRouting
 {
@@ -24,7 +25,18 @@ public static class ShardRouting
     }
 
     /// <summary>0 .. 2^31-1, stored as <c>item_vectors.route_bucket</c>.</summary>
-    public static int Bucket(string key) => (int)(StableHash(key) >> 33);
+    public static int Bucket(string key) => (int)(Mix(StableHash(key)) >> 33);
+
+    /// <summary>MurmurHash3's fmix64: every input bit affects every output bit.</summary>
+    public static ulong Mix(ulong h)
+    {
+        h ^= h >> 33;
+        h *= 0xff51afd7ed558ccdUL;
+        h ^= h >> 33;
+        h *= 0xc4ceb9fe1a85ec53UL;
+        h ^= h >> 33;
+        return h;
+    }
 
     public static int ShardOf(string key, int shardCount)
     {
