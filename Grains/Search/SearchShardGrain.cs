@@ -30,8 +30,10 @@ public sealed class SearchShardGrain(
     private string _builtFrom = "";
     private Task? _rebuilding;
     private List<Action<ShardSegment>>? _writesDuringRebuild;
+    private Task _ready = Task.CompletedTask;
+    private bool _deactivated;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_index, _superCategory, _shard) = ShardRouting.ParseShardKey(this.GetPrimaryKeyString());
         _indexOptions = _options.GetScope(_index, _superCategory);
@@ -39,17 +41,43 @@ public sealed class SearchShardGrain(
         if (_shard >= _shardCount)
             throw new UnknownSearchScopeException($"{_index}/{_superCategory} has {_shardCount} shard(s), not shard {_shard}");
 
-        var (segment, from) = await LoadOrBuildAsync(cancellationToken);
+        // Building a large shard can outlast the activation timeout, so it runs after activation; every call awaits it.
+        _ready = InitializeAsync();
+        return Task.CompletedTask;
+    }
+
+    private async Task InitializeAsync()
+    {
+        var (segment, from) = await LoadOrBuildAsync(CancellationToken.None);
+        if (_deactivated)
+        {
+            _ = Task.Run(segment.Dispose);
+            return;
+        }
         _segment = segment;
         _builtAt = DateTimeOffset.UtcNow;
         _builtFrom = from;
         logger.LogInformation("Search shard {Shard} ready with {Count} items ({From})", this.GetPrimaryKeyString(), segment.Count, from);
-
         if (_options.NightlyRebuild) await RegisterNightlyRebuildAsync();
+    }
+
+    /// <summary>Waits for the initial load; if it failed, the activation goes away so that the next call retries.</summary>
+    private async Task EnsureReadyAsync()
+    {
+        try
+        {
+            await _ready;
+        }
+        catch
+        {
+            this.DeactivateOnIdle();
+            throw;
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _deactivated = true;
         var segment = _segment;
         _segment = null;
         if (segment is not null) _ = Task.Run(segment.Dispose, CancellationToken.None);
@@ -71,6 +99,7 @@ public sealed class SearchShardGrain(
                 throw new ArgumentException($"item '{item.Key}' belongs to shard {ShardRouting.ShardOf(item.Key, _shardCount)}, not {_shard}");
         }
 
+        await EnsureReadyAsync();
         await _writes.WaitAsync();
         try
         {
@@ -91,6 +120,7 @@ public sealed class SearchShardGrain(
     {
         ArgumentNullException.ThrowIfNull(itemKeys);
         if (itemKeys.Count == 0) return;
+        await EnsureReadyAsync();
         await _writes.WaitAsync();
         try
         {
@@ -107,10 +137,12 @@ public sealed class SearchShardGrain(
         }
     }
 
-    public Task Evict(IReadOnlyList<string> itemKeys)
+    public async Task Evict(IReadOnlyList<string> itemKeys)
     {
         ArgumentNullException.ThrowIfNull(itemKeys);
-        return itemKeys.Count == 0 ? Task.CompletedTask : ApplyAsync(segment =>
+        if (itemKeys.Count == 0) return;
+        await EnsureReadyAsync();
+        await ApplyAsync(segment =>
         {
             foreach (var key in itemKeys) segment.Remove(key);
         });
@@ -121,6 +153,7 @@ public sealed class SearchShardGrain(
         ArgumentNullException.ThrowIfNull(query);
         VectorChecks.Validate(query, _indexOptions.Dimensions, "query");
         if (k < 1 || k > _options.MaxResults) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be 1..{_options.MaxResults}");
+        if (!_ready.IsCompletedSuccessfully) await EnsureReadyAsync();
         for (var attempt = 0; ; attempt++)
         {
             var segment = Segment;
@@ -135,13 +168,26 @@ public sealed class SearchShardGrain(
         }
     }
 
-    public Task Rebuild() => _rebuilding ??= RebuildAsync();
-
-    public Task<ShardStatus> GetStatus()
+    public async Task Rebuild()
     {
+        await EnsureReadyAsync();
+        await StartRebuild();
+    }
+
+    private Task StartRebuild()
+    {
+        if (_rebuilding is not null) return _rebuilding; // one rebuild at a time; callers share it
+        var rebuild = RebuildAsync();
+        if (!rebuild.IsCompleted) _rebuilding = rebuild; // RebuildAsync clears the field when it ends
+        return rebuild;
+    }
+
+    public async Task<ShardStatus> GetStatus()
+    {
+        await EnsureReadyAsync();
         var segment = Segment;
-        return Task.FromResult(new ShardStatus(_index, _superCategory, _shard, _shardCount, segment.Count,
-            segment.MemoryUsage, _builtAt, _builtFrom, _rebuilding is not null));
+        return new ShardStatus(_index, _superCategory, _shard, _shardCount, segment.Count,
+            segment.MemoryUsage, _builtAt, _builtFrom, _rebuilding is not null);
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
