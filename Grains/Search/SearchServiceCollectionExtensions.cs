@@ -16,6 +16,7 @@ public static class SearchServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrEmpty(connectionString);
         services.AddVectorSearchClient(configure);
         services.TryAddSingleton(_ => new ItemVectorStore(NpgsqlDataSource.Create(connectionString)));
+        services.TryAddSingleton<IndexWorkGate>();
         return services;
     }
 

@@ -6,7 +6,8 @@ namespace Ootd.Grains.Search;
 
 /// <summary>
 /// One HNSW segment (see <see cref="ISearchShardGrain"/>). Reentrant: searches run while a write or a rebuild awaits.
-/// All index work runs on the thread pool (<see cref="Task.Run(Action)"/>) and is awaited, never on the grain scheduler.
+/// All index work runs on the thread pool and is awaited, never on the grain scheduler: searches and writes through the
+/// silo-wide <see cref="IndexWorkGate"/>, builds as their own parallel work.
 /// Writes are serialised by a grain-local lock: table first, then the graph. A rebuild builds a new segment from the
 /// table off to the side, replays the writes that arrived meanwhile, and swaps it in within one turn.
 /// </summary>
@@ -14,6 +15,7 @@ namespace Ootd.Grains.Search;
 public sealed class SearchShardGrain(
     IOptions<SearchOptions> options,
     ItemVectorStore store,
+    IndexWorkGate gate,
     ILogger<SearchShardGrain> logger) : Grain, ISearchShardGrain, IRemindable
 {
     internal const string NightlyRebuildReminder = "nightly-rebuild";
@@ -159,7 +161,7 @@ public sealed class SearchShardGrain(
             var segment = Segment;
             try
             {
-                return await Task.Run(() => segment.Search(query, k, subCategory));
+                return await gate.Run(() => segment.Search(query, k, subCategory));
             }
             catch (ObjectDisposedException) when (attempt < 3 && !ReferenceEquals(segment, _segment) && _segment is not null)
             {
@@ -285,7 +287,7 @@ public sealed class SearchShardGrain(
     {
         _writesDuringRebuild?.Add(write);
         var segment = Segment;
-        return Task.Run(() => write(segment));
+        return gate.Run(() => write(segment));
     }
 
     private async Task EvictElsewhereAsync(IEnumerable<(string Key, string SuperCategory)> items)
