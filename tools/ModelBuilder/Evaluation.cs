@@ -204,7 +204,7 @@ public static class Evaluation
         var m = metrics["detector"] = new();
         md.AppendLine($"## Detector (`models/detector.onnx`), CCP test split ({evaluated} photos), IoU ≥ 0.5");
         md.AppendLine();
-        md.AppendLine($"Proposals: {windows.Length} learned windows per photo → backbone → head (scores + box refinement) → per-class thresholds (tuned on val) → NMS {spec.NmsIoU}.");
+        md.AppendLine($"Proposals: {windows.Length} learned windows per photo → backbone → head (scores + box refinement) → per-class thresholds and per-photo caps (tuned on val) → NMS {spec.NmsIoU}.");
         md.AppendLine("\"+ rules\" adds the paper's post-processing (dress vs top/bottom exclusivity, RoI re-classification must agree, at least one item).");
         md.AppendLine();
         md.AppendLine("| super-category | ground-truth boxes | recall | precision | recall + rules | precision + rules |");
