@@ -111,7 +111,7 @@ public static class DetectorTraining
             return pr + rc == 0 ? 0 : 2 * pr * rc / (pr + rc);
         }
         Console.WriteLine($"  validating on {val.Count} val photos");
-        net.Train(train, Trainers.Epochs, validate: n => ValF1(n, defaults));
+        net.Train(train, Trainers.DetectorEpochs, validate: n => ValF1(n, defaults));
         // Per-class score thresholds tuned on val (F1 of that class).
         var thresholds = (float[])defaults.Clone();
         var cache = val.Select(v => (v.p, v.Item2, Outputs: v.Item2.Select(r => Head(net, r.X)).ToArray())).ToList();
@@ -160,7 +160,7 @@ public static class DetectorTraining
             Detector = new DetectorSpec(windows, Classes, thresholds, NmsIoU, "relative window centre x, centre y, width, height (0–1)", caps),
             Training = new TrainingSpec(["ccp/ccp_boxes.csv garment boxes (train split), tags mapped to super-categories"],
                 new() { ["windows"] = examples.Count, ["valPhotos"] = val.Count },
-                $"{windows.Length} proposal windows from k-means (1 − IoU) over train boxes; MLP 516→256 ReLU → 7-way softmax + 4 box deltas (smooth L1), windows IoU ≥ 0.5 positive, < 0.3 background, GT boxes added as positives; {Trainers.Epochs} epochs, best val epoch {net.BestEpoch}; per-class thresholds and per-photo caps tuned on val F1; NMS IoU {NmsIoU}",
+                $"{windows.Length} proposal windows from k-means (1 − IoU) over train boxes; MLP 516→256 ReLU → 7-way softmax + 4 box deltas (smooth L1), windows IoU ≥ 0.5 positive, < 0.3 background, GT boxes added as positives; {Trainers.DetectorEpochs} epochs, best val epoch {net.BestEpoch}; per-class thresholds and per-photo caps tuned on val F1; NMS IoU {NmsIoU}",
                 "Train windows: all with IoU ≥ 0.4 to a garment plus 5 sampled background windows per photo, on the first 200 of the 716 train photos (feature-extraction budget on a shared 2-core machine); thresholds tuned on 20 val photos (feature-extraction budget)."),
             Rebuild = Trainers.Rebuild + "train detector",
         };
