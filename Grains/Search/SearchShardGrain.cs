@@ -283,11 +283,20 @@ public sealed class SearchShardGrain(
     }
 
     /// <summary>Applies a write to the live segment (off the scheduler) and remembers it for a rebuild in progress.</summary>
-    private Task ApplyAsync(Action<ShardSegment> write)
+    private async Task ApplyAsync(Action<ShardSegment> write)
     {
         _writesDuringRebuild?.Add(write);
         var segment = Segment;
-        return gate.Run(() => write(segment));
+        try
+        {
+            await gate.Run(() => write(segment));
+        }
+        catch (ObjectDisposedException) when (!ReferenceEquals(segment, _segment))
+        {
+            // A rebuild swapped the segment while this write waited for the gate. The successor already has the
+            // write: either the rebuild replayed it (it was recorded above) or the rebuild read the table after
+            // the write was committed there (the table is written before the graph).
+        }
     }
 
     private async Task EvictElsewhereAsync(IEnumerable<(string Key, string SuperCategory)> items)
