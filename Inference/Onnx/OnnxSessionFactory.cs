@@ -32,12 +32,32 @@ public sealed class OnnxSessionFactory(OnnxRuntimeSettings? settings = null, ILo
     private readonly OnnxRuntimeSettings _settings = settings ?? OnnxRuntimeSettings.Default;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly Action<SessionOptions, int> _appendCuda = appendCuda ?? ((o, id) => o.AppendExecutionProvider_CUDA(id));
+    // With the real provider, look for CUDA's own libraries first: without them ONNX Runtime's attempt fails anyway,
+    // after printing an error line per session (harmless, but it buries real errors in the logs of CPU machines).
+    private readonly bool _probeCudaLibraries = appendCuda is null;
+
+    /// <summary>The CUDA 13 libraries the CUDA execution provider of ONNX Runtime 1.31 loads; null when all load.</summary>
+    public static string? MissingCudaLibrary => MissingCuda.Value;
+
+    private static readonly Lazy<string?> MissingCuda = new(() =>
+    {
+        foreach (var library in new[] { "libcudart.so.13", "libcublasLt.so.13", "libcublas.so.13" })
+        {
+            if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(library, out var handle)) return library;
+            System.Runtime.InteropServices.NativeLibrary.Free(handle);
+        }
+        return null;
+    });
 
     public OnnxRuntimeSettings Settings => _settings;
 
     public OnnxModelSession Create(byte[] model, string name)
     {
-        if (_settings.PreferCuda)
+        if (_settings.PreferCuda && _probeCudaLibraries && MissingCudaLibrary is { } missing)
+        {
+            _logger.LogInformation("Model {Model}: CUDA libraries not found ({Library} does not load); using CPU", name, missing);
+        }
+        else if (_settings.PreferCuda)
         {
             SessionOptions? options = null;
             try
