@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Ootd.Grains.Common;
+
+namespace Ootd.Grains.Recommendation;
+
+/// <summary>What one run wrote: the report and every curated-list key before and after (so their grains re-read them).</summary>
+public sealed record RecomputeResult(BatchReport Report, IReadOnlyList<string> ListKeys);
+
+/// <summary>
+/// The nightly recompute, from PostgreSQL only (so a cluster that lost every activation gets the same answers):
+/// reads the last <see cref="RecommenderServingOptions.BatchWindowDays"/> of views and likes from <c>interactions</c>,
+/// builds the TF-IDF index, and rewrites in one transaction: <c>rec_idf</c> (df, idf per OOTD), <c>rec_user_neighbours</c>
+/// (top-k users by γ·cf + (1 − γ)·U, candidates = users who touched the same OOTDs), and <c>rec_curated</c> (weekly
+/// best, best per demographic segment, popular leaders overall and per segment).
+/// </summary>
+public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderServingOptions> serving)
+{
+    private const int RowSeeds = 20;          // a user's strongest OOTDs that seed neighbour candidates
+    private const int ColumnFanOut = 50;      // users taken from each seed OOTD's column
+    private const int MaxCandidates = 300;
+
+    public async Task<RecomputeResult> RunAsync(DateTimeOffset now, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var s = serving.Value;
+        var o = s.Formulas();
+
+        // 1. The log: views and likes of the window.
+        var log = new List<OotdInteraction>();
+        await using (var cmd = db.CreateCommand("SELECT user_id, kind, target_id, at FROM interactions WHERE at >= $1 AND kind = ANY($2)"))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = now.AddDays(-s.BatchWindowDays).ToUniversalTime() });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = new[] { (short)InteractionKind.View, (short)InteractionKind.Like } });
+            await using var r = await cmd.ExecuteReaderAsync(cancellation);
+            while (await r.ReadAsync(cancellation))
+            {
+                if (Guid.TryParse(r.GetString(2), out var ootd))
+                    log.Add(new OotdInteraction(r.GetGuid(0), ootd, (InteractionKind)r.GetInt16(1), new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero)));
+            }
+        }
+
+        // 2. Live posts (not deleted, author not deleted), profiles, OOTD styles.
+        var posted = new Dictionary<Guid, DateTimeOffset>();
+        await using (var cmd = db.CreateCommand("""
+            SELECT p.ootd_id, p.created_at FROM ootd_posts p
+            WHERE p.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM deleted_users d WHERE d.user_id = p.author_id)
+            """))
+        {
+            await using var r = await cmd.ExecuteReaderAsync(cancellation);
+            while (await r.ReadAsync(cancellation)) posted[r.GetGuid(0)] = new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero);
+        }
+        var segments = new Dictionary<Guid, string>();
+        var tags = new Dictionary<Guid, IReadOnlySet<string>>();
+        await using (var cmd = db.CreateCommand("SELECT user_id, segment, style_tags FROM rec_users"))
+        {
+            await using var r = await cmd.ExecuteReaderAsync(cancellation);
+            while (await r.ReadAsync(cancellation))
+            {
+                segments[r.GetGuid(0)] = r.GetString(1);
+                tags[r.GetGuid(0)] = r.GetFieldValue<string[]>(2).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            }
+        }
+        var styles = new Dictionary<Guid, float[]>();
+        await using (var cmd = db.CreateCommand("SELECT ootd_id, style FROM ootd_styles"))
+        {
+            await using var r = await cmd.ExecuteReaderAsync(cancellation);
+            while (await r.ReadAsync(cancellation)) styles[r.GetGuid(0)] = r.GetFieldValue<float[]>(1);
+        }
+
+        // 3. TF-IDF, user style vectors, neighbour lists.
+        var index = new TfIdfIndex(log, now, o);
+        var userStyles = UserStyles(log, styles, o);
+        var users = index.Users.ToArray();
+        var signals = users.ToDictionary(u => u, u => new UserSignals(u, index.User(u), userStyles.GetValueOrDefault(u),
+            tags.TryGetValue(u, out var t) ? t : new HashSet<string>()));
+        var neighbours = new ConcurrentBag<(Guid User, Guid[] Ids, float[] Scores)>();
+        Parallel.ForEach(users, new ParallelOptions { CancellationToken = cancellation }, u =>
+        {
+            var me = signals[u];
+            var candidates = new HashSet<Guid>();
+            foreach (var (ootd, _) in me.Ratings.OrderByDescending(kv => kv.Value).Take(RowSeeds))
+            {
+                foreach (var (v, _) in index.Ootd(ootd).OrderByDescending(kv => kv.Value).Take(ColumnFanOut))
+                {
+                    if (v != u) candidates.Add(v);
+                    if (candidates.Count >= MaxCandidates) break;
+                }
+                if (candidates.Count >= MaxCandidates) break;
+            }
+            var top = UserBasedScorer.Neighbours(me, candidates.Select(c => signals[c]), o, o.UserNeighbours);
+            if (top.Count > 0) neighbours.Add((u, top.Select(x => x.UserId).ToArray(), top.Select(x => (float)x.Score).ToArray()));
+        });
+
+        // 4. Curated lists.
+        var curated = new Dictionary<string, IReadOnlyList<(Guid Id, double Score)>>
+        {
+            [CurationLists.Weekly] = CurationRanker.WeeklyBest(log, id => posted.TryGetValue(id, out var at) ? at : null, now, o, s.CuratedDepth)
+                .Select(x => (x.OotdId, x.Score)).ToList(),
+        };
+        var liveLog = log.Where(i => posted.ContainsKey(i.OotdId)).ToList();
+        foreach (var group in liveLog.GroupBy(i => segments.GetValueOrDefault(i.UserId)).Where(g => g.Key is not null))
+        {
+            curated[CurationLists.Segment(group.Key!)] = CurationRanker.Rank(group, _ => true, now, o, s.CuratedDepth)
+                .Select(x => (x.OotdId, x.Score)).ToList();
+        }
+        var followers = new List<(Guid User, string? Segment, long Count)>();
+        await using (var cmd = db.CreateCommand("""
+            SELECT f.followee_id, u.segment, count(*) FROM follows f LEFT JOIN rec_users u ON u.user_id = f.followee_id
+            WHERE NOT EXISTS (SELECT 1 FROM deleted_users d WHERE d.user_id = f.followee_id)
+            GROUP BY f.followee_id, u.segment
+            """))
+        {
+            await using var r = await cmd.ExecuteReaderAsync(cancellation);
+            while (await r.ReadAsync(cancellation)) followers.Add((r.GetGuid(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetInt64(2)));
+        }
+        curated[CurationLists.PopularLeaders] = followers.OrderByDescending(f => f.Count).ThenBy(f => f.User).Take(s.CuratedDepth)
+            .Select(f => (f.User, (double)f.Count)).ToList();
+        foreach (var group in followers.Where(f => f.Segment is not null).GroupBy(f => f.Segment!))
+        {
+            curated[CurationLists.LeadersOfSegment(group.Key)] = group.OrderByDescending(f => f.Count).ThenBy(f => f.User)
+                .Take(s.CuratedDepth).Select(f => (f.User, (double)f.Count)).ToList();
+        }
+
+        // 5. Write everything in one transaction.
+        var keys = new HashSet<string>(curated.Keys);
+        await using var connection = await db.OpenConnectionAsync(cancellation);
+        await using (var old = new NpgsqlCommand("SELECT DISTINCT list_key FROM rec_curated", connection))
+        await using (var r = await old.ExecuteReaderAsync(cancellation))
+        {
+            while (await r.ReadAsync(cancellation)) keys.Add(r.GetString(0));
+        }
+        await using var tx = await connection.BeginTransactionAsync(cancellation);
+        await using (var clear = new NpgsqlCommand("TRUNCATE rec_idf, rec_user_neighbours, rec_curated", connection, tx))
+            await clear.ExecuteNonQueryAsync(cancellation);
+        await using (var w = await connection.BeginBinaryImportAsync("COPY rec_idf (ootd_id, df, idf) FROM STDIN (FORMAT BINARY)", cancellation))
+        {
+            foreach (var (ootd, df) in index.DocumentFrequency)
+            {
+                await w.StartRowAsync(cancellation);
+                await w.WriteAsync(ootd, NpgsqlDbType.Uuid, cancellation);
+                await w.WriteAsync(df, NpgsqlDbType.Integer, cancellation);
+                await w.WriteAsync((float)TfIdf.Idf(df, index.UserCount), NpgsqlDbType.Real, cancellation);
+            }
+            await w.CompleteAsync(cancellation);
+        }
+        await using (var w = await connection.BeginBinaryImportAsync("COPY rec_user_neighbours (user_id, neighbours, scores) FROM STDIN (FORMAT BINARY)", cancellation))
+        {
+            foreach (var (user, ids, scores) in neighbours)
+            {
+                await w.StartRowAsync(cancellation);
+                await w.WriteAsync(user, NpgsqlDbType.Uuid, cancellation);
+                await w.WriteAsync(ids, NpgsqlDbType.Array | NpgsqlDbType.Uuid, cancellation);
+                await w.WriteAsync(scores, NpgsqlDbType.Array | NpgsqlDbType.Real, cancellation);
+            }
+            await w.CompleteAsync(cancellation);
+        }
+        await using (var w = await connection.BeginBinaryImportAsync("COPY rec_curated (list_key, rank, item_id, score) FROM STDIN (FORMAT BINARY)", cancellation))
+        {
+            foreach (var (key, list) in curated)
+            {
+                for (var i = 0; i < list.Count; i++)
+                {
+                    await w.StartRowAsync(cancellation);
+                    await w.WriteAsync(key, NpgsqlDbType.Text, cancellation);
+                    await w.WriteAsync(i, NpgsqlDbType.Integer, cancellation);
+                    await w.WriteAsync(list[i].Id, NpgsqlDbType.Uuid, cancellation);
+                    await w.WriteAsync((float)list[i].Score, NpgsqlDbType.Real, cancellation);
+                }
+            }
+            await w.CompleteAsync(cancellation);
+        }
+        var report = new BatchReport(index.UserCount, index.DocumentFrequency.Count, log.Count, neighbours.Count, curated.Count, clock.Elapsed.TotalSeconds);
+        await using (var run = new NpgsqlCommand("""
+            INSERT INTO rec_batch_runs (started_at, finished_at, users, ootds, interactions, seconds) VALUES ($1, $2, $3, $4, $5, $6)
+            """, connection, tx))
+        {
+            run.Parameters.Add(new NpgsqlParameter { Value = now.ToUniversalTime() });
+            run.Parameters.Add(new NpgsqlParameter { Value = DateTimeOffset.UtcNow });
+            run.Parameters.Add(new NpgsqlParameter { Value = report.Users });
+            run.Parameters.Add(new NpgsqlParameter { Value = report.Ootds });
+            run.Parameters.Add(new NpgsqlParameter { Value = report.Interactions });
+            run.Parameters.Add(new NpgsqlParameter { Value = (float)clock.Elapsed.TotalSeconds });
+            await run.ExecuteNonQueryAsync(cancellation);
+        }
+        await tx.CommitAsync(cancellation);
+        return new RecomputeResult(report with { Seconds = clock.Elapsed.TotalSeconds }, keys.ToList());
+    }
+
+    /// <summary>Each user's style vector from their H most recent distinct viewed/liked OOTDs that have a style.</summary>
+    private static Dictionary<Guid, float[]> UserStyles(List<OotdInteraction> log, Dictionary<Guid, float[]> styles, RecommenderOptions o)
+    {
+        var result = new Dictionary<Guid, float[]>();
+        foreach (var group in log.GroupBy(i => i.UserId))
+        {
+            var recent = group.OrderByDescending(i => i.At).Select(i => i.OotdId).Distinct()
+                .Select(id => styles.GetValueOrDefault(id)).OfType<float[]>().Take(o.History).ToList();
+            if (recent.Count == 0) continue;
+            var dim = recent[0].Length;
+            if (StyleVectors.UserStyle(recent.Where(v => v.Length == dim).ToList(), o.History, o.Alpha) is { } style) result[group.Key] = style;
+        }
+        return result;
+    }
+}
