@@ -44,6 +44,9 @@ public sealed class FeedGrain(
     private DateTimeOffset _idfAt = DateTimeOffset.MinValue;
     private List<FeedEntry> _feed = [];
     private int _generation;
+    // Log rows read on activation that their own event may still be on its way for (counted once, not twice).
+    private readonly Dictionary<(Guid, InteractionKind), DateTimeOffset> _justLoaded = new();
+    private static readonly TimeSpan InFlight = TimeSpan.FromSeconds(30);
 
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
@@ -55,6 +58,7 @@ public sealed class FeedGrain(
         foreach (var (ootd, kind, at) in await store.ReadUserInteractionsAsync(UserId, LogLimit))
         {
             _tf.Add(ootd, _o.KindWeight(kind), at);
+            if (now - at < InFlight) _justLoaded.TryAdd((ootd, kind), at);
             if (kind is not (InteractionKind.View or InteractionKind.Like)) continue;
             _seen.Add(ootd);
             if (_recent.Count < _o.History && _recent.All(r => r.Ootd != ootd)) _recent.Add((ootd, at));
@@ -88,7 +92,8 @@ public sealed class FeedGrain(
         ArgumentNullException.ThrowIfNull(e);
         var weight = _o.KindWeight(e.Kind);
         if (weight <= 0) return;
-        _tf.Add(e.OotdId, weight, e.At);
+        var counted = _justLoaded.Remove((e.OotdId, e.Kind), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
+        if (!counted) _tf.Add(e.OotdId, weight, e.At);
         if (e.Kind is InteractionKind.View or InteractionKind.Like)
         {
             _seen.Add(e.OotdId);

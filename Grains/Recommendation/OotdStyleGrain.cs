@@ -22,15 +22,22 @@ public sealed class OotdStyleGrain(
     private readonly RecommenderOptions _options = serving.Value.Formulas();
     private StoredStyle? _style;
     private DecayedCounts _column = null!;
+    // Log rows read on activation whose own Touched message may still be on its way (counted once, not twice).
+    private readonly Dictionary<(Guid, InteractionKind), DateTimeOffset> _justLoaded = new();
+    private static readonly TimeSpan InFlight = TimeSpan.FromSeconds(30);
 
     private Guid OotdId => this.GetPrimaryKey();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _column = new DecayedCounts(Clock.UtcNow(), _options.Beta);
+        var now = Clock.UtcNow();
+        _column = new DecayedCounts(now, _options.Beta);
         _style = (await store.ReadStylesAsync([OotdId])).GetValueOrDefault(OotdId);
         foreach (var (user, kind, at) in await store.ReadOotdInteractionsAsync(OotdId, ColumnLimit))
+        {
             _column.Add(user, _options.KindWeight(kind), at);
+            if (now - at < InFlight) _justLoaded.TryAdd((user, kind), at);
+        }
     }
 
     public async Task Analysed(AnalysedOotd ootd)
@@ -83,6 +90,7 @@ public sealed class OotdStyleGrain(
 
     public Task Touched(Guid userId, InteractionKind kind, DateTimeOffset at)
     {
+        if (_justLoaded.Remove((userId, kind), out var loadedAt) && (at - loadedAt).Duration() < InFlight) return Task.CompletedTask;
         _column.Add(userId, _options.KindWeight(kind), at);
         return Task.CompletedTask;
     }
