@@ -75,6 +75,7 @@ public static class GatewaySetup
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapOotdsApi();
+        app.MapAnalyzeApi();
         return app;
     }
 }

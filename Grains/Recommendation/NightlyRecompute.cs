@@ -78,13 +78,16 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
         var signals = users.ToDictionary(u => u, u => new UserSignals(u, index.User(u), userStyles.GetValueOrDefault(u),
             tags.TryGetValue(u, out var t) ? t : new HashSet<string>()));
         var neighbours = new ConcurrentBag<(Guid User, Guid[] Ids, float[] Scores)>();
+        var strongest = new ConcurrentDictionary<Guid, Guid[]>();   // each OOTD's top users, sorted once
         Parallel.ForEach(users, new ParallelOptions { CancellationToken = cancellation }, u =>
         {
             var me = signals[u];
             var candidates = new HashSet<Guid>();
             foreach (var (ootd, _) in me.Ratings.OrderByDescending(kv => kv.Value).Take(RowSeeds))
             {
-                foreach (var (v, _) in index.Ootd(ootd).OrderByDescending(kv => kv.Value).Take(ColumnFanOut))
+                var column = strongest.GetOrAdd(ootd, o => index.Ootd(o).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
+                    .Take(ColumnFanOut).Select(kv => kv.Key).ToArray());
+                foreach (var v in column)
                 {
                     if (v != u) candidates.Add(v);
                     if (candidates.Count >= MaxCandidates) break;
