@@ -8,7 +8,7 @@ using Ootd.Grains.Common;
 namespace Ootd.Grains.Recommendation;
 
 /// <summary>What one run wrote: the report and every curated-list key before and after (so their grains re-read them).</summary>
-public sealed record RecomputeResult(BatchReport Report, IReadOnlyList<string> ListKeys);
+public sealed record RecomputeResult(BatchReport Report, IReadOnlyList<string> ListKeys, IReadOnlyList<(string Phase, double Seconds)> Phases);
 
 /// <summary>
 /// The nightly recompute, from PostgreSQL only (so a cluster that lost every activation gets the same answers):
@@ -26,6 +26,9 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
     public async Task<RecomputeResult> RunAsync(DateTimeOffset now, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
+        var phases = new List<(string, double)>();
+        var lap = TimeSpan.Zero;
+        void Phase(string name) { phases.Add((name, (clock.Elapsed - lap).TotalSeconds)); lap = clock.Elapsed; }
         var s = serving.Value;
         var o = s.Formulas();
 
@@ -42,6 +45,8 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
                     log.Add(new OotdInteraction(r.GetGuid(0), ootd, (InteractionKind)r.GetInt16(1), new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero)));
             }
         }
+
+        Phase("read log");
 
         // 2. Live posts (not deleted, author not deleted), profiles, OOTD styles.
         var posted = new Dictionary<Guid, DateTimeOffset>();
@@ -71,9 +76,12 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             while (await r.ReadAsync(cancellation)) styles[r.GetGuid(0)] = r.GetFieldValue<float[]>(1);
         }
 
+        Phase("read posts, profiles, styles");
+
         // 3. TF-IDF, user style vectors, neighbour lists.
         var index = new TfIdfIndex(log, now, o);
         var userStyles = UserStyles(log, styles, o);
+        Phase("tf-idf and user styles");
         var users = index.Users.ToArray();
         var rows = users.ToDictionary(u => u, u => new NeighbourRow(index.User(u), userStyles.GetValueOrDefault(u),
             tags.TryGetValue(u, out var t) ? t : new HashSet<string>()));
@@ -106,6 +114,8 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             neighbours.Add((u, top.Select(x => x.Id).ToArray(), top.Select(x => (float)x.Score).ToArray()));
         });
 
+        Phase("neighbour lists");
+
         // 4. Curated lists.
         var curated = new Dictionary<string, IReadOnlyList<(Guid Id, double Score)>>
         {
@@ -135,6 +145,8 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             curated[CurationLists.LeadersOfSegment(group.Key)] = group.OrderByDescending(f => f.Count).ThenBy(f => f.User)
                 .Take(s.CuratedDepth).Select(f => (f.User, (double)f.Count)).ToList();
         }
+
+        Phase("curated lists");
 
         // 5. Write everything in one transaction.
         var keys = new HashSet<string>(curated.Keys);
@@ -198,7 +210,8 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             await run.ExecuteNonQueryAsync(cancellation);
         }
         await tx.CommitAsync(cancellation);
-        return new RecomputeResult(report with { Seconds = clock.Elapsed.TotalSeconds }, keys.ToList());
+        Phase("write");
+        return new RecomputeResult(report with { Seconds = clock.Elapsed.TotalSeconds }, keys.ToList(), phases);
     }
 
     /// <summary>Each user's style vector from their H most recent distinct viewed/liked OOTDs that have a style.</summary>

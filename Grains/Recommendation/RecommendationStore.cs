@@ -250,4 +250,38 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         while (await r.ReadAsync()) list.Add((r.GetGuid(0), r.GetFloat(1)));
         return list;
     }
+
+    /// <summary>Analysed, live OOTDs without a style row (their one-way hook was lost).</summary>
+    public async Task<List<Guid>> UnstyledOotdsAsync(int limit) => await db.GuidsAsync("""
+        SELECT DISTINCT i.ootd_id FROM ootd_items i JOIN ootd_posts p ON p.ootd_id = i.ootd_id AND p.deleted_at IS NULL
+        WHERE NOT EXISTS (SELECT 1 FROM ootd_styles s WHERE s.ootd_id = i.ootd_id) LIMIT $1
+        """, limit);
+
+    /// <summary>Style rows of live OOTDs that have no entry in the "ootd-style" index.</summary>
+    public async Task<List<StoredStyle>> UnindexedStylesAsync(int limit)
+    {
+        await using var cmd = db.Command("""
+            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+            JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE NOT EXISTS (SELECT 1 FROM item_vectors v WHERE v.index_name = $1 AND v.item_key = s.ootd_id::text AND NOT v.deleted)
+            LIMIT $2
+            """, StyleIndexes.Ootds, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<StoredStyle>();
+        while (await r.ReadAsync()) list.Add(ReadStyle(r));
+        return list;
+    }
+
+    /// <summary>Index keys of deleted OOTDs still in the "ootd-style" index.</summary>
+    public async Task<List<string>> DeletedIndexedAsync(int limit)
+    {
+        await using var cmd = db.Command("""
+            SELECT v.item_key FROM item_vectors v JOIN ootd_posts p ON p.ootd_id::text = v.item_key
+            WHERE v.index_name = $1 AND NOT v.deleted AND p.deleted_at IS NOT NULL LIMIT $2
+            """, StyleIndexes.Ootds, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<string>();
+        while (await r.ReadAsync()) list.Add(r.GetString(0));
+        return list;
+    }
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Search;
 
 namespace Ootd.Grains.Recommendation;
 
@@ -11,6 +13,8 @@ namespace Ootd.Grains.Recommendation;
 /// </summary>
 public sealed class RecommenderBatchGrain(
     NightlyRecompute recompute,
+    RecommendationStore store,
+    VectorSearch search,
     IOptions<RecommenderServingOptions> serving,
     ILogger<RecommenderBatchGrain> logger) : Grain, IRecommenderBatchGrain, IRemindable
 {
@@ -58,10 +62,39 @@ public sealed class RecommenderBatchGrain(
 
     private async Task<BatchReport> RunOnceAsync()
     {
+        await RepairAsync();
         var report = await Task.Run(() => recompute.RunAsync(Clock.UtcNow()));
         await Task.WhenAll(report.ListKeys.Select(k => GrainFactory.GetGrain<ICurationGrain>(k).Reload()));
         logger.LogInformation("Recommender batch: {Users} users, {Ootds} OOTDs, {Interactions} interactions in {Seconds:F1} s",
             report.Report.Users, report.Report.Ootds, report.Report.Interactions, report.Report.Seconds);
         return report.Report;
+    }
+
+    /// <summary>
+    /// Catches up what one-way hooks or index writes may have lost: style vectors of analysed OOTDs without one,
+    /// "ootd-style" entries missing for stored styles, and index entries of deleted OOTDs (bounded per run).
+    /// </summary>
+    private async Task RepairAsync()
+    {
+        const int Limit = 1000;
+        try
+        {
+            foreach (var id in await store.UnstyledOotdsAsync(Limit))
+            {
+                if (await GrainFactory.GetGrain<IOotdGrain>(id).Get() is { Status: OotdStatus.Ready } post)
+                    await GrainFactory.GetGrain<IOotdStyleGrain>(id).Analyse(new AnalysedOotd(post.AuthorId, post.CreatedAt, post.Hashtags));
+            }
+            foreach (var style in await store.UnindexedStylesAsync(Limit))
+            {
+                if (StyleProjection.Project(style.Style, serving.Value.IndexDimensions) is { } key)
+                    await search.Upsert(StyleIndexes.Ootds, StyleIndexes.Scope, style.OotdId.ToString(), "", key);
+            }
+            if (await store.DeletedIndexedAsync(Limit) is { Count: > 0 } gone)
+                await search.Remove(StyleIndexes.Ootds, StyleIndexes.Scope, gone);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Recommender batch: repair step failed; the recompute goes on");
+        }
     }
 }

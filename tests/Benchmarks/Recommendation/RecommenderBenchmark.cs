@@ -108,16 +108,20 @@ public static class RecommenderBenchmark
             Console.WriteLine($"  nightly on this world: {batch.Users} users, {batch.Interactions:N0} interactions, {batch.Seconds:F2} s");
 
             await Load(concurrency, viewers.Length, i => grains.GetGrain<IFeedGrain>(viewers[i]).GetFeed(null, 20));   // warm
-            var latencies = new double[feeds];
-            var feedTime = await Load(concurrency, feeds, async i =>
+            Console.WriteLine("  feed (IFeedGrain.GetFeed(null, 20): the grain call behind GET /api/v1/feed, a fresh computation each time):");
+            foreach (var inFlight in new[] { 1, 4, concurrency })
             {
-                var watch = Stopwatch.StartNew();
-                await grains.GetGrain<IFeedGrain>(viewers[i % viewers.Length]).GetFeed(null, 20);
-                latencies[i] = watch.Elapsed.TotalMilliseconds;
-            });
-            Array.Sort(latencies);
-            Console.WriteLine($"  feed (IFeedGrain.GetFeed(null, 20), the grain call behind GET /api/v1/feed; {concurrency} in flight, {feeds:N0} requests, fresh computation each):");
-            Console.WriteLine($"    p50 {Percentile(latencies, 0.50):F1} ms   p99 {Percentile(latencies, 0.99):F1} ms   {feeds / feedTime.TotalSeconds:N0} feeds/s");
+                var count = inFlight == 1 ? Math.Min(feeds, 300) : feeds;
+                var latencies = new double[count];
+                var feedTime = await Load(inFlight, count, async i =>
+                {
+                    var watch = Stopwatch.StartNew();
+                    await grains.GetGrain<IFeedGrain>(viewers[i % viewers.Length]).GetFeed(null, 20);
+                    latencies[i] = watch.Elapsed.TotalMilliseconds;
+                });
+                Array.Sort(latencies);
+                Console.WriteLine($"    {inFlight,3} in flight, {count,5:N0} requests: p50 {Percentile(latencies, 0.50),7:F1} ms   p99 {Percentile(latencies, 0.99),7:F1} ms   {count / feedTime.TotalSeconds,6:N0} feeds/s");
+            }
         }
         finally
         {
@@ -169,6 +173,7 @@ public static class RecommenderBenchmark
             var r = result.Report;
             Console.WriteLine($"  nightly recompute: {watch.Elapsed.TotalSeconds:F1} s wall for {r.Users:N0} users, {r.Interactions:N0} interactions, {r.Ootds:N0} OOTDs " +
                 $"→ {r.NeighbourLists:N0} neighbour lists, {r.CuratedLists} curated lists; allocated {(GC.GetTotalAllocatedBytes() - before) / 1e9:F1} GB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e9:F2} GB");
+            Console.WriteLine("    phases: " + string.Join(", ", result.Phases.Select(p => $"{p.Phase} {p.Seconds:F1} s")));
         }
         finally
         {

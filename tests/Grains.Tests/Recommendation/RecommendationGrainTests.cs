@@ -245,7 +245,14 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         var posts = new List<Guid>();
         for (var i = 0; i < 3; i++) posts.Add(await f.PostReadyAsync(author, 0, 90 + i));
         foreach (var p in posts) { await f.ViewAsync(a, p); await f.ViewAsync(b, p, InteractionKind.Like); }
+        // Index drift the nightly repair must undo: a live OOTD's entry lost, a deleted OOTD's entry left behind.
+        var deleted = await f.PostReadyAsync(author, 1, 95);
+        await f.Db.ScalarAsync("DELETE FROM item_vectors WHERE index_name = 'ootd-style' AND item_key = $1", posts[1].ToString());
+        Assert.Equal(CommandStatus.Done, (await Client.GetGrain<IOotdGrain>(deleted).Delete(author)).Status);
         var report = await Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
+        Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM item_vectors WHERE index_name = 'ootd-style' AND item_key = $1 AND NOT deleted", posts[1].ToString()));
+        Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM item_vectors WHERE index_name = 'ootd-style' AND item_key = $1 AND deleted", deleted.ToString()));
+
         Assert.True(report.Users >= 2 && report.Interactions >= 6);
 
         var n = await f.Db.ScalarAsync("SELECT count(DISTINCT user_id) FROM interactions WHERE kind IN (1, 2)");
