@@ -168,10 +168,12 @@ public static class RecommenderBenchmark
             Console.WriteLine($"  nightly: synthetic rows written in {fill.Elapsed.TotalSeconds:F1} s ({users:N0} users, {interactions:N0} interactions, {ootds:N0} OOTDs, 64-d styles)");
             var recompute = new NightlyRecompute(db, Options.Create(new RecommenderServingOptions()));
             var before = GC.GetTotalAllocatedBytes();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             var result = await recompute.RunAsync(DateTimeOffset.UtcNow);
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
             var r = result.Report;
-            Console.WriteLine($"  nightly recompute: {watch.Elapsed.TotalSeconds:F1} s wall for {r.Users:N0} users, {r.Interactions:N0} interactions, {r.Ootds:N0} OOTDs " +
+            Console.WriteLine($"  nightly recompute: {watch.Elapsed.TotalSeconds:F1} s wall, {cpuSeconds:F1} s CPU of this process (PostgreSQL's not counted), for {r.Users:N0} users, {r.Interactions:N0} interactions, {r.Ootds:N0} OOTDs " +
                 $"→ {r.NeighbourLists:N0} neighbour lists, {r.CuratedLists} curated lists; allocated {(GC.GetTotalAllocatedBytes() - before) / 1e9:F1} GB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e9:F2} GB");
             Console.WriteLine("    phases: " + string.Join(", ", result.Phases.Select(p => $"{p.Phase} {p.Seconds:F1} s")));
         }
