@@ -83,18 +83,29 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
         var userStyles = UserStyles(log, styles, o);
         Phase("tf-idf and user styles");
         var users = index.Users.ToArray();
-        var rows = users.ToDictionary(u => u, u => new NeighbourRow(index.User(u), userStyles.GetValueOrDefault(u),
-            tags.TryGetValue(u, out var t) ? t : new HashSet<string>()));
+        var ootdIndex = new Dictionary<Guid, int>();
+        foreach (var ootd in index.Ootds) ootdIndex[ootd] = ootdIndex.Count;
+        var userIndex = new Dictionary<Guid, int>(users.Length);
+        for (var i = 0; i < users.Length; i++) userIndex[users[i]] = i;
+        var rows = users.Select(u => new NeighbourRow(index.User(u), ootdIndex, userStyles.GetValueOrDefault(u),
+            tags.TryGetValue(u, out var t) ? t : new HashSet<string>())).ToArray();
+        var ootdIds = new Guid[ootdIndex.Count];
+        foreach (var (id, i) in ootdIndex) ootdIds[i] = id;
+        var strongest = new int[ootdIds.Length][];   // each OOTD's top users (as user indexes), sorted once; races only redo work
         var neighbours = new ConcurrentBag<(Guid User, Guid[] Ids, float[] Scores)>();
-        var strongest = new ConcurrentDictionary<Guid, Guid[]>();   // each OOTD's top users, sorted once
-        Parallel.ForEach(users, new ParallelOptions { CancellationToken = cancellation }, u =>
+        Parallel.For(0, users.Length, new ParallelOptions { CancellationToken = cancellation }, u =>
         {
             var me = rows[u];
-            var candidates = new HashSet<Guid>();
-            foreach (var (ootd, _) in me.Ratings.OrderByDescending(kv => kv.Value).Take(RowSeeds))
+            var candidates = new HashSet<int>();
+            foreach (var k in me.StrongestKeys(RowSeeds))
             {
-                var column = strongest.GetOrAdd(ootd, x => index.Ootd(x).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
-                    .Take(ColumnFanOut).Select(kv => kv.Key).ToArray());
+                var column = Volatile.Read(ref strongest[k]);
+                if (column is null)
+                {
+                    column = index.Ootd(ootdIds[k]).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
+                        .Take(ColumnFanOut).Select(kv => userIndex[kv.Key]).ToArray();
+                    Volatile.Write(ref strongest[k], column);
+                }
                 foreach (var v in column)
                 {
                     if (v != u) candidates.Add(v);
@@ -106,12 +117,12 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             foreach (var v in candidates)
             {
                 var sim = NeighbourRow.Similarity(me, rows[v], o);
-                if (sim > 0) scored.Add((v, sim));
+                if (sim > 0) scored.Add((users[v], sim));
             }
             if (scored.Count == 0) return;
             scored.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Id.CompareTo(b.Id));
             var top = scored.Take(o.UserNeighbours).ToList();
-            neighbours.Add((u, top.Select(x => x.Id).ToArray(), top.Select(x => (float)x.Score).ToArray()));
+            neighbours.Add((users[u], top.Select(x => x.Id).ToArray(), top.Select(x => (float)x.Score).ToArray()));
         });
 
         Phase("neighbour lists");
@@ -230,43 +241,62 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
     }
 
     /// <summary>
-    /// A user as the neighbour search sees them, with norms computed once. <see cref="Similarity"/> is exactly
-    /// <see cref="BlendedSimilarity.Users"/> (γ·cos(r1, r2)·n/(n + h) + (1 − γ)·(λ·cos(style) + (1 − λ)·J(tags))), only faster.
+    /// A user as the neighbour search sees them: the TF-IDF row as OOTD indexes sorted ascending (merge-joined, no
+    /// hashing), norms computed once. <see cref="Similarity"/> is exactly <see cref="BlendedSimilarity.Users"/>
+    /// (γ·cos(r1, r2)·n/(n + h) + (1 − γ)·(λ·cos(style) + (1 − λ)·J(tags))), only faster.
     /// </summary>
-    private sealed class NeighbourRow(IReadOnlyDictionary<Guid, double> ratings, float[]? style, IReadOnlySet<string> tags)
+    private sealed class NeighbourRow
     {
-        public IReadOnlyDictionary<Guid, double> Ratings { get; } = ratings;
-        private readonly double _norm = Ootd.Grains.Recommendation.Similarity.Norm(ratings);
-        private readonly double _styleNorm = style is null ? 0 : Math.Sqrt(style.Sum(x => (double)x * x));
+        private readonly int[] _keys;
+        private readonly double[] _values;
+        private readonly double _norm;
+        private readonly float[]? _style;
+        private readonly double _styleNorm;
+        private readonly IReadOnlySet<string> _tags;
+
+        public NeighbourRow(IReadOnlyDictionary<Guid, double> ratings, Dictionary<Guid, int> ootdIndex, float[]? style, IReadOnlySet<string> tags)
+        {
+            var pairs = ratings.Select(kv => (Key: ootdIndex[kv.Key], kv.Value)).OrderBy(p => p.Key).ToArray();
+            _keys = pairs.Select(p => p.Key).ToArray();
+            _values = pairs.Select(p => p.Value).ToArray();
+            _norm = Math.Sqrt(_values.Sum(v => v * v));
+            _style = style;
+            _styleNorm = style is null ? 0 : Math.Sqrt(style.Sum(x => (double)x * x));
+            _tags = tags;
+        }
+
+        /// <summary>The OOTD indexes of the <paramref name="count"/> largest ratings.</summary>
+        public IEnumerable<int> StrongestKeys(int count) =>
+            Enumerable.Range(0, _keys.Length).OrderByDescending(i => _values[i]).Take(count).Select(i => _keys[i]);
 
         public static double Similarity(NeighbourRow a, NeighbourRow b, RecommenderOptions o)
         {
             double cf = 0;
             if (a._norm > 0 && b._norm > 0)
             {
-                var (small, large) = a.Ratings.Count <= b.Ratings.Count ? (a.Ratings, b.Ratings) : (b.Ratings, a.Ratings);
                 double dot = 0;
                 var n = 0;
-                foreach (var (k, v) in small)
+                int i = 0, j = 0;
+                while (i < a._keys.Length && j < b._keys.Length)
                 {
-                    if (large.TryGetValue(k, out var w)) { dot += v * w; n++; }
+                    var c = a._keys[i].CompareTo(b._keys[j]);
+                    if (c == 0) { dot += a._values[i++] * b._values[j++]; n++; }
+                    else if (c < 0) i++;
+                    else j++;
                 }
                 if (n > 0) cf = dot / (a._norm * b._norm) * n / (n + o.Shrinkage);
             }
             double cos = 0;
-            if (a._styleNorm > 0 && b._styleNorm > 0 && a.StyleVector!.Length == b.StyleVector!.Length)
+            if (a._styleNorm > 0 && b._styleNorm > 0 && a._style!.Length == b._style!.Length)
             {
                 double dot = 0;
-                var x = a.StyleVector!;
-                var y = b.StyleVector!;
-                for (var i = 0; i < x.Length; i++) dot += (double)x[i] * y[i];
+                var x = a._style;
+                var y = b._style;
+                for (var k = 0; k < x.Length; k++) dot += (double)x[k] * y[k];
                 cos = dot / (a._styleNorm * b._styleNorm);
             }
-            var semantic = o.Lambda * cos + (1 - o.Lambda) * BlendedSimilarity.Jaccard(a.Tags, b.Tags);
+            var semantic = o.Lambda * cos + (1 - o.Lambda) * BlendedSimilarity.Jaccard(a._tags, b._tags);
             return o.Gamma * cf + (1 - o.Gamma) * semantic;
         }
-
-        public float[]? StyleVector { get; } = style;
-        public IReadOnlySet<string> Tags { get; } = tags;
     }
 }

@@ -260,8 +260,34 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         Assert.Equal(2, df);
         await using (var cmd = f.Db.DataSource.CreateCommand($"SELECT idf FROM rec_idf WHERE ootd_id = '{posts[0]}'"))
             Assert.Equal(Math.Log(1 + (double)n / df), (float)(await cmd.ExecuteScalarAsync())!, 4);
-        await using (var cmd = f.Db.DataSource.CreateCommand($"SELECT neighbours FROM rec_user_neighbours WHERE user_id = '{a}'"))
-            Assert.Contains(b, (Guid[])(await cmd.ExecuteScalarAsync())!);
+        Guid[] neighbours;
+        float[] scores;
+        await using (var cmd = f.Db.DataSource.CreateCommand($"SELECT neighbours, scores FROM rec_user_neighbours WHERE user_id = '{a}'"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            Assert.True(await r.ReadAsync());
+            neighbours = r.GetFieldValue<Guid[]>(0);
+            scores = r.GetFieldValue<float[]>(1);
+        }
+        Assert.Contains(b, neighbours);
+
+        // The stored score is γ·cf + (1 − γ)·U recomputed independently from the log (a time shift decays every
+        // entry alike, so cosines do not depend on when "now" is).
+        var log = new List<OotdInteraction>();
+        await using (var cmd = f.Db.DataSource.CreateCommand("SELECT user_id, kind, target_id, at FROM interactions WHERE kind IN (1, 2)"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+                log.Add(new OotdInteraction(r.GetGuid(0), Guid.Parse(r.GetString(2)), (InteractionKind)r.GetInt16(1), new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero)));
+        }
+        var o = RecommenderOptions.Default;
+        var index = new TfIdfIndex(log, DateTimeOffset.UtcNow, o);
+        var styles = new List<float[]>();
+        foreach (var p in posts.AsEnumerable().Reverse()) styles.Add((await Client.GetGrain<IOotdStyleGrain>(p).GetStyle())!);
+        var style = StyleVectors.UserStyle(styles, o.History, o.Alpha);
+        var tags = new HashSet<string>(["street"], StringComparer.OrdinalIgnoreCase);
+        var expected = BlendedSimilarity.Users(new UserSignals(a, index.User(a), style, tags), new UserSignals(b, index.User(b), style, tags), o);
+        Assert.Equal(expected, scores[Array.IndexOf(neighbours, b)], 4);
         Assert.True(await f.Db.ScalarAsync("SELECT count(*) FROM rec_curated WHERE list_key = 'weekly'") >= 3);
     }
 
