@@ -82,7 +82,7 @@ public sealed class LeaderStyleGrain(
             }
             catch (Exception e)
             {
-                log.LogWarning(e, "Leader {Id}: fan-out of {Ootd} stopped; followers still get it when their feed is recomputed", author, ootdId);
+                log.LogWarning(e, "Leader {Id}: fan-out of {Ootd} stopped; followers not reached get it when their feed grain next activates (inbox read from the tables)", author, ootdId);
             }
         });
     }
