@@ -6,6 +6,8 @@ builder.AddOotdGateway();
 
 var app = builder.Build();
 app.UseOotdGateway();
+app.MapFeedApi();
+app.MapExploreApi();
 app.Run();
 
 namespace Ootd.Api

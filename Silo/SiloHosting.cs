@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Ootd.Grains.Inference;
+using Ootd.Grains.Recommendation;
 using Ootd.Grains.Storage;
 using Ootd.Silo.Database;
 using OpenTelemetry.Metrics;
@@ -86,6 +87,7 @@ public static class SiloHosting
         silo.Services.AddSocialStore();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
         silo.AddOotdInference(siloMetadata);
+        silo.AddOotdRecommender(connectionString);
         return silo;
     }
 

@@ -205,6 +205,9 @@ public sealed class OotdGrain(
             state.State.AnalysedAt = Clock.UtcNow();
             await state.WriteStateAsync();
             await ClearAnalysisReminderAsync();
+            // Recommender hook (one-way): style vectors, vector index, followers' feeds.
+            await GrainFactory.GetGrain<Recommendation.IOotdStyleGrain>(OotdId)
+                .Analysed(new Recommendation.AnalysedOotd(state.State.AuthorId, state.State.CreatedAt, state.State.Hashtags.ToList()));
             return;
         }
 

@@ -110,8 +110,4 @@ public sealed record RecommenderOptions
     }
 }
 
-/// <summary>Where a feed entry came from.</summary>
-public enum FeedSource { UserBased = 1, ItemBased = 2, WeeklyBest = 3, SegmentBest = 4, Followees = 5 }
-
-/// <summary>Where a who-to-follow suggestion came from.</summary>
-public enum LeaderSource { Latent = 1, Graph = 2, SimilarSegment = 3, Popular = 4 }
+// FeedSource and LeaderSource live in Grains.Interfaces/Recommendation (grain messages carry them).

@@ -111,9 +111,12 @@ public sealed class UserGrain(
 
         var recent = state.State.Recent;
         recent.RemoveAll(r => r.OotdId == ootdId && r.Kind == kind);
-        recent.Insert(0, new RecentInteraction(ootdId, kind, Clock.UtcNow()));
+        var at = Clock.UtcNow();
+        recent.Insert(0, new RecentInteraction(ootdId, kind, at));
         if (recent.Count > RecentLimit) recent.RemoveRange(RecentLimit, recent.Count - RecentLimit);
         await state.WriteStateAsync();
+        // Recommender hook (one-way): the user's decayed TF row and style vector.
+        await GrainFactory.GetGrain<Recommendation.IFeedGrain>(UserId).Interacted(new Recommendation.TasteEvent(ootdId, kind, at));
     }
 
     public Task<IReadOnlyList<RecentInteraction>> GetRecentInteractions() =>

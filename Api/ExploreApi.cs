@@ -1,0 +1,38 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ootd.Api.Auth;
+using Ootd.Grains.Recommendation;
+
+namespace Ootd.Api;
+
+/// <summary>Curated lists (recomputed nightly from the interactions log), filtered for the caller.</summary>
+public static class ExploreApi
+{
+    public static IEndpointRouteBuilder MapExploreApi(this IEndpointRouteBuilder app)
+    {
+        var explore = app.MapGroup("/api/v1/explore").WithTags("Explore").RequireAuthorization();
+        explore.MapGet("/weekly-best", WeeklyBest).WithName("GetWeeklyBest")
+            .WithSummary("The week's best OOTDs (decayed likes and views), without the caller's own, seen or blocked.");
+        explore.MapGet("/segment-best", SegmentBest).WithName("GetSegmentBest")
+            .WithSummary("The best OOTDs among users of the caller's demographic segment (gender × age band).");
+        return app;
+    }
+
+    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> WeeklyBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var l = RecommendationContracts.Limit(limit, errors);
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        var list = await cluster.GetGrain<IFeedGrain>(caller.UserId()).WeeklyBest(l);
+        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster)));
+    }
+
+    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var l = RecommendationContracts.Limit(limit, errors);
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        var (segment, list) = await cluster.GetGrain<IFeedGrain>(caller.UserId()).SegmentBest(l);
+        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster), segment));
+    }
+}

@@ -1,0 +1,236 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ootd.Api.Auth;
+using Ootd.Api.Contracts;
+using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Recommendation;
+using Ootd.Grains.Users;
+
+namespace Ootd.Api;
+
+/// <summary>Personal recommendations: feed (paged and live), similar OOTDs, who to follow, block list.</summary>
+public static class FeedApi
+{
+    public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
+    {
+        var feed = app.MapGroup("/api/v1/feed").WithTags("Feed").RequireAuthorization();
+        feed.MapGet("", GetFeed).WithName("GetFeed")
+            .WithSummary("The caller's personalised feed; cursor paging (pass nextCursor back as cursor; null at the end). Each entry says its source.");
+        feed.MapGet("/stream", Stream).WithName("StreamFeed")
+            .WithSummary("Server-sent events: 'followeePost' when a followee's new post is analysed, 'recommendations' with a refreshed first page.");
+
+        app.MapGet("/api/v1/ootds/{id:guid}/similar", Similar).WithName("GetSimilarOotds").WithTags("Feed").RequireAuthorization()
+            .WithSummary("OOTDs of a similar style (vector index candidates re-ranked by γ·cf + (1 − γ)·S), without the caller's own, seen or blocked.");
+
+        var users = app.MapGroup("/api/v1/users").WithTags("Feed").RequireAuthorization();
+        users.MapGet("/me/who-to-follow", WhoToFollow).WithName("GetWhoToFollow")
+            .WithSummary("Style leaders to follow: latent (style), graph (two-step walk), similar segment, popular; each with its source.");
+        users.MapPut("/{id:guid}/block", Block).WithName("BlockUser")
+            .WithSummary("The caller blocks the user: neither sees the other's posts in recommendations (idempotent).");
+        users.MapDelete("/{id:guid}/block", Unblock).WithName("UnblockUser")
+            .WithSummary("The caller unblocks the user (idempotent).");
+        return app;
+    }
+
+    public static async Task<Results<Ok<FeedResponse>, ValidationProblem>> GetFeed(
+        string? cursor, int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var l = limit ?? 20;
+        if (l is < 1 or > 100) errors["limit"] = ["The limit must be between 1 and 100."];
+        if (cursor is not null && !FeedCursor.TryParse(cursor, out _, out _)) errors["cursor"] = ["The cursor is not one this API returned."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).GetFeed(cursor, l);
+        return TypedResults.Ok(new FeedResponse(await Entries(page.Items, cluster), page.NextCursor));
+    }
+
+    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem, ProblemHttpResult>> Similar(
+        Guid id, int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var l = RecommendationContracts.Limit(limit, errors);
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        if (await cluster.GetGrain<IOotdGrain>(id).Get() is null) return Problems.NotFound($"No OOTD {id}.");
+        var similar = await cluster.GetGrain<IFeedGrain>(caller.UserId()).Similar(id, l) ?? [];
+        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(similar, cluster)));
+    }
+
+    public static async Task<Results<Ok<LeaderSuggestionList>, ValidationProblem>> WhoToFollow(
+        int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var l = RecommendationContracts.Limit(limit, errors);
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        var suggestions = await cluster.GetGrain<IFeedGrain>(caller.UserId()).WhoToFollow(l);
+        var profiles = await Task.WhenAll(suggestions.Select(s => cluster.GetGrain<IUserGrain>(s.UserId).GetProfile()));
+        var items = suggestions.Zip(profiles)
+            .Where(p => p.Second is not null)
+            .Select(p => new LeaderSuggestionResponse(p.First.UserId, p.Second!.Username, p.Second.Profile.DisplayName, RecommendationContracts.Name(p.First.Source)))
+            .ToList();
+        return TypedResults.Ok(new LeaderSuggestionList(items));
+    }
+
+    public static async Task<Results<Ok<BlockResponse>, ProblemHttpResult>> Block(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var result = await cluster.GetGrain<IFeedGrain>(caller.UserId()).Block(id);
+        return result.Succeeded ? TypedResults.Ok(new BlockResponse(id, true)) : Problems.From(result);
+    }
+
+    public static async Task<Results<Ok<BlockResponse>, ProblemHttpResult>> Unblock(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
+    {
+        var result = await cluster.GetGrain<IFeedGrain>(caller.UserId()).Unblock(id);
+        return result.Succeeded ? TypedResults.Ok(new BlockResponse(id, false)) : Problems.From(result);
+    }
+
+    /// <summary>
+    /// Server-sent events over a grain observer: the API subscribes an <see cref="IFeedObserver"/> to the caller's
+    /// <see cref="IFeedGrain"/> (renewed every third of the TTL) and writes what arrives; every
+    /// <c>Recommender:StreamRefreshSeconds</c> (default 60) it sends a refreshed first page.
+    /// </summary>
+    public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config)
+    {
+        var ct = http.RequestAborted;
+        var refresh = TimeSpan.FromSeconds(Math.Max(1, config.GetValue("Recommender:StreamRefreshSeconds", 60)));
+        var renew = TimeSpan.FromSeconds(Math.Max(1, config.GetValue("Recommender:ObserverTtlSeconds", 120) / 3.0));
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+
+        var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest });
+        var observer = new FeedStreamObserver(channel.Writer);
+        var reference = cluster.CreateObjectReference<IFeedObserver>(observer);
+        var feed = cluster.GetGrain<IFeedGrain>(caller.UserId());
+        try
+        {
+            await feed.Subscribe(reference);
+            await http.Response.WriteAsync(": connected\n\n", ct);
+            await http.Response.Body.FlushAsync(ct);
+            var nextRefresh = DateTime.UtcNow;
+            var nextRenew = DateTime.UtcNow + renew;
+            while (!ct.IsCancellationRequested)
+            {
+                if (DateTime.UtcNow >= nextRefresh)
+                {
+                    var page = await feed.GetFeed(null, 10);
+                    await Send(http, "recommendations", new { items = await Entries(page.Items, cluster) }, ct);
+                    nextRefresh = DateTime.UtcNow + refresh;
+                }
+                if (DateTime.UtcNow >= nextRenew)
+                {
+                    await feed.Subscribe(reference);
+                    nextRenew = DateTime.UtcNow + renew;
+                }
+                var wait = (nextRefresh < nextRenew ? nextRefresh : nextRenew) - DateTime.UtcNow;
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                try
+                {
+                    if (!await channel.Reader.WaitToReadAsync(timeout.Token)) break;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    continue;
+                }
+                while (channel.Reader.TryRead(out var e))
+                {
+                    var name = e.Kind == FeedEventKind.FolloweePost ? "followeePost" : "recommendations";
+                    await Send(http, name, new { items = await Entries(e.Entries, cluster) }, ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // the client went away
+        }
+        finally
+        {
+            try { await feed.Unsubscribe(reference); } catch (Exception) { /* the silo may be gone; the subscription expires */ }
+            cluster.DeleteObjectReference<IFeedObserver>(reference);
+            GC.KeepAlive(observer);
+        }
+    }
+
+    private static async Task Send(HttpContext http, string name, object body, CancellationToken ct)
+    {
+        await http.Response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(body, RecommendationContracts.Json)}\n\n", ct);
+        await http.Response.Body.FlushAsync(ct);
+    }
+
+    private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster)
+    {
+        var views = await Task.WhenAll(entries.Select(e => cluster.GetGrain<IOotdGrain>(e.OotdId).Get()));
+        return entries.Zip(views).Where(p => p.Second is not null)
+            .Select(p => new FeedEntryResponse(p.First.OotdId, p.First.AuthorId, RecommendationContracts.Name(p.First.Source), p.First.Score, OotdResponse.From(p.Second!)))
+            .ToList();
+    }
+
+    private sealed class FeedStreamObserver(ChannelWriter<FeedEvent> writer) : IFeedObserver
+    {
+        public Task OnFeedEvent(FeedEvent e)
+        {
+            writer.TryWrite(e);
+            return Task.CompletedTask;
+        }
+    }
+}
+
+/// <summary>Response bodies and shared helpers of the recommendation endpoints.</summary>
+public static class RecommendationContracts
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static int Limit(int? limit, Dictionary<string, string[]> errors)
+    {
+        var l = limit ?? 20;
+        if (l is < 1 or > 100) errors["limit"] = ["The limit must be between 1 and 100."];
+        return l;
+    }
+
+    public static string Name(FeedSource source) => source switch
+    {
+        FeedSource.UserBased => "userBased",
+        FeedSource.ItemBased => "itemBased",
+        FeedSource.WeeklyBest => "weeklyBest",
+        FeedSource.SegmentBest => "segmentBest",
+        FeedSource.Followees => "followee",
+        _ => source.ToString(),
+    };
+
+    public static string Name(LeaderSource source) => source switch
+    {
+        LeaderSource.Latent => "latent",
+        LeaderSource.Graph => "graph",
+        LeaderSource.SimilarSegment => "similarSegment",
+        LeaderSource.Popular => "popular",
+        _ => source.ToString(),
+    };
+
+    public static async Task<IReadOnlyList<RankedOotdResponse>> Ranked(IReadOnlyList<RankedOotd> ranked, IClusterClient cluster)
+    {
+        var views = await Task.WhenAll(ranked.Select(r => cluster.GetGrain<IOotdGrain>(r.OotdId).Get()));
+        return ranked.Zip(views).Where(p => p.Second is not null)
+            .Select(p => new RankedOotdResponse(p.First.OotdId, p.First.AuthorId, p.First.Score, OotdResponse.From(p.Second!)))
+            .ToList();
+    }
+}
+
+public sealed record FeedEntryResponse(Guid OotdId, Guid AuthorId, string Source, double Score, OotdResponse Ootd);
+
+public sealed record FeedResponse(IReadOnlyList<FeedEntryResponse> Items, string? NextCursor);
+
+public sealed record RankedOotdResponse(Guid OotdId, Guid AuthorId, double Score, OotdResponse Ootd);
+
+public sealed record RankedOotdList(IReadOnlyList<RankedOotdResponse> Items, string? Segment = null);
+
+public sealed record LeaderSuggestionResponse(Guid UserId, string Username, string DisplayName, string Source);
+
+public sealed record LeaderSuggestionList(IReadOnlyList<LeaderSuggestionResponse> Items);
+
+public sealed record BlockResponse(Guid UserId, bool Blocked);

@@ -1,0 +1,117 @@
+using Ootd.Grains.Common;
+
+namespace Ootd.Grains.Recommendation;
+
+/// <summary>Where a feed entry came from.</summary>
+public enum FeedSource { UserBased = 1, ItemBased = 2, WeeklyBest = 3, SegmentBest = 4, Followees = 5 }
+
+/// <summary>Where a who-to-follow suggestion came from.</summary>
+public enum LeaderSource { Latent = 1, Graph = 2, SimilarSegment = 3, Popular = 4 }
+
+/// <summary>One recommended OOTD with the list it came from.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FeedEntry(
+    [property: Id(0)] Guid OotdId,
+    [property: Id(1)] Guid AuthorId,
+    [property: Id(2)] FeedSource Source,
+    [property: Id(3)] double Score);
+
+/// <summary>A page of the personal feed; <see cref="NextCursor"/> is null on the last page.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FeedPage(
+    [property: Id(0)] IReadOnlyList<FeedEntry> Items,
+    [property: Id(1)] string? NextCursor);
+
+/// <summary>An OOTD ranked by a score (similar OOTDs, weekly best, segment best).</summary>
+[GenerateSerializer, Immutable]
+public sealed record RankedOotd(
+    [property: Id(0)] Guid OotdId,
+    [property: Id(1)] Guid AuthorId,
+    [property: Id(2)] double Score);
+
+/// <summary>A user to follow with the list that suggested them.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LeaderSuggestion(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] LeaderSource Source);
+
+/// <summary>
+/// What the scorers know of an OOTD: author, post time, style vector s_o (null until analysed), tags, and its
+/// TF-IDF column before idf (user → Σ kindWeight·β^d), as the OOTD's style grain keeps it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record OotdStyleSignals(
+    [property: Id(0)] Guid OotdId,
+    [property: Id(1)] Guid AuthorId,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] float[]? Style,
+    [property: Id(4)] IReadOnlyList<string> Tags,
+    [property: Id(5)] IReadOnlyDictionary<Guid, double> Column);
+
+/// <summary>What other users' feeds need of a user: TF-IDF row (tf·idf), style vector, stated style tags, segment.</summary>
+[GenerateSerializer, Immutable]
+public sealed record UserTaste(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] IReadOnlyDictionary<Guid, double> Ratings,
+    [property: Id(2)] float[]? Style,
+    [property: Id(3)] IReadOnlyList<string> StyleTags,
+    [property: Id(4)] string? Segment,
+    [property: Id(5)] double Mass);
+
+/// <summary>A style leader's upload style vector (recency-weighted over recent uploads) and follower count.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LeaderStyle(
+    [property: Id(0)] Guid UserId,
+    [property: Id(1)] float[]? UploadStyle,
+    [property: Id(2)] int Followers,
+    [property: Id(3)] IReadOnlyList<Guid> RecentUploads);
+
+public enum FeedEventKind { FolloweePost = 1, Recommendations = 2 }
+
+/// <summary>What a live feed subscriber receives.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FeedEvent(
+    [property: Id(0)] FeedEventKind Kind,
+    [property: Id(1)] IReadOnlyList<FeedEntry> Entries);
+
+/// <summary>Summary of one nightly recompute.</summary>
+[GenerateSerializer, Immutable]
+public sealed record BatchReport(
+    [property: Id(0)] int Users,
+    [property: Id(1)] int Ootds,
+    [property: Id(2)] long Interactions,
+    [property: Id(3)] int NeighbourLists,
+    [property: Id(4)] int CuratedLists,
+    [property: Id(5)] double Seconds);
+
+/// <summary>Used by the recommender hooks (kept here so the social grains need not know the recommender).</summary>
+[GenerateSerializer, Immutable]
+public sealed record AnalysedOotd(
+    [property: Id(0)] Guid AuthorId,
+    [property: Id(1)] DateTimeOffset CreatedAt,
+    [property: Id(2)] IReadOnlyList<string> Hashtags);
+
+/// <summary>An interaction as the user's feed grain learns of it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record TasteEvent(
+    [property: Id(0)] Guid OotdId,
+    [property: Id(1)] InteractionKind Kind,
+    [property: Id(2)] DateTimeOffset At);
+
+/// <summary>The feed cursor: which computed list (generation) and where in it. Opaque to clients.</summary>
+public static class FeedCursor
+{
+    public static string Format(int generation, int offset) => $"{generation:x8}.{offset}";
+
+    public static bool TryParse(string? cursor, out int generation, out int offset)
+    {
+        generation = 0;
+        offset = 0;
+        if (string.IsNullOrEmpty(cursor) || cursor.Length > 32) return false;
+        var dot = cursor.IndexOf('.');
+        return dot == 8
+            && int.TryParse(cursor.AsSpan(0, 8), System.Globalization.NumberStyles.AllowHexSpecifier, null, out generation)
+            && int.TryParse(cursor.AsSpan(9), System.Globalization.NumberStyles.None, null, out offset)
+            && offset >= 0;
+    }
+}

@@ -1,0 +1,287 @@
+using Npgsql;
+using NpgsqlTypes;
+using Ootd.Grains.Common;
+using Ootd.Grains.Storage;
+
+namespace Ootd.Grains.Recommendation;
+
+/// <summary>One analysed item as the style vectors need it (from <c>ootd_items</c>).</summary>
+public sealed record StoredItem(string SubCategory, float[] SubProbabilities, float[] AttributeVector, float[] Embedding);
+
+/// <summary>A stored OOTD style row.</summary>
+public sealed record StoredStyle(Guid OotdId, Guid AuthorId, DateTimeOffset CreatedAt, float[] Style, string[] Tags);
+
+/// <summary>The recommender's tables (migration 0300) and the reads it makes of the social ones. All SQL is bounded by a key or a LIMIT.</summary>
+public sealed class RecommendationStore(NpgsqlDataSource db)
+{
+    private static readonly short[] TasteKinds = [(short)InteractionKind.View, (short)InteractionKind.Like, (short)InteractionKind.ProductClick];
+
+    public async Task<List<StoredItem>> ReadItemsAsync(Guid ootdId)
+    {
+        await using var cmd = db.Command(
+            "SELECT sub_category, sub_probabilities, attribute_vector, embedding FROM ootd_items WHERE ootd_id = $1 ORDER BY item_no", ootdId);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var items = new List<StoredItem>();
+        while (await r.ReadAsync())
+            items.Add(new StoredItem(r.GetString(0), r.GetFieldValue<float[]>(1), r.GetFieldValue<float[]>(2), r.GetFieldValue<float[]>(3)));
+        return items;
+    }
+
+    public async Task SaveStyleAsync(StoredStyle s)
+    {
+        await using var cmd = db.Command("""
+            INSERT INTO ootd_styles (ootd_id, author_id, created_at, style, tags) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (ootd_id) DO UPDATE SET style = excluded.style, tags = excluded.tags, updated_at = now()
+            """, s.OotdId, s.AuthorId, s.CreatedAt.ToUniversalTime(), s.Style, s.Tags);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<Dictionary<Guid, StoredStyle>> ReadStylesAsync(IReadOnlyCollection<Guid> ootdIds)
+    {
+        var result = new Dictionary<Guid, StoredStyle>();
+        if (ootdIds.Count == 0) return result;
+        await using var cmd = db.Command(
+            "SELECT ootd_id, author_id, created_at, style, tags FROM ootd_styles WHERE ootd_id = ANY($1)", ootdIds.ToArray());
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            var s = ReadStyle(r);
+            result[s.OotdId] = s;
+        }
+        return result;
+    }
+
+    /// <summary>An author's live, analysed uploads, newest first.</summary>
+    public async Task<List<StoredStyle>> ReadUploadStylesAsync(Guid authorId, int limit)
+    {
+        await using var cmd = db.Command("""
+            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+            JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE s.author_id = $1 ORDER BY s.created_at DESC, s.ootd_id LIMIT $2
+            """, authorId, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<StoredStyle>();
+        while (await r.ReadAsync()) list.Add(ReadStyle(r));
+        return list;
+    }
+
+    private static StoredStyle ReadStyle(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetGuid(1),
+        new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero), r.GetFieldValue<float[]>(3), r.GetFieldValue<string[]>(4));
+
+    /// <summary>Taste interactions (view, like, product click) with one OOTD, newest first.</summary>
+    public async Task<List<(Guid User, InteractionKind Kind, DateTimeOffset At)>> ReadOotdInteractionsAsync(Guid ootdId, int limit)
+    {
+        await using var cmd = db.Command("""
+            SELECT user_id, kind, at FROM interactions WHERE target_id = $1 AND kind = ANY($2) ORDER BY at DESC LIMIT $3
+            """, ootdId.ToString(), TasteKinds, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<(Guid, InteractionKind, DateTimeOffset)>();
+        while (await r.ReadAsync()) list.Add((r.GetGuid(0), (InteractionKind)r.GetInt16(1), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero)));
+        return list;
+    }
+
+    /// <summary>A user's taste interactions with OOTDs, newest first.</summary>
+    public async Task<List<(Guid Ootd, InteractionKind Kind, DateTimeOffset At)>> ReadUserInteractionsAsync(Guid userId, int limit)
+    {
+        await using var cmd = db.Command("""
+            SELECT target_id, kind, at FROM interactions WHERE user_id = $1 AND kind = ANY($2) ORDER BY at DESC LIMIT $3
+            """, userId, TasteKinds, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<(Guid, InteractionKind, DateTimeOffset)>();
+        while (await r.ReadAsync())
+        {
+            if (Guid.TryParse(r.GetString(0), out var ootd))
+                list.Add((ootd, (InteractionKind)r.GetInt16(1), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero)));
+        }
+        return list;
+    }
+
+    public async Task<(float[] Mean, long Count)?> ReadCategoryAsync(string subCategory)
+    {
+        await using var cmd = db.Command("SELECT mean, count FROM category_stats WHERE sub_category = $1", subCategory);
+        await using var r = await cmd.ExecuteReaderAsync();
+        if (!await r.ReadAsync()) return null;
+        return (r.GetFieldValue<float[]>(0), r.GetInt64(1));
+    }
+
+    public async Task SaveCategoryAsync(string subCategory, float[] mean, long count)
+    {
+        await using var cmd = db.Command("""
+            INSERT INTO category_stats (sub_category, mean, count) VALUES ($1, $2, $3)
+            ON CONFLICT (sub_category) DO UPDATE SET mean = excluded.mean, count = excluded.count, updated_at = now()
+            """, subCategory, mean, count);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Users this one blocked, and users who blocked this one.</summary>
+    public async Task<(HashSet<Guid> Blocking, HashSet<Guid> BlockedBy)> ReadBlocksAsync(Guid userId) =>
+        ((await db.GuidsAsync("SELECT blocked_id FROM user_blocks WHERE blocker_id = $1", userId)).ToHashSet(),
+         (await db.GuidsAsync("SELECT blocker_id FROM user_blocks WHERE blocked_id = $1", userId)).ToHashSet());
+
+    public async Task<bool> BlockAsync(Guid blocker, Guid blocked)
+    {
+        await using var cmd = db.Command("INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", blocker, blocked);
+        return await cmd.ExecuteNonQueryAsync() > 0;
+    }
+
+    public async Task<bool> UnblockAsync(Guid blocker, Guid blocked)
+    {
+        await using var cmd = db.Command("DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2", blocker, blocked);
+        return await cmd.ExecuteNonQueryAsync() > 0;
+    }
+
+    public async Task<bool> BlocksAsync(Guid blocker, Guid blocked) =>
+        await db.ScalarLongAsync("SELECT count(*) FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2", blocker, blocked) > 0;
+
+    /// <summary>Of the given OOTDs, those that are live, analysed and whose author is not deleted, with their authors.</summary>
+    public async Task<Dictionary<Guid, Guid>> LiveAuthorsAsync(IReadOnlyCollection<Guid> ootdIds)
+    {
+        var result = new Dictionary<Guid, Guid>();
+        if (ootdIds.Count == 0) return result;
+        await using var cmd = db.Command("""
+            SELECT p.ootd_id, p.author_id FROM ootd_posts p JOIN ootd_styles s ON s.ootd_id = p.ootd_id
+            WHERE p.ootd_id = ANY($1) AND p.deleted_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM deleted_users d WHERE d.user_id = p.author_id)
+            """, ootdIds.ToArray());
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) result[r.GetGuid(0)] = r.GetGuid(1);
+        return result;
+    }
+
+    /// <summary>Of the given users, those that are deleted.</summary>
+    public async Task<HashSet<Guid>> DeletedAmongAsync(IReadOnlyCollection<Guid> userIds) => userIds.Count == 0 ? [] :
+        (await db.GuidsAsync("SELECT user_id FROM deleted_users WHERE user_id = ANY($1)", userIds.ToArray())).ToHashSet();
+
+    /// <summary>Recent analysed posts of the user's followees (only pull-only authors when <paramref name="pullOnly"/>), newest first.</summary>
+    public async Task<List<(Guid Ootd, Guid Author, DateTimeOffset At)>> FolloweePostsAsync(Guid userId, DateTimeOffset since, int limit, bool pullOnly)
+    {
+        var pull = pullOnly ? "JOIN rec_pull_authors a ON a.user_id = f.followee_id" : "";
+        await using var cmd = db.Command($"""
+            SELECT s.ootd_id, s.author_id, s.created_at FROM follows f {pull}
+            JOIN ootd_styles s ON s.author_id = f.followee_id AND s.created_at >= $2
+            JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE f.follower_id = $1 ORDER BY s.created_at DESC, s.ootd_id LIMIT $3
+            """, userId, since.ToUniversalTime(), limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<(Guid, Guid, DateTimeOffset)>();
+        while (await r.ReadAsync()) list.Add((r.GetGuid(0), r.GetGuid(1), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero)));
+        return list;
+    }
+
+    public Task<List<Guid>> FolloweesAsync(Guid userId, int limit) => db.GuidsAsync(
+        "SELECT followee_id FROM follows WHERE follower_id = $1 ORDER BY created_at DESC, followee_id LIMIT $2", userId, limit);
+
+    /// <summary>Up to <paramref name="perUser"/> followees of each given user (the second step of the walk).</summary>
+    public async Task<Dictionary<Guid, List<Guid>>> FolloweesOfAsync(IReadOnlyCollection<Guid> users, int perUser)
+    {
+        var result = new Dictionary<Guid, List<Guid>>();
+        if (users.Count == 0) return result;
+        await using var cmd = db.Command("""
+            SELECT u.id, f.followee_id FROM unnest($1::uuid[]) AS u(id)
+            CROSS JOIN LATERAL (SELECT followee_id FROM follows WHERE follower_id = u.id ORDER BY created_at DESC LIMIT $2) f
+            """, users.ToArray(), perUser);
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+        {
+            var u = r.GetGuid(0);
+            if (!result.TryGetValue(u, out var list)) result[u] = list = [];
+            list.Add(r.GetGuid(1));
+        }
+        return result;
+    }
+
+    /// <summary>One page of followers in id order (keyset paging for the fan-out).</summary>
+    public Task<List<Guid>> FollowersAfterAsync(Guid authorId, Guid after, int limit) => db.GuidsAsync(
+        "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id > $2 ORDER BY follower_id LIMIT $3", authorId, after, limit);
+
+    public async Task MarkPullAuthorAsync(Guid userId, int followers)
+    {
+        await using var cmd = db.Command("""
+            INSERT INTO rec_pull_authors (user_id, followers) VALUES ($1, $2)
+            ON CONFLICT (user_id) DO UPDATE SET followers = excluded.followers
+            """, userId, followers);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task UnmarkPullAuthorAsync(Guid userId)
+    {
+        await using var cmd = db.Command("DELETE FROM rec_pull_authors WHERE user_id = $1", userId);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<List<(Guid User, double Score)>> ReadNeighboursAsync(Guid userId)
+    {
+        await using var cmd = db.Command("SELECT neighbours, scores FROM rec_user_neighbours WHERE user_id = $1", userId);
+        await using var r = await cmd.ExecuteReaderAsync();
+        if (!await r.ReadAsync()) return [];
+        var ids = r.GetFieldValue<Guid[]>(0);
+        var scores = r.GetFieldValue<float[]>(1);
+        return ids.Zip(scores, (i, s) => (i, (double)s)).ToList();
+    }
+
+    public async Task<Dictionary<Guid, double>> ReadIdfAsync(IReadOnlyCollection<Guid> ootdIds)
+    {
+        var result = new Dictionary<Guid, double>();
+        if (ootdIds.Count == 0) return result;
+        await using var cmd = db.Command("SELECT ootd_id, idf FROM rec_idf WHERE ootd_id = ANY($1)", ootdIds.ToArray());
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync()) result[r.GetGuid(0)] = r.GetFloat(1);
+        return result;
+    }
+
+    /// <summary>N of the last nightly run (users in the TF-IDF index), 0 before the first.</summary>
+    public Task<long> LastUserCountAsync() => db.ScalarLongAsync("SELECT users FROM rec_batch_runs ORDER BY id DESC LIMIT 1");
+
+    public async Task UpsertUserAsync(Guid userId, string segment, IReadOnlyList<string> styleTags)
+    {
+        await using var cmd = db.Command("""
+            INSERT INTO rec_users (user_id, segment, style_tags) VALUES ($1, $2, $3)
+            ON CONFLICT (user_id) DO UPDATE SET segment = excluded.segment, style_tags = excluded.style_tags, updated_at = now()
+            WHERE rec_users.segment <> excluded.segment OR rec_users.style_tags <> excluded.style_tags
+            """, userId, segment, styleTags.ToArray());
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<List<(Guid Id, double Score)>> ReadCuratedAsync(string listKey)
+    {
+        await using var cmd = db.Command("SELECT item_id, score FROM rec_curated WHERE list_key = $1 ORDER BY rank", listKey);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<(Guid, double)>();
+        while (await r.ReadAsync()) list.Add((r.GetGuid(0), r.GetFloat(1)));
+        return list;
+    }
+
+    /// <summary>Analysed, live OOTDs without a style row (their one-way hook was lost).</summary>
+    public async Task<List<Guid>> UnstyledOotdsAsync(int limit) => await db.GuidsAsync("""
+        SELECT DISTINCT i.ootd_id FROM ootd_items i JOIN ootd_posts p ON p.ootd_id = i.ootd_id AND p.deleted_at IS NULL
+        WHERE NOT EXISTS (SELECT 1 FROM ootd_styles s WHERE s.ootd_id = i.ootd_id) LIMIT $1
+        """, limit);
+
+    /// <summary>Style rows of live OOTDs that have no entry in the "ootd-style" index.</summary>
+    public async Task<List<StoredStyle>> UnindexedStylesAsync(int limit)
+    {
+        await using var cmd = db.Command("""
+            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+            JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE NOT EXISTS (SELECT 1 FROM item_vectors v WHERE v.index_name = $1 AND v.item_key = s.ootd_id::text AND NOT v.deleted)
+            LIMIT $2
+            """, StyleIndexes.Ootds, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<StoredStyle>();
+        while (await r.ReadAsync()) list.Add(ReadStyle(r));
+        return list;
+    }
+
+    /// <summary>Index keys of deleted OOTDs still in the "ootd-style" index.</summary>
+    public async Task<List<string>> DeletedIndexedAsync(int limit)
+    {
+        await using var cmd = db.Command("""
+            SELECT v.item_key FROM item_vectors v JOIN ootd_posts p ON p.ootd_id::text = v.item_key
+            WHERE v.index_name = $1 AND NOT v.deleted AND p.deleted_at IS NOT NULL LIMIT $2
+            """, StyleIndexes.Ootds, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<string>();
+        while (await r.ReadAsync()) list.Add(r.GetString(0));
+        return list;
+    }
+}

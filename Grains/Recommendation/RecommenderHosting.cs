@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Ootd.Grains.Search;
+
+namespace Ootd.Grains.Recommendation;
+
+/// <summary>
+/// Configuration section <c>Recommender</c>: the formula weights (defaults of <see cref="RecommenderOptions"/>) and
+/// how the grains serve them.
+/// </summary>
+public sealed class RecommenderServingOptions
+{
+    public const string SectionName = "Recommender";
+
+    // Formula weights (DESIGN §5); null keeps the documented default of RecommenderOptions.
+    public double? Lambda { get; set; }
+    public double? Alpha { get; set; }
+    public double? Beta { get; set; }
+    public double? Gamma { get; set; }
+    public double? Shrinkage { get; set; }
+    public int? History { get; set; }
+    public int? UserNeighbours { get; set; }
+    public double? ColdStartMass { get; set; }
+    public double? WeeklyWindowDays { get; set; }
+
+    /// <summary>Authors with more followers than this are pull-only: no per-follower write when they post. Default 5,000.</summary>
+    public int FanOutFollowerLimit { get; set; } = 5_000;
+
+    /// <summary>Hour of the day (UTC) of the nightly recompute. Default 3.</summary>
+    public int NightlyHourUtc { get; set; } = 3;
+
+    /// <summary>Turns the nightly reminder off (tools, some tests).</summary>
+    public bool Nightly { get; set; } = true;
+
+    /// <summary>Also recompute every N seconds (development and tests; 0 = only nightly).</summary>
+    public int BatchIntervalSeconds { get; set; }
+
+    /// <summary>How many days of the interactions log the nightly job reads (β^d is tiny beyond). Default 60.</summary>
+    public int BatchWindowDays { get; set; } = 60;
+
+    /// <summary>Entries a computed feed holds (the cursor pages through them). Default 200.</summary>
+    public int FeedDepth { get; set; } = 200;
+
+    /// <summary>Candidates fetched from a vector index (similar OOTDs, item-based, latent leaders) before re-ranking. Default 100.</summary>
+    public int CandidatePool { get; set; } = 100;
+
+    /// <summary>Ranked entries kept per curated list by the nightly job. Default 200.</summary>
+    public int CuratedDepth { get; set; } = 200;
+
+    /// <summary>A live-feed subscription expires unless renewed within this many seconds. Default 120.</summary>
+    public int ObserverTtlSeconds { get; set; } = 120;
+
+    /// <summary>Followee posts older than this are not pulled into the feed. Default 14 days.</summary>
+    public int FolloweeWindowDays { get; set; } = 14;
+
+    /// <summary>Dimension of the random projection of style vectors kept in the vector indexes. Default 128.</summary>
+    public int IndexDimensions { get; set; } = 128;
+
+    public RecommenderOptions Formulas() => new RecommenderOptions
+    {
+        Lambda = Lambda ?? RecommenderOptions.Default.Lambda,
+        Alpha = Alpha ?? RecommenderOptions.Default.Alpha,
+        Beta = Beta ?? RecommenderOptions.Default.Beta,
+        Gamma = Gamma ?? RecommenderOptions.Default.Gamma,
+        Shrinkage = Shrinkage ?? RecommenderOptions.Default.Shrinkage,
+        History = History ?? RecommenderOptions.Default.History,
+        UserNeighbours = UserNeighbours ?? RecommenderOptions.Default.UserNeighbours,
+        ColdStartMass = ColdStartMass ?? RecommenderOptions.Default.ColdStartMass,
+        WeeklyWindowDays = WeeklyWindowDays ?? RecommenderOptions.Default.WeeklyWindowDays,
+    }.Validate();
+}
+
+/// <summary>The vector indexes the recommender keeps (through <see cref="VectorSearch"/>).</summary>
+public static class StyleIndexes
+{
+    public const string Ootds = "ootd-style";
+    public const string Leaders = "leader-style";
+    /// <summary>The one scope both indexes use.</summary>
+    public const string Scope = "all";
+}
+
+public static class RecommenderHostingExtensions
+{
+    /// <summary>
+    /// The recommender part of a silo: options from <c>Recommender</c>, its tables, the vector search (section
+    /// <c>Search</c>) with the "ootd-style" and "leader-style" indexes, and a start-up task that schedules the
+    /// nightly recompute.
+    /// </summary>
+    public static ISiloBuilder AddOotdRecommender(this ISiloBuilder silo, string connectionString)
+    {
+        var section = silo.Configuration.GetSection(RecommenderServingOptions.SectionName);
+        silo.Services.Configure<RecommenderServingOptions>(section);
+        silo.Services.TryAddSingleton<RecommendationStore>();
+        silo.Services.TryAddSingleton<NightlyRecompute>();
+        silo.Services.AddVectorSearch(connectionString, o => silo.Configuration.GetSection(SearchOptions.SectionName).Bind(o));
+        silo.Services.PostConfigure<SearchOptions>(o =>
+        {
+            var dims = section.GetValue(nameof(RecommenderServingOptions.IndexDimensions), 128);
+            foreach (var name in new[] { StyleIndexes.Ootds, StyleIndexes.Leaders })
+            {
+                o.Indexes.TryAdd(name, new SearchIndexOptions { Dimensions = dims, SuperCategories = [StyleIndexes.Scope] });
+            }
+        });
+        silo.AddStartupTask(async (services, _) =>
+        {
+            var grains = services.GetRequiredService<IGrainFactory>();
+            await grains.GetGrain<IRecommenderBatchGrain>(0).EnsureScheduled();
+        });
+        return silo;
+    }
+}
+
+/// <summary>
+/// A fixed Gaussian random projection (Johnson–Lindenstrauss) of style vectors to the index dimension: cosines are
+/// kept approximately, so the HNSW index finds candidates whatever the models' block sizes are; candidates are then
+/// re-ranked with the exact formulas on the full vectors. Deterministic (fixed seed per input dimension).
+/// </summary>
+public static class StyleProjection
+{
+    private static readonly Dictionary<(int, int), float[]> Matrices = new();
+
+    public static float[]? Project(float[]? style, int dimensions)
+    {
+        if (style is null || style.Length == 0) return null;
+        float[] m;
+        lock (Matrices)
+        {
+            if (!Matrices.TryGetValue((style.Length, dimensions), out m!))
+            {
+                var random = new Random(7919 + style.Length);
+                m = new float[style.Length * dimensions];
+                for (var i = 0; i < m.Length; i++)
+                {
+                    // Box–Muller
+                    var u1 = 1.0 - random.NextDouble();
+                    var u2 = random.NextDouble();
+                    m[i] = (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+                }
+                Matrices[(style.Length, dimensions)] = m;
+            }
+        }
+        var result = new float[dimensions];
+        double norm = 0;
+        for (var r = 0; r < dimensions; r++)
+        {
+            double s = 0;
+            var row = r * style.Length;
+            for (var c = 0; c < style.Length; c++) s += m[row + c] * style[c];
+            result[r] = (float)s;
+            norm += s * s;
+        }
+        if (norm == 0 || !double.IsFinite(norm)) return null;
+        return result;
+    }
+}
