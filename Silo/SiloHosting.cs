@@ -3,12 +3,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Ootd.Grains.Inference;
 using Ootd.Grains.Storage;
 using Ootd.Silo.Database;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Orleans.Configuration;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 
 namespace Ootd.Silo;
 
@@ -61,7 +63,8 @@ public static class SiloHosting
     /// default) and reminders on PostgreSQL, the data source the grains use, activity propagation and the
     /// "Silo ready" line. Test clusters call this with their scratch database.
     /// </summary>
-    public static ISiloBuilder AddOotdProviders(this ISiloBuilder silo, string connectionString)
+    public static ISiloBuilder AddOotdProviders(this ISiloBuilder silo, string connectionString,
+        IReadOnlyDictionary<string, string>? siloMetadata = null)
     {
         silo.AddAdoNetGrainStorage(StorageName, o =>
         {
@@ -82,6 +85,31 @@ public static class SiloHosting
         silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSocialStore();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
+        silo.AddOotdInference(siloMetadata);
+        return silo;
+    }
+
+    /// <summary>
+    /// The inference part of a silo: options from the <c>Inference</c> section, the model host and the inference
+    /// pool's GPU-preferring placement. Silo metadata comes from <c>Orleans:Metadata:*</c>, then
+    /// <paramref name="siloMetadata"/>; the key <c>gpu</c>, when neither sets it, is "true" when <c>Inference:Gpu</c>
+    /// says so or (for "auto", the default) when the CUDA execution provider loads here.
+    /// </summary>
+    public static ISiloBuilder AddOotdInference(this ISiloBuilder silo, IReadOnlyDictionary<string, string>? siloMetadata = null)
+    {
+        var section = silo.Configuration.GetSection("Inference");
+        silo.Services.Configure<InferenceOptions>(section);
+        silo.Services.AddOotdInference();
+
+        var metadata = silo.Configuration.GetSection("Orleans:Metadata").Get<Dictionary<string, string>>() ?? [];
+        foreach (var (key, value) in siloMetadata ?? new Dictionary<string, string>()) metadata[key] = value;
+        if (!metadata.ContainsKey(PreferGpuSilosFilter.MetadataKey))
+        {
+            var options = new InferenceOptions();
+            section.Bind(options);
+            metadata[PreferGpuSilosFilter.MetadataKey] = GpuProbe.DeclareGpu(options) ? "true" : "false";
+        }
+        silo.UseSiloMetadata(metadata);
         return silo;
     }
 
@@ -107,7 +135,7 @@ public static class SiloHosting
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter("Microsoft.Orleans").AddRuntimeInstrumentation();
+                metrics.AddMeter("Microsoft.Orleans", InferenceMetrics.MeterName).AddRuntimeInstrumentation();
                 if (otlp) metrics.AddOtlpExporter(o => { if (!string.IsNullOrWhiteSpace(otlpEndpoint)) o.Endpoint = new Uri(otlpEndpoint); });
                 if (console) metrics.AddConsoleExporter();
             });

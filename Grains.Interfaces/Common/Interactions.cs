@@ -35,6 +35,12 @@ public sealed record CommandResult([property: Id(0)] CommandStatus Status, [prop
     public static CommandResult Invalid(string message) => new(CommandStatus.Invalid, message);
     public static CommandResult Conflict(string message) => new(CommandStatus.Conflict, message);
     public bool Succeeded => Status is CommandStatus.Done or CommandStatus.Unchanged;
+
+    /// <summary>On a duplicate-photo Conflict: the id of the post that already has this photo.</summary>
+    [Id(2)] public Guid? DuplicateOf { get; init; }
+
+    public static CommandResult Duplicate(Guid existingId) =>
+        new(CommandStatus.Conflict, $"you already posted this photo (OOTD {existingId})") { DuplicateOf = existingId };
 }
 
 /// <summary>A page of ids with the offset of the next page (null at the end).</summary>

@@ -1,4 +1,5 @@
 using Ootd.Grains.Common;
+using Ootd.Grains.Inference;
 
 namespace Ootd.Grains.Ootds;
 
@@ -29,12 +30,19 @@ public sealed record OotdView(
     [property: Id(5)] OotdStatus Status,
     [property: Id(6)] DateTimeOffset CreatedAt,
     [property: Id(7)] long LikeCount,
-    [property: Id(8)] long ViewCount);
+    [property: Id(8)] long ViewCount,
+    [property: Id(9)] IReadOnlyList<OotdItem>? Items = null,
+    [property: Id(10)] string? AnalysisError = null);
 
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
 public interface IOotdGrain : IGrainWithGuidKey
 {
-    /// <summary>Persists the post (status Analyzing) and returns at once; publishing the same id twice is Unchanged.</summary>
+    /// <summary>
+    /// Persists the post (status Analyzing) and returns at once; the photo is analysed in the background (status Ready
+    /// with items, or Failed with <see cref="OotdView.AnalysisError"/>). Publishing the same id twice is Unchanged.
+    /// The same photo (same bytes, or a perceptual hash within the configured Hamming distance) posted again by the
+    /// same author is a Conflict whose <see cref="CommandResult.DuplicateOf"/> is the existing post.
+    /// </summary>
     Task<CommandResult> Publish(NewOotd post);
 
     /// <summary>Null when unknown; deleted posts are returned as null too.</summary>
@@ -49,4 +57,11 @@ public interface IOotdGrain : IGrainWithGuidKey
     Task<CommandResult> Like(Guid userId);
 
     Task<CommandResult> Unlike(Guid userId);
+}
+
+/// <summary>How the background analysis reports back to its OOTD (a normal, non-interleaved grain call).</summary>
+public interface IOotdAnalysisTarget : IGrainWithGuidKey
+{
+    /// <summary>Applies the result of analysis attempt <paramref name="attempt"/>; stale attempts are ignored.</summary>
+    Task ApplyAnalysis(int attempt, AnalysisResult result);
 }

@@ -1,5 +1,9 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Ootd.Grains.Common;
+using Ootd.Grains.Inference;
+using Ootd.Inference.Imaging;
 using Ootd.Grains.Storage;
 using Ootd.Grains.StyleLeaders;
 using Ootd.Grains.Users;
@@ -10,15 +14,27 @@ namespace Ootd.Grains.Ootds;
 /// One outfit-of-the-day post. The post itself is grain state; likes (<c>ootd_likes</c>), views
 /// (<c>interactions</c>) and the post row (<c>ootd_posts</c>) are tables, and the counts are derived from them on
 /// activation, so they stay right even when a silo dies between two steps of a command.
+/// The photo is analysed in the background after Publish returns: a detached task (off the grain's turn) awaits the
+/// inference pool and reports back through <see cref="IOotdAnalysisTarget.ApplyAnalysis"/>, a normal grain call, so
+/// state writes never overlap. A reminder and activation resume an analysis that a dead silo left unfinished.
 /// </summary>
 public sealed class OotdGrain(
     [PersistentState("ootd", "ootd")] IPersistentState<OotdState> state,
     PostIndex posts,
     LikeLedger likes,
-    InteractionLog interactions) : Grain, IOotdGrain
+    InteractionLog interactions,
+    AnalysisStore analysisStore,
+    FashionModelHost modelHost,
+    IOptions<InferenceOptions> inferenceOptions,
+    ILogger<OotdGrain> logger) : Grain, IOotdGrain, IOotdAnalysisTarget, IRemindable
 {
+    private const string AnalysisReminder = "analysis";
     private long _likeCount;
     private long _viewCount;
+    private bool _analysisRunning;
+    private IGrainTimer? _retryTimer;
+
+    private InferenceOptions Options => inferenceOptions.Value;
 
     private Guid OotdId => this.GetPrimaryKey();
     private bool IsLive => state.State.Exists && state.State.Status != OotdStatus.Deleted;
@@ -36,6 +52,8 @@ public sealed class OotdGrain(
         await CompletePublishAsync();
         _likeCount = await likes.CountAsync(OotdId);
         _viewCount = await interactions.CountAsync(OotdId.ToString(), InteractionKind.View);
+        // An analysis a dead silo (or a deactivation) left unfinished starts again.
+        if (state.State.Status == OotdStatus.Analyzing) StartAnalysis();
     }
 
     public async Task<CommandResult> Publish(NewOotd post)
@@ -58,6 +76,18 @@ public sealed class OotdGrain(
             return CommandResult.NotFound("the author does not exist");
         }
 
+        // Duplicate check before anything is stored: the same author posting the same photo again (same bytes, or a
+        // perceptual hash within the configured distance) gets the existing post's id.
+        var photo = await analysisStore.ReadMediaAsync(post.Photo.MediaId);
+        if (photo is not null)
+        {
+            ulong hash;
+            try { hash = await modelHost.FingerprintAsync(photo); }
+            catch (ImageRejectedException e) { return CommandResult.Invalid(e.Message); }
+            var existing = await analysisStore.ClaimPhotoAsync(OotdId, post.AuthorId, post.Photo.MediaId, hash, Options.Duplicates.MaxHammingDistance);
+            if (existing is { } duplicateOf) return CommandResult.Duplicate(duplicateOf);
+        }
+
         state.State.Exists = true;
         state.State.AuthorId = post.AuthorId;
         state.State.Photo = post.Photo;
@@ -67,6 +97,8 @@ public sealed class OotdGrain(
         state.State.CreatedAt = Clock.UtcNow();
         await state.WriteStateAsync();
         await CompletePublishAsync();
+        await EnsureAnalysisReminderAsync();
+        StartAnalysis();
         return CommandResult.Ok;
     }
 
@@ -75,7 +107,7 @@ public sealed class OotdGrain(
         if (!IsLive || state.State.Photo is null) return Task.FromResult<OotdView?>(null);
         var s = state.State;
         return Task.FromResult<OotdView?>(new OotdView(OotdId, s.AuthorId, s.Photo, s.Description, s.Hashtags.ToList(),
-            s.Status, s.CreatedAt, _likeCount, _viewCount));
+            s.Status, s.CreatedAt, _likeCount, _viewCount, s.Items.ToList(), s.AnalysisError));
     }
 
     public async Task<CommandResult> Delete(Guid requesterId)
@@ -118,6 +150,115 @@ public sealed class OotdGrain(
         if (!await likes.UnlikeAsync(OotdId, userId)) return CommandResult.Same;
         _likeCount = Math.Max(0, _likeCount - 1);
         return CommandResult.Ok;
+    }
+
+    // ------------------------------------------------------------------ analysis
+
+    /// <summary>Starts one analysis attempt in the background unless one is running or the post is not Analyzing.</summary>
+    private void StartAnalysis()
+    {
+        if (_analysisRunning || !IsLive || state.State.Status != OotdStatus.Analyzing || state.State.Photo is null) return;
+        _analysisRunning = true;
+        var pool = GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool);
+        var self = this.AsReference<IOotdAnalysisTarget>();
+        int attempt = state.State.AnalysisAttempts + 1;
+        var mediaId = state.State.Photo.MediaId;
+        var timeout = TimeSpan.FromSeconds(Math.Max(1, Options.Analysis.TimeoutSeconds));
+        var log = logger;
+        var id = OotdId;
+        // Off the grain's scheduler: the grain keeps serving calls while the models run; the result comes back as a
+        // normal call, so it is applied on a turn of its own.
+        _ = Task.Run(async () =>
+        {
+            RequestContext.Clear();
+            AnalysisResult result;
+            try
+            {
+                result = await pool.AnalyzeMedia(mediaId, PhotoKind.Outfit).WaitAsync(timeout);
+            }
+            catch (Exception e)
+            {
+                result = AnalysisResult.Unavailable($"analysis attempt {attempt} failed: {e.Message}");
+            }
+            try
+            {
+                await self.ApplyAnalysis(attempt, result);
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "OOTD {Id}: the analysis result could not be applied; the reminder retries", id);
+            }
+        });
+    }
+
+    public async Task ApplyAnalysis(int attempt, AnalysisResult result)
+    {
+        _analysisRunning = false;
+        if (!IsLive || state.State.Status != OotdStatus.Analyzing) return;   // deleted meanwhile, or already done
+        if (result.Succeeded)
+        {
+            var items = result.Analysis!.Items;
+            await analysisStore.SaveItemsAsync(OotdId, items);
+            state.State.Items = items.Select(i => i.Item).ToList();
+            state.State.Status = OotdStatus.Ready;
+            state.State.AnalysisError = null;
+            state.State.AnalysedAt = Clock.UtcNow();
+            await state.WriteStateAsync();
+            await ClearAnalysisReminderAsync();
+            return;
+        }
+
+        bool permanent = result.Failure == AnalysisFailure.Rejected;
+        state.State.AnalysisAttempts = Math.Max(state.State.AnalysisAttempts, attempt);
+        if (permanent || state.State.AnalysisAttempts >= Math.Max(1, Options.Analysis.MaxAttempts))
+        {
+            state.State.Status = OotdStatus.Failed;
+            state.State.AnalysisError = permanent
+                ? result.Reason ?? "the photo cannot be analysed"
+                : $"analysis failed after {state.State.AnalysisAttempts} attempts: {result.Reason}";
+            await state.WriteStateAsync();
+            await ClearAnalysisReminderAsync();
+            logger.LogWarning("OOTD {Id}: analysis failed: {Reason}", OotdId, state.State.AnalysisError);
+            return;
+        }
+
+        state.State.AnalysisError = result.Reason;
+        await state.WriteStateAsync();
+        var delay = TimeSpan.FromSeconds(Options.Analysis.RetryDelaySeconds * Math.Pow(2, state.State.AnalysisAttempts - 1));
+        logger.LogInformation("OOTD {Id}: analysis attempt {Attempt} failed ({Reason}); retrying in {Delay}", OotdId, attempt, result.Reason, delay);
+        _retryTimer?.Dispose();
+        _retryTimer = this.RegisterGrainTimer(_ =>
+        {
+            _retryTimer?.Dispose();
+            _retryTimer = null;
+            StartAnalysis();
+            return Task.CompletedTask;
+        }, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != AnalysisReminder) return;
+        if (IsLive && state.State.Status == OotdStatus.Analyzing) StartAnalysis();
+        else await ClearAnalysisReminderAsync();
+    }
+
+    private Task EnsureAnalysisReminderAsync()
+    {
+        var period = TimeSpan.FromMinutes(Math.Max(1, Options.Analysis.SweepMinutes));
+        return this.RegisterOrUpdateReminder(AnalysisReminder, period, period);
+    }
+
+    private async Task ClearAnalysisReminderAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(AnalysisReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "OOTD {Id}: reminder not removed (it removes itself on its next tick)", OotdId);
+        }
     }
 
     /// <summary>The idempotent steps after the state write: the post row (with its Upload interaction) and the

@@ -1,3 +1,5 @@
+using Ootd.Grains.Inference;
+
 namespace Ootd.Grains.Ootds;
 
 /// <summary>What an OOTD grain persists. Likes and views live in their tables and are counted on activation.</summary>
@@ -12,4 +14,10 @@ public sealed class OotdState
     [Id(5)] public OotdStatus Status { get; set; }
     [Id(6)] public DateTimeOffset CreatedAt { get; set; }
     [Id(7)] public DateTimeOffset? DeletedAt { get; set; }
+    /// <summary>What the post shows of its analysed items; their vectors live in <c>ootd_items</c>.</summary>
+    [Id(8)] public List<OotdItem> Items { get; set; } = [];
+    /// <summary>Analysis attempts that failed for a transient reason (bounded by Inference:Analysis:MaxAttempts).</summary>
+    [Id(9)] public int AnalysisAttempts { get; set; }
+    [Id(10)] public string? AnalysisError { get; set; }
+    [Id(11)] public DateTimeOffset? AnalysedAt { get; set; }
 }

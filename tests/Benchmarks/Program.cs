@@ -1,1 +1,17 @@
-Console.WriteLine("benchmarks: none yet");
+using Ootd.Benchmarks.Search;
+
+// Benchmarks for the OOTD platform, one sub-command per area:
+//   dotnet run -c Release --project tests/Benchmarks -- search [--sizes 10000,100000] [--queries 1000] ...
+// Add a sub-command by adding an entry below.
+var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
+{
+    ["search"] = ("vector search: recall@10 and queries/s of the shard grains vs bare USearch vs brute force", SearchBenchmark.RunAsync),
+};
+
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine("usage: Benchmarks <command> [options]");
+    foreach (var (name, (help, _)) in commands) Console.Error.WriteLine($"  {name,-10} {help}");
+    return args.Length == 0 ? 0 : 2;
+}
+return await command.Run(args[1..]);

@@ -1,1 +1,22 @@
-Console.WriteLine("model builder: nothing yet");
+using Ootd.ModelBuilder;
+
+var command = args.Length > 0 ? args[0] : "help";
+int workers = int.TryParse(Environment.GetEnvironmentVariable("OOTD_WORKERS"), out var w) ? w : 2;
+return command switch
+{
+    "backbone" => FeatureCommands.Backbone(),
+    "features" => FeatureCommands.Features(args.Length > 1 ? args[1..] : ["items", "views", "windows"], workers),
+    "report" => Evaluation.Report(),
+    "train" => Trainers.Train(args.Length > 1 ? args[1..] : ["classifier", "tagger", "embedder", "detector"]),
+    _ => Help(),
+};
+
+static int Help()
+{
+    Console.WriteLine("""
+        ModelBuilder — builds the project's models from ../shared/datasets (or OOTD_DATASETS).
+          backbone                 convert ResNet18 to a dynamic batch (git-ignored cache) and check batched == single
+          features [items|views|windows]  extract and cache backbone features under .data/features (OOTD_WORKERS=2)
+        """);
+    return 0;
+}

@@ -1,0 +1,55 @@
+namespace Ootd.Grains.Inference;
+
+/// <summary>Configuration of the model host and the analysis of posts (section <c>Inference</c>).</summary>
+public sealed class InferenceOptions
+{
+    /// <summary><c>Inference:ModelsPath</c>: folder of the model manifests; empty → OOTD_MODELS, else &lt;repo&gt;/models.</summary>
+    public string ModelsPath { get; set; } = "";
+    /// <summary><c>Inference:BackbonePath</c>: a dynamic-batch ResNet18; empty → converted once from the NuGet cache.</summary>
+    public string BackbonePath { get; set; } = "";
+    /// <summary><c>Inference:PreferCuda</c>: try the CUDA execution provider first (default true; falls back to CPU).</summary>
+    public bool PreferCuda { get; set; } = true;
+    /// <summary><c>Inference:IntraOpThreads</c>: threads per ONNX session; 0 → the machine's processor count.</summary>
+    public int IntraOpThreads { get; set; }
+    /// <summary><c>Inference:PreprocessConcurrency</c>: photos decoded/cropped at once; 0 → processor count.</summary>
+    public int PreprocessConcurrency { get; set; }
+    /// <summary><c>Inference:Gpu</c>: "auto" (probe CUDA at start), "true" or "false": sets the silo metadata gpu=….</summary>
+    public string Gpu { get; set; } = "auto";
+    /// <summary><c>Inference:LoadOnStart</c>: load the models when the silo starts (default true) instead of on first use.</summary>
+    public bool LoadOnStart { get; set; } = true;
+
+    public BatchingOptions Batching { get; set; } = new();
+    public AnalysisOptions Analysis { get; set; } = new();
+    public DuplicateOptions Duplicates { get; set; } = new();
+}
+
+/// <summary><c>Inference:Batching</c>: one dynamic batcher per model.</summary>
+public sealed class BatchingOptions
+{
+    /// <summary><c>MaxBatchSize</c>: crops per backbone run (default 32).</summary>
+    public int MaxBatchSize { get; set; } = 32;
+    /// <summary><c>MaxQueueDelayMs</c>: how long the oldest request may wait for a batch to fill (default 4 ms).</summary>
+    public double MaxQueueDelayMs { get; set; } = 4;
+    /// <summary><c>HeadMaxBatchSize</c>: rows per head run (default 256; heads are tiny).</summary>
+    public int HeadMaxBatchSize { get; set; } = 256;
+}
+
+/// <summary><c>Inference:Analysis</c>: how posts are analysed.</summary>
+public sealed class AnalysisOptions
+{
+    /// <summary><c>MaxAttempts</c>: attempts before a post is marked Failed on transient errors (default 4).</summary>
+    public int MaxAttempts { get; set; } = 4;
+    /// <summary><c>RetryDelaySeconds</c>: first retry delay, doubled per attempt (default 2).</summary>
+    public double RetryDelaySeconds { get; set; } = 2;
+    /// <summary><c>TimeoutSeconds</c>: one attempt's limit (default 120).</summary>
+    public double TimeoutSeconds { get; set; } = 120;
+    /// <summary><c>SweepMinutes</c>: period of the reminder that resumes analyses a dead silo left (default 2).</summary>
+    public double SweepMinutes { get; set; } = 2;
+}
+
+/// <summary><c>Inference:Duplicates</c>: re-posting the same photo.</summary>
+public sealed class DuplicateOptions
+{
+    /// <summary><c>MaxHammingDistance</c>: pHash distance at or below which two photos are the same (default 4; -1 → bytes only).</summary>
+    public int MaxHammingDistance { get; set; } = 4;
+}

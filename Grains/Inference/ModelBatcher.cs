@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Ootd.Inference;
+
+namespace Ootd.Grains.Inference;
+
+/// <summary>
+/// A <see cref="DynamicBatcher{TIn,TOut}"/> for one model that also measures each request's queue time and each
+/// batch's size and run time (meter "Ootd.Inference", tag <c>model</c>).
+/// </summary>
+public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
+{
+    private readonly DynamicBatcher<(TIn Input, long Enqueued), TOut> _batcher;
+    private long _batches, _requests;
+
+    public ModelBatcher(string model, Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay)
+    {
+        Model = model;
+        _batcher = new DynamicBatcher<(TIn, long), TOut>(batch =>
+        {
+            long start = Stopwatch.GetTimestamp();
+            var queue = new double[batch.Count];
+            var inputs = new TIn[batch.Count];
+            for (int i = 0; i < batch.Count; i++)
+            {
+                queue[i] = Stopwatch.GetElapsedTime(batch[i].Item2, start).TotalMilliseconds;
+                inputs[i] = batch[i].Item1;
+            }
+            var outputs = runBatch(inputs);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _requests, batch.Count);
+            InferenceMetrics.RecordBatch(model, batch.Count, InferenceMetrics.ElapsedMs(start), queue);
+            return outputs;
+        }, maxBatchSize, maxQueueDelay);
+    }
+
+    public string Model { get; }
+    public int MaxBatchSize => _batcher.MaxBatchSize;
+    /// <summary>Batches run and requests served by this batcher.</summary>
+    public (long Batches, long Requests) Totals => (Interlocked.Read(ref _batches), Interlocked.Read(ref _requests));
+
+    public Task<TOut> RunAsync(TIn input, CancellationToken cancellation = default) =>
+        _batcher.EnqueueAsync((input, Stopwatch.GetTimestamp()), cancellation);
+
+    public ValueTask DisposeAsync() => _batcher.DisposeAsync();
+}

@@ -1,0 +1,87 @@
+using System.Threading.Channels;
+
+namespace Ootd.Inference;
+
+/// <summary>
+/// Groups single requests for one model into batches: a batch runs when it reaches <c>maxBatchSize</c> or when the
+/// oldest waiting request has waited <c>maxQueueDelay</c>. Batches run on the batcher's own long-running worker,
+/// never on the caller's thread (so an Orleans grain only awaits). A failing batch fails each of its requests.
+/// </summary>
+public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
+{
+    private readonly Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> _run;
+    private readonly Channel<(TIn Input, TaskCompletionSource<TOut> Result)> _queue;
+    private readonly Task _worker;
+
+    public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxQueueDelay, TimeSpan.Zero);
+        _run = runBatch;
+        MaxBatchSize = maxBatchSize;
+        MaxQueueDelay = maxQueueDelay;
+        _queue = Channel.CreateUnbounded<(TIn, TaskCompletionSource<TOut>)>(new UnboundedChannelOptions { SingleReader = true });
+        _worker = Task.Factory.StartNew(() => Loop().GetAwaiter().GetResult(), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    public int MaxBatchSize { get; }
+    public TimeSpan MaxQueueDelay { get; }
+    /// <summary>Sizes of the batches run so far (for metrics and tests).</summary>
+    public event Action<int>? BatchRan;
+
+    public Task<TOut> EnqueueAsync(TIn input, CancellationToken cancellation = default)
+    {
+        var result = new TaskCompletionSource<TOut>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellation.CanBeCanceled) cancellation.Register(() => result.TrySetCanceled(cancellation));
+        if (!_queue.Writer.TryWrite((input, result)))
+            result.TrySetException(new ObjectDisposedException(nameof(DynamicBatcher<TIn, TOut>)));
+        return result.Task;
+    }
+
+    private async Task Loop()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<(TIn Input, TaskCompletionSource<TOut> Result)>(MaxBatchSize);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            if (!reader.TryRead(out var first)) continue;
+            batch.Add(first);
+            var deadline = DateTime.UtcNow + MaxQueueDelay;
+            while (batch.Count < MaxBatchSize)
+            {
+                if (reader.TryRead(out var next)) { batch.Add(next); continue; }
+                var wait = deadline - DateTime.UtcNow;
+                if (wait <= TimeSpan.Zero) break;
+                using var timeout = new CancellationTokenSource(wait);
+                try { if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break; }
+                catch (OperationCanceledException) { break; }
+            }
+            Run(batch);
+            batch.Clear();
+        }
+    }
+
+    private void Run(List<(TIn Input, TaskCompletionSource<TOut> Result)> batch)
+    {
+        var live = batch.Where(b => !b.Result.Task.IsCompleted).ToList();
+        if (live.Count == 0) return;
+        try
+        {
+            var outputs = _run(live.Select(b => b.Input).ToList());
+            if (outputs.Count != live.Count) throw new InvalidOperationException($"batch of {live.Count} gave {outputs.Count} results");
+            for (int i = 0; i < live.Count; i++) live[i].Result.TrySetResult(outputs[i]);
+            BatchRan?.Invoke(live.Count);
+        }
+        catch (Exception e)
+        {
+            foreach (var b in live) b.Result.TrySetException(e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _worker.ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ootd.Inference.Detection;
+
+namespace Ootd.Inference.Models;
+
+/// <summary>A tensor the model reads or writes ([-1, width]: -1 is the batch).</summary>
+public sealed record TensorSpec(string Name, int[] Shape, string? Activation = null, string[]? Labels = null);
+
+/// <summary>How a crop becomes the backbone's input.</summary>
+public sealed record PreprocessingSpec(
+    string Backbone, int Size, string Layout, string Channels, string Mean, string Crop);
+
+/// <summary>An attribute group as one output of the tagger.</summary>
+public sealed record AttributeGroupSpec(string Name, bool MultiLabel, string Output, string[] Labels, string[] AppliesTo, string Source);
+
+/// <summary>Where the training data came from and how much was used.</summary>
+public sealed record TrainingSpec(string[] Data, Dictionary<string, int> Samples, string Method, string Notes);
+
+/// <summary>The detector head's extra settings.</summary>
+public sealed record DetectorSpec(
+    RelativeWindow[] Windows, string[] Classes, float[] ScoreThresholds, float NmsIoU, string GeometryInput);
+
+/// <summary>Settings of a YOLO-layout detector whose raw output the <see cref="YoloDecoder"/> reads.</summary>
+public sealed record YoloSpec(
+    int InputSize, bool ChannelsFirst, bool HasObjectness, string[] Classes, float ScoreThreshold = 0.25f, float NmsIoU = 0.45f);
+
+/// <summary>
+/// One model's manifest (models/&lt;name&gt;.json): what it reads, how its input is prepared, what it writes with
+/// labels, the data it was trained on, the command that rebuilds it and its measured test metrics.
+/// </summary>
+public sealed record ModelManifest
+{
+    public required string Name { get; init; }
+    public required string Kind { get; init; }
+    public required string File { get; init; }
+    public int Version { get; init; } = 1;
+    public required TensorSpec[] Inputs { get; init; }
+    public required TensorSpec[] Outputs { get; init; }
+    public PreprocessingSpec? Preprocessing { get; init; }
+    public AttributeGroupSpec[]? AttributeGroups { get; init; }
+    public string[]? NotCovered { get; init; }
+    public DetectorSpec? Detector { get; init; }
+    public YoloSpec? Yolo { get; init; }
+    public TrainingSpec? Training { get; init; }
+    public required string Rebuild { get; init; }
+    public Dictionary<string, double>? Metrics { get; init; }
+
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static ModelManifest Parse(string json) =>
+        JsonSerializer.Deserialize<ModelManifest>(json, Json) ?? throw new InvalidDataException("empty manifest");
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static PreprocessingSpec ResNetPreprocessing(string crop) => new(
+        "ResNet18 (ImageNet), Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1, output Pooling395_Output_0 (512)",
+        224, "NCHW", "BGR, 0–255", "minus ResNetPreprocess.onnx MeanImage [3,224,224]", crop);
+}

@@ -1,1 +1,0 @@
-namespace Ootd.Inference; internal static class Placeholder { }

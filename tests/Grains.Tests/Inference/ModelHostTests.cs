@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Options;
+using Ootd.Grains.Inference;
+using Ootd.Inference.Imaging;
+using Ootd.Inference.Taxonomy;
+using Xunit;
+
+namespace Ootd.Tests.Inference;
+
+/// <summary>Two model hosts on the test heads: one that never batches and one that batches up to 16 crops.</summary>
+public sealed class ModelHostFixture : IAsyncLifetime
+{
+    public FashionModelHost Single { get; private set; } = null!;
+    public FashionModelHost Batched { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Single = new FashionModelHost(Options.Create(new InferenceOptions
+        {
+            ModelsPath = TestModels.Folder, IntraOpThreads = 1,
+            Batching = new BatchingOptions { MaxBatchSize = 1, HeadMaxBatchSize = 1, MaxQueueDelayMs = 0 },
+        }));
+        Batched = new FashionModelHost(Options.Create(new InferenceOptions
+        {
+            ModelsPath = TestModels.Folder, IntraOpThreads = 1,
+            Batching = new BatchingOptions { MaxBatchSize = 16, HeadMaxBatchSize = 64, MaxQueueDelayMs = 30 },
+        }));
+        await Task.WhenAll(Single.EnsureLoadedAsync(), Batched.EnsureLoadedAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Single.DisposeAsync();
+        await Batched.DisposeAsync();
+    }
+}
+
+public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFixture>
+{
+    private static void AssertSane(AnalysedItem analysed, int width, int height)
+    {
+        var (item, v) = (analysed.Item, analysed.Vectors);
+        Assert.InRange(item.Box.X0, 0, width); Assert.InRange(item.Box.X1, item.Box.X0, width);
+        Assert.InRange(item.Box.Y0, 0, height); Assert.InRange(item.Box.Y1, item.Box.Y0, height);
+        Assert.Equal(item.SuperCategory, FashionTaxonomy.Sub(item.SubCategory).Super.Name);
+        Assert.InRange(item.SuperConfidence, 0f, 1.0001f);
+        Assert.InRange(item.SubConfidence, 0f, item.SuperConfidence + 1e-4f);
+        Assert.Equal(128, v.Embedding.Length);
+        Assert.Equal(1.0, Math.Sqrt(v.Embedding.Sum(x => (double)x * x)), 3);
+        Assert.Equal(32, v.SubCategoryProbabilities.Length);
+        Assert.Equal(1.0, v.SubCategoryProbabilities.Sum(), 3);
+        Assert.Equal(512, v.BackboneFeatures.Length);
+        Assert.Equal(TestModels.Colours.Length + TestModels.Seasons.Length, v.AttributeVector.Length);
+        var colour = Assert.Single(item.Attributes, a => a.Group == "color");
+        Assert.False(colour.MultiLabel);
+        Assert.Contains(Assert.Single(colour.Values).Label, TestModels.Colours);
+        Assert.Contains("pattern", item.UnknownAttributeGroups);
+        Assert.False(string.IsNullOrEmpty(item.PixelColour));
+    }
+
+    [Fact]
+    public async Task An_outfit_photo_gives_sane_items_and_its_hash()
+    {
+        var bytes = TestPhotos.OutfitJpeg(1);
+        var analysis = await hosts.Batched.AnalyzeAsync(bytes, PhotoKind.Outfit);
+        Assert.Equal((240, 360, "JPEG"), (analysis.Width, analysis.Height, analysis.Format));
+        Assert.NotEmpty(analysis.Items);
+        foreach (var item in analysis.Items) AssertSane(item, 240, 360);
+        Assert.Contains(hosts.Batched.ExecutionProvider, new[] { "CPU", "CUDA" });
+        Assert.Equal(await hosts.Batched.FingerprintAsync(bytes), analysis.PerceptualHash);
+        // the detector ran: its head saw one row per proposal window
+        Assert.True(hosts.Batched.BatchTotals["detector"].Requests >= 6);
+    }
+
+    [Fact]
+    public async Task A_product_photo_is_one_whole_picture_item()
+    {
+        var analysis = await hosts.Single.AnalyzeAsync(TestPhotos.OutfitJpeg(2), PhotoKind.Product);
+        var item = Assert.Single(analysis.Items);
+        Assert.Equal(new ItemBox(0, 0, 240, 360), item.Item.Box);
+        AssertSane(item, 240, 360);
+    }
+
+    [Fact]
+    public async Task Batched_analyses_equal_single_ones()
+    {
+        var photos = Enumerable.Range(100, 8).Select(seed => TestPhotos.OutfitJpeg(seed)).ToArray();
+        var single = new List<PhotoAnalysis>();
+        foreach (var p in photos) single.Add(await hosts.Single.AnalyzeAsync(p, PhotoKind.Outfit));   // one at a time
+        var before = hosts.Batched.BatchTotals.GetValueOrDefault("resnet18");
+        var batched = await Task.WhenAll(photos.Select(p => hosts.Batched.AnalyzeAsync(p, PhotoKind.Outfit)));
+        var after = hosts.Batched.BatchTotals["resnet18"];
+
+        // the concurrent photos really shared backbone runs
+        long batches = after.Batches - before.Batches, requests = after.Requests - before.Requests;
+        Assert.True(requests > batches, $"{requests} crops in {batches} batches: nothing was batched");
+        Assert.Equal(0, hosts.Single.BatchTotals.Values.Count(t => t.Requests != t.Batches));
+
+        for (int p = 0; p < photos.Length; p++)
+        {
+            Assert.Equal(single[p].PerceptualHash, batched[p].PerceptualHash);
+            Assert.Equal(single[p].Items.Count, batched[p].Items.Count);
+            for (int i = 0; i < single[p].Items.Count; i++)
+            {
+                var (a, b) = (single[p].Items[i], batched[p].Items[i]);
+                Assert.Equal(a.Item.SubCategory, b.Item.SubCategory);
+                Assert.Equal(a.Item.Box, b.Item.Box);
+                Assert.Equal(a.Item.SubConfidence, b.Item.SubConfidence, 4);
+                for (int k = 0; k < 128; k++) Assert.Equal(a.Vectors.Embedding[k], b.Vectors.Embedding[k], 4);
+                for (int k = 0; k < 512; k += 7) Assert.Equal(a.Vectors.BackboneFeatures[k], b.Vectors.BackboneFeatures[k], 3);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("not-an-image", ImageRejection.UnsupportedFormat)]
+    [InlineData("truncated", ImageRejection.Truncated)]
+    [InlineData("one-pixel", ImageRejection.TooSmall)]
+    [InlineData("huge-header", ImageRejection.TooManyPixels)]
+    [InlineData("empty", ImageRejection.Empty)]
+    public async Task Bad_photos_are_refused_with_a_reason(string kind, ImageRejection expected)
+    {
+        byte[] bytes = kind switch
+        {
+            "not-an-image" => BadPhotos.NotAnImage(),
+            "truncated" => BadPhotos.Truncated(),
+            "one-pixel" => BadPhotos.OnePixel(),
+            "huge-header" => BadPhotos.HugeHeader(),
+            _ => [],
+        };
+        var e = await Assert.ThrowsAsync<ImageRejectedException>(() => hosts.Batched.AnalyzeAsync(bytes, PhotoKind.Outfit));
+        Assert.Equal(expected, e.Reason);
+        await Assert.ThrowsAsync<ImageRejectedException>(() => hosts.Batched.FingerprintAsync(bytes));
+    }
+
+    [Fact]
+    public async Task Odd_but_valid_photos_give_sane_results()
+    {
+        var rotated = await hosts.Batched.AnalyzeAsync(BadPhotos.ExifRotated(), PhotoKind.Outfit);
+        Assert.Equal((80, 120), (rotated.Width, rotated.Height));           // EXIF orientation applied
+        foreach (var item in rotated.Items) AssertSane(item, 80, 120);
+
+        var gif = await hosts.Batched.AnalyzeAsync(BadPhotos.AnimatedGif(), PhotoKind.Outfit);
+        Assert.Equal(("GIF", 60, 90), (gif.Format, gif.Width, gif.Height));  // first frame only
+        Assert.NotEmpty(gif.Items);
+
+        var cmyk = await hosts.Batched.AnalyzeAsync(BadPhotos.CmykJpeg(), PhotoKind.Product);
+        Assert.Equal((48, 32), (cmyk.Width, cmyk.Height));
+        AssertSane(Assert.Single(cmyk.Items), 48, 32);
+    }
+}

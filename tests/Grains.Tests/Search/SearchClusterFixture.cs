@@ -1,0 +1,109 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Ootd.Grains.Search;
+using Orleans.TestingHost;
+using Xunit;
+
+namespace Ootd.Tests.Search;
+
+/// <summary>
+/// A scratch PostgreSQL database (created on the shared server from OOTD_PG, dropped afterwards) with the search
+/// migration applied, and an in-process Orleans cluster whose silo hosts the search shard grains with memory reminders.
+/// </summary>
+public sealed class SearchClusterFixture : IAsyncLifetime
+{
+    public const int Dims = 16;
+
+    private const string DefaultPg = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    private readonly string _database = $"ootd_t_search_{Guid.NewGuid():N}"[..30];
+    private InProcessTestCluster? _cluster;
+
+    public string ConnectionString { get; private set; } = "";
+    public string SnapshotDirectory { get; } = Path.Combine(Path.GetTempPath(), $"ootd-search-{Guid.NewGuid():N}");
+    public SearchOptions Options { get; } = CreateOptions();
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
+    public IGrainFactory Grains => Cluster.Client;
+    public VectorSearch Search => new(Cluster.Client, Microsoft.Extensions.Options.Options.Create(Options));
+    public ItemVectorStore Store { get; private set; } = null!;
+
+    private static SearchOptions CreateOptions()
+    {
+        var options = new SearchOptions { NightlyRebuild = true, MaxResults = 500 };
+        foreach (var name in new[] { "single", "empty", "moves", "rebuild", "snap", "checks" })
+            options.Indexes[name] = new SearchIndexOptions { Dimensions = Dims, Concurrency = 2 };
+        options.Indexes["wide"] = new SearchIndexOptions { Dimensions = 128 };
+        options.Shards["products"] = new() { ["top"] = 4 };
+        options.Shards["rebuild"] = new() { ["top"] = 2 };
+        return options;
+    }
+
+    public async Task InitializeAsync()
+    {
+        var admin = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } env ? env : DefaultPg;
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        ConnectionString = new NpgsqlConnectionStringBuilder(admin) { Database = _database, Pooling = true }.ConnectionString;
+        await ApplyMigrationAsync();
+        Store = new ItemVectorStore(NpgsqlDataSource.Create(ConnectionString));
+        Options.SnapshotDirectory = SnapshotDirectory;
+
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.Options.ConfigureFileLogging = false;
+        var options = Options;
+        var connectionString = ConnectionString;
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.UseInMemoryReminderService();
+            silo.Services.AddVectorSearch(connectionString, o =>
+            {
+                o.Indexes = options.Indexes;
+                o.Shards = options.Shards;
+                o.SnapshotDirectory = options.SnapshotDirectory;
+                o.NightlyRebuild = options.NightlyRebuild;
+                o.MaxResults = options.MaxResults;
+            });
+        });
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    /// <summary>The migration as the silo embeds it (Silo.csproj: Database/Migrations/*.sql → Migrations.{file}).</summary>
+    private async Task ApplyMigrationAsync()
+    {
+        var silo = Assembly.Load("Ootd.Silo");
+        await using var stream = silo.GetManifestResourceStream("Migrations.0100_search.sql")
+            ?? throw new InvalidOperationException("Ootd.Silo does not embed Migrations.0100_search.sql");
+        var sql = await new StreamReader(stream).ReadToEndAsync();
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        for (var i = 0; i < 2; i++) // twice: the migration must be idempotent
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.StopAllSilosAsync();
+            await _cluster.DisposeAsync();
+        }
+        NpgsqlConnection.ClearAllPools();
+        var admin = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } env ? env : DefaultPg;
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+        if (Directory.Exists(SnapshotDirectory)) Directory.Delete(SnapshotDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using Ootd.Inference;
+using Xunit;
+
+namespace Ootd.Tests;
+
+public class DynamicBatcherTests
+{
+    [Fact]
+    public async Task Concurrent_requests_are_grouped_up_to_the_maximum_and_answered_in_order()
+    {
+        var sizes = new ConcurrentBag<int>();
+        var gate = new ManualResetEventSlim(false);
+        int callerThread = Environment.CurrentManagedThreadId;
+        var threads = new ConcurrentBag<int>();
+        await using var batcher = new DynamicBatcher<int, int>(xs =>
+        {
+            gate.Wait(TimeSpan.FromSeconds(10));
+            threads.Add(Environment.CurrentManagedThreadId);
+            return xs.Select(x => x * 10).ToArray();
+        }, maxBatchSize: 4, maxQueueDelay: TimeSpan.FromMilliseconds(50));
+        batcher.BatchRan += sizes.Add;
+        var tasks = Enumerable.Range(0, 10).Select(i => batcher.EnqueueAsync(i)).ToArray();
+        gate.Set();
+        var results = await Task.WhenAll(tasks);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => i * 10), results);
+        Assert.Equal(10, sizes.Sum());
+        Assert.All(sizes, s => Assert.InRange(s, 1, 4));
+        Assert.True(sizes.Count < 10, "requests queued together must share batches");
+        Assert.DoesNotContain(callerThread, threads);
+    }
+
+    [Fact]
+    public async Task A_lone_request_runs_after_the_queue_delay()
+    {
+        await using var batcher = new DynamicBatcher<string, int>(xs => xs.Select(x => x.Length).ToArray(), 64, TimeSpan.FromMilliseconds(20));
+        Assert.Equal(5, await batcher.EnqueueAsync("hello").WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_failing_batch_fails_its_requests_and_the_batcher_keeps_working()
+    {
+        await using var batcher = new DynamicBatcher<int, int>(xs =>
+            xs.Contains(-1) ? throw new InvalidOperationException("bad input") : xs.ToArray(), 8, TimeSpan.Zero);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => batcher.EnqueueAsync(-1));
+        Assert.Equal(3, await batcher.EnqueueAsync(3));
+    }
+
+    [Fact]
+    public async Task Requests_after_dispose_fail_cleanly()
+    {
+        var batcher = new DynamicBatcher<int, int>(xs => xs.ToArray(), 8, TimeSpan.Zero);
+        await batcher.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => batcher.EnqueueAsync(1));
+    }
+}
