@@ -142,7 +142,7 @@ public static class DetectorTraining
             Training = new TrainingSpec(["ccp/ccp_boxes.csv garment boxes (train split), tags mapped to super-categories"],
                 new() { ["windows"] = examples.Count, ["valPhotos"] = val.Count },
                 $"{windows.Length} proposal windows from k-means (1 − IoU) over train boxes; MLP 516→256 ReLU → 7-way softmax + 4 box deltas (smooth L1), windows IoU ≥ 0.5 positive, < 0.3 background, GT boxes added as positives; {Trainers.Epochs} epochs, best val epoch {net.BestEpoch}; per-class thresholds tuned on val F1; NMS IoU {NmsIoU}",
-                "Train windows: all with IoU ≥ 0.4 to a garment plus 6 sampled background windows per photo (feature-extraction budget)."),
+                "Train windows: all with IoU ≥ 0.4 to a garment plus 5 sampled background windows per photo, on the first 200 of the 716 train photos (feature-extraction budget on a shared 2-core machine); thresholds tuned on 20 val photos (feature-extraction budget)."),
             Rebuild = Trainers.Rebuild + "train detector",
         };
         var onnx = net.ToOnnx("detector", [("features", 512), ("geometry", 4)]);

@@ -146,7 +146,6 @@ public static class Evaluation
         foreach (var e in embedders)
         {
             using var head = repo.Open(e.Name, factory);
-            var cache = new Dictionary<float[], float[]>(ReferenceEqualityComparer.Instance);
             float[] Embed(float[] x) => head.Run(x, 1)["embedding"].Data;
             var top = Trainers.TopK(gallery, queries, Embed, Embed, items, ks);
             string label = e.Training!.Method.StartsWith("linear", StringComparison.Ordinal) ? "N-pair 128-d" : "PCA-whitening 128-d";

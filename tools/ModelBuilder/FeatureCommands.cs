@@ -77,11 +77,13 @@ public static class FeatureCommands
         var rng = new Random(11);
         foreach (var c in all.Where(c => c.Split == "train").OrderBy(_ => rng.Next()).Take(TrainViews))
             yield return (c.ImagePath, [new ExtractionItem(ViewKey(c.Key, 0), null, StableSeed(c.Key, 0))]);
-        foreach (var c in all.Where(c => c.Split == "val"))
+        var vrng = new Random(12);
+        foreach (var c in all.Where(c => c.Split == "val").OrderBy(_ => vrng.Next()).Take(ValViews))
             yield return (c.ImagePath, [new ExtractionItem(ViewKey(c.Key, 0), null, StableSeed(c.Key, 0))]);
     }
 
-    public const int TrainViews = 2500;
+    public const int TrainViews = 1500;
+    public const int ValViews = 700;
     public static string ViewKey(string key, int view) => $"{key}#view{view}";
     public static int StableSeed(string key, int view)
     {
@@ -93,7 +95,7 @@ public static class FeatureCommands
         }
     }
 
-    public const int WindowCount = 40;
+    public const int WindowCount = 32;
     public static string WindowsFile => Path.Combine(Paths.DataFolder, "windows.json");
 
     /// <summary>Learns the proposal windows from CCP train boxes (cached in .data/windows.json).</summary>
@@ -122,7 +124,9 @@ public static class FeatureCommands
     public static RelativeWindow Relative(PixelBox b, int w, int h) =>
         new((b.X0 + b.X1) / 2 / w, (b.Y0 + b.Y1) / 2 / h, b.Width / w, b.Height / h);
 
-    public const int ValDetectorPhotos = 40;
+    public const int ValDetectorPhotos = 20;
+    public const int TestDetectorPhotos = 80;
+    public const int TrainDetectorPhotos = 200;
 
     /// <summary>Windows to extract: all of them for test and a val subset; positives plus sampled negatives for train.</summary>
     public static IEnumerable<(string, List<ExtractionItem>)> WindowWork(Datasets data)
@@ -130,14 +134,14 @@ public static class FeatureCommands
         var windows = LearnWindows(data);
         var proposer = new WindowProposer(windows);
         var photos = data.CcpPhotos().ToList();
-        int val = 0;
+        int val = 0, train = 0, test = 0;
         foreach (var p in photos.OrderBy(p => p.Split == "test" ? 0 : p.Split == "train" ? 1 : 2).ThenBy(p => p.Image, StringComparer.Ordinal))
         {
             var props = proposer.Propose(p.Width, p.Height);
             var items = new List<ExtractionItem>();
-            if (p.Split == "test" || (p.Split == "val" && val++ < ValDetectorPhotos))
+            if ((p.Split == "test" && test++ < TestDetectorPhotos) || (p.Split == "val" && val++ < ValDetectorPhotos))
                 for (int k = 0; k < props.Length; k++) items.Add(new ExtractionItem(WindowKey(p.Image, k), props[k]));
-            else if (p.Split == "train")
+            else if (p.Split == "train" && train++ < TrainDetectorPhotos)
             {
                 var rng = new Random(StableSeed(p.Image, 1));
                 var neg = new List<int>();
@@ -147,7 +151,7 @@ public static class FeatureCommands
                     if (best >= 0.4f) items.Add(new ExtractionItem(WindowKey(p.Image, k), props[k]));
                     else if (best < 0.3f) neg.Add(k);
                 }
-                foreach (var k in neg.OrderBy(_ => rng.Next()).Take(6)) items.Add(new ExtractionItem(WindowKey(p.Image, k), props[k]));
+                foreach (var k in neg.OrderBy(_ => rng.Next()).Take(5)) items.Add(new ExtractionItem(WindowKey(p.Image, k), props[k]));
             }
             if (items.Count > 0) yield return (p.Path, items);
         }
