@@ -61,7 +61,8 @@ public sealed record OotdResponse(
     DateTimeOffset CreatedAt,
     long LikeCount,
     long ViewCount,
-    PhotoResponse Photo)
+    PhotoResponse Photo,
+    IReadOnlyList<Ootd.Api.Catalog.ItemResponse>? Items = null)
 {
     public static OotdResponse From(OotdView v) => new(
         v.Id, v.AuthorId, v.Description, v.Hashtags, v.Status, v.CreatedAt, v.LikeCount, v.ViewCount,
