@@ -32,7 +32,7 @@ public static class ProductFilingRules
         if (hint is { Sub: { } sub } full) return new ProductFiling(index, full.Super, sub, predicted);
         if (hint is { } superOnly)
         {
-            var best = FashionTaxonomy.Super(superOnly.Super).SubCategories
+            var best = CategoryHints.Taxonomy[superOnly.Super]
                 .MaxBy(s => probabilities.Length == FashionTaxonomy.Subs.Count ? probabilities[FashionTaxonomy.Sub(s).Index] : 0f)!;
             return new ProductFiling(index, superOnly.Super, best, predicted);
         }

@@ -1,5 +1,3 @@
-using Ootd.Inference.Taxonomy;
-
 namespace Ootd.Grains.Catalog;
 
 /// <summary>
@@ -9,6 +7,23 @@ namespace Ootd.Grains.Catalog;
 /// </summary>
 public static class CategoryHints
 {
+    /// <summary>The taxonomy's super-categories and their sub-categories (DESIGN §4), in taxonomy order.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Taxonomy = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["outer"] = ["coat", "jacket", "padded_jacket", "blazer", "cardigan", "vest"],
+        ["top"] = ["tshirt", "shirt_blouse", "knit_sweater", "hoodie_sweatshirt", "sleeveless_top", "polo"],
+        ["bottom"] = ["jeans", "trousers", "shorts", "skirt", "leggings", "track_pants"],
+        ["dress"] = ["dress", "jumpsuit"],
+        ["shoes"] = ["sneakers", "flats_loafers", "heels", "boots", "sandals", "slippers", "formal_shoes"],
+        ["bag"] = ["backpack", "handbag_tote", "shoulder_crossbody", "clutch_wallet", "travel_bag"],
+    };
+
+    private static readonly Dictionary<string, string> SuperOfSub =
+        Taxonomy.SelectMany(t => t.Value.Select(sub => (sub, t.Key))).ToDictionary(p => p.sub, p => p.Key, StringComparer.Ordinal);
+
+    /// <summary>The super-category of a taxonomy sub-category, or null.</summary>
+    public static string? SuperOf(string sub) => SuperOfSub.TryGetValue(sub, out var super) ? super : null;
+
     private static readonly Dictionary<string, string> SubWords = new(StringComparer.Ordinal)
     {
         // outer
@@ -68,7 +83,7 @@ public static class CategoryHints
         var key = Normalise(hint);
         foreach (var candidate in Variants(key))
         {
-            if (SubWords.TryGetValue(candidate, out var sub)) return (FashionTaxonomy.Sub(sub).Super.Name, sub);
+            if (SubWords.TryGetValue(candidate, out var sub)) return (SuperOfSub[sub], sub);
         }
         foreach (var candidate in Variants(key))
         {
