@@ -99,7 +99,7 @@ public sealed class CatalogFolder
     public static string BrandFromTitle(string title)
     {
         var words = title.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        int at = Array.FindIndex(words, w => GenderWords.Contains(w, StringComparer.OrdinalIgnoreCase));
+        int at = Array.FindIndex(words, w => GenderWords.Contains(w.TrimEnd(',', '.', ';', ':'), StringComparer.OrdinalIgnoreCase));
         return at > 0 ? string.Join(' ', words[..at]) : "";
     }
 }
