@@ -18,6 +18,11 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   p=$(grep -Eo "Passed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
   f=$(grep -Eo "Failed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  mkdir -p .data/test-logs && cp "$out" ".data/test-logs/$name.log"
+  if [ "$rc" -ne 0 ]; then
+    echo "--- $name failures (full log: .data/test-logs/$name.log)"
+    grep -E -A 40 "^\s+Failed " "$out" | head -200
+  fi
   if [ "$rc" -ne 0 ]; then status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)) && echo "$name: test run failed (exit $rc)"; fi
   rm -f "$out"
 done

@@ -93,6 +93,7 @@ public static class OotdsApi
         var ootdId = Guid.NewGuid();
         var grain = cluster.GetGrain<IOotdGrain>(ootdId);
         var published = await grain.Publish(new NewOotd(authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height), description, hashtags));
+        if (published.DuplicateOf is { } existing) return Problems.DuplicatePhoto(existing, published.Message);
         if (!published.Succeeded) return Problems.From(published);
 
         var view = await grain.Get() ?? new OotdView(ootdId, authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height),

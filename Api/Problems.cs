@@ -14,6 +14,15 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string detail) => TypedResults.Problem(detail, statusCode: 409, title: "Conflict");
 
+    /// <summary>409 for a photo the caller already posted, with the existing post's id and URL as extensions.</summary>
+    public static ProblemHttpResult DuplicatePhoto(Guid existingOotdId, string? detail) => TypedResults.Problem(
+        detail ?? $"You already posted this photo as OOTD {existingOotdId}.", statusCode: 409, title: "Duplicate photo",
+        extensions: new Dictionary<string, object?>
+        {
+            ["existingOotdId"] = existingOotdId,
+            ["existingOotdUrl"] = $"/api/v1/ootds/{existingOotdId}",
+        });
+
     public static ProblemHttpResult Unauthorized(string detail) => TypedResults.Problem(detail, statusCode: 401, title: "Unauthorized");
 
     public static ProblemHttpResult Status(int status, string title, string detail) => TypedResults.Problem(detail, statusCode: status, title: title);

@@ -1,3 +1,4 @@
+using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Users;
 
@@ -62,11 +63,32 @@ public sealed record OotdResponse(
     long LikeCount,
     long ViewCount,
     PhotoResponse Photo,
-    IReadOnlyList<Ootd.Api.Catalog.ItemResponse>? Items = null)
+    IReadOnlyList<Ootd.Api.Catalog.ItemResponse> Items,
+    string? AnalysisError)
 {
     public static OotdResponse From(OotdView v) => new(
         v.Id, v.AuthorId, v.Description, v.Hashtags, v.Status, v.CreatedAt, v.LikeCount, v.ViewCount,
-        new PhotoResponse($"/api/v1/ootds/{v.Id}/photo", v.Photo.MediaId, v.Photo.ContentType, v.Photo.Width, v.Photo.Height));
+        new PhotoResponse($"/api/v1/ootds/{v.Id}/photo", v.Photo.MediaId, v.Photo.ContentType, v.Photo.Width, v.Photo.Height),
+        (v.Items ?? []).Select((item, n) => Ootd.Api.Catalog.ItemResponse.From(n, item, [])).ToArray(), v.AnalysisError);
+}
+
+/// <summary>The answer of <c>POST /api/v1/analyze</c>: the items found in the photo (boxes in upright-photo pixels).</summary>
+public sealed record AnalyzeResponse(
+    int Width,
+    int Height,
+    string Format,
+    string PerceptualHash,
+    string ExecutionProvider,
+    IReadOnlyList<OotdItem> Items);
+
+/// <summary>The multipart form of <c>POST /api/v1/analyze</c> (documentation only).</summary>
+public sealed class AnalyzeForm
+{
+    /// <summary>JPEG, PNG or WebP, at most 10 MB.</summary>
+    public IFormFile? Photo { get; set; }
+
+    /// <summary>"outfit" (default: the detector finds the items) or "product" (the whole photo is one item).</summary>
+    public string? Kind { get; set; }
 }
 
 public sealed record LikeResponse(Guid OotdId, bool Liked, long LikeCount);

@@ -77,6 +77,7 @@ public static class GatewaySetup
         app.MapOotdsApi();
         app.MapProductsApi();
         app.MapSearchApi();
+        app.MapAnalyzeApi();
         return app;
     }
 }

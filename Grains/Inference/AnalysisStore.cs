@@ -65,10 +65,12 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Records the photo of a new post unless the same author already has a live post with the same bytes or a
     /// perceptual hash within <paramref name="maxDistance"/> bits; then returns that post's id. Serialised per author
-    /// (advisory lock) so two concurrent uploads of one photo cannot both pass.
+    /// (advisory lock) so two concurrent uploads of one photo cannot both pass. An uninformative hash (a photo with
+    /// almost no structure) is stored as NULL and matches by bytes only.
     /// </summary>
-    public async Task<Guid?> ClaimPhotoAsync(Guid ootdId, Guid authorId, string mediaId, ulong hash, int maxDistance)
+    public async Task<Guid?> ClaimPhotoAsync(Guid ootdId, Guid authorId, string mediaId, PhotoHash photoHash, int maxDistance)
     {
+        object hash = photoHash.Informative ? unchecked((long)photoHash.Hash) : DBNull.Value;
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await using (var lockAuthor = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 200))", connection, tx))
@@ -81,16 +83,16 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
         await using (var find = new NpgsqlCommand("""
             SELECT f.ootd_id FROM ootd_fingerprints f LEFT JOIN ootd_posts p ON p.ootd_id = f.ootd_id
             WHERE f.author_id = $1 AND f.ootd_id <> $2
-              AND (f.media_id = $3 OR ($5 >= 0 AND bit_count((f.phash # $4)::bit(64)) <= $5))
+              AND (f.media_id = $3 OR ($5 >= 0 AND $4::bigint IS NOT NULL AND bit_count((f.phash # $4)::bit(64)) <= $5))
               AND (p.deleted_at IS NULL AND (p.ootd_id IS NOT NULL OR f.created_at > now() - interval '1 minute'))
-            ORDER BY (f.media_id = $3) DESC, bit_count((f.phash # $4)::bit(64)), f.created_at
+            ORDER BY (f.media_id = $3) DESC, bit_count((f.phash # $4::bigint)::bit(64)) NULLS LAST, f.created_at
             LIMIT 1
             """, connection, tx))
         {
             find.Parameters.Add(new NpgsqlParameter { Value = authorId });
             find.Parameters.Add(new NpgsqlParameter { Value = ootdId });
             find.Parameters.Add(new NpgsqlParameter { Value = mediaId });
-            find.Parameters.Add(new NpgsqlParameter { Value = unchecked((long)hash) });
+            find.Parameters.Add(new NpgsqlParameter { Value = hash, NpgsqlDbType = NpgsqlDbType.Bigint });
             find.Parameters.Add(new NpgsqlParameter { Value = maxDistance });
             if (await find.ExecuteScalarAsync() is Guid existing) return existing;
         }
@@ -102,7 +104,7 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter { Value = ootdId });
             insert.Parameters.Add(new NpgsqlParameter { Value = authorId });
             insert.Parameters.Add(new NpgsqlParameter { Value = mediaId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = unchecked((long)hash) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = hash, NpgsqlDbType = NpgsqlDbType.Bigint });
             await insert.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();

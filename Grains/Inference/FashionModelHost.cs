@@ -88,11 +88,11 @@ public sealed class FashionModelHost : IAsyncDisposable
     }
 
     /// <summary>Decodes (safely) and hashes a photo; <see cref="ImageRejectedException"/> for bytes it refuses.</summary>
-    public Task<ulong> FingerprintAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellation = default) =>
+    public Task<PhotoHash> FingerprintAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellation = default) =>
         OnCpuAsync(() =>
         {
             using var photo = Decoder.Decode(bytes.Span);
-            return PerceptualHash.Compute(photo.Image);
+            return PerceptualHash.Fingerprint(photo.Image);
         }, cancellation);
 
     /// <summary>Analyses a photo. Throws <see cref="ImageRejectedException"/> for bytes it refuses.</summary>

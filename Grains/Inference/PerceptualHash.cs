@@ -9,9 +9,14 @@ namespace Ootd.Grains.Inference;
 /// 64-bit DCT perceptual hash (pHash) of a photo: luminance shrunk to 32×32, 2-D DCT-II, the 8×8 lowest frequencies,
 /// one bit per coefficient (above the median of the 63 non-DC coefficients → 1). Re-encoding, resizing and small
 /// colour changes keep the hash within a few bits; a different photo differs in about half of them.
+/// A photo with almost no structure (flat colours, two bands) has most coefficients at the median, so its bits are
+/// noise: <see cref="PhotoHash.Informative"/> is false and such a hash must not be used for near-duplicate matching.
 /// </summary>
 public static class PerceptualHash
 {
+    /// <summary>AC coefficients that must stand out from the median for a hash to be informative.</summary>
+    public const int MinDistinctCoefficients = 24;
+
     public const int Side = 32;
     public const int LowFrequencies = 8;
 
@@ -21,7 +26,13 @@ public static class PerceptualHash
     public static int Distance(ulong a, ulong b) => BitOperations.PopCount(a ^ b);
 
     /// <summary>The hash of an image of any size.</summary>
-    public static ulong Compute(Image<Rgb24> image)
+    public static ulong Compute(Image<Rgb24> image) => Fingerprint(image).Hash;
+
+    /// <summary>The hash of a 32×32 luminance image (row-major).</summary>
+    public static ulong Compute(ReadOnlySpan<double> luminance32x32) => Fingerprint(luminance32x32).Hash;
+
+    /// <summary>The hash of an image of any size, and whether it is informative.</summary>
+    public static PhotoHash Fingerprint(Image<Rgb24> image)
     {
         using var small = image.Clone(x => x.Resize(new ResizeOptions
         {
@@ -37,11 +48,11 @@ public static class PerceptualHash
                     luminance[y * Side + x] = 0.299 * row[x].R + 0.587 * row[x].G + 0.114 * row[x].B;
             }
         });
-        return Compute(luminance);
+        return Fingerprint(luminance);
     }
 
-    /// <summary>The hash of a 32×32 luminance image (row-major).</summary>
-    public static ulong Compute(ReadOnlySpan<double> luminance32x32)
+    /// <summary>The hash of a 32×32 luminance image (row-major), and whether it is informative.</summary>
+    public static PhotoHash Fingerprint(ReadOnlySpan<double> luminance32x32)
     {
         if (luminance32x32.Length != Side * Side) throw new ArgumentException($"expected {Side * Side} luminance values");
         // Separable 2-D DCT-II restricted to the low frequencies we keep: rows first, then columns.
@@ -68,7 +79,12 @@ public static class PerceptualHash
         ulong hash = 0;
         for (int i = 0; i < coefficients.Length; i++)
             if (coefficients[i] > median) hash |= 1UL << i;
-        return hash;
+        double spread = 0;
+        for (int i = 1; i < coefficients.Length; i++) spread = Math.Max(spread, Math.Abs(coefficients[i] - median));
+        int distinct = 0;
+        for (int i = 1; i < coefficients.Length; i++)
+            if (Math.Abs(coefficients[i] - median) > 0.02 * spread && spread > 1e-6) distinct++;
+        return new PhotoHash(hash, distinct >= MinDistinctCoefficients);
     }
 
     private static double[,] BuildCosines()
@@ -80,3 +96,6 @@ public static class PerceptualHash
         return c;
     }
 }
+
+/// <summary>A 64-bit perceptual hash; <see cref="Informative"/> is false for photos with too little structure.</summary>
+public readonly record struct PhotoHash(ulong Hash, bool Informative);

@@ -81,7 +81,7 @@ public sealed class OotdGrain(
         var photo = await analysisStore.ReadMediaAsync(post.Photo.MediaId);
         if (photo is not null)
         {
-            ulong hash;
+            PhotoHash hash;
             try { hash = await modelHost.FingerprintAsync(photo); }
             catch (ImageRejectedException e) { return CommandResult.Invalid(e.Message); }
             var existing = await analysisStore.ClaimPhotoAsync(OotdId, post.AuthorId, post.Photo.MediaId, hash, Options.Duplicates.MaxHammingDistance);

@@ -83,6 +83,24 @@ public static class ApiCalls
         return Guid.Parse((string)body["id"]!);
     }
 
+    /// <summary>
+    /// GETs a JSON document, retrying while the gateway answers 5xx (a silo that just replaced a crashed one
+    /// can take a few seconds before every grain call succeeds); fails with the last answer after the deadline.
+    /// </summary>
+    public static async Task<JsonObject> GetJsonWhenServed(this HttpClient http, string url, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            using var response = await http.GetAsync(url);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode) return JsonNode.Parse(text)!.AsObject();
+            if ((int)response.StatusCode < 500 || DateTime.UtcNow > deadline)
+                Assert.Fail($"GET {url} answered {(int)response.StatusCode}: {text}");
+            await Task.Delay(500);
+        }
+    }
+
     public static async Task<JsonObject> Json(this HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -81,6 +81,9 @@ public class ClusterFixture : IAsyncLifetime
             ["Orleans__SiloPort"] = siloPort.ToString(),
             ["Orleans__GatewayPort"] = gatewayPort.ToString(),
             ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Inference__ModelsPath"] = Ootd.Tests.Inference.TestModels.Folder,
+            ["Inference__IntraOpThreads"] = "1",
+            ["Inference__Analysis__RetryDelaySeconds"] = "0.5",
             ["Logging__LogLevel__Default"] = "Warning",
         }));
     }

@@ -26,21 +26,21 @@ public sealed class CrashTests : IClassFixture<CrashTests.Deployment>
         await cluster.CrashAndReplaceSilo();
         Assert.NotEqual(oldSilo, cluster.Silo!.Id);
 
-        var profile = await (await http.GetAsync($"api/v1/users/{dana.Id}")).Json();
+        var profile = await http.GetJsonWhenServed($"api/v1/users/{dana.Id}");
         Assert.Equal("Dana K", (string)profile["displayName"]!);
         Assert.Equal("preppy", (string)profile["styleTags"]![0]!);
-        var followers = await (await http.GetAsync($"api/v1/users/{dana.Id}/followers")).Json();
+        var followers = await http.GetJsonWhenServed($"api/v1/users/{dana.Id}/followers");
         Assert.Equal(eli.Id.ToString(), (string)followers["items"]![0]!["id"]!);
-        var following = await (await http.GetAsync($"api/v1/users/{eli.Id}/following")).Json();
+        var following = await http.GetJsonWhenServed($"api/v1/users/{eli.Id}/following");
         Assert.Equal(dana.Id.ToString(), (string)following["items"]![0]!["id"]!);
 
-        var post = await (await http.GetAsync($"api/v1/ootds/{ootd}")).Json();
+        var post = await http.GetJsonWhenServed($"api/v1/ootds/{ootd}");
         Assert.Equal("Plaid skirt and loafers", (string)post["description"]!);
         Assert.Equal(1, (long)post["likeCount"]!);
         using var image = await http.GetAsync($"api/v1/ootds/{ootd}/photo");
         Assert.Equal(HttpStatusCode.OK, image.StatusCode);
         Assert.Equal(photo, await image.Content.ReadAsByteArrayAsync());
-        var posts = await (await http.GetAsync($"api/v1/users/{dana.Id}/ootds")).Json();
+        var posts = await http.GetJsonWhenServed($"api/v1/users/{dana.Id}/ootds");
         Assert.Equal(ootd.ToString(), (string)posts["items"]![0]!["id"]!);
 
         // The accounts survive too: signing in still works.

@@ -1,11 +1,14 @@
+using Ootd.Benchmarks.Inference;
 using Ootd.Benchmarks.Search;
 
 // Benchmarks for the OOTD platform, one sub-command per area:
 //   dotnet run -c Release --project tests/Benchmarks -- search [--sizes 10000,100000] [--queries 1000] ...
+//   dotnet run -c Release --project tests/Benchmarks -- inference [--images 256] [--concurrency 64] ...
 // Add a sub-command by adding an entry below.
 var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["search"] = ("vector search: recall@10 and queries/s of the shard grains vs bare USearch vs brute force", SearchBenchmark.RunAsync),
+    ["inference"] = ("serving: images/s of a bare backbone loop vs the model host vs the inference grain pool; publish→Ready p50/p95", InferenceBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -22,6 +22,6 @@ CREATE TABLE ootd_fingerprints (
   ootd_id    uuid   PRIMARY KEY,
   author_id  uuid   NOT NULL,
   media_id   text   NOT NULL,
-  phash      bigint NOT NULL,
+  phash      bigint,               -- NULL when the photo has too little structure for a meaningful pHash
   created_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX ootd_fingerprints_author ON ootd_fingerprints (author_id);

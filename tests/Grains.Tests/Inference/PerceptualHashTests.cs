@@ -63,10 +63,18 @@ public class PerceptualHashTests
     }
 
     [Fact]
-    public void A_flat_image_has_a_stable_hash()
+    public void Photos_without_structure_are_not_informative()
     {
         using var grey = new Image<Rgb24>(64, 64, new Rgb24(128, 128, 128));
-        using var grey2 = new Image<Rgb24>(100, 40, new Rgb24(128, 128, 128));
-        Assert.Equal(PerceptualHash.Compute(grey), PerceptualHash.Compute(grey2));
+        Assert.False(PerceptualHash.Fingerprint(grey).Informative);
+        using var bands = new Image<Rgb24>(96, 128, new Rgb24(200, 30, 30));
+        bands.ProcessPixelRows(rows => { for (int y = 64; y < 128; y++) rows.GetRowSpan(y).Fill(new Rgb24(20, 20, 90)); });
+        using var reloaded = Image.Load<Rgb24>(TestPhotos.Jpeg(bands));
+        Assert.False(PerceptualHash.Fingerprint(reloaded).Informative);
+        for (int seed = 1; seed < 6; seed++)
+        {
+            using var outfit = TestPhotos.Outfit(seed);
+            Assert.True(PerceptualHash.Fingerprint(outfit).Informative, $"outfit {seed}");
+        }
     }
 }

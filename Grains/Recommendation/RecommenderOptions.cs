@@ -1,0 +1,117 @@
+using Ootd.Grains.Common;
+
+namespace Ootd.Grains.Recommendation;
+
+/// <summary>
+/// Every weight of the recommender (DESIGN §5) in one place. The defaults are the values the offline
+/// evaluation (tools/RecEval) was run with; each property says what it does and its allowed range.
+/// </summary>
+public sealed record RecommenderOptions
+{
+    /// <summary>The documented defaults.</summary>
+    public static RecommenderOptions Default { get; } = new();
+
+    /// <summary>λ: share of the style-vector cosine in semantic similarity; 1 − λ goes to the Jaccard of tags. Range [0, 1]. Default 0.7.</summary>
+    public double Lambda { get; init; } = 0.7;
+
+    /// <summary>α: recency exponent of the user style vector weights w_m = ((H − m + 1)/H)^α. Range (0, 1). Default 0.5.</summary>
+    public double Alpha { get; init; } = 0.5;
+
+    /// <summary>β: daily decay of an interaction's weight, β^d for d days. Range (0, 1). Default 0.95 (half-life ≈ 13.5 days).</summary>
+    public double Beta { get; init; } = 0.95;
+
+    /// <summary>γ: share of collaborative similarity in the blend γ·cf + (1 − γ)·semantic. Range [0, 1]. Default 0.5.</summary>
+    public double Gamma { get; init; } = 0.5;
+
+    /// <summary>h: shrinkage term of cf = cos · n/(n + h), n = co-touched OOTDs (or users). h ≥ 0. Default 5.</summary>
+    public double Shrinkage { get; init; } = 5;
+
+    /// <summary>H: how many most recent viewed or liked OOTDs make the user style vector. H ≥ 1. Default 50.</summary>
+    public int History { get; init; } = 50;
+
+    /// <summary>Neighbours kept by the user-based scorer (top-k by blended similarity). Default 40.</summary>
+    public int UserNeighbours { get; init; } = 40;
+
+    /// <summary>
+    /// m₀: how much decayed interaction mass a user needs before the personal feed sources (user- and item-based)
+    /// get half their quota. The personal quotas are scaled by m/(m + m₀), m = Σ kindWeight · β^d over the user's
+    /// interactions, so a new or long-inactive user drifts to weekly, segment and followee lists. 0 turns it off.
+    /// Default 20 (about twenty recent views; best of 0, 2, 5, 20 on the RecEval validation split).
+    /// </summary>
+    public double ColdStartMass { get; init; } = 20;
+
+    /// <summary>Length of the weekly-best window in days. Default 7.</summary>
+    public double WeeklyWindowDays { get; init; } = 7;
+
+    /// <summary>
+    /// Weight of one interaction of each kind in TF-IDF and curation counts. Kinds missing here count 0.
+    /// Defaults: view 1, like 3, product click 2; unlike, follow, upload and delete carry no OOTD taste weight.
+    /// </summary>
+    public IReadOnlyDictionary<InteractionKind, double> KindWeights { get; init; } = new Dictionary<InteractionKind, double>
+    {
+        [InteractionKind.View] = 1.0,
+        [InteractionKind.Like] = 3.0,
+        [InteractionKind.ProductClick] = 2.0,
+    };
+
+    /// <summary>Weights of the item vector blocks: classifier, attribute tagger, visual-search embedding. Default 1, 1, 1.</summary>
+    public IReadOnlyList<double> ItemBlockWeights { get; init; } = [1.0, 1.0, 1.0];
+
+    /// <summary>
+    /// Feed quotas (shares of the page; normalised when mixing). Defaults: user-based 0.30, item-based 0.20,
+    /// weekly 0.05, segment 0.05, followees 0.40 — the best of a small grid on the validation split of
+    /// tools/RecEval (seed 1); revisit them once a real interaction log exists.
+    /// </summary>
+    public IReadOnlyDictionary<FeedSource, double> FeedQuotas { get; init; } = new Dictionary<FeedSource, double>
+    {
+        [FeedSource.UserBased] = 0.30,
+        [FeedSource.ItemBased] = 0.20,
+        [FeedSource.WeeklyBest] = 0.05,
+        [FeedSource.SegmentBest] = 0.05,
+        [FeedSource.Followees] = 0.40,
+    };
+
+    /// <summary>
+    /// Who-to-follow quotas. Defaults: latent 0.2, graph 0.1, similar segment 0.5, popular 0.2 — the best of a small
+    /// grid on the RecEval validation split (seed 1); revisit with real follow data.
+    /// </summary>
+    public IReadOnlyDictionary<LeaderSource, double> LeaderQuotas { get; init; } = new Dictionary<LeaderSource, double>
+    {
+        [LeaderSource.Latent] = 0.20,
+        [LeaderSource.Graph] = 0.10,
+        [LeaderSource.SimilarSegment] = 0.50,
+        [LeaderSource.Popular] = 0.20,
+    };
+
+    public double KindWeight(InteractionKind kind) => KindWeights.TryGetValue(kind, out var w) ? w : 0.0;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first weight out of range.</summary>
+    public RecommenderOptions Validate()
+    {
+        Check(Lambda is >= 0 and <= 1, nameof(Lambda), "must be in [0, 1]");
+        Check(Alpha is > 0 and < 1, nameof(Alpha), "must be in (0, 1)");
+        Check(Beta is > 0 and < 1, nameof(Beta), "must be in (0, 1)");
+        Check(Gamma is >= 0 and <= 1, nameof(Gamma), "must be in [0, 1]");
+        Check(Shrinkage >= 0 && double.IsFinite(Shrinkage), nameof(Shrinkage), "must be a finite number ≥ 0");
+        Check(History >= 1, nameof(History), "must be ≥ 1");
+        Check(UserNeighbours >= 1, nameof(UserNeighbours), "must be ≥ 1");
+        Check(ColdStartMass >= 0 && double.IsFinite(ColdStartMass), nameof(ColdStartMass), "must be a finite number ≥ 0");
+        Check(WeeklyWindowDays > 0, nameof(WeeklyWindowDays), "must be > 0");
+        Check(KindWeights.Values.All(w => w >= 0 && double.IsFinite(w)), nameof(KindWeights), "must be finite and ≥ 0");
+        Check(ItemBlockWeights.All(w => w >= 0 && double.IsFinite(w)), nameof(ItemBlockWeights), "must be finite and ≥ 0");
+        Check(FeedQuotas.Values.All(q => q >= 0 && double.IsFinite(q)) && FeedQuotas.Values.Sum() > 0, nameof(FeedQuotas), "must be ≥ 0 with a positive sum");
+        Check(LeaderQuotas.Values.All(q => q >= 0 && double.IsFinite(q)) && LeaderQuotas.Values.Sum() > 0, nameof(LeaderQuotas), "must be ≥ 0 with a positive sum");
+        return this;
+    }
+
+    private static void Check(bool ok, string name, string rule)
+    {
+        if (!ok) throw new ArgumentException($"Recommender option {name} {rule}.", name);
+    }
+}
+
+/// <summary>Where a feed entry came from.</summary>
+public enum FeedSource { UserBased = 1, ItemBased = 2, WeeklyBest = 3, SegmentBest = 4, Followees = 5 }
+
+/// <summary>Where a who-to-follow suggestion came from.</summary>
+public enum LeaderSource { Latent = 1, Graph = 2, SimilarSegment = 3, Popular = 4 }

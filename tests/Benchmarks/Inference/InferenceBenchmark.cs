@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Ootd.Grains.Inference;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Users;
+using Ootd.Inference.Backbone;
+using Ootd.Inference.Imaging;
+using Ootd.Inference.Onnx;
+using Ootd.Silo;
+using Ootd.Silo.Database;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Ootd.Benchmarks.Inference;
+
+/// <summary>
+/// Serving throughput and latency, side by side in one process on the same photos and the same session settings:
+/// (1) a bare ONNX Runtime loop over the backbone on prepared tensors (the ceiling), (2) the model host with dynamic
+/// batching under concurrent load, (3) the inference grain pool (an in-process silo on a scratch database) under the
+/// same load, each on product photos (one backbone pass each, so images/s compare directly); then (4) publish→Ready
+/// latency of OOTD posts of CCP photos (outfit mode: detector windows + item crops).
+/// Options: --images N (256) --concurrency C (64) --posts P (30) --batch B (32) --delay MS (4) --threads T (cores)
+/// --models DIR (models/ when it has every head, else generated heads) --photos DIR (../shared/datasets/ccp/photos).
+/// </summary>
+public static class InferenceBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var o = Options.Parse(args);
+        Console.WriteLine($"inference benchmark: {Environment.ProcessorCount} cores, images {o.Images}, concurrency {o.Concurrency}, " +
+                          $"batch ≤ {o.Batch}, queue delay {o.DelayMs} ms, intra-op threads {o.Threads}");
+        var models = o.Models ?? DefaultModels();
+        Console.WriteLine($"models: {models}");
+        var photos = LoadPhotos(o);
+        Console.WriteLine($"photos: {photos.Source} ({photos.Bytes.Count} files, mean {photos.Bytes.Average(b => b.Length) / 1024:F0} KB)");
+
+        var inference = new InferenceOptions
+        {
+            ModelsPath = models, IntraOpThreads = o.Threads, Gpu = "auto",
+            Batching = new BatchingOptions { MaxBatchSize = o.Batch, MaxQueueDelayMs = o.DelayMs },
+        };
+
+        // (1) bare loop: prepared 224×224 tensors, batches of B, one thread calling Run.
+        double bare;
+        string provider;
+        {
+            var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = o.Threads });
+            using var backbone = new ResNetBackbone(factory);
+            provider = backbone.Provider;
+            var decoder = new PhotoDecoder();
+            var tensors = photos.Bytes.Take(Math.Min(photos.Bytes.Count, 64)).Select(b =>
+            {
+                using var p = decoder.Decode(b);
+                return backbone.Prepare(p.Image, [PixelBox.Whole(p.Width, p.Height)]);
+            }).ToArray();
+            float[] Batch(int start, int count)
+            {
+                var data = new float[count * CropTensor.Length];
+                for (int i = 0; i < count; i++) tensors[(start + i) % tensors.Length].CopyTo(data, i * CropTensor.Length);
+                return data;
+            }
+            var batches = Enumerable.Range(0, (o.Images + o.Batch - 1) / o.Batch)
+                .Select(i => (Data: Batch(i * o.Batch, Math.Min(o.Batch, o.Images - i * o.Batch)), Count: Math.Min(o.Batch, o.Images - i * o.Batch))).ToArray();
+            backbone.Run(batches[0].Data, batches[0].Count);                     // warm-up
+            var sw = Stopwatch.StartNew();
+            foreach (var (data, count) in batches) backbone.Run(data, count);
+            bare = o.Images / sw.Elapsed.TotalSeconds;
+        }
+        Console.WriteLine($"execution provider: {provider}");
+        Console.WriteLine($"(1) bare ONNX Runtime backbone loop      {bare,8:F1} images/s   (prepared tensors, batch {o.Batch})");
+
+        // (2) model host: photo bytes in, decode + crop + backbone + heads, concurrent callers.
+        double host;
+        await using (var modelHost = new FashionModelHost(Microsoft.Extensions.Options.Options.Create(inference)))
+        {
+            await modelHost.EnsureLoadedAsync();
+            await Load(o.Concurrency, Math.Min(o.Images, 2 * o.Batch), i => modelHost.AnalyzeAsync(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
+            var before = modelHost.BatchTotals["resnet18"];
+            host = await Load(o.Concurrency, o.Images, i => modelHost.AnalyzeAsync(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
+            var after = modelHost.BatchTotals["resnet18"];
+            Console.WriteLine($"(2) model host, dynamic batching          {host,8:F1} images/s   ({host / bare:P0} of bare; mean backbone batch {(double)(after.Requests - before.Requests) / Math.Max(1, after.Batches - before.Batches):F1})");
+        }
+
+        // (3) + (4) an in-process silo on a scratch database.
+        var cs = await CreateDatabaseAsync();
+        try
+        {
+            await using (var ds = NpgsqlDataSource.Create(cs)) await new Migrator().ApplyAsync(ds);
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.UseOrleans(silo =>
+            {
+                silo.UseLocalhostClustering(siloPort: 22222 + Random.Shared.Next(1000), gatewayPort: 40000 + Random.Shared.Next(1000),
+                    serviceId: "bench", clusterId: "bench");
+                silo.AddOotdProviders(cs);
+                silo.Services.Configure<InferenceOptions>(x =>
+                {
+                    x.ModelsPath = inference.ModelsPath; x.IntraOpThreads = inference.IntraOpThreads; x.Batching = inference.Batching;
+                    x.Analysis.TimeoutSeconds = 300;
+                });
+            });
+            using var app = builder.Build();
+            await app.StartAsync();
+            var client = app.Services.GetRequiredService<IClusterClient>();
+            var pool = client.GetGrain<IInferenceGrain>(IInferenceGrain.Pool);
+            await Load(o.Concurrency, Math.Min(o.Images, 2 * o.Batch), i => pool.AnalyzePhoto(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
+            var info = await pool.Describe();
+            InferenceMetrics.ResetTotals();
+            var poolRate = await Load(o.Concurrency, o.Images, async i =>
+            {
+                var r = await pool.AnalyzePhoto(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product);
+                if (!r.Succeeded) throw new InvalidOperationException(r.Reason);
+                return r;
+            });
+            Console.WriteLine($"(3) inference grain pool (silo on {info.ExecutionProvider,-4})   {poolRate,8:F1} images/s   ({poolRate / bare:P0} of bare, {poolRate / host:P0} of host; target ≥ 90 % of bare)");
+            PrintMeter("pool phase");
+            InferenceMetrics.ResetTotals();
+
+            // (4) publish → Ready, outfit photos, one post at a time after a short pause (no queueing).
+            var author = Guid.NewGuid();
+            await client.GetGrain<IUserGrain>(author).Create($"bench{author:N}"[..20], new ProfileData("Bench", Gender.Female, 1990, BodyShape.Hourglass, ["minimal"]));
+            var latencies = new List<double>();
+            int failed = 0;
+            await using var data = NpgsqlDataSource.Create(cs);
+            for (int i = 0; i < o.Posts; i++)
+            {
+                var bytes = photos.Bytes[i % photos.Bytes.Count];
+                var photo = await StoreAsync(data, bytes);
+                var id = Guid.NewGuid();
+                var grain = client.GetGrain<IOotdGrain>(id);
+                var sw = Stopwatch.StartNew();
+                var result = await grain.Publish(new NewOotd(author, photo, "bench", []));
+                if (!result.Succeeded) { Console.WriteLine($"    publish {i}: {result.Status} {result.Message}"); failed++; continue; }
+                OotdView? view;
+                do
+                {
+                    await Task.Delay(5);
+                    view = await grain.Get();
+                } while (view!.Status == OotdStatus.Analyzing && sw.Elapsed < TimeSpan.FromMinutes(2));
+                if (view.Status != OotdStatus.Ready) { failed++; Console.WriteLine($"    post {i}: {view.Status} {view.AnalysisError}"); continue; }
+                latencies.Add(sw.Elapsed.TotalMilliseconds);
+                if (i == 0) Console.WriteLine($"    first post: {view.Items!.Count} items ({string.Join(", ", view.Items.Select(x => x.SubCategory))})");
+            }
+            latencies.Sort();
+            if (latencies.Count > 0)
+                Console.WriteLine($"(4) publish → Ready ({photos.Source}, outfit) p50 {Percentile(latencies, 0.5),6:F0} ms   p95 {Percentile(latencies, 0.95),6:F0} ms   ({latencies.Count} posts, {failed} not ready)");
+            PrintMeter("publish phase");
+            await app.StopAsync();
+        }
+        finally
+        {
+            await DropDatabaseAsync(cs);
+        }
+        return 0;
+    }
+
+    private static void PrintMeter(string phase)
+    {
+        foreach (var (model, t) in InferenceMetrics.Snapshot().OrderBy(p => p.Key))
+            Console.WriteLine($"    {phase}, meter {InferenceMetrics.MeterName}: {model,-10} batches {t.Batches,5}  mean batch {t.MeanBatchSize,5:F1}  mean queue {t.MeanQueueMs,7:F1} ms  mean run {t.RunMs / Math.Max(1, t.Batches),7:F1} ms");
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>Runs <paramref name="count"/> calls with at most <paramref name="concurrency"/> in flight; returns calls/s.</summary>
+    private static async Task<double> Load<T>(int concurrency, int count, Func<int, Task<T>> call)
+    {
+        int next = -1;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count) await call(i);
+        }));
+        return count / sw.Elapsed.TotalSeconds;
+    }
+
+    private sealed record Photos(string Source, List<byte[]> Bytes);
+
+    private static Photos LoadPhotos(Options o)
+    {
+        var folder = o.Photos ?? Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "..", "shared", "datasets", "ccp", "photos");
+        if (Directory.Exists(folder))
+        {
+            var files = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Take(64).ToList();
+            if (files.Count > 0) return new Photos($"CCP {Path.GetFullPath(folder)}", files.Select(File.ReadAllBytes).ToList());
+        }
+        // No data set: generated 550×832 outfit-like JPEGs (the size of CCP photos).
+        var generated = Enumerable.Range(0, 32).Select(seed =>
+        {
+            var rng = new Random(seed);
+            using var image = new Image<Rgb24>(550, 832, new Rgb24((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256)));
+            image.Mutate(x => x.GaussianBlur(2));
+            using var ms = new MemoryStream();
+            image.SaveAsJpeg(ms);
+            return ms.ToArray();
+        }).ToList();
+        return new Photos("generated 550×832 JPEGs", generated);
+    }
+
+    private static string DefaultModels()
+    {
+        var repo = Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "models");
+        bool complete = new[] { "classifier", "tagger", "embedder" }.All(n => File.Exists(Path.Combine(repo, n + ".json")));
+        return complete ? repo : Ootd.Tests.Inference.TestModels.Folder;
+    }
+
+    private static async Task<PhotoRef> StoreAsync(NpgsqlDataSource data, byte[] bytes)
+    {
+        var id = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var info = Image.Identify(bytes);
+        await using var cmd = data.CreateCommand("""
+            INSERT INTO media (id, content_type, width, height, byte_length, bytes) VALUES ($1, 'image/jpeg', $2, $3, $4, $5)
+            ON CONFLICT (id) DO NOTHING
+            """);
+        foreach (var v in new object[] { id, info.Width, info.Height, bytes.Length, bytes }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        await cmd.ExecuteNonQueryAsync();
+        return new PhotoRef(id, "image/jpeg", info.Width, info.Height);
+    }
+
+    private static string BaseConnection() =>
+        Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : OotdSiloSettings.DefaultConnectionString;
+
+    private static async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"ootd_b_{Guid.NewGuid():N}"[..22];
+        var admin = new NpgsqlConnectionStringBuilder(BaseConnection()) { Pooling = false };
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(BaseConnection()) { Database = name }.ConnectionString;
+    }
+
+    private static async Task DropDatabaseAsync(string cs)
+    {
+        var name = new NpgsqlConnectionStringBuilder(cs).Database;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(BaseConnection()) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos)
+    {
+        public static Options Parse(string[] args)
+        {
+            string? Get(string name) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+            return new Options(
+                int.Parse(Get("--images") ?? "256"), int.Parse(Get("--concurrency") ?? "64"), int.Parse(Get("--posts") ?? "30"),
+                int.Parse(Get("--batch") ?? "32"), double.Parse(Get("--delay") ?? "4", System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(Get("--threads") ?? Environment.ProcessorCount.ToString()), Get("--models"), Get("--photos"));
+        }
+    }
+}
