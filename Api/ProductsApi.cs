@@ -56,9 +56,9 @@ public static class ProductsApi
             else price = new Price(decimal.Round(amount, 2), currency);
         }
         else if (currency.Length > 0) errors["price"] = ["A currency was given without a price."];
-        var shot = ProductShot.Product;
-        if (shotText.Length > 0 && !Enum.TryParse(shotText, ignoreCase: true, out shot) || !Enum.IsDefined(shot))
-            errors["shot"] = ["The shot is 'product' (single-product photo) or 'worn' (the product worn or in a scene)."];
+        var shot = ProductShot.Auto;
+        if (shotText.Length > 0 && !Enum.TryParse(shotText, ignoreCase: true, out shot) || !Enum.IsDefined(shot) || int.TryParse(shotText, out _))
+            errors["shot"] = ["The shot is 'product' (single-product photo), 'worn' (the product worn or in a scene) or 'auto' (default: decided from the image)."];
         var file = form.Files.GetFile("image");
         if (file is null) errors["image"] = ["An image file is required (form field 'image')."];
 

@@ -84,7 +84,7 @@ public sealed class ProductForm
     public string? ShopUrl { get; set; }
     /// <summary>Optional category words, e.g. "jeans", "Casual Shoes", "bag".</summary>
     public string? Category { get; set; }
-    /// <summary>"product" (default: single-product shot) or "worn" (a photo of the product worn: the detector finds it).</summary>
+    /// <summary>"auto" (default: a plain uniform border = single-product shot), "product" (one whole-image item) or "worn" (the detector finds it).</summary>
     public string? Shot { get; set; }
     /// <summary>JPEG, PNG or WebP, at most 10 MB.</summary>
     public IFormFile? Image { get; set; }

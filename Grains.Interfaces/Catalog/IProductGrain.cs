@@ -5,8 +5,9 @@ namespace Ootd.Grains.Catalog;
 public enum ProductStatus { Analyzing = 0, Ready = 1, Failed = 2 }
 
 /// <summary>How the product was photographed: a single-product shot (the whole image is the item) or a worn / scene
-/// photo (the detector finds the items and the one matching the category hint is kept).</summary>
-public enum ProductShot { Product = 0, Worn = 1 }
+/// photo (the detector finds the items and the one matching the category hint is kept). <see cref="Auto"/> (only in a
+/// draft) lets the grain decide from the image: a plain, uniform border means a single-product shot.</summary>
+public enum ProductShot { Product = 0, Worn = 1, Auto = 2 }
 
 /// <summary>A product's price; <see cref="Currency"/> is an ISO 4217 code (EUR, USD, INR …).</summary>
 [GenerateSerializer, Immutable]
@@ -29,7 +30,7 @@ public sealed record ProductDraft(
     [property: Id(3)] string? ShopUrl,
     [property: Id(4)] ProductImage Image,
     [property: Id(5)] string? CategoryHint,
-    [property: Id(6)] ProductShot Shot = ProductShot.Product);
+    [property: Id(6)] ProductShot Shot = ProductShot.Auto);
 
 /// <summary>A stored product with where it is filed in the taxonomy.</summary>
 [GenerateSerializer, Immutable]

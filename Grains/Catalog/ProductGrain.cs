@@ -14,6 +14,8 @@ public sealed class ProductGrain(
     ProductStore products,
     VectorSearch search,
     InteractionLog interactions,
+    AnalysisStore media,
+    FashionModelHost models,
     ILogger<ProductGrain> logger) : Grain, IProductGrain
 {
     private string Id => this.GetPrimaryKeyString();
@@ -29,6 +31,7 @@ public sealed class ProductGrain(
         }
 
         var before = await products.FindAsync(Id);
+        if (draft.Shot == ProductShot.Auto) draft = draft with { Shot = await DecideShotAsync(draft.Image.MediaId) };
         var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool)
             .AnalyzeMedia(draft.Image.MediaId, draft.Shot == ProductShot.Worn ? PhotoKind.Outfit : PhotoKind.Product);
 
@@ -76,6 +79,26 @@ public sealed class ProductGrain(
         if (await products.FindAsync(Id) is null) return CommandResult.NotFound($"No product {Id}.");
         await interactions.AppendAsync(userId, InteractionKind.ProductClick, Id);
         return CommandResult.Ok;
+    }
+
+    /// <summary>Single-product shot or worn photo, from the stored image (decoded off the grain scheduler). An image
+    /// that cannot be read counts as a product shot: the analysis then rejects it with the reason.</summary>
+    private async Task<ProductShot> DecideShotAsync(string mediaId)
+    {
+        var bytes = await media.ReadMediaAsync(mediaId);
+        if (bytes is null) return ProductShot.Product;
+        return await Task.Run(() =>
+        {
+            try
+            {
+                using var photo = models.Decoder.Decode(bytes);
+                return ProductShotDetector.Classify(photo.Image);
+            }
+            catch (Ootd.Inference.Imaging.ImageRejectedException)
+            {
+                return ProductShot.Product;
+            }
+        });
     }
 
     private async Task TryRemoveFromIndex(string superCategory)

@@ -180,4 +180,26 @@ public sealed class ProductGrainTests(InferenceSiloFixture silo) : IClassFixture
         }
         Assert.Empty(await Similar.ForOotd(Guid.NewGuid(), 2));
     }
+
+    [Fact]
+    public async Task An_automatic_shot_is_decided_from_the_image()
+    {
+        using var studio = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(200, 200, new SixLabors.ImageSharp.PixelFormats.Rgb24(255, 255, 255));
+        for (int y = 30; y < 170; y++) for (int x = 40; x < 160; x++) studio[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24(30, 40, 120);
+        var plain = await silo.StoreMediaAsync(TestPhotos.Jpeg(studio), 200, 200);
+        using var scene = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(240, 360);
+        var rng = new Random(9);
+        for (int y = 0; y < 360; y++) for (int x = 0; x < 240; x++) scene[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
+        var busy = await silo.StoreMediaAsync(TestPhotos.Jpeg(scene));
+
+        var draft = await DraftAsync(51, "Tshirts");
+        var a = await Client.GetGrain<IProductGrain>("auto-" + Guid.NewGuid().ToString("N")[..8])
+            .Save(draft with { Image = new ProductImage(plain.MediaId, "image/jpeg", 200, 200), Shot = ProductShot.Auto });
+        var b = await Client.GetGrain<IProductGrain>("auto-" + Guid.NewGuid().ToString("N")[..8])
+            .Save(draft with { Image = new ProductImage(busy.MediaId, "image/jpeg", 240, 360), Shot = ProductShot.Auto });
+        Assert.True(a.Result.Succeeded && b.Result.Succeeded);
+        Assert.Equal(ProductShot.Product, a.Product!.Shot);
+        Assert.Equal(ProductShot.Worn, b.Product!.Shot);
+        Assert.Equal(("top", "tshirt"), (b.Product.SuperCategory, b.Product.SubCategory));
+    }
 }
