@@ -60,7 +60,7 @@ public sealed class CatalogImporter(CatalogClient client, TextWriter progressOut
 /// A progress bar on a terminal (redrawn in place); when the output is a file or pipe, a progress line every 5 % or
 /// 10 s, so a log file shows how far an import got.
 /// </summary>
-public sealed class ProgressBar(TextWriter output, int total)
+public sealed class ProgressBar(TextWriter output, int total, string doneWord = "imported", string skippedWord = "skipped")
 {
     private readonly bool _interactive = ReferenceEquals(output, Console.Error) && !Console.IsErrorRedirected
                                          || ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
@@ -108,6 +108,6 @@ public sealed class ProgressBar(TextWriter output, int total)
         var rate = seconds > 0 ? imported / seconds : 0;
         var eta = imported > 0 && done < total ? TimeSpan.FromSeconds((total - done) / Math.Max(rate, 1e-6)) : TimeSpan.Zero;
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} {fraction:P0}  imported {imported}, skipped {skipped}, failed {failed}  {rate:0.0}/s  eta {eta:hh\\:mm\\:ss}");
+            $"[{new string('#', filled)}{new string('.', width - filled)}] {done}/{total} {fraction:P0}  {doneWord} {imported}, {skippedWord} {skipped}, failed {failed}  {rate:0.0}/s  eta {eta:hh\\:mm\\:ss}");
     }
 }

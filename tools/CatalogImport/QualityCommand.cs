@@ -37,7 +37,7 @@ public static class QualityCommand
         output.WriteLine($"catalog-quality: {photos.Count} CCP '{split}' photos, top-{k} similar products per detected item");
 
         var tally = new Tally();
-        var bar = new ProgressBar(Console.Error, photos.Count);
+        var bar = new ProgressBar(Console.Error, photos.Count, "searched", "-");
         int done = 0, failed = 0;
         await Parallel.ForEachAsync(photos, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, async (image, token) =>
         {
