@@ -26,9 +26,11 @@ public sealed class WindowDetector(DetectorSpec spec)
 
     /// <returns>detections after thresholds and NMS, and the best candidate overall (for the at-least-one rule)</returns>
     public (List<DetectedItem> Detections, DetectedItem? Best) Decode(
-        HeadOutput scores, HeadOutput deltas, IReadOnlyList<PixelBox> windows, int width, int height, float[]? thresholds = null)
+        HeadOutput scores, HeadOutput deltas, IReadOnlyList<PixelBox> windows, int width, int height,
+        float[]? thresholds = null, int[]? maxPerClass = null)
     {
         thresholds ??= Spec.ScoreThresholds;
+        maxPerClass ??= Spec.MaxPerClass;
         int classes = Spec.Classes.Length - 1; // last class is background
         var candidates = new List<DetectedItem>();
         DetectedItem? best = null;
@@ -44,6 +46,10 @@ public sealed class WindowDetector(DetectorSpec spec)
                 if (s[c] >= thresholds[c]) candidates.Add(item);
             }
         }
-        return (NonMaximumSuppression.Apply(candidates, Spec.NmsIoU), best);
+        var kept = NonMaximumSuppression.Apply(candidates, Spec.NmsIoU);
+        if (maxPerClass is not null)
+            kept = kept.GroupBy(k => k.Super).SelectMany(g => g.OrderByDescending(k => k.Score).Take(maxPerClass[g.Key]))
+                .OrderByDescending(k => k.Score).ToList();
+        return (kept, best);
     }
 }

@@ -18,8 +18,9 @@ public sealed record AttributeGroupSpec(string Name, bool MultiLabel, string Out
 public sealed record TrainingSpec(string[] Data, Dictionary<string, int> Samples, string Method, string Notes);
 
 /// <summary>The detector head's extra settings.</summary>
+/// <param name="MaxPerClass">at most this many items of each class per photo (null: no cap)</param>
 public sealed record DetectorSpec(
-    RelativeWindow[] Windows, string[] Classes, float[] ScoreThresholds, float NmsIoU, string GeometryInput);
+    RelativeWindow[] Windows, string[] Classes, float[] ScoreThresholds, float NmsIoU, string GeometryInput, int[]? MaxPerClass = null);
 
 /// <summary>Settings of a YOLO-layout detector whose raw output the <see cref="YoloDecoder"/> reads.</summary>
 public sealed record YoloSpec(

@@ -144,3 +144,32 @@ public class YoloDecoderTests
         Assert.Throws<ArgumentException>(() => decoder.Decode(new float[7], 64, 64));
     }
 }
+
+public class WindowDetectorTests
+{
+    private static readonly string[] Classes = ["outer", "top", "bottom", "dress", "shoes", "bag", "background"];
+
+    [Fact]
+    public void Thresholds_refinement_and_caps_apply()
+    {
+        RelativeWindow[] windows = [new(0.25f, 0.9f, 0.2f, 0.1f), new(0.75f, 0.9f, 0.2f, 0.1f), new(0.5f, 0.3f, 0.5f, 0.3f)];
+        var spec = new DetectorSpec(windows, Classes, [0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f], 0.4f, "", [9, 9, 9, 9, 1, 9]);
+        var detector = new WindowDetector(spec);
+        var scores = new float[]
+        {
+            0, 0, 0, 0, 0.9f, 0, 0.1f,   // shoe
+            0, 0, 0, 0, 0.8f, 0, 0.2f,   // other shoe, capped away
+            0, 0.3f, 0, 0, 0, 0, 0.7f,   // top below threshold
+        };
+        var deltas = new float[] { 0, 0, 0, 0, 0.5f, 0, 0, 0, 0, 0, 0, 0 };
+        var boxes = detector.Proposer.Propose(100, 200);
+        var (found, best) = detector.Decode(new HeadOutput(scores, 3, 7), new HeadOutput(deltas, 3, 4), boxes, 100, 200);
+        var shoe = Assert.Single(found);
+        Assert.Equal(4, shoe.Super);
+        Assert.Equal(0.9f, best!.Score);
+        var (uncapped, _) = detector.Decode(new HeadOutput(scores, 3, 7), new HeadOutput(deltas, 3, 4), boxes, 100, 200, maxPerClass: [9, 9, 9, 9, 9, 9]);
+        Assert.Equal(2, uncapped.Count);
+        // the second shoe was shifted right by half a window width (20 px × 0.5)
+        Assert.Equal(boxes[1].X0 + 10, uncapped.Single(d => d.Score < 0.85f).Box.X0, 2);
+    }
+}

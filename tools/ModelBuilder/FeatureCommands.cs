@@ -125,7 +125,7 @@ public static class FeatureCommands
         new((b.X0 + b.X1) / 2 / w, (b.Y0 + b.Y1) / 2 / h, b.Width / w, b.Height / h);
 
     public const int ValDetectorPhotos = 20;
-    public const int TestDetectorPhotos = 80;
+    public const int TestDetectorPhotos = 150;
     public const int TrainDetectorPhotos = 200;
 
     /// <summary>Windows to extract: all of them for test and a val subset; positives plus sampled negatives for train.</summary>

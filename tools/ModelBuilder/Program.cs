@@ -17,6 +17,8 @@ static int Help()
         ModelBuilder — builds the project's models from ../shared/datasets (or OOTD_DATASETS).
           backbone                 convert ResNet18 to a dynamic batch (git-ignored cache) and check batched == single
           features [items|views|windows]  extract and cache backbone features under .data/features (OOTD_WORKERS=2)
+          train [classifier|tagger|embedder|detector]  train heads on cached features → models/*.onnx + *.json (OOTD_EPOCHS)
+          report                   measure the committed heads on the test splits → models/REPORT.md and manifest metrics
         """);
     return 0;
 }

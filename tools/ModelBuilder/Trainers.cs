@@ -10,6 +10,7 @@ public static class Trainers
 {
     public const string Rebuild = "dotnet run --project tools/ModelBuilder -c Release -- ";
     public static readonly int Epochs = int.TryParse(Environment.GetEnvironmentVariable("OOTD_EPOCHS"), out var e) ? e : 20;
+    public static readonly int DetectorEpochs = int.TryParse(Environment.GetEnvironmentVariable("OOTD_EPOCHS"), out var e) ? e : 15;
 
     public static int Train(string[] which)
     {

@@ -25,7 +25,7 @@ namespace Ootd.Benchmarks.Inference;
 /// batching under concurrent load, (3) the inference grain pool (an in-process silo on a scratch database) under the
 /// same load, each on product photos (one backbone pass each, so images/s compare directly); then (4) publish→Ready
 /// latency of OOTD posts of CCP photos (outfit mode: detector windows + item crops).
-/// Options: --images N (256) --concurrency C (64) --posts P (30) --batch B (32) --delay MS (4) --threads T (cores)
+/// Options: --images N (256) --concurrency C (64) --posts P (30) --batch B (32) --delay MS (4) --threads T (cores) --rounds R (3)
 /// --models DIR (models/ when it has every head, else generated heads) --photos DIR (../shared/datasets/ccp/photos).
 /// </summary>
 public static class InferenceBenchmark
@@ -46,46 +46,40 @@ public static class InferenceBenchmark
             Batching = new BatchingOptions { MaxBatchSize = o.Batch, MaxQueueDelayMs = o.DelayMs },
         };
 
-        // (1) bare loop: prepared 224×224 tensors, batches of B, one thread calling Run.
-        double bare;
-        string provider;
+        // Everything is set up first, then the three throughput figures are measured in interleaved rounds (bare,
+        // host, pool, bare, host, pool, …) and their medians compared, so a change of machine load between phases
+        // does not decide the comparison.
+        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = o.Threads });
+        using var backbone = new ResNetBackbone(factory);
+        var decoder = new PhotoDecoder();
+        var tensors = photos.Bytes.Take(Math.Min(photos.Bytes.Count, 64)).Select(b =>
         {
-            var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = o.Threads });
-            using var backbone = new ResNetBackbone(factory);
-            provider = backbone.Provider;
-            var decoder = new PhotoDecoder();
-            var tensors = photos.Bytes.Take(Math.Min(photos.Bytes.Count, 64)).Select(b =>
-            {
-                using var p = decoder.Decode(b);
-                return backbone.Prepare(p.Image, [PixelBox.Whole(p.Width, p.Height)]);
-            }).ToArray();
-            float[] Batch(int start, int count)
-            {
-                var data = new float[count * CropTensor.Length];
-                for (int i = 0; i < count; i++) tensors[(start + i) % tensors.Length].CopyTo(data, i * CropTensor.Length);
-                return data;
-            }
-            var batches = Enumerable.Range(0, (o.Images + o.Batch - 1) / o.Batch)
-                .Select(i => (Data: Batch(i * o.Batch, Math.Min(o.Batch, o.Images - i * o.Batch)), Count: Math.Min(o.Batch, o.Images - i * o.Batch))).ToArray();
-            backbone.Run(batches[0].Data, batches[0].Count);                     // warm-up
+            using var p = decoder.Decode(b);
+            return backbone.Prepare(p.Image, [PixelBox.Whole(p.Width, p.Height)]);
+        }).ToArray();
+        float[] Batch(int first, int count)
+        {
+            var data = new float[count * CropTensor.Length];
+            for (int i = 0; i < count; i++) tensors[(first + i) % tensors.Length].CopyTo(data, i * CropTensor.Length);
+            return data;
+        }
+        var batches = Enumerable.Range(0, (o.Images + o.Batch - 1) / o.Batch)
+            .Select(i => (Data: Batch(i * o.Batch, Math.Min(o.Batch, o.Images - i * o.Batch)), Count: Math.Min(o.Batch, o.Images - i * o.Batch))).ToArray();
+        backbone.Run(batches[0].Data, batches[0].Count);                     // warm-up
+        Console.WriteLine($"execution provider: {backbone.Provider}");
+
+        // (1) bare loop: prepared 224×224 tensors, batches of B, one thread calling Run.
+        double Bare()
+        {
             var sw = Stopwatch.StartNew();
             foreach (var (data, count) in batches) backbone.Run(data, count);
-            bare = o.Images / sw.Elapsed.TotalSeconds;
+            return o.Images / sw.Elapsed.TotalSeconds;
         }
-        Console.WriteLine($"execution provider: {provider}");
-        Console.WriteLine($"(1) bare ONNX Runtime backbone loop      {bare,8:F1} images/s   (prepared tensors, batch {o.Batch})");
 
         // (2) model host: photo bytes in, decode + crop + backbone + heads, concurrent callers.
-        double host;
-        await using (var modelHost = new FashionModelHost(Microsoft.Extensions.Options.Options.Create(inference)))
-        {
-            await modelHost.EnsureLoadedAsync();
-            await Load(o.Concurrency, Math.Min(o.Images, 2 * o.Batch), i => modelHost.AnalyzeAsync(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
-            var before = modelHost.BatchTotals["resnet18"];
-            host = await Load(o.Concurrency, o.Images, i => modelHost.AnalyzeAsync(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
-            var after = modelHost.BatchTotals["resnet18"];
-            Console.WriteLine($"(2) model host, dynamic batching          {host,8:F1} images/s   ({host / bare:P0} of bare; mean backbone batch {(double)(after.Requests - before.Requests) / Math.Max(1, after.Batches - before.Batches):F1})");
-        }
+        await using var modelHost = new FashionModelHost(Microsoft.Extensions.Options.Options.Create(inference));
+        await modelHost.EnsureLoadedAsync();
+        await Load(o.Concurrency, Math.Min(o.Images, 2 * o.Batch), i => modelHost.AnalyzeAsync(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
 
         // (3) + (4) an in-process silo on a scratch database.
         var cs = await CreateDatabaseAsync();
@@ -93,7 +87,7 @@ public static class InferenceBenchmark
         {
             await using (var ds = NpgsqlDataSource.Create(cs)) await new Migrator().ApplyAsync(ds);
             var builder = Host.CreateApplicationBuilder();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.SetMinimumLevel(LogLevel.Error);
             builder.UseOrleans(silo =>
             {
                 silo.UseLocalhostClustering(siloPort: 22222 + Random.Shared.Next(1000), gatewayPort: 40000 + Random.Shared.Next(1000),
@@ -111,15 +105,33 @@ public static class InferenceBenchmark
             var pool = client.GetGrain<IInferenceGrain>(IInferenceGrain.Pool);
             await Load(o.Concurrency, Math.Min(o.Images, 2 * o.Batch), i => pool.AnalyzePhoto(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product));
             var info = await pool.Describe();
-            InferenceMetrics.ResetTotals();
-            var poolRate = await Load(o.Concurrency, o.Images, async i =>
+
+            var bare = new List<double>();
+            var host = new List<double>();
+            var poolRates = new List<double>();
+            double hostBatch = 0, poolBatch = 0;
+            for (int round = 1; round <= o.Rounds; round++)
             {
-                var r = await pool.AnalyzePhoto(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product);
-                if (!r.Succeeded) throw new InvalidOperationException(r.Reason);
-                return r;
-            });
-            Console.WriteLine($"(3) inference grain pool (silo on {info.ExecutionProvider,-4})   {poolRate,8:F1} images/s   ({poolRate / bare:P0} of bare, {poolRate / host:P0} of host; target ≥ 90 % of bare)");
-            PrintMeter("pool phase");
+                bare.Add(Bare());
+                var before = modelHost.BatchTotals["resnet18"];
+                host.Add(await Load(o.Concurrency, o.Images, i => modelHost.AnalyzeAsync(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product)));
+                var after = modelHost.BatchTotals["resnet18"];
+                hostBatch = (double)(after.Requests - before.Requests) / Math.Max(1, after.Batches - before.Batches);
+                InferenceMetrics.ResetTotals();
+                poolRates.Add(await Load(o.Concurrency, o.Images, async i =>
+                {
+                    var r = await pool.AnalyzePhoto(photos.Bytes[i % photos.Bytes.Count], PhotoKind.Product);
+                    if (!r.Succeeded) throw new InvalidOperationException(r.Reason);
+                    return r;
+                }));
+                poolBatch = InferenceMetrics.Snapshot().TryGetValue("resnet18", out var t) ? t.MeanBatchSize : 0;
+                Console.WriteLine($"    round {round}: bare {bare[^1],6:F1}   host {host[^1],6:F1}   pool {poolRates[^1],6:F1} images/s");
+            }
+            double b = Median(bare), h = Median(host), pr = Median(poolRates);
+            Console.WriteLine($"(1) bare ONNX Runtime backbone loop        {b,7:F1} images/s   (median of {o.Rounds}; prepared tensors, batch {o.Batch})");
+            Console.WriteLine($"(2) model host, dynamic batching           {h,7:F1} images/s   ({h / b:P0} of bare; photo bytes in; mean backbone batch {hostBatch:F1})");
+            Console.WriteLine($"(3) inference grain pool (silo on {info.ExecutionProvider,-4})    {pr,7:F1} images/s   ({pr / b:P0} of bare, {pr / h:P0} of host; mean backbone batch {poolBatch:F1}; target ≥ 90 % of bare)");
+            PrintMeter("last pool round");
             InferenceMetrics.ResetTotals();
 
             // (4) publish → Ready, outfit photos, one post at a time after a short pause (no queueing).
@@ -250,7 +262,13 @@ public static class InferenceBenchmark
         await cmd.ExecuteNonQueryAsync();
     }
 
-    private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos)
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos, int Rounds)
     {
         public static Options Parse(string[] args)
         {
@@ -258,7 +276,8 @@ public static class InferenceBenchmark
             return new Options(
                 int.Parse(Get("--images") ?? "256"), int.Parse(Get("--concurrency") ?? "64"), int.Parse(Get("--posts") ?? "30"),
                 int.Parse(Get("--batch") ?? "32"), double.Parse(Get("--delay") ?? "4", System.Globalization.CultureInfo.InvariantCulture),
-                int.Parse(Get("--threads") ?? Environment.ProcessorCount.ToString()), Get("--models"), Get("--photos"));
+                int.Parse(Get("--threads") ?? Environment.ProcessorCount.ToString()), Get("--models"), Get("--photos"),
+                int.Parse(Get("--rounds") ?? "3"));
         }
     }
 }
