@@ -19,6 +19,8 @@ public static class ProductsApi
         api.MapPost("", Save).WithName("SaveProduct").RequireAuthorization()
             .Accepts<ProductForm>("multipart/form-data")
             .WithMetadata(new RequestSizeLimitAttribute(photoLimit + CatalogForms.FormOverhead))
+            .Produces<ProductResponse>(StatusCodes.Status201Created).Produces<ProductResponse>()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Creates or replaces a product (catalog-admin only; multipart: id, title, brand, price, currency, shopUrl, category, shot, image); answers once its image is analysed and indexed.");
         api.MapGet("/{id}", Get).WithName("GetProduct").WithSummary("One product.");
         api.MapGet("/{id}/image", GetImage).WithName("GetProductImage")

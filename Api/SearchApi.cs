@@ -21,7 +21,7 @@ public static class SearchApi
         api.MapPost("/image", SearchByImage).WithName("SearchByImage").RequireAuthorization()
             .Accepts<ImageSearchForm>("multipart/form-data")
             .WithMetadata(new RequestSizeLimitAttribute(photoLimit + CatalogForms.FormOverhead))
-            .Produces<ImageSearchResponse>()
+            .Produces<ImageSearchResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Finds the fashion items in a photo and, for each, the most similar catalog products (multipart: photo, optional superCategory and k).");
         return app;
     }

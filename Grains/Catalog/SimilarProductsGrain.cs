@@ -15,13 +15,11 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
     public async Task<IReadOnlyList<ItemProducts>> ForOotd(Guid ootdId, int k)
     {
         var items = await products.OotdItemEmbeddingsAsync(ootdId);
-        var result = new List<ItemProducts>(items.Count);
-        foreach (var (itemNo, super, sub, embedding) in items)
-        {
-            var found = IsSearchable(super, embedding) ? await ForEmbedding(embedding, super, sub, k) : [];
-            result.Add(new ItemProducts(itemNo, super, sub, found));
-        }
-        return result;
+        // The items' searches run at once (the grain is reentrant; each fans out over its super-category's shards).
+        var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Super, i.Embedding)
+            ? ForEmbedding(i.Embedding, i.Super, i.Sub, k)
+            : Task.FromResult<IReadOnlyList<SimilarProduct>>([])));
+        return items.Select((i, n) => new ItemProducts(i.ItemNo, i.Super, i.Sub, found[n])).ToArray();
     }
 
     public async Task<IReadOnlyList<SimilarProduct>> ForEmbedding(float[] embedding, string superCategory, string subCategory, int k)
