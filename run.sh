@@ -86,6 +86,8 @@ trap 'stop_all' EXIT
 CATALOG_ADMIN="${OOTD_CATALOG_ADMIN:-catalog}"
 CATALOG_PASSWORD="${OOTD_CATALOG_PASSWORD:-ootd-catalog-2026}"
 CATALOG_DIR="$ROOT/../shared/datasets/products"
+# a finished import is remembered per database (a different OOTD_PG imports again)
+CATALOG_DONE="$ROOT/.data/catalog-import-$(printf '%s' "$PG_CS" | md5sum | cut -c1-8).done"
 
 export Logging__LogLevel__Polly=Warning
 export ConnectionStrings__Postgres="$PG_CS" Orleans__ClusterId="$CLUSTER_ID" Orleans__ServiceId="${OOTD_SERVICE_ID:-ootd}"
@@ -133,8 +135,8 @@ case "$code" in
 esac
 IMPORT_INFO="import a catalog: dotnet tools/CatalogImport/bin/$CONFIG/net10.0/Ootd.CatalogImport.dll import <folder with a CSV + images/> --api $API_URL --username $CATALOG_ADMIN --password $CATALOG_PASSWORD"
 if [ "${OOTD_CATALOG_IMPORT:-1}" != "0" ] && [ -f "$CATALOG_DIR/styles.csv" ]; then
-  if [ -f "$ROOT/.data/catalog-import.done" ]; then
-    IMPORT_INFO="catalog of $CATALOG_DIR already imported ($(cat "$ROOT/.data/catalog-import.done")); re-run: rm .data/catalog-import.done"
+  if [ -f "$CATALOG_DONE" ]; then
+    IMPORT_INFO="catalog of $CATALOG_DIR already imported ($(cat "$CATALOG_DONE")); import again: rm $CATALOG_DONE"
   else
     (
       cd "$ROOT/.data"
@@ -142,7 +144,7 @@ if [ "${OOTD_CATALOG_IMPORT:-1}" != "0" ] && [ -f "$CATALOG_DIR/styles.csv" ]; t
         --username "$CATALOG_ADMIN" --password "$CATALOG_PASSWORD" --parallel 4 --currency INR \
         --shop-url-template 'https://shop.example/products/{id}' --report "$LOGS/catalog-import-failures.csv" && rc=0 || rc=$?
       # 0: everything imported; 2: some rows failed (listed in the report) and are retried on the next start
-      if [ "$rc" -eq 0 ]; then date -u +"%Y-%m-%dT%H:%M:%SZ" > "$ROOT/.data/catalog-import.done"; fi
+      if [ "$rc" -eq 0 ]; then date -u +"%Y-%m-%dT%H:%M:%SZ" > "$CATALOG_DONE"; fi
       echo "catalog import exited with $rc"
     ) >"$LOGS/catalog-import.log" 2>&1 &
     IMPORT_PID=$!
