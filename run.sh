@@ -6,6 +6,8 @@
 #   OOTD_API_PORT (8080)  OOTD_SILO_PORT (11111)  OOTD_GATEWAY_PORT (30000)  OOTD_PG_PORT (55432)
 #   OOTD_CLUSTER_ID (ootd-dev)  OOTD_SEED (1; 0 skips the demo)  OOTD_PG (a full connection string: use that
 #   PostgreSQL instead of starting one)
+#   Catalog: OOTD_CATALOG_ADMIN (catalog) / OOTD_CATALOG_PASSWORD (ootd-catalog-2026): the demo catalog admin;
+#   OOTD_CATALOG_IMPORT (1; 0 skips the background import of ../shared/datasets/products)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$PWD"
@@ -54,18 +56,20 @@ else
 fi
 
 # --- build --------------------------------------------------------------------------------------------------------
-log "building Silo, Api and DemoSeed ($CONFIG)"
-for proj in Silo/Silo.csproj Api/Api.csproj tools/DemoSeed/DemoSeed.csproj; do
+log "building Silo, Api, DemoSeed and CatalogImport ($CONFIG)"
+for proj in Silo/Silo.csproj Api/Api.csproj tools/DemoSeed/DemoSeed.csproj tools/CatalogImport/CatalogImport.csproj; do
   dotnet build "$proj" -c "$CONFIG" -nologo -clp:ErrorsOnly -v q >"$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; echo "build of $proj failed" >&2; exit 1; }
 done
 log "built"
 
 # --- processes ----------------------------------------------------------------------------------------------------
-SILO_PID=""; API_PID=""
+SILO_PID=""; API_PID=""; IMPORT_PID=""
 stop_all() {
   trap - INT TERM EXIT
   echo
   log "stopping"
+  # the catalog import resumes on the next start (imported products are skipped)
+  if [ -n "$IMPORT_PID" ]; then kill -TERM $(pgrep -P "$IMPORT_PID" 2>/dev/null) "$IMPORT_PID" 2>/dev/null || true; fi
   for pid in $API_PID $SILO_PID; do kill -TERM "$pid" 2>/dev/null || true; done
   for _ in $(seq 1 60); do
     alive=0; for pid in $API_PID $SILO_PID; do kill -0 "$pid" 2>/dev/null && alive=1; done
@@ -78,6 +82,13 @@ stop_all() {
 trap 'stop_all; exit 130' INT TERM
 trap 'stop_all' EXIT
 
+# --- catalog admin (the API grants role catalog-admin to the usernames in Catalog:Admins) -------------------------
+CATALOG_ADMIN="${OOTD_CATALOG_ADMIN:-catalog}"
+CATALOG_PASSWORD="${OOTD_CATALOG_PASSWORD:-ootd-catalog-2026}"
+CATALOG_DIR="$ROOT/../shared/datasets/products"
+# a finished import is remembered per database (a different OOTD_PG imports again)
+CATALOG_DONE="$ROOT/.data/catalog-import-$(printf '%s' "$PG_CS" | md5sum | cut -c1-8).done"
+
 export Logging__LogLevel__Polly=Warning
 export ConnectionStrings__Postgres="$PG_CS" Orleans__ClusterId="$CLUSTER_ID" Orleans__ServiceId="${OOTD_SERVICE_ID:-ootd}"
 (
@@ -89,7 +100,7 @@ PROCS_NS=$(date +%s%N)
 log "silo started (pid $SILO_PID, silo port $SILO_PORT, gateway $GATEWAY_PORT; log .data/logs/silo.log)"
 (
   cd Api/bin/$CONFIG/net10.0
-  Urls="$API_URL" Auth__DevKeyFile="$ROOT/.data/dev-signing.key" exec dotnet Ootd.Api.dll
+  Urls="$API_URL" Auth__DevKeyFile="$ROOT/.data/dev-signing.key" Catalog__Admins__0="$CATALOG_ADMIN" exec dotnet Ootd.Api.dll
 ) >"$LOGS/api.log" 2>&1 &
 API_PID=$!
 log "API started (pid $API_PID, $API_URL; log .data/logs/api.log)"
@@ -114,6 +125,36 @@ if [ "${OOTD_SEED:-1}" != "0" ]; then
 fi
 echo "ready_s=$READY_S processes_to_ready_s=$PROCS_S" > "$ROOT/.data/last-time-to-ready"
 
+# --- catalog: demo admin account, then the product catalog import in the background ------------------------------
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$API_URL/api/v1/users" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"$CATALOG_ADMIN\",\"password\":\"$CATALOG_PASSWORD\",\"displayName\":\"Catalog admin\"}" || true)
+case "$code" in
+  201) log "catalog admin '$CATALOG_ADMIN' created" ;;
+  409) log "catalog admin '$CATALOG_ADMIN' already exists" ;;
+  *) log "could not create the catalog admin '$CATALOG_ADMIN' (HTTP $code)" ;;
+esac
+IMPORT_INFO="import a catalog: dotnet tools/CatalogImport/bin/$CONFIG/net10.0/Ootd.CatalogImport.dll import <folder with a CSV + images/> --api $API_URL --username $CATALOG_ADMIN --password $CATALOG_PASSWORD"
+if [ "${OOTD_CATALOG_IMPORT:-1}" != "0" ] && [ -f "$CATALOG_DIR/styles.csv" ]; then
+  if [ -f "$CATALOG_DONE" ]; then
+    IMPORT_INFO="catalog of $CATALOG_DIR already imported ($(cat "$CATALOG_DONE")); import again: rm $CATALOG_DONE"
+  else
+    (
+      cd "$ROOT/.data"
+      dotnet "$ROOT/tools/CatalogImport/bin/$CONFIG/net10.0/Ootd.CatalogImport.dll" import "$CATALOG_DIR" --api "$API_URL" \
+        --username "$CATALOG_ADMIN" --password "$CATALOG_PASSWORD" --parallel 4 --currency INR \
+        --shop-url-template 'https://shop.example/products/{id}' --report "$LOGS/catalog-import-failures.csv" && rc=0 || rc=$?
+      # 0: everything imported; 2: some rows failed (listed in the report) and are retried on the next start
+      if [ "$rc" -eq 0 ]; then date -u +"%Y-%m-%dT%H:%M:%SZ" > "$CATALOG_DONE"; fi
+      echo "catalog import exited with $rc"
+    ) >"$LOGS/catalog-import.log" 2>&1 &
+    IMPORT_PID=$!
+    IMPORT_INFO="importing $CATALOG_DIR in the background (pid $IMPORT_PID): progress in .data/logs/catalog-import.log, failures in .data/logs/catalog-import-failures.csv; a later start resumes and skips what is imported"
+  fi
+elif [ "${OOTD_CATALOG_IMPORT:-1}" != "0" ]; then
+  IMPORT_INFO="no catalog at $CATALOG_DIR; $IMPORT_INFO"
+fi
+log "$IMPORT_INFO"
+
 cat <<INFO
 
   OOTD platform is up (ready after ${READY_S}s, demo done after $(elapsed)s)
@@ -121,6 +162,8 @@ cat <<INFO
     OpenAPI       $API_URL/openapi/v1.json
     health        $API_URL/healthz   ready: $API_URL/readyz
     demo users    ava, ben, cleo, dan    password: ootd-demo-2026
+    catalog admin $CATALOG_ADMIN    password: $CATALOG_PASSWORD   (POST/DELETE $API_URL/api/v1/products)
+    catalog       $IMPORT_INFO
     try           curl -s -X POST $API_URL/api/v1/auth/token -H 'Content-Type: application/json' \\
                        -d '{"username":"ava","password":"ootd-demo-2026"}'
     logs          .data/logs/silo.log, .data/logs/api.log

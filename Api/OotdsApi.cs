@@ -101,10 +101,12 @@ public static class OotdsApi
         return TypedResults.Accepted($"/api/v1/ootds/{ootdId}", OotdResponse.From(view));
     }
 
-    public static async Task<Results<Ok<OotdResponse>, ProblemHttpResult>> GetOotd(Guid id, IClusterClient cluster)
+    public static async Task<Results<Ok<OotdResponse>, ProblemHttpResult>> GetOotd(Guid id, IClusterClient cluster, ILogger<OotdResponse> logger)
     {
         var view = await cluster.GetGrain<IOotdGrain>(id).Get();
-        return view is null ? Problems.NotFound($"No OOTD {id}.") : TypedResults.Ok(OotdResponse.From(view));
+        if (view is null) return Problems.NotFound($"No OOTD {id}.");
+        // Items with their similar products (catalog): composed here so that the OOTD grain keeps no search state.
+        return TypedResults.Ok(OotdResponse.From(view) with { Items = await SearchApi.OotdItems(view, cluster, logger) });
     }
 
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetPhoto(

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Ootd.Grains.Catalog;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Storage;
@@ -85,6 +86,7 @@ public static class SiloHosting
         silo.AddActivityPropagation();
         silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSocialStore();
+        silo.Services.AddOotdCatalog(connectionString, o => silo.Configuration.GetSection("Search").Bind(o));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
         silo.AddOotdInference(siloMetadata);
         silo.AddOotdRecommender(connectionString);

@@ -63,13 +63,13 @@ public sealed record OotdResponse(
     long LikeCount,
     long ViewCount,
     PhotoResponse Photo,
-    IReadOnlyList<OotdItem> Items,
+    IReadOnlyList<Ootd.Api.Catalog.ItemResponse> Items,
     string? AnalysisError)
 {
     public static OotdResponse From(OotdView v) => new(
         v.Id, v.AuthorId, v.Description, v.Hashtags, v.Status, v.CreatedAt, v.LikeCount, v.ViewCount,
         new PhotoResponse($"/api/v1/ootds/{v.Id}/photo", v.Photo.MediaId, v.Photo.ContentType, v.Photo.Width, v.Photo.Height),
-        v.Items ?? [], v.AnalysisError);
+        (v.Items ?? []).Select((item, n) => Ootd.Api.Catalog.ItemResponse.From(n, item, [])).ToArray(), v.AnalysisError);
 }
 
 /// <summary>The answer of <c>POST /api/v1/analyze</c>: the items found in the photo (boxes in upright-photo pixels).</summary>

@@ -75,6 +75,8 @@ public static class GatewaySetup
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapOotdsApi();
+        app.MapProductsApi();
+        app.MapSearchApi();
         app.MapAnalyzeApi();
         return app;
     }

@@ -145,6 +145,9 @@ public class ClusterFixture : IAsyncLifetime
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Settings a derived fixture adds to both processes (e.g. the catalog tests' admins and test models).</summary>
+    protected virtual IReadOnlyDictionary<string, string> ExtraEnvironment { get; } = new Dictionary<string, string>();
+
     private Dictionary<string, string> Common(Dictionary<string, string> specific)
     {
         var env = new Dictionary<string, string>
@@ -158,6 +161,7 @@ public class ClusterFixture : IAsyncLifetime
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
         };
         foreach (var (k, v) in specific) env[k] = v;
+        foreach (var (k, v) in ExtraEnvironment) env[k] = v;
         return env;
     }
 }

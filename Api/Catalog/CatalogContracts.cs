@@ -1,0 +1,101 @@
+using Ootd.Grains.Catalog;
+using Ootd.Grains.Inference;
+
+namespace Ootd.Api.Catalog;
+
+public sealed record PriceResponse(decimal Amount, string Currency);
+
+public sealed record ProductImageResponse(string Url, string MediaId, string ContentType, int Width, int Height);
+
+public sealed record ProductResponse(
+    string Id,
+    string Title,
+    string Brand,
+    PriceResponse? Price,
+    string? ShopUrl,
+    ProductImageResponse Image,
+    string? CategoryHint,
+    ProductShot Shot,
+    ProductStatus Status,
+    string? SuperCategory,
+    string? SubCategory,
+    string? PredictedSubCategory,
+    string? AnalysisError,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static ProductResponse From(Product p) => new(
+        p.Id, p.Title, p.Brand, p.Price is { } price ? new PriceResponse(price.Amount, price.Currency) : null, p.ShopUrl,
+        new ProductImageResponse(ImageUrl(p.Id), p.Image.MediaId, p.Image.ContentType, p.Image.Width, p.Image.Height),
+        p.CategoryHint, p.Shot, p.Status, p.SuperCategory, p.SubCategory, p.PredictedSubCategory, p.AnalysisError, p.CreatedAt, p.UpdatedAt);
+
+    public static string ImageUrl(string id) => $"/api/v1/products/{Uri.EscapeDataString(id)}/image";
+}
+
+/// <summary>A similar product of an item: <c>score</c> is the cosine similarity of the embeddings (1 = identical direction).</summary>
+public sealed record SimilarProductResponse(
+    string ProductId,
+    string Title,
+    string Brand,
+    PriceResponse? Price,
+    string? ShopUrl,
+    string ImageUrl,
+    string SuperCategory,
+    string SubCategory,
+    float Score)
+{
+    public static SimilarProductResponse From(SimilarProduct p) => new(
+        p.ProductId, p.Title, p.Brand, p.Price is { } price ? new PriceResponse(price.Amount, price.Currency) : null, p.ShopUrl,
+        ProductResponse.ImageUrl(p.ProductId), p.SuperCategory, p.SubCategory, p.Score);
+}
+
+/// <summary>An item found in a photo, with the catalog products that look like it.</summary>
+public sealed record ItemResponse(
+    int ItemNo,
+    ItemBox Box,
+    string SuperCategory,
+    float SuperConfidence,
+    string SubCategory,
+    float SubConfidence,
+    float DetectorScore,
+    IReadOnlyList<ItemAttribute> Attributes,
+    IReadOnlyList<string> UnknownAttributeGroups,
+    string PixelColour,
+    IReadOnlyList<SimilarProductResponse> SimilarProducts)
+{
+    public static ItemResponse From(int itemNo, OotdItem i, IEnumerable<SimilarProduct> products) => new(
+        itemNo, i.Box, i.SuperCategory, i.SuperConfidence, i.SubCategory, i.SubConfidence, i.DetectorScore, i.Attributes,
+        i.UnknownAttributeGroups, i.PixelColour, products.Select(SimilarProductResponse.From).ToArray());
+}
+
+public sealed record ImageSearchResponse(int Width, int Height, IReadOnlyList<ItemResponse> Items);
+
+/// <summary>The multipart form of <c>POST /api/v1/products</c> (documentation only; the handler reads the form itself).</summary>
+public sealed class ProductForm
+{
+    /// <summary>The shop's product id (1–128 letters, digits, '.', '_', '-', ':'), used as is.</summary>
+    public string? Id { get; set; }
+    public string? Title { get; set; }
+    public string? Brand { get; set; }
+    /// <summary>Decimal with a dot, e.g. 19.99; needs <see cref="Currency"/>.</summary>
+    public string? Price { get; set; }
+    /// <summary>ISO 4217 code, e.g. EUR.</summary>
+    public string? Currency { get; set; }
+    public string? ShopUrl { get; set; }
+    /// <summary>Optional category words, e.g. "jeans", "Casual Shoes", "bag".</summary>
+    public string? Category { get; set; }
+    /// <summary>"auto" (default: a plain uniform border = single-product shot), "product" (one whole-image item) or "worn" (the detector finds it).</summary>
+    public string? Shot { get; set; }
+    /// <summary>JPEG, PNG or WebP, at most 10 MB.</summary>
+    public IFormFile? Image { get; set; }
+}
+
+/// <summary>The multipart form of <c>POST /api/v1/search/image</c> (documentation only).</summary>
+public sealed class ImageSearchForm
+{
+    public IFormFile? Photo { get; set; }
+    /// <summary>Optional: only items of this super-category (outer, top, bottom, dress, shoes, bag).</summary>
+    public string? SuperCategory { get; set; }
+    /// <summary>Similar products per item, 1–50 (default 5).</summary>
+    public string? K { get; set; }
+}

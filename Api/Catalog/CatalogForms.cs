@@ -1,0 +1,43 @@
+using Ootd.Api.Media;
+
+namespace Ootd.Api.Catalog;
+
+/// <summary>Reads a multipart form with one image file (the catalog's uploads), with the gateway's photo checks.</summary>
+public static class CatalogForms
+{
+    /// <summary>Room for the text fields and multipart framing on top of the photo limit.</summary>
+    public const long FormOverhead = 256 * 1024;
+
+    /// <summary>The form, or the problem that rejects the request (415 not multipart, 413 too large, 400 unreadable).</summary>
+    public static async Task<(IFormCollection? Form, IResult? Problem)> ReadAsync(HttpRequest request, PhotoInspector inspector, string fields, CancellationToken ct)
+    {
+        if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.Status(415, "Unsupported media type", $"Send multipart/form-data with the fields {fields}."));
+        if (request.ContentLength is { } length && length > inspector.MaxBytes + FormOverhead)
+            return (null, ToProblem(inspector.TooLarge(length)));
+        try
+        {
+            return (await request.ReadFormAsync(ct), null);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            return (null, ToProblem(inspector.TooLarge(request.ContentLength ?? inspector.MaxBytes + 1)));
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return (null, Problems.BadRequest("The multipart form could not be read: " + e.Message));
+        }
+    }
+
+    /// <summary>The file's bytes after the photo checks, or the problem (400 not an image / corrupt, 413, 415 format).</summary>
+    public static async Task<(byte[]? Bytes, InspectedPhoto? Photo, IResult? Problem)> ReadImageAsync(IFormFile file, PhotoInspector inspector, CancellationToken ct)
+    {
+        if (file.Length > inspector.MaxBytes) return (null, null, ToProblem(inspector.TooLarge(file.Length)));
+        var bytes = new byte[file.Length];
+        await using (var stream = file.OpenReadStream()) await stream.ReadExactlyAsync(bytes, ct);
+        var verdict = inspector.Inspect(bytes);
+        return verdict.Photo is { } photo ? (bytes, photo, null) : (null, null, ToProblem(verdict));
+    }
+
+    public static IResult ToProblem(PhotoVerdict verdict) => Problems.Status(verdict.Status, verdict.Title, verdict.Reason ?? verdict.Title);
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Ootd.Api.Catalog;
+using Ootd.Api.Media;
+using Ootd.Grains.Catalog;
+using Ootd.Grains.Inference;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Search;
+
+namespace Ootd.Api;
+
+public static class SearchApi
+{
+    public const int DefaultK = 5;
+    public const int MaxK = 50;
+
+    public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)
+    {
+        var photoLimit = app.ServiceProvider.GetRequiredService<PhotoInspector>().MaxBytes;
+        var api = app.MapGroup("/api/v1/search").WithTags("Search");
+        api.MapPost("/image", SearchByImage).WithName("SearchByImage").RequireAuthorization()
+            .Accepts<ImageSearchForm>("multipart/form-data")
+            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + CatalogForms.FormOverhead))
+            .Produces<ImageSearchResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary("Finds the fashion items in a photo and, for each, the most similar catalog products (multipart: photo, optional superCategory and k).");
+        return app;
+    }
+
+    public static async Task<IResult> SearchByImage(HttpRequest request, PhotoInspector inspector, IClusterClient cluster, CancellationToken ct)
+    {
+        var (form, problem) = await CatalogForms.ReadAsync(request, inspector, "photo, superCategory (optional) and k (optional)", ct);
+        if (form is null) return problem!;
+        var errors = new Dictionary<string, string[]>();
+        var super = form["superCategory"].ToString().Trim();
+        var kText = form["k"].ToString().Trim();
+        int k = DefaultK;
+        if (kText.Length > 0 && (!int.TryParse(kText, NumberStyles.None, CultureInfo.InvariantCulture, out k) || k < 1 || k > MaxK))
+            errors["k"] = [$"k must be a whole number 1..{MaxK}."];
+        var file = form.Files.GetFile("photo");
+        if (file is null) errors["photo"] = ["A photo file is required (form field 'photo')."];
+        if (errors.Count > 0 || file is null) return Problems.Invalid(errors);
+
+        var (bytes, photo, imageProblem) = await CatalogForms.ReadImageAsync(file, inspector, ct);
+        if (photo is null) return imageProblem!;
+
+        PhotoSearchResult result;
+        try
+        {
+            result = await cluster.GetGrain<ISimilarProductsGrain>(ISimilarProductsGrain.Pool).ForPhoto(bytes!, super.Length > 0 ? super : null, k);
+        }
+        catch (UnknownSearchScopeException)
+        {
+            return Problems.Invalid(new() { ["superCategory"] = [$"Unknown super-category '{super}': use outer, top, bottom, dress, shoes or bag."] });
+        }
+        return result.Failure switch
+        {
+            AnalysisFailure.None => TypedResults.Ok(new ImageSearchResponse(result.Width, result.Height,
+                result.Items.Select((i, n) => ItemResponse.From(n, i.Item, i.Products)).ToArray())),
+            AnalysisFailure.Rejected => Problems.BadRequest("The photo could not be analysed: " + result.Reason),
+            _ => Problems.Status(503, "Analysis unavailable", $"The photo could not be analysed now ({result.Reason}); retry later."),
+        };
+    }
+
+    /// <summary>
+    /// The items of an analysed OOTD with their similar products (OOTD detail). The OOTD grain keeps only what the post
+    /// shows; the item embeddings are read by the similar-products search from <c>ootd_items</c>. A search failure
+    /// leaves the lists empty rather than failing the post.
+    /// </summary>
+    public static async Task<IReadOnlyList<ItemResponse>> OotdItems(OotdView view, IClusterClient cluster, ILogger logger, int k = DefaultK)
+    {
+        if (view.Items is not { Count: > 0 } items) return [];
+        IReadOnlyList<ItemProducts> found = [];
+        try
+        {
+            found = await cluster.GetGrain<ISimilarProductsGrain>(ISimilarProductsGrain.Pool).ForOotd(view.Id, k);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Similar products of OOTD {OotdId} unavailable", view.Id);
+        }
+        var byItem = found.ToDictionary(f => f.ItemNo);
+        return items.Select((item, n) => ItemResponse.From(n, item,
+            byItem.TryGetValue(n, out var p) ? p.Products : [])).ToArray();
+    }
+}

@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace Ootd.Tests.Api;
+
+/// <summary>Products, visual search and OOTD similar products through the running gateway (test heads on the silo).</summary>
+[Collection(CatalogCollection.Name)]
+public sealed class CatalogApiTests(CatalogFixture cluster)
+{
+    private HttpClient Http => cluster.Http;
+
+    private static string NewId(string prefix = "p") => prefix + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    private async Task<string> AdminTokenAsync()
+    {
+        var name = cluster.AdminUsername;
+        using (var created = await Http.PostJson("api/v1/users", new { username = name, password = "admin password 1", displayName = "Catalog admin" }))
+        {
+            Assert.True(created.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, await created.Content.ReadAsStringAsync());
+        }
+        return await Http.Token(name, "admin password 1");
+    }
+
+    public static MultipartFormDataContent ProductForm(string? id, byte[]? image, string? title = "Wide-leg jeans", string? category = "jeans",
+        string? price = "59.90", string? currency = "EUR", string? shopUrl = "https://shop.example/p/1", string contentType = "image/jpeg", string? shot = null)
+    {
+        var form = new MultipartFormDataContent();
+        void Add(string name, string? value) { if (value is not null) form.Add(new StringContent(value), name); }
+        Add("id", id); Add("title", title); Add("brand", "Denim Co"); Add("price", price); Add("currency", currency);
+        Add("shopUrl", shopUrl); Add("category", category); Add("shot", shot);
+        if (image is not null)
+        {
+            var file = new ByteArrayContent(image);
+            file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+            form.Add(file, "image", "product.jpg");
+        }
+        return form;
+    }
+
+    private async Task<HttpResponseMessage> PostProduct(string? token, MultipartFormDataContent form)
+    {
+        using (form) return await Http.Send(HttpMethod.Post, "api/v1/products", token, form);
+    }
+
+    private async Task<JsonObject> SearchAsync(string token, byte[] photo, string? superCategory = null, int k = 50, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(photo);
+        file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        form.Add(file, "photo", "look.jpg");
+        form.Add(new StringContent(k.ToString()), "k");
+        if (superCategory is not null) form.Add(new StringContent(superCategory), "superCategory");
+        using var response = await Http.Send(HttpMethod.Post, "api/v1/search/image", token, form);
+        if (expected != HttpStatusCode.OK) return await response.AssertProblem(expected);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.Json();
+    }
+
+    [Fact]
+    public async Task An_admin_creates_replaces_reads_and_deletes_a_product()
+    {
+        var token = await AdminTokenAsync();
+        var id = NewId("sku");
+        var image = TestPhotos.Jpeg(120, 160, 41);
+        using var created = await PostProduct(token, ProductForm(id, image));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        Assert.Equal($"/api/v1/products/{id}", created.Headers.Location?.ToString());
+        var body = await created.Json();
+        Assert.Equal((id, "ready", "bottom", "jeans"), ((string)body["id"]!, (string)body["status"]!, (string)body["superCategory"]!, (string)body["subCategory"]!));
+        Assert.Equal(59.90m, (decimal)body["price"]!["amount"]!);
+        Assert.Equal("EUR", (string)body["price"]!["currency"]!);
+        Assert.Equal("Denim Co", (string)body["brand"]!);
+
+        using (var got = await Http.GetAsync($"api/v1/products/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+            Assert.Equal("https://shop.example/p/1", (string)(await got.Json())["shopUrl"]!);
+        }
+        using (var img = await Http.GetAsync($"api/v1/products/{id}/image"))
+        {
+            Assert.Equal(HttpStatusCode.OK, img.StatusCode);
+            Assert.Equal("image/jpeg", img.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(image, await img.Content.ReadAsByteArrayAsync());
+        }
+        using (var replaced = await PostProduct(token, ProductForm(id, image, title: "Straight jeans", price: null, currency: null)))
+        {
+            Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+            var r = await replaced.Json();
+            Assert.Equal("Straight jeans", (string)r["title"]!);
+            Assert.Null(r["price"]);
+        }
+        using (var deleted = await Http.Send(HttpMethod.Delete, $"api/v1/products/{id}", token)) Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using (var gone = await Http.GetAsync($"api/v1/products/{id}")) await gone.AssertProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Catalog_writes_need_a_catalog_admin()
+    {
+        var shopper = await Http.SignUp();
+        var id = NewId();
+        using (var anonymous = await PostProduct(null, ProductForm(id, TestPhotos.Jpeg()))) await anonymous.AssertProblem(HttpStatusCode.Unauthorized);
+        using (var forbidden = await PostProduct(shopper.Token, ProductForm(id, TestPhotos.Jpeg()))) await forbidden.AssertProblem(HttpStatusCode.Forbidden);
+        using (var get = await Http.GetAsync($"api/v1/products/{id}")) await get.AssertProblem(HttpStatusCode.NotFound);
+
+        var admin = await AdminTokenAsync();
+        using (var ok = await PostProduct(admin, ProductForm(id, TestPhotos.Jpeg(96, 128, 42)))) Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        using (var delete = await Http.Send(HttpMethod.Delete, $"api/v1/products/{id}", shopper.Token)) await delete.AssertProblem(HttpStatusCode.Forbidden);
+        using (var still = await Http.GetAsync($"api/v1/products/{id}")) Assert.Equal(HttpStatusCode.OK, still.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unknown_products_are_404()
+    {
+        var shopper = await Http.SignUp();
+        var admin = await AdminTokenAsync();
+        var id = NewId("nope");
+        using (var r = await Http.GetAsync($"api/v1/products/{id}")) await r.AssertProblem(HttpStatusCode.NotFound);
+        using (var r = await Http.GetAsync($"api/v1/products/{id}/image")) await r.AssertProblem(HttpStatusCode.NotFound);
+        using (var r = await Http.Send(HttpMethod.Delete, $"api/v1/products/{id}", admin)) await r.AssertProblem(HttpStatusCode.NotFound);
+        using (var r = await Http.Send(HttpMethod.Post, $"api/v1/products/{id}/clicks", shopper.Token)) await r.AssertProblem(HttpStatusCode.NotFound);
+        using (var r = await Http.GetAsync("api/v1/products/bad%2Fid")) await r.AssertProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Bad_product_uploads_are_rejected_and_store_nothing()
+    {
+        var admin = await AdminTokenAsync();
+        var id = NewId("bad");
+        using (var r = await PostProduct(admin, ProductForm(id, "not an image at all"u8.ToArray()))) await r.AssertProblem(HttpStatusCode.BadRequest);
+        using (var r = await PostProduct(admin, ProductForm(id, TestPhotos.TruncatedJpeg()))) await r.AssertProblem(HttpStatusCode.BadRequest);
+        using (var r = await PostProduct(admin, ProductForm(id, TestPhotos.Gif(), contentType: "image/gif"))) await r.AssertProblem(HttpStatusCode.UnsupportedMediaType);
+        using (var r = await PostProduct(admin, ProductForm(id, null))) Assert.Contains("image", (await r.AssertProblem(HttpStatusCode.BadRequest))["errors"]!.AsObject().Select(e => e.Key));
+        using (var r = await PostProduct(admin, ProductForm("has/slash", TestPhotos.Jpeg()))) Assert.Contains("id", (await r.AssertProblem(HttpStatusCode.BadRequest))["errors"]!.AsObject().Select(e => e.Key));
+        using (var r = await PostProduct(admin, ProductForm(id, TestPhotos.Jpeg(), price: "abc")))
+            Assert.Contains("price", (await r.AssertProblem(HttpStatusCode.BadRequest))["errors"]!.AsObject().Select(e => e.Key));
+        using (var r = await PostProduct(admin, ProductForm(id, TestPhotos.Jpeg(), currency: null)))
+            Assert.Contains("currency", (await r.AssertProblem(HttpStatusCode.BadRequest))["errors"]!.AsObject().Select(e => e.Key));
+        using (var r = await PostProduct(admin, ProductForm(id, TestPhotos.Jpeg(), shopUrl: "javascript:alert(1)")))
+            Assert.Contains("shopUrl", (await r.AssertProblem(HttpStatusCode.BadRequest))["errors"]!.AsObject().Select(e => e.Key));
+        using (var r = await PostProduct(admin, ProductForm(id, TestPhotos.Jpeg(), shot: "sideways")))
+            Assert.Contains("shot", (await r.AssertProblem(HttpStatusCode.BadRequest))["errors"]!.AsObject().Select(e => e.Key));
+        using (var r = await Http.Send(HttpMethod.Post, "api/v1/products", admin, new StringContent("{}", System.Text.Encoding.UTF8, "application/json")))
+            await r.AssertProblem(HttpStatusCode.UnsupportedMediaType);
+        using (var r = await Http.GetAsync($"api/v1/products/{id}")) await r.AssertProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Image_search_finds_items_with_similar_products_and_delete_removes_a_product_at_once()
+    {
+        var admin = await AdminTokenAsync();
+        var shopper = await Http.SignUp();
+        var photo = TestPhotos.Jpeg(160, 240, 77);
+        // one product per super-category, all with the searched photo, so every detected item has one of them
+        var mine = new Dictionary<string, string>();
+        foreach (var (hint, super) in new[] { ("jeans", "bottom"), ("Tshirts", "top"), ("sneakers", "shoes"), ("handbag", "bag"), ("coat", "outer"), ("dress", "dress") })
+        {
+            var id = NewId(super);
+            using var r = await PostProduct(admin, ProductForm(id, photo, category: hint, shot: "worn"));
+            Assert.True(r.StatusCode == HttpStatusCode.Created, await r.Content.ReadAsStringAsync());
+            Assert.Equal(super, (string)(await r.Json())["superCategory"]!);
+            mine[super] = id;
+        }
+
+        var result = await SearchAsync(shopper.Token, photo);
+        var items = result["items"]!.AsArray();
+        Assert.NotEmpty(items);
+        foreach (var item in items)
+        {
+            var super = (string)item!["superCategory"]!;
+            var products = item["similarProducts"]!.AsArray();
+            Assert.All(products, p => Assert.Equal(super, (string)p!["superCategory"]!));
+            Assert.Contains(products, p => (string)p!["productId"]! == mine[super]);
+            Assert.All(products, p => Assert.InRange((float)p!["score"]!, -1f, 1.0001f));
+        }
+        var one = (string)items[0]!["superCategory"]!;
+        Assert.All((await SearchAsync(shopper.Token, photo, one))["items"]!.AsArray(), i => Assert.Equal(one, (string)i!["superCategory"]!));
+
+        foreach (var id in mine.Values)
+            using (var d = await Http.Send(HttpMethod.Delete, $"api/v1/products/{id}", admin)) Assert.Equal(HttpStatusCode.NoContent, d.StatusCode);
+        var after = await SearchAsync(shopper.Token, photo);
+        foreach (var item in after["items"]!.AsArray())
+            Assert.DoesNotContain(item!["similarProducts"]!.AsArray(), p => mine.Values.Contains((string)p!["productId"]!));
+    }
+
+    [Fact]
+    public async Task Image_search_rejects_unknown_super_categories_and_bad_photos()
+    {
+        var shopper = await Http.SignUp();
+        var problem = await SearchAsync(shopper.Token, TestPhotos.Jpeg(), "hats", expected: HttpStatusCode.BadRequest);
+        Assert.Contains("superCategory", problem["errors"]!.AsObject().Select(e => e.Key));
+        await SearchAsync(shopper.Token, "not a photo"u8.ToArray(), expected: HttpStatusCode.BadRequest);
+        await SearchAsync(shopper.Token, TestPhotos.Jpeg(), k: 0, expected: HttpStatusCode.BadRequest);
+        using var anonymous = await Http.PostAsync("api/v1/search/image", new MultipartFormDataContent());
+        await anonymous.AssertProblem(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_click_through_is_logged_as_an_interaction()
+    {
+        var admin = await AdminTokenAsync();
+        var shopper = await Http.SignUp();
+        var id = NewId("clk");
+        using (var r = await PostProduct(admin, ProductForm(id, TestPhotos.Jpeg(100, 100, 51), category: "backpack"))) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        using (var r = await Http.Send(HttpMethod.Post, $"api/v1/products/{id}/clicks", shopper.Token)) Assert.Equal(HttpStatusCode.NoContent, r.StatusCode);
+        using (var r = await Http.Send(HttpMethod.Post, $"api/v1/products/{id}/clicks")) await r.AssertProblem(HttpStatusCode.Unauthorized);
+        await using var conn = new Npgsql.NpgsqlConnection(cluster.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM interactions WHERE target_id = $1 AND kind = 8 AND user_id = $2", conn);
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = id });
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = shopper.Id });
+        Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task An_analysed_OOTD_shows_its_items_with_similar_products()
+    {
+        var admin = await AdminTokenAsync();
+        var photo = TestPhotos.Jpeg(180, 270, 91);
+        foreach (var hint in new[] { "jeans", "Tshirts", "sneakers", "handbag", "coat", "dress" })
+            using (var r = await PostProduct(admin, ProductForm(NewId(), TestPhotos.Jpeg(90, 120, hint.Length), category: hint))) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+
+        var author = await Http.SignUp();
+        var ootdId = await Http.UploadOk(author.Token, photo);
+        JsonObject post;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        do
+        {
+            await Task.Delay(300);
+            using var got = await Http.GetAsync($"api/v1/ootds/{ootdId}");
+            post = await got.Json();
+        } while ((string)post["status"]! == "analyzing" && DateTime.UtcNow < deadline);
+        Assert.Equal("ready", (string)post["status"]!);
+        var items = post["items"]!.AsArray();
+        Assert.NotEmpty(items);
+        foreach (var item in items)
+        {
+            var products = item!["similarProducts"]!.AsArray();
+            Assert.InRange(products.Count, 1, 5);
+            Assert.All(products, p => Assert.Equal((string)item["superCategory"]!, (string)p!["superCategory"]!));
+            Assert.All(products, p => Assert.StartsWith("/api/v1/products/", (string)p!["imageUrl"]!));
+        }
+    }
+}

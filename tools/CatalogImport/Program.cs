@@ -1,0 +1,118 @@
+using System.Globalization;
+using Ootd.CatalogImport;
+
+// Ootd.CatalogImport — bulk catalog import and catalog search quality, through the public API.
+//   import  <folder> [--csv file] [--split s] [--api url] [--username u] [--password p] [--parallel n] [--force]
+//                    [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report failures.csv]
+//   quality [--ccp folder] [--split test] [--k 5] [--limit n] [--api url] [--username u] [--password p] [--parallel n]
+// Credentials default to OOTD_CATALOG_USER / OOTD_CATALOG_PASSWORD. Exit code: 0 all rows imported or skipped,
+// 2 some rows failed, 1 the import could not run.
+var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "help";
+var options = Options.Parse(args.Skip(command == "help" ? 0 : 1).ToArray());
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+try
+{
+    switch (command)
+    {
+        case "import":
+        {
+            var folder = options.Positional.FirstOrDefault() ?? options.Get("folder") ?? throw new ArgumentException("import needs a catalog folder");
+            var catalog = new CatalogFolder(folder, options.Get("csv"));
+            var (rows, problems) = catalog.Read(options.Get("split"), options.Get("currency"), options.Get("shop-url-template"));
+            Console.WriteLine($"catalog {catalog.CsvPath}: {rows.Count} rows to import, {problems.Count} rows with problems");
+            using var client = options.Client();
+            var reportPath = options.Get("report") ?? Path.Combine(Directory.GetCurrentDirectory(), "catalog-import-failures.csv");
+            await using var report = new StreamWriter(reportPath);
+            var importer = new CatalogImporter(client, Console.Error, options.Int("parallel", 4), options.Has("force"));
+            var summary = await importer.RunAsync(rows, problems, report, cancel.Token);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"done in {summary.Elapsed.TotalSeconds:0.0} s: {summary.Imported} imported, {summary.Skipped} already there, {summary.Failed} failed (report: {reportPath})"));
+            return summary.Failed > 0 ? 2 : 0;
+        }
+        case "quality":
+        {
+            var ccp = options.Get("ccp") ?? Options.DefaultDataset("ccp") ?? throw new ArgumentException("CCP folder not found: pass --ccp");
+            using var client = options.Client();
+            return await QualityCommand.RunAsync(client, ccp, options.Get("split") ?? "test", options.Int("k", 5), options.Int("limit", 0),
+                options.Int("parallel", 2), Console.Out, cancel.Token);
+        }
+        default:
+            Console.WriteLine("""
+                usage:
+                  Ootd.CatalogImport import <folder> [--csv file] [--split s] [--api http://127.0.0.1:8080] [--username u] [--password p]
+                                         [--parallel 4] [--force] [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report file]
+                  Ootd.CatalogImport quality [--ccp ../shared/datasets/ccp] [--split test] [--k 5] [--limit n] [--api url] [--username u] [--password p]
+                credentials: --username/--password or OOTD_CATALOG_USER/OOTD_CATALOG_PASSWORD (a catalog admin for import)
+                """);
+            return command == "help" ? 0 : 1;
+    }
+}
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or HttpRequestException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("cancelled: run the same command again to resume (imported products are skipped)");
+    return 130;
+}
+
+namespace Ootd.CatalogImport
+{
+    internal sealed class Options
+    {
+        private readonly Dictionary<string, string?> _values = new(StringComparer.OrdinalIgnoreCase);
+        public List<string> Positional { get; } = [];
+
+        public static Options Parse(string[] args)
+        {
+            var o = new Options();
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal)) { o.Positional.Add(args[i]); continue; }
+                var name = args[i][2..];
+                var eq = name.IndexOf('=');
+                if (eq >= 0) o._values[name[..eq]] = name[(eq + 1)..];
+                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) o._values[name] = args[++i];
+                else o._values[name] = null;
+            }
+            return o;
+        }
+
+        public string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
+        public bool Has(string name) => _values.ContainsKey(name);
+
+        public int Int(string name, int fallback)
+        {
+            var v = Get(name);
+            if (v is null) return fallback;
+            return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"--{name} must be a positive whole number");
+        }
+
+        public CatalogClient Client()
+        {
+            var api = Get("api") ?? Environment.GetEnvironmentVariable("OOTD_API") ?? "http://127.0.0.1:8080";
+            var user = Get("username") ?? Environment.GetEnvironmentVariable("OOTD_CATALOG_USER") ?? throw new ArgumentException("--username (or OOTD_CATALOG_USER) is required");
+            var password = Get("password") ?? Environment.GetEnvironmentVariable("OOTD_CATALOG_PASSWORD") ?? throw new ArgumentException("--password (or OOTD_CATALOG_PASSWORD) is required");
+            var http = new HttpClient { BaseAddress = new Uri(api.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(6) };
+            return new CatalogClient(http, user, password);
+        }
+
+        /// <summary>../shared/datasets/&lt;name&gt; next to the repository (or OOTD_DATASETS/&lt;name&gt;).</summary>
+        public static string? DefaultDataset(string name)
+        {
+            var env = Environment.GetEnvironmentVariable("OOTD_DATASETS");
+            if (!string.IsNullOrWhiteSpace(env) && Directory.Exists(Path.Combine(env, name))) return Path.Combine(env, name);
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (!File.Exists(Path.Combine(dir.FullName, "Orleans.sln"))) continue;
+                var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "datasets", name));
+                return Directory.Exists(candidate) ? candidate : null;
+            }
+            return null;
+        }
+    }
+}
