@@ -13,7 +13,7 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   name="$(basename "$proj" .csproj)"
   echo "=== $name"
   out="$(mktemp)"
-  dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s+(Failed|Passed|Skipped) |error|Total tests|Passed!|Failed!" || true
+  dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s+(Failed|Passed|Skipped) |error|Total tests|Passed!|Failed!"
   rc=${PIPESTATUS[0]}
   p=$(grep -Eo "Passed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
   f=$(grep -Eo "Failed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)

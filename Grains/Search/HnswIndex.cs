@@ -167,6 +167,7 @@ public sealed unsafe class HnswIndex : IDisposable
         VectorChecks.Validate(vector, Dimensions, "vector");
         while (true)
         {
+            var full = false;
             _gate.EnterReadLock();
             try
             {
@@ -179,21 +180,24 @@ public sealed unsafe class HnswIndex : IDisposable
                         fixed (float* v = vector)
                         {
                             USearchNative.Add(_handle, id, v, USearchNative.ScalarKind.F32, out var error);
-                            USearchNative.Check(error, "add");
+                            // Removed entries keep their slots, so the live count can understate what is used:
+                            // when the library says it is full, grow and try again.
+                            full = error != 0 && USearchNative.IsOutOfCapacity(error);
+                            if (!full) USearchNative.Check(error, "add");
                         }
                     }
                     finally
                     {
                         _slots.Release();
                     }
-                    return;
+                    if (!full) return;
                 }
             }
             finally
             {
                 _gate.ExitReadLock();
             }
-            Grow();
+            Grow(force: full);
         }
     }
 
@@ -347,10 +351,10 @@ public sealed unsafe class HnswIndex : IDisposable
         }
     }
 
-    private void Grow() => Write(() =>
+    private void Grow(bool force = false) => Write(() =>
     {
         var capacity = CapacityCore();
-        if (CountCore() + _concurrency < capacity) return;
+        if (!force && CountCore() + _concurrency < capacity) return;
         ReserveCore(Math.Max(capacity * 2, CountCore() + _concurrency + 64));
     });
 

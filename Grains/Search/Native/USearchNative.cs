@@ -118,6 +118,10 @@ internal static unsafe partial class USearchNative
     [LibraryImport(Library, EntryPoint = "usearch_view", StringMarshalling = StringMarshalling.Utf8)]
     internal static partial void View(nint index, string path, out nint error);
 
+    /// <summary>Whether an error says the index has no free slot left ("Reserve capacity ahead of insertions!").</summary>
+    internal static bool IsOutOfCapacity(nint error) =>
+        Marshal.PtrToStringUTF8(error)?.Contains("capacity", StringComparison.OrdinalIgnoreCase) == true;
+
     /// <summary>Throws <see cref="HnswIndexException"/> when a call reported an error.</summary>
     internal static void Check(nint error, string operation)
     {
