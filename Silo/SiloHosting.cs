@@ -54,6 +54,10 @@ public static class SiloHosting
                 o.Invariant = AdoInvariant;
                 o.ConnectionString = settings.ConnectionString;
             });
+            // Failure detection timings (ProbeTimeout, NumMissedProbesLimit, DefunctSiloExpiration, …) are
+            // Orleans' defaults unless an operator sets them under Orleans:Membership.
+            silo.Services.Configure<Orleans.Configuration.ClusterMembershipOptions>(
+                builder.Configuration.GetSection("Orleans:Membership"));
             silo.AddOotdProviders(settings.ConnectionString);
             silo.Services.Configure<SocialOptions>(builder.Configuration.GetSection("Social"));
         });
