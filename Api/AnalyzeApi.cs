@@ -23,25 +23,9 @@ public static class AnalyzeApi
     public static async Task<Results<Ok<AnalyzeResponse>, ValidationProblem, ProblemHttpResult>> Analyze(
         HttpRequest request, PhotoInspector inspector, IClusterClient cluster, CancellationToken ct)
     {
-        if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems.Status(415, "Unsupported media type", "Send the photo as multipart/form-data in the field 'photo'.");
-        }
-        if (request.ContentLength is { } length && length > inspector.MaxBytes + FormOverhead) return ToProblem(inspector.TooLarge(length));
-
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(ct);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413)
-        {
-            return ToProblem(inspector.TooLarge(request.ContentLength ?? inspector.MaxBytes + 1));
-        }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
-        {
-            return Problems.BadRequest("The multipart form could not be read: " + e.Message);
-        }
+        var (form, formProblem) = await PhotoForms.ReadAsync(request, inspector,
+            "Send the photo as multipart/form-data in the field 'photo'.", ct, FormOverhead);
+        if (form is null) return formProblem!;
 
         var errors = new Dictionary<string, string[]>();
         var file = form.Files.GetFile("photo");
@@ -52,14 +36,8 @@ public static class AnalyzeApi
             errors["kind"] = ["kind must be 'outfit' or 'product'."];
         if (errors.Count > 0 || file is null) return Problems.Invalid(errors);
 
-        if (file.Length > inspector.MaxBytes) return ToProblem(inspector.TooLarge(file.Length));
-        var bytes = new byte[file.Length];
-        await using (var stream = file.OpenReadStream())
-        {
-            await stream.ReadExactlyAsync(bytes, ct);
-        }
-        var verdict = inspector.Inspect(bytes);
-        if (!verdict.Accepted) return ToProblem(verdict);
+        var (bytes, _, imageProblem) = await PhotoForms.ReadImageAsync(file, inspector, ct);
+        if (bytes is null) return imageProblem!;
 
         var result = await cluster.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).AnalyzePhoto(bytes, kind);
         return result.Failure switch
@@ -71,5 +49,4 @@ public static class AnalyzeApi
         };
     }
 
-    private static ProblemHttpResult ToProblem(PhotoVerdict verdict) => Problems.Status(verdict.Status, verdict.Title, verdict.Reason ?? verdict.Title);
 }

@@ -13,7 +13,6 @@ namespace Ootd.Api;
 public static class OotdsApi
 {
     /// <summary>Room for the text fields and multipart framing on top of the photo limit.</summary>
-    private const long FormOverhead = 256 * 1024;
 
     public static IEndpointRouteBuilder MapOotdsApi(this IEndpointRouteBuilder app)
     {
@@ -21,7 +20,7 @@ public static class OotdsApi
         var api = app.MapGroup("/api/v1/ootds").WithTags("Ootds");
         api.MapPost("", Upload).WithName("UploadOotd").RequireAuthorization()
             .Accepts<UploadOotdForm>("multipart/form-data")
-            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + FormOverhead))
+            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + PhotoForms.FormOverhead))
             .WithSummary("Publishes an outfit photo (multipart: photo, description, hashtags); analysis runs in the background.");
         api.MapGet("/{id:guid}", GetOotd).WithName("GetOotd")
             .WithSummary("One OOTD post.");
@@ -42,29 +41,9 @@ public static class OotdsApi
         HttpRequest request, ClaimsPrincipal caller, PhotoInspector inspector, MediaStore media, IClusterClient cluster,
         CancellationToken ct)
     {
-        if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems.Status(415, "Unsupported media type", "Send the post as multipart/form-data with the fields photo, description and hashtags.");
-        }
-
-        if (request.ContentLength is { } length && length > inspector.MaxBytes + FormOverhead)
-        {
-            return ToProblem(inspector.TooLarge(length));
-        }
-
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(ct);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413)
-        {
-            return ToProblem(inspector.TooLarge(request.ContentLength ?? inspector.MaxBytes + 1));
-        }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
-        {
-            return Problems.BadRequest("The multipart form could not be read: " + e.Message);
-        }
+        var (form, formProblem) = await PhotoForms.ReadAsync(request, inspector,
+            "Send the post as multipart/form-data with the fields photo, description and hashtags.", ct);
+        if (form is null) return formProblem!;
 
         var errors = new Dictionary<string, string[]>();
         var description = InputRules.Description(form["description"].ToString(), errors);
@@ -73,15 +52,8 @@ public static class OotdsApi
         if (file is null) errors["photo"] = ["A photo file is required (form field 'photo')."];
         if (errors.Count > 0 || description is null || hashtags is null || file is null) return Problems.Invalid(errors);
 
-        if (file.Length > inspector.MaxBytes) return ToProblem(inspector.TooLarge(file.Length));
-        var bytes = new byte[file.Length];
-        await using (var stream = file.OpenReadStream())
-        {
-            await stream.ReadExactlyAsync(bytes, ct);
-        }
-
-        var verdict = inspector.Inspect(bytes);
-        if (verdict.Photo is not { } photo) return ToProblem(verdict);
+        var (bytes, inspected, imageProblem) = await PhotoForms.ReadImageAsync(file, inspector, ct);
+        if (bytes is null || inspected is not { } photo) return imageProblem!;
 
         var authorId = caller.UserId();
         if (!await cluster.GetGrain<Ootd.Grains.Users.IUserGrain>(authorId).Exists())
@@ -165,6 +137,4 @@ public static class OotdsApi
         return view is null ? Problems.NotFound($"No OOTD {id}.") : TypedResults.Ok(new LikeResponse(id, liked, view.LikeCount));
     }
 
-    private static ProblemHttpResult ToProblem(PhotoVerdict verdict) =>
-        Problems.Status(verdict.Status, verdict.Title, verdict.Reason ?? verdict.Title);
 }

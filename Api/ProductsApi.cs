@@ -18,7 +18,7 @@ public static class ProductsApi
         var api = app.MapGroup("/api/v1/products").WithTags("Products");
         api.MapPost("", Save).WithName("SaveProduct").RequireAuthorization()
             .Accepts<ProductForm>("multipart/form-data")
-            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + CatalogForms.FormOverhead))
+            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + PhotoForms.FormOverhead))
             .Produces<ProductResponse>(StatusCodes.Status201Created).Produces<ProductResponse>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Creates or replaces a product (catalog-admin only; multipart: id, title, brand, price, currency, shopUrl, category, shot, image); answers once its image is analysed and indexed.");
@@ -40,7 +40,7 @@ public static class ProductsApi
     {
         if (!CatalogAdmins.IsAdmin(caller, config))
             return Problems.Forbidden($"Only catalog admins (role '{CatalogAdmins.Role}' or a username in Catalog:Admins) may change the catalog.");
-        var (form, problem) = await CatalogForms.ReadAsync(request, inspector, Fields, ct);
+        var (form, problem) = await PhotoForms.ReadAsync(request, inspector, $"Send multipart/form-data with the fields {Fields}.", ct);
         if (form is null) return problem!;
 
         var errors = new Dictionary<string, string[]>();
@@ -69,7 +69,7 @@ public static class ProductsApi
         foreach (var (field, messages) in ProductRules.Validate(id, draft)) errors.TryAdd(field, messages);
         if (errors.Count > 0 || file is null) return Problems.Invalid(errors);
 
-        var (bytes, photo, imageProblem) = await CatalogForms.ReadImageAsync(file, inspector, ct);
+        var (bytes, photo, imageProblem) = await PhotoForms.ReadImageAsync(file, inspector, ct);
         if (photo is null) return imageProblem!;
         await media.Save(photo, bytes!, ct);
         draft = draft with { Image = new ProductImage(photo.Sha256, photo.ContentType, photo.Width, photo.Height) };

@@ -20,7 +20,7 @@ public static class SearchApi
         var api = app.MapGroup("/api/v1/search").WithTags("Search");
         api.MapPost("/image", SearchByImage).WithName("SearchByImage").RequireAuthorization()
             .Accepts<ImageSearchForm>("multipart/form-data")
-            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + CatalogForms.FormOverhead))
+            .WithMetadata(new RequestSizeLimitAttribute(photoLimit + PhotoForms.FormOverhead))
             .Produces<ImageSearchResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Finds the fashion items in a photo and, for each, the most similar catalog products (multipart: photo, optional superCategory and k).");
         return app;
@@ -28,7 +28,7 @@ public static class SearchApi
 
     public static async Task<IResult> SearchByImage(HttpRequest request, PhotoInspector inspector, IClusterClient cluster, CancellationToken ct)
     {
-        var (form, problem) = await CatalogForms.ReadAsync(request, inspector, "photo, superCategory (optional) and k (optional)", ct);
+        var (form, problem) = await PhotoForms.ReadAsync(request, inspector, "Send multipart/form-data with the fields photo, superCategory (optional) and k (optional).", ct);
         if (form is null) return problem!;
         var errors = new Dictionary<string, string[]>();
         var super = form["superCategory"].ToString().Trim();
@@ -40,7 +40,7 @@ public static class SearchApi
         if (file is null) errors["photo"] = ["A photo file is required (form field 'photo')."];
         if (errors.Count > 0 || file is null) return Problems.Invalid(errors);
 
-        var (bytes, photo, imageProblem) = await CatalogForms.ReadImageAsync(file, inspector, ct);
+        var (bytes, photo, imageProblem) = await PhotoForms.ReadImageAsync(file, inspector, ct);
         if (photo is null) return imageProblem!;
 
         PhotoSearchResult result;

@@ -14,18 +14,9 @@ namespace Ootd.Tests.Inference;
 /// An in-process test cluster on a scratch database (as <see cref="SiloFixture"/>) whose model host reads the test
 /// heads, with quick retries. <see cref="RestartClusterAsync"/> can start the next cluster with other options.
 /// </summary>
-public class InferenceSiloFixture : IAsyncLifetime
+public class InferenceSiloFixture : SiloFixture
 {
-    public ScratchDatabase Db { get; private set; } = null!;
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-    public IClusterClient Client => Cluster.Client;
-
-    public virtual async Task InitializeAsync()
-    {
-        Db = await ScratchDatabase.CreateAsync();
-        await new Migrator().ApplyAsync(Db.DataSource);
-        Cluster = await StartClusterAsync(_ => { });
-    }
+    private Action<InferenceOptions> _configure = _ => { };
 
     public static void TestOptions(InferenceOptions o)
     {
@@ -38,26 +29,18 @@ public class InferenceSiloFixture : IAsyncLifetime
         o.Batching.MaxQueueDelayMs = 2;
     }
 
-    public async Task RestartClusterAsync(Action<InferenceOptions> configure)
+    /// <summary>Stops the cluster and starts the next one on the same database with other inference options.</summary>
+    public Task RestartClusterAsync(Action<InferenceOptions> configure)
     {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-        Cluster = await StartClusterAsync(configure);
+        _configure = configure;
+        return RestartClusterAsync();
     }
 
-    protected async Task<InProcessTestCluster> StartClusterAsync(Action<InferenceOptions> configure)
+    protected override void ConfigureSilo(ISiloBuilder silo, string connectionString)
     {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ServiceId = SiloFixture.ServiceId;
-        var connectionString = Db.ConnectionString;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddOotdProviders(connectionString);
-            silo.Services.Configure<InferenceOptions>(o => { TestOptions(o); configure(o); });
-        });
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
+        base.ConfigureSilo(silo, connectionString);
+        var configure = _configure;
+        silo.Services.Configure<InferenceOptions>(o => { TestOptions(o); configure(o); });
     }
 
     /// <summary>Stores photo bytes in <c>media</c> (as the API does) and returns the photo reference.</summary>
@@ -88,15 +71,5 @@ public class InferenceSiloFixture : IAsyncLifetime
             if (view.Status != OotdStatus.Analyzing || DateTime.UtcNow > until) return view;
             await Task.Delay(100);
         }
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
-        }
-        if (Db is not null) await Db.DisposeAsync();
     }
 }

@@ -7,9 +7,10 @@ namespace Ootd.Tests.Infrastructure;
 
 /// <summary>
 /// An in-process test cluster whose grains store their state, reminders and tables in a scratch PostgreSQL
-/// database with the real migrations applied. One per test class.
+/// database with the real migrations applied. One per test class. Fixtures that need other silo settings derive
+/// from it and override <see cref="ConfigureSilo"/>.
 /// </summary>
-public sealed class SiloFixture : IAsyncLifetime
+public class SiloFixture : IAsyncLifetime
 {
     /// <summary>Fixed so a restarted cluster reads the state the previous one wrote.</summary>
     public const string ServiceId = "ootd-test";
@@ -38,11 +39,14 @@ public sealed class SiloFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ServiceId = ServiceId;
         var connectionString = Db.ConnectionString;
-        builder.ConfigureSilo((_, silo) => silo.AddOotdProviders(connectionString));
+        builder.ConfigureSilo((_, silo) => ConfigureSilo(silo, connectionString));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
     }
+
+    /// <summary>The silo as the tests need it; by default the project's providers on the scratch database.</summary>
+    protected virtual void ConfigureSilo(ISiloBuilder silo, string connectionString) => silo.AddOotdProviders(connectionString);
 
     public async Task DisposeAsync()
     {

@@ -17,51 +17,15 @@ namespace Ootd.Tests.Recommendation;
 /// silo registers them; fan-out limit 3 (so the pull path is testable), no nightly reminder (tests run the batch).
 /// Helpers make OOTDs Ready with synthetic analyses in two style directions.
 /// </summary>
-public class RecommendationSiloFixture : IAsyncLifetime
+public class RecommendationSiloFixture : SiloFixture
 {
     public const int FanOutLimit = 3;
-    public ScratchDatabase Db { get; private set; } = null!;
-    public InProcessTestCluster Cluster { get; private set; } = null!;
-    public IClusterClient Client => Cluster.Client;
 
-    public async Task InitializeAsync()
+    protected override void ConfigureSilo(ISiloBuilder silo, string connectionString)
     {
-        Db = await ScratchDatabase.CreateAsync();
-        await new Migrator().ApplyAsync(Db.DataSource);
-        Cluster = await StartClusterAsync();
-    }
-
-    public async Task RestartClusterAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-        Cluster = await StartClusterAsync();
-    }
-
-    private async Task<InProcessTestCluster> StartClusterAsync()
-    {
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.Options.ServiceId = SiloFixture.ServiceId;
-        var connectionString = Db.ConnectionString;
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddOotdProviders(connectionString);
-            silo.Services.Configure<InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; o.IntraOpThreads = 1; });
-            silo.Services.Configure<RecommenderServingOptions>(o => { o.FanOutFollowerLimit = FanOutLimit; o.Nightly = false; });
-        });
-        var cluster = builder.Build();
-        await cluster.DeployAsync();
-        return cluster;
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
-        }
-        if (Db is not null) await Db.DisposeAsync();
+        base.ConfigureSilo(silo, connectionString);
+        silo.Services.Configure<InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; o.IntraOpThreads = 1; });
+        silo.Services.Configure<RecommenderServingOptions>(o => { o.FanOutFollowerLimit = FanOutLimit; o.Nightly = false; });
     }
 
     // ------------------------------------------------------------------ scenario helpers

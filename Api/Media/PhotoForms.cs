@@ -1,19 +1,23 @@
-using Ootd.Api.Media;
+using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace Ootd.Api.Catalog;
+namespace Ootd.Api.Media;
 
-/// <summary>Reads a multipart form with one image file (the catalog's uploads), with the gateway's photo checks.</summary>
-public static class CatalogForms
+/// <summary>
+/// Reads a multipart form carrying one photo (OOTD uploads, analysis, catalog products, image search) with the
+/// gateway's photo checks, so every upload endpoint rejects the same things with the same problems.
+/// </summary>
+public static class PhotoForms
 {
     /// <summary>Room for the text fields and multipart framing on top of the photo limit.</summary>
     public const long FormOverhead = 256 * 1024;
 
     /// <summary>The form, or the problem that rejects the request (415 not multipart, 413 too large, 400 unreadable).</summary>
-    public static async Task<(IFormCollection? Form, IResult? Problem)> ReadAsync(HttpRequest request, PhotoInspector inspector, string fields, CancellationToken ct)
+    public static async Task<(IFormCollection? Form, ProblemHttpResult? Problem)> ReadAsync(
+        HttpRequest request, PhotoInspector inspector, string notMultipartDetail, CancellationToken ct, long formOverhead = FormOverhead)
     {
         if (!request.HasFormContentType || !(request.ContentType ?? "").StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return (null, Problems.Status(415, "Unsupported media type", $"Send multipart/form-data with the fields {fields}."));
-        if (request.ContentLength is { } length && length > inspector.MaxBytes + FormOverhead)
+            return (null, Problems.Status(415, "Unsupported media type", notMultipartDetail));
+        if (request.ContentLength is { } length && length > inspector.MaxBytes + formOverhead)
             return (null, ToProblem(inspector.TooLarge(length)));
         try
         {
@@ -30,7 +34,7 @@ public static class CatalogForms
     }
 
     /// <summary>The file's bytes after the photo checks, or the problem (400 not an image / corrupt, 413, 415 format).</summary>
-    public static async Task<(byte[]? Bytes, InspectedPhoto? Photo, IResult? Problem)> ReadImageAsync(IFormFile file, PhotoInspector inspector, CancellationToken ct)
+    public static async Task<(byte[]? Bytes, InspectedPhoto? Photo, ProblemHttpResult? Problem)> ReadImageAsync(IFormFile file, PhotoInspector inspector, CancellationToken ct)
     {
         if (file.Length > inspector.MaxBytes) return (null, null, ToProblem(inspector.TooLarge(file.Length)));
         var bytes = new byte[file.Length];
@@ -39,5 +43,5 @@ public static class CatalogForms
         return verdict.Photo is { } photo ? (bytes, photo, null) : (null, null, ToProblem(verdict));
     }
 
-    public static IResult ToProblem(PhotoVerdict verdict) => Problems.Status(verdict.Status, verdict.Title, verdict.Reason ?? verdict.Title);
+    public static ProblemHttpResult ToProblem(PhotoVerdict verdict) => Problems.Status(verdict.Status, verdict.Title, verdict.Reason ?? verdict.Title);
 }
