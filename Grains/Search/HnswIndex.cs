@@ -202,6 +202,9 @@ public sealed unsafe class HnswIndex : IDisposable
     }
 
     /// <summary>Adds many vectors with <see cref="HnswOptions.Concurrency"/> threads (a bulk build).</summary>
+    /// <summary>How many vectors a bulk add into an empty index inserts one by one before going parallel.</summary>
+    internal const int SequentialStart = 1024;
+
     public void AddRange(IReadOnlyList<ulong> ids, IReadOnlyList<float[]> vectors)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -209,7 +212,11 @@ public sealed unsafe class HnswIndex : IDisposable
         if (ids.Count != vectors.Count) throw new ArgumentException("ids and vectors differ in length");
         for (var i = 0; i < vectors.Count; i++) VectorChecks.Validate(vectors[i], Dimensions, $"vectors[{i}]");
         Write(() => ReserveCore(Math.Max(CapacityCore(), CountCore() + ids.Count + _concurrency + 1)));
-        Parallel.For(0, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = _concurrency }, i => Add(ids[i], vectors[i]));
+        // Concurrent inserts into a nearly empty graph wire its upper layers poorly (each thread sees a graph
+        // missing the others' nodes); a sequential start gives the graph its skeleton first.
+        var sequential = Math.Min(ids.Count, Math.Max(0, SequentialStart - CountCore()));
+        for (var i = 0; i < sequential; i++) Add(ids[i], vectors[i]);
+        Parallel.For(sequential, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = _concurrency }, i => Add(ids[i], vectors[i]));
     }
 
     /// <summary>Removes an id; false when it was not there.</summary>

@@ -42,22 +42,41 @@ public sealed class HnswIndexTests
         Assert.Equal(2f, hits[3].Distance, 4);
     }
 
+    // 30 tight clusters of 100 points: the exact top 10 of a query are near-ties inside one cluster, which makes
+    // this a hard case for a graph index. Measured over 30 builds each: one-by-one adds give 0.980 at ef 64 (the
+    // build is deterministic); bulk adds (parallel, so the graph differs run to run) give 0.952..0.976 at ef 64
+    // and 0.998 at ef 128. The bars leave room for that spread.
     [Fact]
     public void Recall_at_10_on_clustered_vectors_is_high()
     {
         var data = TestVectors.Clustered(3000, 32, 30, seed: 2);
         using var index = new HnswIndex(Options(32));
-        index.AddRange(Enumerable.Range(0, data.Length).Select(i => (ulong)i).ToArray(), data);
-        var queries = TestVectors.Clustered(50, 32, 30, seed: 3);
+        for (var i = 0; i < data.Length; i++) index.Add((ulong)i, data[i]);
 
+        Assert.True(Recall(index, data) >= 0.95, $"recall {Recall(index, data)}");
+    }
+
+    [Fact]
+    public void Recall_at_10_after_a_parallel_bulk_add_is_high_with_a_wider_search()
+    {
+        var data = TestVectors.Clustered(3000, 32, 30, seed: 2);
+        using var index = new HnswIndex(Options(32) with { ExpansionSearch = 128 });
+        index.AddRange(Enumerable.Range(0, data.Length).Select(i => (ulong)i).ToArray(), data);
+
+        Assert.Equal(3000, index.Count);
+        Assert.True(Recall(index, data) >= 0.97, $"recall {Recall(index, data)}");
+    }
+
+    private static double Recall(HnswIndex index, float[][] data)
+    {
+        var queries = TestVectors.Clustered(50, 32, 30, seed: 3);
         double hitsFound = 0;
         foreach (var q in queries)
         {
             var exact = TestVectors.ExactTopK(data, q, 10).Select(i => (ulong)i).ToHashSet();
             hitsFound += index.Search(q, 10).Count(h => exact.Contains(h.Id));
         }
-
-        Assert.True(hitsFound / (queries.Length * 10) >= 0.95, $"recall {hitsFound / (queries.Length * 10)}");
+        return hitsFound / (queries.Length * 10);
     }
 
     [Fact]
