@@ -4,29 +4,35 @@ namespace Ootd.Inference;
 
 /// <summary>
 /// Groups single requests for one model into batches: a batch runs when it reaches <c>maxBatchSize</c> or when the
-/// oldest waiting request has waited <c>maxQueueDelay</c>. Batches run on the batcher's own long-running worker,
-/// never on the caller's thread (so an Orleans grain only awaits). A failing batch fails each of its requests.
+/// oldest waiting request has waited <c>maxQueueDelay</c>. Batches run on the batcher's own long-running workers,
+/// never on the caller's thread (so an Orleans grain only awaits). With several workers, each forms and runs its own
+/// batches from the one queue (on a CPU, two single-threaded runs side by side use two cores with no barrier
+/// between them). A failing batch fails each of its requests.
 /// </summary>
 public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
 {
     private readonly Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> _run;
     private readonly Channel<(TIn Input, TaskCompletionSource<TOut> Result)> _queue;
-    private readonly Task _worker;
+    private readonly Task[] _workers;
 
-    public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay)
+    public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxQueueDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         _run = runBatch;
         MaxBatchSize = maxBatchSize;
         MaxQueueDelay = maxQueueDelay;
-        _queue = Channel.CreateUnbounded<(TIn, TaskCompletionSource<TOut>)>(new UnboundedChannelOptions { SingleReader = true });
-        _worker = Task.Factory.StartNew(() => Loop().GetAwaiter().GetResult(), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Workers = workers;
+        _queue = Channel.CreateUnbounded<(TIn, TaskCompletionSource<TOut>)>(new UnboundedChannelOptions { SingleReader = workers == 1 });
+        _workers = Enumerable.Range(0, workers).Select(_ => Task.Factory.StartNew(() => Loop().GetAwaiter().GetResult(),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
     }
 
     public int MaxBatchSize { get; }
     public TimeSpan MaxQueueDelay { get; }
+    /// <summary>Batches that can run at once (each on its own thread).</summary>
+    public int Workers { get; }
     /// <summary>Sizes of the batches run so far (for metrics and tests).</summary>
     public event Action<int>? BatchRan;
 
@@ -82,6 +88,6 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _worker.ConfigureAwait(false);
+        await Task.WhenAll(_workers).ConfigureAwait(false);
     }
 }

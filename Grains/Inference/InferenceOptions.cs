@@ -9,7 +9,8 @@ public sealed class InferenceOptions
     public string BackbonePath { get; set; } = "";
     /// <summary><c>Inference:PreferCuda</c>: try the CUDA execution provider first (default true; falls back to CPU).</summary>
     public bool PreferCuda { get; set; } = true;
-    /// <summary><c>Inference:IntraOpThreads</c>: threads per ONNX session; 0 → the machine's processor count.</summary>
+    /// <summary><c>Inference:IntraOpThreads</c>: threads per backbone run; 0 → auto: 1 on a CPU (with one backbone
+    /// worker per core, see <see cref="BatchingOptions.BackboneWorkers"/>), the processor count with CUDA.</summary>
     public int IntraOpThreads { get; set; }
     /// <summary><c>Inference:PreprocessConcurrency</c>: photos decoded/cropped at once; 0 → processor count.</summary>
     public int PreprocessConcurrency { get; set; }
@@ -30,6 +31,10 @@ public sealed class BatchingOptions
     public int MaxBatchSize { get; set; } = 32;
     /// <summary><c>MaxQueueDelayMs</c>: how long the oldest request may wait for a batch to fill (default 4 ms).</summary>
     public double MaxQueueDelayMs { get; set; } = 4;
+    /// <summary><c>BackboneWorkers</c>: backbone batches run at once; 0 → auto: on a CPU, processor count ÷ intra-op
+    /// threads (two single-threaded runs side by side lose less to photo decoding on the same cores than one
+    /// two-threaded run, whose threads wait for each other); 1 with CUDA (one stream, big batches).</summary>
+    public int BackboneWorkers { get; set; }
     /// <summary><c>HeadMaxBatchSize</c>: rows per head run (default 256; heads are tiny).</summary>
     public int HeadMaxBatchSize { get; set; } = 256;
 }

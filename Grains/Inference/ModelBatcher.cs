@@ -12,7 +12,8 @@ public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
     private readonly DynamicBatcher<(TIn Input, long Enqueued), TOut> _batcher;
     private long _batches, _requests;
 
-    public ModelBatcher(string model, Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay)
+    public ModelBatcher(string model, Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay,
+        int workers = 1)
     {
         Model = model;
         _batcher = new DynamicBatcher<(TIn, long), TOut>(batch =>
@@ -30,11 +31,12 @@ public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
             Interlocked.Add(ref _requests, batch.Count);
             InferenceMetrics.RecordBatch(model, batch.Count, InferenceMetrics.ElapsedMs(start), queue);
             return outputs;
-        }, maxBatchSize, maxQueueDelay);
+        }, maxBatchSize, maxQueueDelay, workers);
     }
 
     public string Model { get; }
     public int MaxBatchSize => _batcher.MaxBatchSize;
+    public int Workers => _batcher.Workers;
     /// <summary>Batches run and requests served by this batcher.</summary>
     public (long Batches, long Requests) Totals => (Interlocked.Read(ref _batches), Interlocked.Read(ref _requests));
 

@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using Ootd.Inference.Imaging;
 using Ootd.Inference.Onnx;
 using SixLabors.ImageSharp;
@@ -45,16 +44,32 @@ public sealed class ResNetBackbone : IDisposable
     /// <summary>Runs a batch of prepared crops ([N·3·224·224] floats) and returns N×512 features (row-major).</summary>
     public float[] Run(float[] batch, int count)
     {
-        if (count == 0) return [];
         if (batch.Length != count * CropTensor.Length) throw new ArgumentException("batch length does not match count");
-        var input = new DenseTensor<float>(batch, [count, 3, CropTensor.Side, CropTensor.Side]);
-        using var results = _session.Session.Run([NamedOnnxValue.CreateFromTensor(InputName, input)]);
-        var output = results.First().AsTensor<float>();
         var features = new float[count * FeatureSize];
-        int k = 0;
-        foreach (var v in output) features[k++] = v;
+        Run(batch, count, features);
         return features;
     }
+
+    /// <summary>
+    /// Runs the first <paramref name="count"/> crops of <paramref name="batch"/> (which may be longer, e.g. a reused
+    /// buffer) and writes N×512 features into <paramref name="features"/>. No copy of the input is made.
+    /// </summary>
+    public void Run(Memory<float> batch, int count, Span<float> features)
+    {
+        if (count == 0) return;
+        if (batch.Length < count * CropTensor.Length) throw new ArgumentException("batch shorter than count crops");
+        if (features.Length < count * FeatureSize) throw new ArgumentException("features shorter than count rows");
+        using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
+            batch[..(count * CropTensor.Length)], [count, 3, CropTensor.Side, CropTensor.Side]);
+        using var options = new RunOptions();
+        using var outputs = _session.Session.Run(options, InputNames, [input], OutputNames);
+        var output = outputs[0].GetTensorDataAsSpan<float>();
+        if (output.Length != count * FeatureSize) throw new InvalidDataException($"backbone gave {output.Length} values for {count} crops");
+        output.CopyTo(features);
+    }
+
+    private static readonly string[] InputNames = [InputName];
+    private static readonly string[] OutputNames = [OutputName];
 
     /// <summary>Features of boxes of a photo (one backbone pass per box, batched).</summary>
     public float[][] Features(Image<Rgb24> photo, IReadOnlyList<PixelBox> boxes)

@@ -1,4 +1,5 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -45,6 +46,9 @@ public static class CropTensor
         if (x1 <= x0) x0 = Math.Max(0, x1 - 1);
         if (y1 <= y0) y0 = Math.Max(0, y1 - 1);
         var rect = new Rectangle(x0, y0, x1 - x0, y1 - y0);
+        // The whole picture (every product photo) needs no crop: resizing straight from the photo saves a full copy.
+        if (rect.X == 0 && rect.Y == 0 && rect.Width == photo.Width && rect.Height == photo.Height)
+            return photo.Clone(x => x.Resize(Side, Side));
         return photo.Clone(x => x.Crop(rect).Resize(Side, Side));
     }
 
@@ -53,26 +57,27 @@ public static class CropTensor
     {
         if (image224.Width != Side || image224.Height != Side) throw new ArgumentException("image must be 224×224", nameof(image224));
         if (destination.Length < Length) throw new ArgumentException("destination too short", nameof(destination));
+        if (bgrMeanImage.Length < Length) throw new ArgumentException("mean image too short", nameof(bgrMeanImage));
         const int plane = Side * Side;
-        var dest = destination;
-        var mean = bgrMeanImage;
-        float[] local = new float[Length];
-        image224.ProcessPixelRows(accessor =>
+        // Row by row straight into the destination (no intermediate buffer: this runs once per crop of every photo).
+        for (int y = 0; y < Side; y++)
         {
-            for (int y = 0; y < Side; y++)
+            var row = image224.DangerousGetPixelRowMemory(y).Span;
+            int offset = y * Side;
+            var b = destination.Slice(offset, Side);
+            var g = destination.Slice(plane + offset, Side);
+            var r = destination.Slice(2 * plane + offset, Side);
+            var mb = bgrMeanImage.Slice(offset, Side);
+            var mg = bgrMeanImage.Slice(plane + offset, Side);
+            var mr = bgrMeanImage.Slice(2 * plane + offset, Side);
+            for (int x = 0; x < Side; x++)
             {
-                var row = accessor.GetRowSpan(y);
-                int offset = y * Side;
-                for (int x = 0; x < Side; x++)
-                {
-                    var p = row[x];
-                    local[offset + x] = p.B;
-                    local[plane + offset + x] = p.G;
-                    local[2 * plane + offset + x] = p.R;
-                }
+                var p = row[x];
+                b[x] = p.B - mb[x];
+                g[x] = p.G - mg[x];
+                r[x] = p.R - mr[x];
             }
-        });
-        for (int i = 0; i < Length; i++) dest[i] = local[i] - mean[i];
+        }
     }
 
     public static void Write(Image<Rgb24> photo, PixelBox box, ReadOnlySpan<float> bgrMeanImage, Span<float> destination)

@@ -11,6 +11,7 @@ var commands = new Dictionary<string, (string Help, Func<string[], Task<int>> Ru
 {
     ["search"] = ("vector search: recall@10 and queries/s of the shard grains vs bare USearch vs brute force", SearchBenchmark.RunAsync),
     ["inference"] = ("serving: images/s of a bare backbone loop vs the model host vs the inference grain pool; publish→Ready p50/p95", InferenceBenchmark.RunAsync),
+    ["stages"] = ("serving stages: single-thread ms per photo of decode, hash, crop, tensor, colour, backbone", StageBenchmark.RunAsync),
     ["recommender"] = ("recommender: interactions/s through the grains vs a bare grain call; feed p50/p99 under load; nightly recompute time", RecommenderBenchmark.RunAsync),
 };
 

@@ -31,6 +31,34 @@ public class DynamicBatcherTests
     }
 
     [Fact]
+    public async Task Several_workers_run_batches_side_by_side_and_every_request_gets_its_own_answer()
+    {
+        int running = 0, mostAtOnce = 0;
+        using var bothStarted = new CountdownEvent(2);
+        await using var batcher = new DynamicBatcher<int, int>(xs =>
+        {
+            int now = Interlocked.Increment(ref running);
+            InterlockedMax(ref mostAtOnce, now);
+            if (!bothStarted.IsSet) bothStarted.Signal();
+            bothStarted.Wait(TimeSpan.FromSeconds(10));   // the first batch waits until a second one runs beside it
+            Interlocked.Decrement(ref running);
+            return xs.Select(x => -x).ToArray();
+        }, maxBatchSize: 3, maxQueueDelay: TimeSpan.Zero, workers: 2);
+
+        Assert.Equal(2, batcher.Workers);
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => batcher.EnqueueAsync(i))).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => -i), results);
+        Assert.Equal(2, mostAtOnce);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DynamicBatcher<int, int>(xs => xs.ToArray(), 1, TimeSpan.Zero, workers: 0));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+    }
+
+    [Fact]
     public async Task A_lone_request_runs_after_the_queue_delay()
     {
         await using var batcher = new DynamicBatcher<string, int>(xs => xs.Select(x => x.Length).ToArray(), 64, TimeSpan.FromMilliseconds(20));
