@@ -14,6 +14,7 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     private readonly Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> _run;
     private readonly Channel<(TIn Input, TaskCompletionSource<TOut> Result)> _queue;
     private readonly Task[] _workers;
+    private int _running;
 
     public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1)
     {
@@ -54,7 +55,11 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
             if (!reader.TryRead(out var first)) continue;
             batch.Add(first);
             var deadline = DateTime.UtcNow + MaxQueueDelay;
-            while (batch.Count < MaxBatchSize)
+            // Several workers: let a burst arrive whole (one queue delay at most) before sharing it out.
+            if (Workers > 1 && reader.CanCount && reader.Count + 1 < MaxBatchSize * IdleWorkers() && MaxQueueDelay > TimeSpan.Zero)
+                await Task.Delay(MaxQueueDelay).ConfigureAwait(false);
+            int limit = BatchLimit(reader.CanCount ? reader.Count : MaxBatchSize);
+            while (batch.Count < limit)
             {
                 if (reader.TryRead(out var next)) { batch.Add(next); continue; }
                 var wait = deadline - DateTime.UtcNow;
@@ -63,10 +68,26 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
                 try { if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break; }
                 catch (OperationCanceledException) { break; }
             }
-            Run(batch);
+            Interlocked.Increment(ref _running);
+            try { Run(batch); }
+            finally { Interlocked.Decrement(ref _running); }
             batch.Clear();
         }
     }
+
+    /// <summary>
+    /// How many requests a worker takes: everything up to the maximum with one worker; with several, the waiting
+    /// requests are shared among the idle workers, so 40 crops of one photo become two runs of 20 side by side
+    /// instead of 32 on one worker and 8 on the other.
+    /// </summary>
+    private int BatchLimit(int waiting)
+    {
+        if (Workers == 1) return MaxBatchSize;
+        int idle = IdleWorkers();
+        return Math.Clamp((1 + waiting + idle - 1) / idle, 1, MaxBatchSize);
+    }
+
+    private int IdleWorkers() => Math.Max(1, Workers - Volatile.Read(ref _running));
 
     private void Run(List<(TIn Input, TaskCompletionSource<TOut> Result)> batch)
     {

@@ -52,6 +52,19 @@ public class DynamicBatcherTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new DynamicBatcher<int, int>(xs => xs.ToArray(), 1, TimeSpan.Zero, workers: 0));
     }
 
+    [Fact]
+    public async Task With_two_idle_workers_a_burst_is_shared_between_them()
+    {
+        var sizes = new ConcurrentBag<int>();
+        await using var batcher = new DynamicBatcher<int, int>(xs => xs.ToArray(),
+            maxBatchSize: 32, maxQueueDelay: TimeSpan.FromMilliseconds(500), workers: 2);
+        batcher.BatchRan += sizes.Add;
+        var burst = Enumerable.Range(0, 40).Select(i => batcher.EnqueueAsync(i)).ToArray();
+        Assert.Equal(Enumerable.Range(0, 40), await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(40, sizes.Sum());
+        Assert.True(sizes.Max() <= 21, $"40 requests for two idle workers are split about evenly, got {string.Join(",", sizes)}");
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
