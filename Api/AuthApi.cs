@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
+using Ootd.Grains.Users;
 
 namespace Ootd.Api;
 
@@ -25,7 +26,7 @@ public static class AuthApi
 
         var account = request.Username!.Length <= 64 ? await accounts.FindByUsername(request.Username, ct) : null;
         var password = request.Password!.Length <= InputRules.MaxPassword ? request.Password : "";
-        if (account is null)
+        if (account is null || account.PasswordHash == AccountDeletion.ErasedPasswordHash)
         {
             hasher.VerifyNothing(password);
             return Problems.Unauthorized("Unknown username or wrong password.");

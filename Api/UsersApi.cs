@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
@@ -19,6 +21,9 @@ public static class UsersApi
             .WithSummary("Creates an account and its profile.");
         api.MapGet("/{id:guid}", GetUser).WithName("GetUser")
             .WithSummary("A user's public profile.");
+        api.MapDelete("/me", DeleteMe).WithName("DeleteMyAccount").RequireAuthorization()
+            .WithSummary("Deletes the caller's account for good; the body repeats the password: {\"password\": \"…\"}. " +
+                         "The profile, posts, likes, views and follow edges go; the username can never sign in again; old tokens are refused.");
         api.MapPut("/me/profile", UpdateMyProfile).WithName("UpdateMyProfile").RequireAuthorization()
             .WithSummary("Replaces the caller's profile (display name, demographics, style tags).");
         api.MapPut("/{id:guid}/follow", Follow).WithName("FollowUser").RequireAuthorization()
@@ -78,6 +83,34 @@ public static class UsersApi
     {
         var profile = await cluster.GetGrain<IUserGrain>(id).GetProfile();
         return profile is null ? Problems.NotFound($"No user {id}.") : TypedResults.Ok(UserResponse.From(profile));
+    }
+
+    /// <summary>
+    /// 204 when deleted; 400 without a password; 403 (problem+json) for a wrong password; 404 when the token's user
+    /// has no account. A token of an already deleted account never gets here: authentication refuses it (401).
+    /// </summary>
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteMe(
+        [FromBody] DeleteAccountRequest? request, ClaimsPrincipal caller, NpgsqlDataSource db, PasswordHasher hasher,
+        IClusterClient cluster, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request?.Password))
+        {
+            return Problems.Invalid(new() { ["password"] = ["Repeat your password to delete your account."] });
+        }
+
+        var me = caller.UserId();
+        var password = request.Password.Length <= InputRules.MaxPassword ? request.Password : "";
+        var hash = await db.PasswordHashOf(me, ct);
+        if (hash is null or AccountDeletion.ErasedPasswordHash)
+        {
+            hasher.VerifyNothing(password);
+            return Problems.NotFound("Your account does not exist.");
+        }
+
+        if (!hasher.Verify(password, hash)) return Problems.Forbidden("The password is wrong; the account was not deleted.");
+
+        var result = await cluster.GetGrain<IUserGrain>(me).Delete();
+        return result.Succeeded ? TypedResults.NoContent() : Problems.From(result);
     }
 
     public static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> UpdateMyProfile(
@@ -148,3 +181,6 @@ public static class UsersApi
         return TypedResults.Ok(new Page<UserSummary>(items, page.Total, o, l, page.NextOffset));
     }
 }
+
+/// <summary>The body of <c>DELETE /api/v1/users/me</c>: the account's password, asked again.</summary>
+public sealed record DeleteAccountRequest(string? Password);

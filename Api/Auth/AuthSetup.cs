@@ -43,6 +43,7 @@ public static class AuthSetup
                 };
                 o.Events = new JwtBearerEvents
                 {
+                    OnTokenValidated = DeletedAccountTokens.Refuse,
                     OnChallenge = async ctx =>
                     {
                         ctx.HandleResponse();

@@ -60,4 +60,36 @@ public interface IUserGrain : IGrainWithGuidKey
     Task RecordInteraction(Guid ootdId, InteractionKind kind);
 
     Task<IReadOnlyList<RecentInteraction>> GetRecentInteractions();
+
+    /// <summary>
+    /// Deletes the account for good (see <see cref="AccountDeletion"/> for what that erases); the password check is
+    /// the caller's. NotFound when the user never existed or is already deleted. Resumes by itself (reminder) when a
+    /// silo dies half way.
+    /// </summary>
+    Task<CommandResult> Delete();
+
+    /// <summary>True once the user was deleted (the gateway refuses such a user's access tokens).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<bool> IsDeleted();
+
+    /// <summary>A followee of this user was deleted: the following count is read again (one-way).</summary>
+    [Orleans.Concurrency.OneWay]
+    Task FolloweeDeleted(Guid followeeId);
+}
+
+/// <summary>
+/// What deleting an account means (<c>DELETE /api/v1/users/me</c>):
+/// the profile is gone (404) and the username can never sign in again; the password hash is erased and the
+/// username stays reserved, so nobody can take over the name; old access tokens are refused; the user leaves every
+/// follower and following list (their follow edges are removed and the counts of the other side re-read); their
+/// OOTDs are deleted (404, never recommended again); their likes are withdrawn (like counts drop at once) and their
+/// whole interaction log (views, likes, follows, clicks) is erased, so their views stop counting when an OOTD is next
+/// activated and the nightly job no longer sees them; their block list and recommender rows are removed.
+/// Other users' data is kept: their posts, their likes, their own follow edges and their blocks of the deleted user.
+/// Photo bytes stay in <c>media</c> (content-addressed, possibly shared by other posts).
+/// </summary>
+public static class AccountDeletion
+{
+    /// <summary>The <c>accounts.password_hash</c> of a deleted account: no password ever verifies against it.</summary>
+    public const string ErasedPasswordHash = "!deleted";
 }

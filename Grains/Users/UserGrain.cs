@@ -1,6 +1,9 @@
 using Orleans.Runtime;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
 using Ootd.Grains.Storage;
 using Ootd.Grains.StyleLeaders;
 
@@ -9,12 +12,21 @@ namespace Ootd.Grains.Users;
 /// <summary>
 /// A user: profile and recent views/likes in grain state; follow edges in the <c>follows</c> table (written with
 /// their interaction row in one statement); follower and post counts come from the user's style-leader grain.
+/// Deletion (<see cref="AccountDeletion"/>): the state turns into a tombstone first (profile gone, tokens refused),
+/// then the erase steps run; a reminder repeats them until they all succeed, so a dead silo never leaves half an
+/// account behind.
 /// </summary>
 public sealed class UserGrain(
     [PersistentState("user", "ootd")] IPersistentState<UserState> state,
     FollowGraph follows,
-    IOptions<SocialOptions> options) : Grain, IUserGrain
+    NpgsqlDataSource db,
+    IOptions<SocialOptions> options,
+    ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
+    private const string EraseReminder = "erase";
+    /// <summary>Grain calls a deletion keeps in flight at once (likes withdrawn, posts deleted, counts refreshed).</summary>
+    private const int EraseFanOut = 64;
+    private readonly AccountErasure _erasure = new(db);
     private long _followingCount;
 
     private Guid UserId => this.GetPrimaryKey();
@@ -23,6 +35,11 @@ public sealed class UserGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (state.State.Exists) _followingCount = await follows.FollowingCountAsync(UserId);
+        if (state.State.DeletedAt is not null && !state.State.Erased)
+        {
+            // A deletion a dead silo left unfinished: finish it on a turn of its own, right after activation.
+            this.RegisterGrainTimer(async _ => await TryEraseAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public Task<bool> Exists() => Task.FromResult(state.State.Exists);
@@ -34,6 +51,7 @@ public sealed class UserGrain(
             return CommandResult.Invalid(problem);
         }
 
+        if (state.State.DeletedAt is not null) return CommandResult.Conflict("this user id belongs to a deleted account");
         if (state.State.Exists)
         {
             return string.Equals(state.State.Username, username, StringComparison.OrdinalIgnoreCase)
@@ -121,6 +139,88 @@ public sealed class UserGrain(
 
     public Task<IReadOnlyList<RecentInteraction>> GetRecentInteractions() =>
         Task.FromResult<IReadOnlyList<RecentInteraction>>(state.State.Recent.ToList());
+
+    // ------------------------------------------------------------------ deletion
+
+    public Task<bool> IsDeleted() => Task.FromResult(state.State.DeletedAt is not null);
+
+    public async Task<CommandResult> Delete()
+    {
+        if (state.State.DeletedAt is not null || !state.State.Exists) return CommandResult.NotFound("user does not exist");
+
+        // The tombstone: from here on the profile is gone, the user cannot follow, post or be followed, and the
+        // gateway refuses the user's tokens.
+        state.State.Exists = false;
+        state.State.DeletedAt = Clock.UtcNow();
+        state.State.Erased = false;
+        state.State.Username = "";
+        state.State.Profile = null;
+        state.State.Recent = [];
+        _followingCount = 0;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        // The account is deleted once the tombstone is written; an erase step that fails now is retried by the reminder.
+        await TryEraseAsync();
+        return CommandResult.Ok;
+    }
+
+    public async Task FolloweeDeleted(Guid followeeId)
+    {
+        if (state.State.Exists) _followingCount = await follows.FollowingCountAsync(UserId);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != EraseReminder) return;
+        if (state.State.DeletedAt is not null && !state.State.Erased) await TryEraseAsync();
+        else await ClearEraseReminderAsync();
+    }
+
+    private async Task TryEraseAsync()
+    {
+        if (state.State.DeletedAt is not { } at || state.State.Erased) return;
+        try
+        {
+            await EraseAsync(at);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "User {Id}: erasing the deleted account failed; the reminder retries", UserId);
+        }
+    }
+
+    /// <summary>The erase steps, each idempotent, in an order where every later step tolerates a crash before it.</summary>
+    private async Task EraseAsync(DateTimeOffset at)
+    {
+        await _erasure.TombstoneAsync(UserId, at);
+        // Likes are withdrawn through the OOTD grains, so their cached counts drop at once.
+        await InChunks(await _erasure.LikedAsync(UserId), o => GrainFactory.GetGrain<IOotdGrain>(o).Unlike(UserId));
+        // Posts are deleted like any author's delete: grain state, post row, the author's upload list.
+        await InChunks(await _erasure.LivePostsAsync(UserId), o => GrainFactory.GetGrain<IOotdGrain>(o).Delete(UserId));
+        var edges = await _erasure.EraseAsync(UserId, at);
+        await InChunks(edges.Followees, f => GrainFactory.GetGrain<IStyleLeaderGrain>(f).FollowerRemoved(UserId));
+        await InChunks(edges.Followers, f => GrainFactory.GetGrain<IUserGrain>(f).FolloweeDeleted(UserId));
+        state.State.Erased = true;
+        await state.WriteStateAsync();
+        await ClearEraseReminderAsync();
+    }
+
+    private static async Task InChunks(IReadOnlyList<Guid> ids, Func<Guid, Task> call)
+    {
+        foreach (var chunk in ids.Chunk(EraseFanOut)) await Task.WhenAll(chunk.Select(call));
+    }
+
+    private async Task ClearEraseReminderAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(EraseReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug(e, "User {Id}: erase reminder not removed (it removes itself on its next tick)", UserId);
+        }
+    }
 
     private static ProfileData Normalise(ProfileData profile) => profile with
     {

@@ -13,4 +13,9 @@ public sealed class UserState
     [Id(3)] public DateTimeOffset CreatedAt { get; set; }
     /// <summary>Newest first, at most H entries.</summary>
     [Id(4)] public List<RecentInteraction> Recent { get; set; } = [];
+    /// <summary>Set when the account is deleted (then <see cref="Exists"/> is false and the profile is cleared);
+    /// the id can never be created again.</summary>
+    [Id(5)] public DateTimeOffset? DeletedAt { get; set; }
+    /// <summary>True once every erase step of the deletion is done (until then a reminder resumes it).</summary>
+    [Id(6)] public bool Erased { get; set; }
 }

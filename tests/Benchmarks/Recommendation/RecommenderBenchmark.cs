@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,9 @@ namespace Ootd.Benchmarks.Recommendation;
 ///  1. ingest: interactions/s through the recommender grains (IFeedGrain.Record: decayed TF row, user style vector,
 ///     OOTD column) and through the full view path (IOotdGrain.RecordView: log row, user state, hooks) vs a bare
 ///     grain call (IUserGrain.Exists) on the same silo with the same concurrency;
-///  2. feed: p50/p99 of IFeedGrain.GetFeed (the grain call behind GET /api/v1/feed) under concurrent load;
+///  2. feed: p50/p95/p99 of IFeedGrain.GetFeed (the grain call behind GET /api/v1/feed) under concurrent load, and
+///     side by side the same for GET /api/v1/feed over HTTP through the real gateway (<see cref="FeedGateway"/>:
+///     Kestrel on 127.0.0.1, JWT bearer tokens, an Orleans client over loopback TCP), first pages and cursor pages;
 ///  3. nightly: NightlyRecompute over synthetic rows (users, interactions) in a scratch database.
 /// Every phase uses its own scratch database (ootd_b_*), dropped at the end.
 /// </summary>
@@ -32,7 +35,7 @@ public static class RecommenderBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("recommender [--users 100000] [--interactions 1000000] [--ootds 50000] [--ingest 20000] [--feeds 2000] [--concurrency 32] [--skip-nightly] [--skip-serving]");
+            Console.WriteLine("recommender [--users 100000] [--interactions 1000000] [--ootds 50000] [--ingest 20000] [--feeds 2000] [--concurrency 32] [--skip-nightly] [--skip-serving] [--skip-http]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "100000");
@@ -42,17 +45,18 @@ public static class RecommenderBenchmark
         var feeds = int.Parse(Get("--feeds") ?? "2000");
         var concurrency = int.Parse(Get("--concurrency") ?? "32");
         Console.WriteLine($"recommender benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        if (!args.Contains("--skip-serving")) await ServingAsync(ingest, feeds, concurrency);
+        if (!args.Contains("--skip-serving")) await ServingAsync(ingest, feeds, concurrency, !args.Contains("--skip-http"));
         if (!args.Contains("--skip-nightly")) await NightlyAsync(users, interactions, ootds);
         return 0;
     }
 
     // ------------------------------------------------------------------ serving: ingest and feed
 
-    private static async Task ServingAsync(int ingest, int feeds, int concurrency)
+    private static async Task ServingAsync(int ingest, int feeds, int concurrency, bool http)
     {
         var cs = await CreateDatabaseAsync();
         IHost? host = null;
+        FeedGateway? gateway = null;
         try
         {
             await using (var db = NpgsqlDataSource.Create(cs)) await new Migrator().ApplyAsync(db);
@@ -60,8 +64,10 @@ public static class RecommenderBenchmark
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.UseOrleans(silo =>
             {
-                silo.UseLocalhostClustering(siloPort: 23000 + Random.Shared.Next(1000), gatewayPort: 41000 + Random.Shared.Next(1000));
-                silo.Configure<ClusterOptions>(o => { o.ClusterId = "bench"; o.ServiceId = "bench"; });
+                // Membership in PostgreSQL (as deployed), so the HTTP gateway's Orleans client finds this silo's gateway port.
+                silo.ConfigureEndpoints(IPAddress.Loopback, 23000 + Random.Shared.Next(1000), 41000 + Random.Shared.Next(1000));
+                silo.UseAdoNetClustering(o => { o.Invariant = SiloHosting.AdoInvariant; o.ConnectionString = cs; });
+                silo.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ClusterId; });
                 silo.AddOotdProviders(cs);
                 silo.Services.Configure<InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; o.IntraOpThreads = 1; });
                 silo.Services.Configure<RecommenderServingOptions>(o => o.Nightly = false);
@@ -108,7 +114,24 @@ public static class RecommenderBenchmark
             Console.WriteLine($"  nightly on this world: {batch.Users} users, {batch.Interactions:N0} interactions, {batch.Seconds:F2} s");
 
             await Load(concurrency, viewers.Length, i => grains.GetGrain<IFeedGrain>(viewers[i]).GetFeed(null, 20));   // warm
-            Console.WriteLine("  feed (IFeedGrain.GetFeed(null, 20): the grain call behind GET /api/v1/feed, a fresh computation each time):");
+            string[] tokens = [];
+            if (http)
+            {
+                var started = Stopwatch.StartNew();
+                gateway = await FeedGateway.StartAsync(cs, ClusterId, ClusterId, concurrency);
+                tokens = viewers.Select(gateway.TokenFor).ToArray();
+                var g = gateway;
+                await Load(concurrency, viewers.Length, i => g.GetFeedAsync(tokens[i], null, PageSize));   // warm
+                Console.WriteLine($"  gateway: Kestrel on {gateway.BaseAddress} (ephemeral port), JWT bearer auth, Orleans client over loopback TCP; ready and warm in {started.Elapsed.TotalSeconds:F1} s");
+            }
+
+            Console.WriteLine($"  feed, side by side ({PageSize} entries a page):");
+            Console.WriteLine("    grain  = IFeedGrain.GetFeed(null, 20) from the silo's co-hosted client (the call behind GET /api/v1/feed), a fresh computation each time");
+            if (http)
+            {
+                Console.WriteLine("    HTTP 1 = GET /api/v1/feed?limit=20 with a real JWT (auth + deleted-account check + GetFeed + 20 IOotdGrain.Get + JSON), a fresh computation each time");
+                Console.WriteLine("    HTTP 2 = the same caller's next page with page 1's cursor (served from the feed computed for page 1)");
+            }
             foreach (var inFlight in new[] { 1, 4, concurrency })
             {
                 var count = inFlight == 1 ? Math.Min(feeds, 300) : feeds;
@@ -116,18 +139,52 @@ public static class RecommenderBenchmark
                 var feedTime = await Load(inFlight, count, async i =>
                 {
                     var watch = Stopwatch.StartNew();
-                    await grains.GetGrain<IFeedGrain>(viewers[i % viewers.Length]).GetFeed(null, 20);
+                    await grains.GetGrain<IFeedGrain>(viewers[i % viewers.Length]).GetFeed(null, PageSize);
                     latencies[i] = watch.Elapsed.TotalMilliseconds;
                 });
-                Array.Sort(latencies);
-                Console.WriteLine($"    {inFlight,3} in flight, {count,5:N0} requests: p50 {Percentile(latencies, 0.50),7:F1} ms   p99 {Percentile(latencies, 0.99),7:F1} ms   {count / feedTime.TotalSeconds,6:N0} feeds/s");
+                Console.WriteLine($"    {inFlight,3} in flight  grain   {count,5:N0} calls     {Figures(latencies)}   {count / feedTime.TotalSeconds,6:N0} feeds/s");
+                if (gateway is null) continue;
+
+                var first = new double[count];
+                var second = new double[count];
+                var entries = new int[count];
+                var pages = 0;
+                var g = gateway;
+                var httpTime = await Load(inFlight, count, async i =>
+                {
+                    var viewer = i % viewers.Length;
+                    var page1 = await g.GetFeedAsync(tokens[viewer], null, PageSize);
+                    first[i] = page1.Ms;
+                    entries[i] = page1.Entries;
+                    second[i] = double.NaN;
+                    if (page1.NextCursor is { } cursor)
+                    {
+                        second[i] = (await g.GetFeedAsync(tokens[viewer], cursor, PageSize)).Ms;
+                        Interlocked.Increment(ref pages);
+                    }
+                });
+                var requests = count + pages;
+                Console.WriteLine($"    {inFlight,3} in flight  HTTP 1  {count,5:N0} requests  {Figures(first)}   (mean {entries.Average():F1} entries)");
+                Console.WriteLine($"    {inFlight,3} in flight  HTTP 2  {pages,5:N0} requests  {Figures(second.Where(x => !double.IsNaN(x)).ToArray())}   " +
+                    $"{requests / httpTime.TotalSeconds,6:N0} requests/s (pages 1 and 2 together)");
             }
         }
         finally
         {
+            if (gateway is not null) await gateway.DisposeAsync();
             if (host is not null) { await host.StopAsync(); host.Dispose(); }
             await DropDatabaseAsync(cs);
         }
+    }
+
+    private const string ClusterId = "bench";
+    private const int PageSize = 20;
+
+    /// <summary>p50 / p95 / p99 of the latencies (sorted in place).</summary>
+    private static string Figures(double[] latencies)
+    {
+        Array.Sort(latencies);
+        return $"p50 {Percentile(latencies, 0.50),7:F1} ms   p95 {Percentile(latencies, 0.95),7:F1} ms   p99 {Percentile(latencies, 0.99),7:F1} ms";
     }
 
     private static async Task<Guid> NewUser(IGrainFactory grains)

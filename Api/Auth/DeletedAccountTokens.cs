@@ -1,0 +1,26 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Ootd.Grains.Users;
+
+namespace Ootd.Api.Auth;
+
+/// <summary>
+/// Access tokens are stateless, so a token issued before its account was deleted would stay valid until it expires.
+/// After the signature and lifetime checks, the gateway asks the subject's user grain whether the account was
+/// deleted (one interleaving grain call per authenticated request) and refuses the token if so: 401, as for any
+/// invalid token. When the cluster cannot answer, the request fails like every other cluster call (503).
+/// </summary>
+public static class DeletedAccountTokens
+{
+    public static async Task Refuse(TokenValidatedContext context)
+    {
+        var subject = context.Principal?.FindFirstValue(JwtRegisteredClaimNames.Sub);
+        if (!Guid.TryParse(subject, out var userId)) return;
+        var cluster = context.HttpContext.RequestServices.GetRequiredService<IClusterClient>();
+        if (await cluster.GetGrain<IUserGrain>(userId).IsDeleted())
+        {
+            context.Fail("The account of this access token was deleted.");
+        }
+    }
+}
