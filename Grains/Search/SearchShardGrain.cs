@@ -204,7 +204,7 @@ public sealed class SearchShardGrain(
 
     private async Task<(ShardSegment Segment, string From)> LoadOrBuildAsync(CancellationToken cancellation)
     {
-        var hnsw = _indexOptions.ToHnswOptions();
+        var hnsw = _indexOptions.ToHnswOptions(shardCount: _shardCount);
         if (SnapshotPath is { } path && ShardSegment.ReadSnapshotVersion(path) is { } saved)
         {
             var current = await store.GetSliceVersionAsync(_index, _superCategory, _shardCount, _shard, cancellation);
@@ -226,7 +226,7 @@ public sealed class SearchShardGrain(
     private async Task<ShardSegment> BuildFromTableAsync(CancellationToken cancellation)
     {
         var slice = await store.LoadSliceAsync(_index, _superCategory, _shardCount, _shard, cancellation);
-        var hnsw = _indexOptions.ToHnswOptions();
+        var hnsw = _indexOptions.ToHnswOptions(shardCount: _shardCount);
         var path = SnapshotPath;
         return await Task.Run(() =>
         {
