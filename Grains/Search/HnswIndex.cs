@@ -261,8 +261,9 @@ public sealed unsafe class HnswIndex : IDisposable
             ThrowIfDisposed();
             var wanted = Math.Min(k, CountCore());
             if (wanted == 0) return [];
-            var ids = new ulong[wanted];
-            var distances = new float[wanted];
+            // The usual k (tens) fits on the stack: no arrays per query besides the answer.
+            Span<ulong> ids = wanted <= StackResults ? stackalloc ulong[wanted] : new ulong[wanted];
+            Span<float> distances = wanted <= StackResults ? stackalloc float[wanted] : new float[wanted];
             nuint found;
             _slots.Wait();
             try
@@ -307,6 +308,8 @@ public sealed unsafe class HnswIndex : IDisposable
             _gate.ExitReadLock();
         }
     }
+
+    private const int StackResults = 256;
 
     /// <summary>Writes the whole index to a file (write to a temporary name and rename for atomic replacement).</summary>
     public void Save(string path)

@@ -83,8 +83,9 @@ public sealed class SearchIndexOptions
     public int ExpansionSearch { get; set; } = 64;
 
     /// <summary>
-    /// Search-time ef of each shard when a super-category has more than one shard; null: <see cref="AutomaticShardExpansion"/>.
-    /// A query walks every shard, and each shard's graph is smaller, so each needs less ef for the same merged recall.
+    /// Search-time ef of each shard when a super-category has more than one shard; null: <see cref="ExpansionSearch"/>.
+    /// A query walks every shard and each shard's graph is smaller, so a lower value trades a little recall for up to
+    /// proportionally less CPU per query (tests/Benchmarks search measures both; Grains/Search/README.md).
     /// </summary>
     public int? ShardExpansionSearch { get; set; }
 
@@ -95,12 +96,7 @@ public sealed class SearchIndexOptions
         SuperCategories.Count > 0 ? SuperCategories : SearchOptions.FashionSuperCategories;
 
     /// <summary>The search-time ef of one shard of a super-category split into <paramref name="shardCount"/> shards.</summary>
-    public int ExpansionSearchFor(int shardCount) =>
-        shardCount <= 1 ? ExpansionSearch : ShardExpansionSearch ?? AutomaticShardExpansion(ExpansionSearch, shardCount);
-
-    /// <summary>ef / √shards, at least 16 (a query for k neighbours still walks with at least k): measured in tests/Benchmarks (search).</summary>
-    public static int AutomaticShardExpansion(int expansion, int shardCount) =>
-        shardCount <= 1 ? expansion : Math.Min(expansion, Math.Max(16, (int)Math.Ceiling(expansion / Math.Sqrt(shardCount))));
+    public int ExpansionSearchFor(int shardCount) => shardCount <= 1 ? ExpansionSearch : ShardExpansionSearch ?? ExpansionSearch;
 
     public HnswOptions ToHnswOptions(int initialCapacity = 1024, int shardCount = 1) => new()
     {

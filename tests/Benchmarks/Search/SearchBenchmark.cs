@@ -21,7 +21,7 @@ internal static class SearchBenchmark
     private sealed record Settings(
         int[] Sizes, int Dimensions, int Queries, int K, int Expansion, int Shards, int PointsPerCluster, float Noise,
         int Threads, int InFlight, bool Grains, string Postgres, int Rounds, bool Real, bool Synthetic, string? Features,
-        string? DatasetsFolder, string? Models, int ShardExpansion, bool Before);
+        string? DatasetsFolder, string? Models, int ShardExpansion, bool EfCompare);
 
     private sealed record Row(string Size, string Engine, string Build, string Memory, Result Result, string Note);
 
@@ -40,13 +40,13 @@ internal static class SearchBenchmark
         catch (Exception e) when (e is FormatException or ArgumentException or IndexOutOfRangeException)
         {
             Console.Error.WriteLine($"search: {e.Message}");
-            Console.Error.WriteLine("options: --sizes 10000,100000 --dims 128 --queries 1000 --k 10 --ef 64 --shards 4 --shard-ef <auto> " +
-                "--points-per-cluster 100 --noise 0.35 --threads <cores> --in-flight 16 --rounds 3 --no-grains --no-before --pg <connection string> " +
+            Console.Error.WriteLine("options: --sizes 10000,100000 --dims 128 --queries 1000 --k 10 --ef 64 --shards 4 --shard-ef <ef/2> " +
+                "--points-per-cluster 100 --noise 0.35 --threads <cores> --in-flight 16 --rounds 3 --no-grains --no-ef-compare --pg <connection string> " +
                 "--real (also the real catalog embeddings) --real-only --features <.data/features> --datasets <../shared/datasets> --models <models>");
             return 2;
         }
 
-        var shardEf = settings.ShardExpansion > 0 ? settings.ShardExpansion : SearchIndexOptions.AutomaticShardExpansion(settings.Expansion, settings.Shards);
+        var shardEf = settings.ShardExpansion > 0 ? settings.ShardExpansion : Math.Max(settings.K, settings.Expansion / 2);
         Console.WriteLine($"search benchmark: {Environment.ProcessorCount} cores, k {settings.K}, ef {settings.Expansion} (per shard of {settings.Shards}: {shardEf}), " +
             $"{settings.Threads} query threads, {settings.InFlight} grain calls in flight");
         var rows = new List<Row>();
@@ -103,7 +103,7 @@ internal static class SearchBenchmark
         var rows = new List<Row>();
         var size = data.Length;
         var k = Math.Min(s.K, size);
-        var shardEf = s.ShardExpansion > 0 ? s.ShardExpansion : SearchIndexOptions.AutomaticShardExpansion(s.Expansion, s.Shards);
+        var shardEf = s.ShardExpansion > 0 ? s.ShardExpansion : Math.Max(s.K, s.Expansion / 2);
         Console.WriteLine($"[{label}] computing exact top-{k} of {queries.Length:N0} queries by brute force…");
 
         var brute = new BruteForce(data);
@@ -190,12 +190,12 @@ internal static class SearchBenchmark
         {
             if (s.Grains)
             {
-                // Grain indexes: one shard; S shards as before this change (every shard at the full ef); S shards now.
+                // Grain indexes: one shard; S shards at the full ef each (the default); S shards at the lower per-shard ef.
                 var setups = new List<(string Name, int Shards, int? ShardEf, string Label)> { ("one", 1, null, "shard grains, 1 shard") };
                 if (s.Shards > 1)
                 {
-                    if (s.Before && shardEf != s.Expansion)
-                        setups.Add(("before", s.Shards, s.Expansion, $"shard grains, {s.Shards} shards, ef {s.Expansion} each (before)"));
+                    if (s.EfCompare && shardEf != s.Expansion)
+                        setups.Add(("full", s.Shards, s.Expansion, $"shard grains, {s.Shards} shards, ef {s.Expansion} each"));
                     setups.Add(("many", s.Shards, shardEf, $"shard grains, {s.Shards} shards, ef {shardEf} each"));
                 }
                 await ExecuteAsync(s.Postgres, $"CREATE DATABASE {database}");
@@ -374,7 +374,7 @@ internal static class SearchBenchmark
             Sizes: [10_000, 100_000], Dimensions: 128, Queries: 1000, K: 10, Expansion: 64, Shards: 4, PointsPerCluster: 100,
             Noise: 0.35f, Threads: Environment.ProcessorCount, InFlight: 16, Grains: true,
             Postgres: Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd",
-            Rounds: 3, Real: false, Synthetic: true, Features: null, DatasetsFolder: null, Models: null, ShardExpansion: 0, Before: true);
+            Rounds: 3, Real: false, Synthetic: true, Features: null, DatasetsFolder: null, Models: null, ShardExpansion: 0, EfCompare: true);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -395,7 +395,7 @@ internal static class SearchBenchmark
                 "--pg" => s with { Postgres = Next() },
                 "--rounds" => s with { Rounds = Int() },
                 "--shard-ef" => s with { ShardExpansion = Int() },
-                "--no-before" => s with { Before = false },
+                "--no-ef-compare" => s with { EfCompare = false },
                 "--real" => s with { Real = true },
                 "--real-only" => s with { Real = true, Synthetic = false },
                 "--features" => s with { Features = Next() },
