@@ -21,7 +21,7 @@ internal static class SearchBenchmark
     private sealed record Settings(
         int[] Sizes, int Dimensions, int Queries, int K, int Expansion, int Shards, int PointsPerCluster, float Noise,
         int Threads, int InFlight, bool Grains, string Postgres, int Rounds, bool Real, bool Synthetic, string? Features,
-        string? DatasetsFolder, string? Models, int ShardExpansion, bool EfCompare);
+        string? DatasetsFolder, string? Models, int ShardExpansion, bool EfCompare, bool Split);
 
     private sealed record Row(string Size, string Engine, string Build, string Memory, Result Result, string Note);
 
@@ -41,7 +41,7 @@ internal static class SearchBenchmark
         {
             Console.Error.WriteLine($"search: {e.Message}");
             Console.Error.WriteLine("options: --sizes 10000,100000 --dims 128 --queries 1000 --k 10 --ef 64 --shards 4 --shard-ef <ef/2> " +
-                "--points-per-cluster 100 --noise 0.35 --threads <cores> --in-flight 16 --rounds 3 --no-grains --no-ef-compare --pg <connection string> " +
+                "--points-per-cluster 100 --noise 0.35 --threads <cores> --in-flight 16 --rounds 3 --no-grains --no-ef-compare --no-split --pg <connection string> " +
                 "--real (also the real catalog embeddings) --real-only --features <.data/features> --datasets <../shared/datasets> --models <models>");
             return 2;
         }
@@ -130,7 +130,7 @@ internal static class SearchBenchmark
 
         // The same vectors split over S bare indexes, searched one after another in one thread and merged: the cost of
         // sharding itself (S graph walks), without any grain call.
-        var split = new HnswIndex[s.Shards > 1 ? s.Shards : 0];
+        var split = new HnswIndex[s.Split && s.Shards > 1 ? s.Shards : 0];
         var splitIds = new List<ulong>[split.Length];
         var splitData = new List<float[]>[split.Length];
         for (var p = 0; p < split.Length; p++)
@@ -179,9 +179,9 @@ internal static class SearchBenchmark
         {
             engines.Add(new($"bare USearch split in {split.Length}, ef {s.Expansion} each", $"{splitBuild.TotalSeconds:F1} s", $"{(double)splitMemory / size:N0} B",
                 "1 thread, searched one after another, merged", () => Task.FromResult(MeasureSplit(s.Expansion))));
-            if (shardEf != s.Expansion)
-                engines.Add(new($"bare USearch split in {split.Length}, ef {shardEf} each", "", "", "1 thread, searched one after another, merged",
-                    () => Task.FromResult(MeasureSplit(shardEf))));
+            foreach (var ef in new[] { shardEf, Math.Max(k, s.Expansion / split.Length) }.Where(x => x != s.Expansion).Distinct())
+                engines.Add(new($"bare USearch split in {split.Length}, ef {ef} each", "", "", "1 thread, searched one after another, merged",
+                    () => Task.FromResult(MeasureSplit(ef))));
         }
 
         var database = $"ootd_b_search_{Guid.NewGuid():N}"[..30];
@@ -374,7 +374,7 @@ internal static class SearchBenchmark
             Sizes: [10_000, 100_000], Dimensions: 128, Queries: 1000, K: 10, Expansion: 64, Shards: 4, PointsPerCluster: 100,
             Noise: 0.35f, Threads: Environment.ProcessorCount, InFlight: 16, Grains: true,
             Postgres: Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd",
-            Rounds: 3, Real: false, Synthetic: true, Features: null, DatasetsFolder: null, Models: null, ShardExpansion: 0, EfCompare: true);
+            Rounds: 3, Real: false, Synthetic: true, Features: null, DatasetsFolder: null, Models: null, ShardExpansion: 0, EfCompare: true, Split: true);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -396,6 +396,7 @@ internal static class SearchBenchmark
                 "--rounds" => s with { Rounds = Int() },
                 "--shard-ef" => s with { ShardExpansion = Int() },
                 "--no-ef-compare" => s with { EfCompare = false },
+                "--no-split" => s with { Split = false },
                 "--real" => s with { Real = true },
                 "--real-only" => s with { Real = true, Synthetic = false },
                 "--features" => s with { Features = Next() },
