@@ -241,12 +241,13 @@ public sealed class SearchShardGrain(
         var slice = await store.LoadSliceAsync(_index, _superCategory, _shardCount, _shard, cancellation);
         var hnsw = _indexOptions.ToHnswOptions(shardCount: _shardCount);
         var path = SnapshotPath;
-        return await Task.Run(() =>
+        // A long blocking build: on a thread of its own (plus the index's dedicated build threads), never the pool's.
+        return await Task.Factory.StartNew(() =>
         {
             var segment = ShardSegment.Build(slice.Items, hnsw);
             if (path is not null) TrySave(segment, path, slice.Version);
             return segment;
-        }, cancellation);
+        }, cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private void TrySave(ShardSegment segment, string path, SliceVersion version)
