@@ -85,9 +85,18 @@ internal static class SearchBenchmark
         var features = s.Features ?? Path.Combine(root, ".data", "features");
         var datasets = s.DatasetsFolder
             ?? (Environment.GetEnvironmentVariable("OOTD_DATASETS") is { Length: > 0 } env ? env : Path.Combine(root, "..", "shared", "datasets"));
-        var models = s.Models is null ? Ootd.Inference.Models.ModelRepository.Default() : new Ootd.Inference.Models.ModelRepository(s.Models);
         var watch = Stopwatch.StartNew();
-        var (catalog, missing) = RealCatalog.TryLoad(features, Directory.Exists(datasets) ? datasets : null, models);
+        RealCatalog? catalog;
+        string? missing;
+        try
+        {
+            var models = s.Models is null ? Ootd.Inference.Models.ModelRepository.Default() : new Ootd.Inference.Models.ModelRepository(s.Models);
+            (catalog, missing) = RealCatalog.TryLoad(features, Directory.Exists(datasets) ? datasets : null, models);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or KeyNotFoundException or InvalidDataException)
+        {
+            (catalog, missing) = (null, e.Message);
+        }
         if (catalog is null)
         {
             Console.WriteLine($"\n[real] skipped: {missing}. Build the cache with:\n  {RealCatalog.BuildCommand}\n  (or point --features at a folder holding items.bin and views.bin)");
