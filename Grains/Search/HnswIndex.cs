@@ -201,10 +201,10 @@ public sealed unsafe class HnswIndex : IDisposable
         }
     }
 
-    /// <summary>Adds many vectors with <see cref="HnswOptions.Concurrency"/> threads (a bulk build).</summary>
     /// <summary>How many vectors a bulk add into an empty index inserts one by one before going parallel.</summary>
     internal const int SequentialStart = 1024;
 
+    /// <summary>Adds many vectors with <see cref="HnswOptions.Concurrency"/> threads (a bulk build: the caller's plus dedicated ones).</summary>
     public void AddRange(IReadOnlyList<ulong> ids, IReadOnlyList<float[]> vectors)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -216,7 +216,32 @@ public sealed unsafe class HnswIndex : IDisposable
         // missing the others' nodes); a sequential start gives the graph its skeleton first.
         var sequential = Math.Min(ids.Count, Math.Max(0, SequentialStart - CountCore()));
         for (var i = 0; i < sequential; i++) Add(ids[i], vectors[i]);
-        Parallel.For(sequential, ids.Count, new ParallelOptions { MaxDegreeOfParallelism = _concurrency }, i => Add(ids[i], vectors[i]));
+        // The rest on dedicated threads, not the thread pool: a build blocks its threads for minutes, and borrowing pool
+        // threads for that starves the silo that shares the pool (seen as 10–15 s pool stalls while four 250k-vector
+        // shards built at once).
+        var next = sequential - 1;
+        Exception? failure = null;
+        void Work()
+        {
+            try
+            {
+                int i;
+                while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < ids.Count) Add(ids[i], vectors[i]);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, e, null);
+            }
+        }
+        var helpers = new Thread[Math.Min(_concurrency, Math.Max(1, ids.Count - sequential)) - 1];
+        for (var t = 0; t < helpers.Length; t++)
+        {
+            helpers[t] = new Thread(Work) { IsBackground = true, Name = "hnsw-build" };
+            helpers[t].Start();
+        }
+        Work();
+        foreach (var helper in helpers) helper.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
     /// <summary>Removes an id; false when it was not there.</summary>
@@ -261,8 +286,9 @@ public sealed unsafe class HnswIndex : IDisposable
             ThrowIfDisposed();
             var wanted = Math.Min(k, CountCore());
             if (wanted == 0) return [];
-            var ids = new ulong[wanted];
-            var distances = new float[wanted];
+            // The usual k (tens) fits on the stack: no arrays per query besides the answer.
+            Span<ulong> ids = wanted <= StackResults ? stackalloc ulong[wanted] : new ulong[wanted];
+            Span<float> distances = wanted <= StackResults ? stackalloc float[wanted] : new float[wanted];
             nuint found;
             _slots.Wait();
             try
@@ -307,6 +333,8 @@ public sealed unsafe class HnswIndex : IDisposable
             _gate.ExitReadLock();
         }
     }
+
+    private const int StackResults = 256;
 
     /// <summary>Writes the whole index to a file (write to a temporary name and rename for atomic replacement).</summary>
     public void Save(string path)

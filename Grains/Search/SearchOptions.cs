@@ -82,18 +82,28 @@ public sealed class SearchIndexOptions
     public int ExpansionAdd { get; set; } = 128;
     public int ExpansionSearch { get; set; } = 64;
 
+    /// <summary>
+    /// Search-time ef of each shard when a super-category has more than one shard; null: <see cref="ExpansionSearch"/>.
+    /// A query walks every shard and each shard's graph is smaller, so a lower value trades a little recall for up to
+    /// proportionally less CPU per query (tests/Benchmarks search measures both; Grains/Search/README.md).
+    /// </summary>
+    public int? ShardExpansionSearch { get; set; }
+
     /// <summary>Threads one shard may use for index work at a time (bulk builds and concurrent searches).</summary>
     public int Concurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
     public IReadOnlyList<string> EffectiveSuperCategories =>
         SuperCategories.Count > 0 ? SuperCategories : SearchOptions.FashionSuperCategories;
 
-    public HnswOptions ToHnswOptions(int initialCapacity = 1024) => new()
+    /// <summary>The search-time ef of one shard of a super-category split into <paramref name="shardCount"/> shards.</summary>
+    public int ExpansionSearchFor(int shardCount) => shardCount <= 1 ? ExpansionSearch : ShardExpansionSearch ?? ExpansionSearch;
+
+    public HnswOptions ToHnswOptions(int initialCapacity = 1024, int shardCount = 1) => new()
     {
         Dimensions = Dimensions,
         Connectivity = Connectivity,
         ExpansionAdd = ExpansionAdd,
-        ExpansionSearch = ExpansionSearch,
+        ExpansionSearch = ExpansionSearchFor(shardCount),
         Concurrency = Concurrency,
         InitialCapacity = initialCapacity,
     };

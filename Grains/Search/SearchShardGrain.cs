@@ -56,7 +56,7 @@ public sealed class SearchShardGrain(
             _ = Task.Run(segment.Dispose);
             return;
         }
-        _segment = segment;
+        Volatile.Write(ref _segment, segment);
         _builtAt = DateTimeOffset.UtcNow;
         _builtFrom = from;
         logger.LogInformation("Search shard {Shard} ready with {Count} items ({From})", this.GetPrimaryKeyString(), segment.Count, from);
@@ -150,20 +150,33 @@ public sealed class SearchShardGrain(
         });
     }
 
-    public async Task<IReadOnlyList<SimilarItem>> Search(float[] query, int k, string? subCategory)
+    public Task<IReadOnlyList<SimilarItem>> Search(float[] query, int k, string? subCategory)
     {
         ArgumentNullException.ThrowIfNull(query);
         VectorChecks.Validate(query, _indexOptions.Dimensions, "query");
         if (k < 1 || k > _options.MaxResults) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be 1..{_options.MaxResults}");
-        if (!_ready.IsCompletedSuccessfully) await EnsureReadyAsync();
+        // Hot path: hand the gate's task straight back, so the answer goes out from the thread that searched without
+        // another turn on this activation.
+        return _ready.IsCompletedSuccessfully ? gate.Run(() => SearchSegment(query, k, subCategory)) : SearchWhenReadyAsync(query, k, subCategory);
+    }
+
+    private async Task<IReadOnlyList<SimilarItem>> SearchWhenReadyAsync(float[] query, int k, string? subCategory)
+    {
+        await EnsureReadyAsync();
+        return await gate.Run(() => SearchSegment(query, k, subCategory));
+    }
+
+    /// <summary>Runs off the grain scheduler; reads the current segment each try (a rebuild may swap it meanwhile).</summary>
+    private IReadOnlyList<SimilarItem> SearchSegment(float[] query, int k, string? subCategory)
+    {
         for (var attempt = 0; ; attempt++)
         {
-            var segment = Segment;
+            var segment = Volatile.Read(ref _segment) ?? throw new InvalidOperationException("search shard is not active");
             try
             {
-                return await gate.Run(() => segment.Search(query, k, subCategory));
+                return segment.Search(query, k, subCategory);
             }
-            catch (ObjectDisposedException) when (attempt < 3 && !ReferenceEquals(segment, _segment) && _segment is not null)
+            catch (ObjectDisposedException) when (attempt < 3 && Volatile.Read(ref _segment) is { } current && !ReferenceEquals(segment, current))
             {
                 // A rebuild swapped the segment while this query waited: ask the new one.
             }
@@ -204,7 +217,7 @@ public sealed class SearchShardGrain(
 
     private async Task<(ShardSegment Segment, string From)> LoadOrBuildAsync(CancellationToken cancellation)
     {
-        var hnsw = _indexOptions.ToHnswOptions();
+        var hnsw = _indexOptions.ToHnswOptions(shardCount: _shardCount);
         if (SnapshotPath is { } path && ShardSegment.ReadSnapshotVersion(path) is { } saved)
         {
             var current = await store.GetSliceVersionAsync(_index, _superCategory, _shardCount, _shard, cancellation);
@@ -226,14 +239,15 @@ public sealed class SearchShardGrain(
     private async Task<ShardSegment> BuildFromTableAsync(CancellationToken cancellation)
     {
         var slice = await store.LoadSliceAsync(_index, _superCategory, _shardCount, _shard, cancellation);
-        var hnsw = _indexOptions.ToHnswOptions();
+        var hnsw = _indexOptions.ToHnswOptions(shardCount: _shardCount);
         var path = SnapshotPath;
-        return await Task.Run(() =>
+        // A long blocking build: on a thread of its own (plus the index's dedicated build threads), never the pool's.
+        return await Task.Factory.StartNew(() =>
         {
             var segment = ShardSegment.Build(slice.Items, hnsw);
             if (path is not null) TrySave(segment, path, slice.Version);
             return segment;
-        }, cancellation);
+        }, cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private void TrySave(ShardSegment segment, string path, SliceVersion version)
@@ -266,7 +280,7 @@ public sealed class SearchShardGrain(
                 await Task.Run(() => replay.ForEach(write => write(target)));
             }
             var old = _segment;
-            _segment = fresh;
+            Volatile.Write(ref _segment, fresh);
             fresh = null;
             _builtAt = DateTimeOffset.UtcNow;
             _builtFrom = "rebuild";

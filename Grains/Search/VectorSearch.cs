@@ -53,10 +53,12 @@ public sealed class VectorSearch(IGrainFactory grains, IOptions<SearchOptions> o
         VectorChecks.Validate(query, scope.Dimensions, "query");
         if (k < 1 || k > _options.MaxResults) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be 1..{_options.MaxResults}");
         var shards = _options.ShardCount(index, superCategory);
-        if (shards == 1) return await Shard(index, superCategory, 0).Search(query, k, subCategory);
-        var perShard = await Task.WhenAll(Enumerable.Range(0, shards)
-            .Select(s => Shard(index, superCategory, s).Search(query, k, subCategory)));
-        return MergeTopK(perShard, k);
+        var references = Shards(index, superCategory, shards);
+        if (shards == 1) return await references[0].Search(query, k, subCategory);
+        // All shards at once: the answer takes as long as the slowest shard, not the sum.
+        var calls = new Task<IReadOnlyList<SimilarItem>>[shards];
+        for (var s = 0; s < shards; s++) calls[s] = references[s].Search(query, k, subCategory);
+        return MergeTopK(await Task.WhenAll(calls), k);
     }
 
     /// <summary>Status of every shard of a super-category.</summary>
@@ -76,13 +78,29 @@ public sealed class VectorSearch(IGrainFactory grains, IOptions<SearchOptions> o
     }
 
     /// <summary>Merges per-shard answers (each nearest first) into one top-k list; ties broken by key for a stable order.</summary>
-    public static IReadOnlyList<SimilarItem> MergeTopK(IEnumerable<IReadOnlyList<SimilarItem>> perShard, int k) =>
-        perShard.SelectMany(hits => hits)
-            .OrderBy(h => h.Distance)
-            .ThenBy(h => h.Key, StringComparer.Ordinal)
-            .Take(k)
-            .ToArray();
+    public static IReadOnlyList<SimilarItem> MergeTopK(IEnumerable<IReadOnlyList<SimilarItem>> perShard, int k)
+    {
+        ArgumentNullException.ThrowIfNull(perShard);
+        var all = new List<SimilarItem>();
+        foreach (var hits in perShard) all.AddRange(hits);
+        all.Sort(static (a, b) => a.Distance != b.Distance ? a.Distance.CompareTo(b.Distance) : string.CompareOrdinal(a.Key, b.Key));
+        if (all.Count > k) all.RemoveRange(k, all.Count - k);
+        return all;
+    }
 
     private ISearchShardGrain Shard(string index, string superCategory, int shard) =>
-        grains.GetGrain<ISearchShardGrain>(ShardRouting.ShardKey(index, superCategory, shard));
+        Shards(index, superCategory, _options.ShardCount(index, superCategory))[shard];
+
+    /// <summary>The shard references of a super-category, built once (a query then formats no keys and looks nothing up).</summary>
+    private ISearchShardGrain[] Shards(string index, string superCategory, int count)
+    {
+        var key = (index, superCategory);
+        if (_references.TryGetValue(key, out var cached) && cached.Length == count) return cached;
+        var built = new ISearchShardGrain[count];
+        for (var s = 0; s < count; s++) built[s] = grains.GetGrain<ISearchShardGrain>(ShardRouting.ShardKey(index, superCategory, s));
+        _references[key] = built;
+        return built;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Index, string SuperCategory), ISearchShardGrain[]> _references = new();
 }
