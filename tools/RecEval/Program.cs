@@ -11,7 +11,7 @@ catch (HelpRequested) { Console.WriteLine(EvalSettings.Usage); return 0; }
 catch (ArgumentException e) { Console.Error.WriteLine($"error: {e.Message}\n{EvalSettings.Usage}"); return 2; }
 
 try { return Evaluation.Run(settings); }
-catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or KeyNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
