@@ -62,8 +62,13 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
             ootds.Add(photo.Select(x => analysed[x.Key]).ToList());
         var composed = s.Ootds - ccpCount;
         var recipes = composed > 0 ? Recipes(catalogue, k) : [];
+        var womenRecipe = new List<bool>(composed);
         for (var o = 0; o < composed; o++)
-            ootds.Add(recipes[rng.Next(recipes.Count)].Draw(rng).Select(p => analysed["products:" + p.Id]).ToList());
+        {
+            var recipe = recipes[rng.Next(recipes.Count)];
+            womenRecipe.Add(recipe.Women);
+            ootds.Add(recipe.Draw(rng).Select(p => analysed["products:" + p.Id]).ToList());
+        }
         var n = ootds.Count;
 
         // --- style vectors: item vectors centred by the running mean of their sub-category, in post order ---
@@ -88,7 +93,10 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
 
         // --- taste clusters: spherical k-means over the style vectors, within the predicted-gender halves ---
         var genderLabels = heads.AttributeGroups.FirstOrDefault(g => g.Name == "gender")?.Labels ?? [];
-        var female = ootds.Select(items => items.Average(i => GenderLean(i.Groups, genderLabels)) >= 0).ToArray();
+        // The tagger's gender head learnt from product photos only: on CCP street crops it says "Men" for almost every
+        // photo (measured: 31 of 1003 lean female), so a predicted sub-category worn by women only also counts.
+        var female = ootds.Select(items => items.Average(i => GenderLean(i.Groups, genderLabels)) >= 0
+                                           || items.Any(i => WomenOnly.Contains(i.SubCategory))).ToArray();
         var cluster = new int[n];
         var femaleK = (k + 1) / 2;
         var maleK = k - femaleK;
@@ -96,6 +104,9 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
         AssignClusters(styles, Enumerable.Range(0, n).Where(o => !female[o]).ToArray(), Math.Max(1, maleK), c => maleK == 0 ? 0 : 2 * c + 1, cluster);
 
         var dim = styles[0].Length;
+        var femaleCcp = female.Take(ccpCount).Count(f => f);
+        var femaleWomen = Enumerable.Range(0, composed).Count(i => womenRecipe[i] && female[ccpCount + i]);
+        var femaleMen = Enumerable.Range(0, composed).Count(i => !womenRecipe[i] && female[ccpCount + i]);
         var sizes = string.Join("/", Enumerable.Range(0, k).Select(c => cluster.Count(x => x == c)));
         var tagsPerOotd = tags.Average(t => t.Count);
         var source = string.Create(CultureInfo.InvariantCulture,
@@ -103,9 +114,12 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
             + $"{ccpCount} CCP street photos (ground-truth garment boxes stand in for detections; {ootds.Take(ccpCount).Sum(x => x.Count)} items) + "
             + $"{composed} outfits composed from {catalogue.Count} product photos ({recipes.Count} recipes by gender/usage/palette/season labels); "
             + $"item vector {dim}-d = sub-category probabilities ⊕ tagger attributes ⊕ 128-d embedding, centred by the running mean of the predicted sub-category in post order; "
-            + $"tags = predicted colour/occasion/season hashtags + predicted sub-categories; {tagsPerOotd:F1} tags per OOTD; clusters = spherical k-means over the style vectors, female {femaleK} (even ids) / male {maleK} (odd ids) by predicted gender, sizes {sizes}");
+            + $"tags = predicted colour/occasion/season hashtags + predicted sub-categories; {tagsPerOotd:F1} tags per OOTD; clusters = spherical k-means over the style vectors, female {femaleK} (even ids) / male {maleK} (odd ids) by predicted gender or a women-only predicted sub-category (female: CCP {femaleCcp}/{ccpCount}, women's recipes {femaleWomen}/{womenRecipe.Count(w => w)}, men's {femaleMen}/{womenRecipe.Count(w => !w)}), sizes {sizes}");
         return new OotdContent(styles, tags, cluster, postDay, source);
     }
+
+    /// <summary>Predicted sub-categories that mark an outfit as women's whatever the tagger's gender head says.</summary>
+    public static readonly IReadOnlySet<string> WomenOnly = new HashSet<string>(StringComparer.Ordinal) { "dress", "skirt", "heels", "leggings", "jumpsuit", "handbag_tote", "sleeveless_top" };
 
     /// <summary>Predicted gender lean of an item: P(Women) + P(Girls) − P(Men) − P(Boys) (Unisex counts for neither).</summary>
     private static double GenderLean(IReadOnlyDictionary<string, float[]> groups, string[] labels)
@@ -181,6 +195,8 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
 
     private sealed class OutfitRecipe(bool women, Dictionary<string, (CatalogueItem[] Items, double[] Cum)> slots)
     {
+        public bool Women => women;
+
         public List<CatalogueItem> Draw(Random rng)
         {
             var outfit = new List<CatalogueItem>();
