@@ -15,6 +15,10 @@ public sealed record EvalSettings
     public double Drift { get; init; } = 0.3;
     public int Clusters { get; init; } = 12;
     public string? VectorsPath { get; init; }
+    /// <summary>Where OOTD content comes from without --vectors: real photos through the project's models, or product labels.</summary>
+    public ContentKind Content { get; init; } = ContentKind.Photos;
+    public string FeaturesPath { get; init; } = FeatureCache.DefaultPath();
+    public string? ModelsPath { get; init; }
     public string ProductsPath { get; init; } = "../shared/datasets/products/styles.csv";
     public bool Tune { get; init; }
 
@@ -36,6 +40,17 @@ public sealed record EvalSettings
                 "--drift" => s with { Drift = Math.Min(1, Real()) },
                 "--clusters" => s with { Clusters = Int() },
                 "--vectors" => s with { VectorsPath = Next() },
+                "--content" => s with
+                {
+                    Content = Next() switch
+                    {
+                        "photos" => ContentKind.Photos,
+                        "labels" => ContentKind.Labels,
+                        var v => throw new ArgumentException($"--content: '{v}' is not photos or labels."),
+                    },
+                },
+                "--features" => s with { FeaturesPath = Next() },
+                "--models" => s with { ModelsPath = Next() },
                 "--products" => s with { ProductsPath = Next() },
                 "--tune" => s with { Tune = true },
                 "--help" or "-h" => throw new HelpRequested(),
@@ -57,11 +72,18 @@ public sealed record EvalSettings
           --noise X      style-vector and tag noise (default 0.3)
           --drift X      taste drift over the run, 0..1 (default 0.3)
           --clusters N   latent style clusters (default 12)
-          --vectors P    OOTD style vectors, one OOTD per line (floats separated by spaces or commas);
-                         without it, vectors come from real product labels (--products)
+          --content C    photos (default): style vectors and tags from real photos (CCP street photos and outfits
+                         composed from product photos) through the project's models on cached backbone features;
+                         labels: style vectors derived from product labels (no photos, no models)
+          --features P   backbone feature cache (default <repository>/.data/features/items.bin; built by
+                         dotnet run --project tools/ModelBuilder -c Release -- features items)
+          --models P     folder of the model heads (default <repository>/models or OOTD_MODELS)
+          --vectors P    OOTD style vectors, one OOTD per line (floats separated by spaces or commas); overrides --content
           --products P   products styles.csv (default ../shared/datasets/products/styles.csv)
           --tune         only print small grids (feed quotas × m₀, who-to-follow quotas) on the validation split
         """;
 }
 
 public sealed class HelpRequested : Exception;
+
+public enum ContentKind { Photos, Labels }

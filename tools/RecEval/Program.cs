@@ -11,7 +11,7 @@ catch (HelpRequested) { Console.WriteLine(EvalSettings.Usage); return 0; }
 catch (ArgumentException e) { Console.Error.WriteLine($"error: {e.Message}\n{EvalSettings.Usage}"); return 2; }
 
 try { return Evaluation.Run(settings); }
-catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or KeyNotFoundException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;
@@ -136,6 +136,8 @@ namespace Ootd.RecEval
             Console.WriteLine($"Users: all {full.All.Users}, cold {full.Cold.Users}. Full blend NDCG@20 = {full.All.Ndcg / easeRow.All.Ndcg:P1} of EASE; "
                               + $"beats popularity: {full.All.Ndcg > popRow.All.Ndcg}, item-kNN: {full.All.Ndcg > knnRow.All.Ndcg}; "
                               + $"cold slice beats popularity/item-kNN/EASE: {full.Cold.Ndcg > popRow.Cold.Ndcg}/{full.Cold.Ndcg > knnRow.Cold.Ndcg}/{full.Cold.Ndcg > easeRow.Cold.Ndcg}.");
+            var freshRow = rows.First(r => r.Name.Contains("last"));
+            Console.WriteLine($"Against the stronger EASE restricted to fresh posts: full blend NDCG@20 = {full.All.Ndcg / freshRow.All.Ndcg:P1} of it; cold slice beats it: {full.Cold.Ndcg > freshRow.Cold.Ndcg}.");
             Console.WriteLine($"Time: baselines {baseSeconds:F0}s, project recommender {oursSeconds:F0}s.");
 
             // ---- who to follow ----

@@ -72,6 +72,7 @@ public sealed class Simulator(EvalSettings s)
         float[][] styles;
         HashSet<string>[] tags;
         int[] clusterOf;
+        double[]? postDays = null;
         if (s.VectorsPath is { } path)
         {
             styles = ReadVectors(path);
@@ -79,9 +80,15 @@ public sealed class Simulator(EvalSettings s)
             tags = styles.Select(_ => new HashSet<string>()).ToArray();
             source = $"style vectors from {path} ({styles.Length} OOTDs × {styles[0].Length}), clusters by k-means; no tags";
         }
-        else
+        else if (s.Content == ContentKind.Labels)
         {
             (styles, tags, clusterOf, source) = FromProducts(s.Ootds);
+        }
+        else
+        {
+            // post days are drawn with the content: items are centred by their sub-category's running mean in post order
+            var content = new PhotoContent(s, _rng).Build();
+            (styles, tags, clusterOf, source, postDays) = (content.Styles, content.Tags, content.Cluster, content.Source, content.PostDay);
         }
         var n = styles.Length;
         var postDay = new double[n];
@@ -89,7 +96,7 @@ public sealed class Simulator(EvalSettings s)
         var quality = new double[n];
         for (var o = 0; o < n; o++)
         {
-            postDay[o] = -14 + _rng.NextDouble() * (s.Days + 14);
+            postDay[o] = postDays?[o] ?? -14 + _rng.NextDouble() * (s.Days + 14);
             var c = clusterOf[o];
             author[o] = SampleUser(u => join[u] <= Math.Max(0, postDay[o]) ? creator[u] * taste0[u][c] : 0, users);
             quality[o] = Math.Exp(0.5 * Gauss()) * Math.Pow(creator[author[o]], 0.3);
