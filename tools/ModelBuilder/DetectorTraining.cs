@@ -74,9 +74,12 @@ public static class DetectorTraining
         var store = FeatureStore.Open("windows").Features;
         var photos = data.CcpPhotos().ToList();
         var examples = new List<(int Label, float[] X, float[]? Delta)>();
+        int trainPhotos = 0;
         foreach (var p in photos.Where(p => p.Split == "train"))
         {
-            foreach (var (k, x) in PhotoRows(p, windows, store))
+            var photoRows = PhotoRows(p, windows, store);
+            if (photoRows.Count > 0) trainPhotos++;
+            foreach (var (k, x) in photoRows)
             {
                 var box = windows[k].ToPixels(p.Width, p.Height);
                 int bestItem = -1; float best = 0;
@@ -159,9 +162,9 @@ public static class DetectorTraining
             Preprocessing = ModelManifest.ResNetPreprocessing("each proposal window of the photo, stretched to 224×224"),
             Detector = new DetectorSpec(windows, Classes, thresholds, NmsIoU, "relative window centre x, centre y, width, height (0–1)", caps),
             Training = new TrainingSpec(["ccp/ccp_boxes.csv garment boxes (train split), tags mapped to super-categories"],
-                new() { ["windows"] = examples.Count, ["valPhotos"] = val.Count },
+                new() { ["windows"] = examples.Count, ["trainPhotos"] = trainPhotos, ["valPhotos"] = val.Count },
                 $"{windows.Length} proposal windows from k-means (1 − IoU) over train boxes; MLP 516→256 ReLU → 7-way softmax + 4 box deltas (smooth L1), windows IoU ≥ 0.5 positive, < 0.3 background, GT boxes added as positives; {Trainers.DetectorEpochs} epochs, best val epoch {net.BestEpoch}; per-class thresholds and per-photo caps tuned on val F1; NMS IoU {NmsIoU}",
-                "Train windows: all with IoU ≥ 0.4 to a garment plus 5 sampled background windows per photo, on the first 200 of the 716 train photos (feature-extraction budget on a shared 2-core machine); thresholds tuned on 20 val photos (feature-extraction budget)."),
+                $"Train windows: all with IoU ≥ 0.4 to a garment plus 5 sampled background windows per photo, on {trainPhotos} of the {photos.Count(p => p.Split == "train")} train photos; thresholds and caps tuned on all windows of {val.Count} of the {photos.Count(p => p.Split == "val")} val photos."),
             Rebuild = Trainers.Rebuild + "train detector",
         };
         var onnx = net.ToOnnx("detector", [("features", 512), ("geometry", 4)]);
