@@ -42,6 +42,9 @@ public static class DetectorTraining
     public static readonly string[] Classes = [.. FashionTaxonomy.Supers.Select(s => s.Name), "background"];
     public const float NmsIoU = 0.4f;
 
+    /// <summary>Candidate per-class score thresholds; the val optimum often sits near the top, so the grid is finer there.</summary>
+    public static readonly float[] ThresholdGrid = [0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f];
+
     public static float[] Input(float[] feature, RelativeWindow w) => [.. feature, w.Cx, w.Cy, w.W, w.H];
 
     /// <summary>Window rows of one photo that have cached features: (window index, features+geometry).</summary>
@@ -121,7 +124,7 @@ public static class DetectorTraining
         for (int c = 0; c < 6; c++)
         {
             float bestT = 0.5f; double bestF = -1;
-            foreach (var t in new[] { 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f })
+            foreach (var t in ThresholdGrid)
             {
                 var thr = (float[])thresholds.Clone(); thr[c] = t;
                 var tally = new DetectionTally();
@@ -154,6 +157,13 @@ public static class DetectorTraining
             caps[c] = bestCap;
             Console.WriteLine($"  max per photo {Classes[c]}: {bestCap} (val F1 {bestF:F3})");
         }
+        var final = new DetectionTally();
+        foreach (var (p, rows, outs) in cache)
+        {
+            int i = 0;
+            final.Add(Detect(p, windows, rows, _ => outs[i++], thresholds, caps).Item1, p.Items);
+        }
+        Console.WriteLine($"  val, all super-categories: recall {final.AllRecall:P1}, precision {final.AllPrecision:P1}");
         var manifest = new ModelManifest
         {
             Name = "detector", Kind = "detector", File = "detector.onnx",
