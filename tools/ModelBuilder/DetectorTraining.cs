@@ -42,6 +42,9 @@ public static class DetectorTraining
     public static readonly string[] Classes = [.. FashionTaxonomy.Supers.Select(s => s.Name), "background"];
     public const float NmsIoU = 0.4f;
 
+    /// <summary>Candidate per-class score thresholds; the val optimum often sits near the top, so the grid is finer there.</summary>
+    public static readonly float[] ThresholdGrid = [0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f];
+
     public static float[] Input(float[] feature, RelativeWindow w) => [.. feature, w.Cx, w.Cy, w.W, w.H];
 
     /// <summary>Window rows of one photo that have cached features: (window index, features+geometry).</summary>
@@ -74,9 +77,12 @@ public static class DetectorTraining
         var store = FeatureStore.Open("windows").Features;
         var photos = data.CcpPhotos().ToList();
         var examples = new List<(int Label, float[] X, float[]? Delta)>();
+        int trainPhotos = 0;
         foreach (var p in photos.Where(p => p.Split == "train"))
         {
-            foreach (var (k, x) in PhotoRows(p, windows, store))
+            var photoRows = PhotoRows(p, windows, store);
+            if (photoRows.Count > 0) trainPhotos++;
+            foreach (var (k, x) in photoRows)
             {
                 var box = windows[k].ToPixels(p.Width, p.Height);
                 int bestItem = -1; float best = 0;
@@ -118,7 +124,7 @@ public static class DetectorTraining
         for (int c = 0; c < 6; c++)
         {
             float bestT = 0.5f; double bestF = -1;
-            foreach (var t in new[] { 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f })
+            foreach (var t in ThresholdGrid)
             {
                 var thr = (float[])thresholds.Clone(); thr[c] = t;
                 var tally = new DetectionTally();
@@ -151,6 +157,13 @@ public static class DetectorTraining
             caps[c] = bestCap;
             Console.WriteLine($"  max per photo {Classes[c]}: {bestCap} (val F1 {bestF:F3})");
         }
+        var final = new DetectionTally();
+        foreach (var (p, rows, outs) in cache)
+        {
+            int i = 0;
+            final.Add(Detect(p, windows, rows, _ => outs[i++], thresholds, caps).Item1, p.Items);
+        }
+        Console.WriteLine($"  val, all super-categories: recall {final.AllRecall:P1}, precision {final.AllPrecision:P1}");
         var manifest = new ModelManifest
         {
             Name = "detector", Kind = "detector", File = "detector.onnx",
@@ -159,9 +172,9 @@ public static class DetectorTraining
             Preprocessing = ModelManifest.ResNetPreprocessing("each proposal window of the photo, stretched to 224×224"),
             Detector = new DetectorSpec(windows, Classes, thresholds, NmsIoU, "relative window centre x, centre y, width, height (0–1)", caps),
             Training = new TrainingSpec(["ccp/ccp_boxes.csv garment boxes (train split), tags mapped to super-categories"],
-                new() { ["windows"] = examples.Count, ["valPhotos"] = val.Count },
+                new() { ["windows"] = examples.Count, ["trainPhotos"] = trainPhotos, ["valPhotos"] = val.Count },
                 $"{windows.Length} proposal windows from k-means (1 − IoU) over train boxes; MLP 516→256 ReLU → 7-way softmax + 4 box deltas (smooth L1), windows IoU ≥ 0.5 positive, < 0.3 background, GT boxes added as positives; {Trainers.DetectorEpochs} epochs, best val epoch {net.BestEpoch}; per-class thresholds and per-photo caps tuned on val F1; NMS IoU {NmsIoU}",
-                "Train windows: all with IoU ≥ 0.4 to a garment plus 5 sampled background windows per photo, on the first 200 of the 716 train photos (feature-extraction budget on a shared 2-core machine); thresholds tuned on 20 val photos (feature-extraction budget)."),
+                $"Train windows: all with IoU ≥ 0.4 to a garment plus 5 sampled background windows per photo, on {trainPhotos} of the {photos.Count(p => p.Split == "train")} train photos; thresholds and caps tuned on all windows of {val.Count} of the {photos.Count(p => p.Split == "val")} val photos."),
             Rebuild = Trainers.Rebuild + "train detector",
         };
         var onnx = net.ToOnnx("detector", [("features", 512), ("geometry", 4)]);

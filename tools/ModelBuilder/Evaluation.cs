@@ -35,10 +35,17 @@ public static class Evaluation
         md.AppendLine("## Budget and caveats");
         md.AppendLine();
         md.AppendLine("- Backbone: ImageNet ResNet18 (frozen); only the heads are trained, in plain C# (tools/ModelBuilder/HeadNetwork.cs), on cached 512-d features.");
-        md.AppendLine("- Feature extraction ran on a shared 2-core CPU (~40–250 ms per crop under load), so the detector saw windows of the first 200 of 716");
-        md.AppendLine("  CCP train photos (all windows with IoU ≥ 0.4 plus 5 background windows each, and the ground-truth boxes), its thresholds and");
-        md.AppendLine("  per-photo caps were tuned on 20 val photos, and the N-pair embedder used one augmented view of 1,500 train images for 12 epochs");
-        md.AppendLine("  (val top-1 still rising at the last epoch). Heads: 20 epochs (detector 15), best val epoch kept.");
+        var ccp = data.CcpPhotos().ToList();
+        string Share(int used, string split)
+        {
+            int all = ccp.Count(p => p.Split == split);
+            return used >= all ? $"all {all}" : $"the first {used} of {all}";
+        }
+        md.AppendLine("- Feature extraction ran on a 2-core CPU (~21 ms per crop unloaded, ~40–250 ms when shared). The detector was trained on windows of");
+        md.AppendLine($"  {Share(FeatureCommands.TrainDetectorPhotos, "train")} CCP train photos (all windows with IoU ≥ 0.4 plus 5 sampled background windows each, and the");
+        md.AppendLine($"  ground-truth boxes), its thresholds and per-photo caps were tuned on {Share(FeatureCommands.ValDetectorPhotos, "val")} CCP val photos (all 32 windows each),");
+        md.AppendLine("  and the N-pair embedder used one augmented view of 1,500 train images for 12 epochs (val top-1 still rising at the last epoch).");
+        md.AppendLine("  Heads: 20 epochs (detector 15), best val epoch kept.");
         md.AppendLine("- The detector is a proposal-window classifier (no fine-tuned CNN); its ceiling is the window recall shown above.");
         md.AppendLine("- Sub-category labels are mapped from the data sets' own tags (maps in tools/ModelBuilder/Datasets.cs); CCP's generic tags");
         md.AppendLine("  (shoes, bag, purse, top) fix the super-category only.");

@@ -124,9 +124,9 @@ public static class FeatureCommands
     public static RelativeWindow Relative(PixelBox b, int w, int h) =>
         new((b.X0 + b.X1) / 2 / w, (b.Y0 + b.Y1) / 2 / h, b.Width / w, b.Height / h);
 
-    public const int ValDetectorPhotos = 20;
+    public const int ValDetectorPhotos = 138;
     public const int TestDetectorPhotos = 150;
-    public const int TrainDetectorPhotos = 200;
+    public const int TrainDetectorPhotos = 716;
 
     /// <summary>Windows to extract: all of them for test and a val subset; positives plus sampled negatives for train.</summary>
     public static IEnumerable<(string, List<ExtractionItem>)> WindowWork(Datasets data)
