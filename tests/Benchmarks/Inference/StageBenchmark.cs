@@ -3,6 +3,8 @@ using Ootd.Grains.Inference;
 using Ootd.Inference.Backbone;
 using Ootd.Inference.Imaging;
 using Ootd.Inference.Onnx;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Processing;
 
 namespace Ootd.Benchmarks.Inference;
 
@@ -13,6 +15,20 @@ public static class StageBenchmark
     {
         var folder = Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "..", "shared", "datasets", "ccp", "photos");
         var photos = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Take(64).Select(File.ReadAllBytes).ToList();
+        // --height H: re-encode the photos at a phone camera's size (e.g. 4000) to see what big uploads cost.
+        int at = Array.IndexOf(args, "--height");
+        if (at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out int height))
+        {
+            photos = photos.Take(16).Select(b =>
+            {
+                using var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(b);
+                image.Mutate(x => x.Resize(0, height));
+                using var ms = new MemoryStream();
+                image.SaveAsJpeg(ms);
+                return ms.ToArray();
+            }).ToList();
+            Console.WriteLine($"photos re-encoded at height {height} (mean {photos.Average(p => p.Length) / 1024:F0} KB)");
+        }
         var decoder = new PhotoDecoder();
         var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 1 });
         using var backbone = new ResNetBackbone(factory);
