@@ -81,6 +81,28 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
     }
 
     [Fact]
+    public async Task A_phone_sized_photo_is_analysed_and_answered_in_its_own_pixels()
+    {
+        // A 6-megapixel upload: every box is in its pixels, and the hash is the one used for duplicates.
+        byte[] bytes;
+        using (var image = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(TestPhotos.OutfitJpeg(3)))
+        {
+            SixLabors.ImageSharp.Processing.ProcessingExtensions.Mutate(image, x => SixLabors.ImageSharp.Processing.ResizeExtensions.Resize(x, 2000, 3000));
+            using var ms = new MemoryStream();
+            SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(image, ms);
+            bytes = ms.ToArray();
+        }
+        var outfit = await hosts.Batched.AnalyzeAsync(bytes, PhotoKind.Outfit);
+        Assert.Equal((2000, 3000), (outfit.Width, outfit.Height));
+        Assert.NotEmpty(outfit.Items);
+        foreach (var item in outfit.Items) AssertSane(item, 2000, 3000);
+
+        var product = await hosts.Single.AnalyzeAsync(bytes, PhotoKind.Product);
+        Assert.Equal(new ItemBox(0, 0, 2000, 3000), Assert.Single(product.Items).Item.Box);
+        Assert.Equal((await hosts.Single.FingerprintAsync(bytes)).Hash, product.PerceptualHash);
+    }
+
+    [Fact]
     public async Task Batched_analyses_equal_single_ones()
     {
         var photos = Enumerable.Range(100, 8).Select(seed => TestPhotos.OutfitJpeg(seed)).ToArray();
