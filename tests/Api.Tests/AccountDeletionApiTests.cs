@@ -87,10 +87,10 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
         Assert.Equal(2, (long)(await GetOk($"api/v1/ootds/{otherPost}", null))["likeCount"]!);
 
         // Before: the deleted-to-be user's post and profile are everywhere a test can look.
-        await Eventually(async () => Ids(await GetOk("api/v1/feed?limit=100", me.Token)).Contains(gonePost), "the post in the feed");
-        await Eventually(async () => Ids(await GetOk("api/v1/explore/weekly-best?limit=100", me.Token)).Contains(gonePost), "the post in weekly best");
-        await Eventually(async () => Ids(await GetOk($"api/v1/ootds/{otherPost}/similar?limit=100", me.Token)).Contains(gonePost), "the post among similar OOTDs");
-        await Eventually(async () => Ids(await GetOk("api/v1/users/me/who-to-follow?limit=100", walker.Token), "userId").Contains(gone.Id), "the user in who-to-follow");
+        await ApiCalls.Eventually(async () => Ids(await GetOk("api/v1/feed?limit=100", me.Token)).Contains(gonePost), "the post in the feed");
+        await ApiCalls.Eventually(async () => Ids(await GetOk("api/v1/explore/weekly-best?limit=100", me.Token)).Contains(gonePost), "the post in weekly best");
+        await ApiCalls.Eventually(async () => Ids(await GetOk($"api/v1/ootds/{otherPost}/similar?limit=100", me.Token)).Contains(gonePost), "the post among similar OOTDs");
+        await ApiCalls.Eventually(async () => Ids(await GetOk("api/v1/users/me/who-to-follow?limit=100", walker.Token), "userId").Contains(gone.Id), "the user in who-to-follow");
         Assert.Contains(gone.Id, Ids(await GetOk($"api/v1/users/{me.Id}/followers?limit=100", null), "id"));
         Assert.Contains(gone.Id, Ids(await GetOk($"api/v1/users/{me.Id}/following?limit=100", null), "id"));
         Assert.Equal(1, (int)(await GetOk($"api/v1/users/{fan.Id}", null))["followingCount"]!);
@@ -132,8 +132,8 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
         Assert.Equal([other.Id], Ids(following, "id"));
         Assert.Equal(1, (int)following["total"]!);
         Assert.Equal(1, (int)(await GetOk($"api/v1/users/{me.Id}", null))["followerCount"]!);
-        await Eventually(async () => (int)(await GetOk($"api/v1/users/{me.Id}", null))["followingCount"]! == 1, "my following count");
-        await Eventually(async () => (int)(await GetOk($"api/v1/users/{fan.Id}", null))["followingCount"]! == 0, "the fan's following count");
+        await ApiCalls.Eventually(async () => (int)(await GetOk($"api/v1/users/{me.Id}", null))["followingCount"]! == 1, "my following count");
+        await ApiCalls.Eventually(async () => (int)(await GetOk($"api/v1/users/{fan.Id}", null))["followingCount"]! == 0, "the fan's following count");
 
         // Other users' data stays; the deleted user's like no longer counts.
         var kept = await GetOk($"api/v1/ootds/{otherPost}", null);
@@ -158,7 +158,7 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
     private async Task<Guid> PostReady(SignedUp user)
     {
         var id = await Http.UploadOk(user.Token, TestPhotos.Jpeg(96, 128, Interlocked.Increment(ref photoSeed)), "look of the day", "#street");
-        await Eventually(async () =>
+        await ApiCalls.Eventually(async () =>
         {
             var status = (string?)(await GetOk($"api/v1/ootds/{id}", null))["status"];
             Assert.NotEqual("failed", status);
@@ -189,16 +189,5 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
         await using var cmd = db.CreateCommand(sql);
         cmd.Parameters.AddWithValue(id);
         return await cmd.ExecuteScalarAsync();
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(250);
-        }
-        Assert.Fail($"timed out waiting for {what}");
     }
 }

@@ -46,7 +46,7 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
     private async Task<Guid> PostReady(SignedUp user, string hashtags = "#street")
     {
         var id = await Http.UploadOk(user.Token, TestPhotos.Jpeg(96, 128, Interlocked.Increment(ref photoSeed)), "look of the day", hashtags);
-        await Eventually(async () =>
+        await ApiCalls.Eventually(async () =>
         {
             using var r = await Http.GetAsync($"api/v1/ootds/{id}");
             var status = (string?)(await r.Json())["status"];
@@ -71,17 +71,6 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
     {
         using var r = await Http.Send(method, url, token);
         Assert.True(r.IsSuccessStatusCode, $"{method} {url}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(250);
-        }
-        Assert.Fail($"timed out waiting for {what}");
     }
 
     [Fact]
@@ -109,7 +98,7 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
 
         var forbidden = new[] { ownPost, seenPost, deletedPost, blockedPost };
         JsonObject feed = null!;
-        await Eventually(async () => Ids(feed = await GetOk("api/v1/feed?limit=100", me.Token)).Contains(finePost), "the followee's post in the feed");
+        await ApiCalls.Eventually(async () => Ids(feed = await GetOk("api/v1/feed?limit=100", me.Token)).Contains(finePost), "the followee's post in the feed");
         Assert.DoesNotContain(Ids(feed), forbidden.Contains);
         Assert.All(feed["items"]!.AsArray(), e => Assert.Contains((string)e!["source"]!, FeedSources));
         Assert.Equal("followee", (string)feed["items"]!.AsArray().First(e => (Guid)e!["ootdId"]! == finePost)!["source"]!);
@@ -117,7 +106,7 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
 
         // The batch (every 2 s here) puts the liked posts on the weekly and segment lists.
         JsonObject weekly = null!;
-        await Eventually(async () => Ids(weekly = await GetOk("api/v1/explore/weekly-best?limit=100", me.Token)).Contains(finePost), "weekly best");
+        await ApiCalls.Eventually(async () => Ids(weekly = await GetOk("api/v1/explore/weekly-best?limit=100", me.Token)).Contains(finePost), "weekly best");
         Assert.DoesNotContain(Ids(weekly), forbidden.Contains);
         var segment = await GetOk("api/v1/explore/segment-best?limit=100", me.Token);
         Assert.Equal("female/25-34", (string)segment["segment"]!);
@@ -131,7 +120,7 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
 
         // Unblocking brings the author back.
         await Ok(HttpMethod.Delete, $"api/v1/users/{blocked.Id}/block", me.Token);
-        await Eventually(async () => Ids(await GetOk("api/v1/feed?limit=100", me.Token)).Contains(blockedPost), "the unblocked author's post");
+        await ApiCalls.Eventually(async () => Ids(await GetOk("api/v1/feed?limit=100", me.Token)).Contains(blockedPost), "the unblocked author's post");
     }
 
     [Fact]
@@ -142,7 +131,7 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
         await Ok(HttpMethod.Put, $"api/v1/users/{author.Id}/follow", me.Token);
         var posts = new List<Guid>();
         for (var i = 0; i < 3; i++) posts.Add(await PostReady(author));
-        await Eventually(async () => posts.All(Ids(await GetOk("api/v1/feed?limit=100", me.Token)).Contains), "all posts in the feed");
+        await ApiCalls.Eventually(async () => posts.All(Ids(await GetOk("api/v1/feed?limit=100", me.Token)).Contains), "all posts in the feed");
 
         var collected = new List<Guid>();
         var page = await GetOk("api/v1/feed?limit=1", me.Token);
@@ -191,10 +180,10 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
                 else if (line.StartsWith("data: ") && name is not null) lock (events) events.Add((name, line[6..]));
             }
         });
-        await Eventually(() => { lock (events) return Task.FromResult(events.Any(e => e.Name == "recommendations")); }, "a recommendations event", 30);
+        await ApiCalls.Eventually(() => { lock (events) return Task.FromResult(events.Any(e => e.Name == "recommendations")); }, "a recommendations event", 30);
 
         var post = await PostReady(author);
-        await Eventually(() => { lock (events) return Task.FromResult(events.Any(e => e.Name == "followeePost" && e.Data.Contains(post.ToString()))); }, "the pushed followee post", 30);
+        await ApiCalls.Eventually(() => { lock (events) return Task.FromResult(events.Any(e => e.Name == "followeePost" && e.Data.Contains(post.ToString()))); }, "the pushed followee post", 30);
         stop.Cancel();
         try { await readLoop; } catch (OperationCanceledException) { }
     }

@@ -28,20 +28,8 @@ public sealed class Datasets(string root)
         throw new DirectoryNotFoundException("datasets not found: set OOTD_DATASETS");
     }
 
-    // CCP tag → sub-category (accessories, jewellery, skin, hair, underwear are not items).
-    public static readonly IReadOnlyDictionary<string, string> CcpTags = new Dictionary<string, string>
-    {
-        ["coat"] = "coat", ["jacket"] = "jacket", ["blazer"] = "blazer", ["cardigan"] = "cardigan", ["vest"] = "vest",
-        ["cape"] = "coat", ["suit"] = "blazer",
-        ["t-shirt"] = "tshirt", ["blouse"] = "shirt_blouse", ["shirt"] = "shirt_blouse", ["sweater"] = "knit_sweater",
-        ["jumper"] = "knit_sweater", ["hoodie"] = "hoodie_sweatshirt", ["sweatshirt"] = "hoodie_sweatshirt", ["top"] = "sleeveless_top",
-        ["jeans"] = "jeans", ["pants"] = "trousers", ["shorts"] = "shorts", ["skirt"] = "skirt", ["leggings"] = "leggings",
-        ["dress"] = "dress", ["romper"] = "jumpsuit", ["bodysuit"] = "jumpsuit",
-        ["sneakers"] = "sneakers", ["boots"] = "boots", ["heels"] = "heels", ["pumps"] = "heels", ["wedges"] = "heels",
-        ["sandals"] = "sandals", ["flats"] = "flats_loafers", ["loafers"] = "flats_loafers", ["clogs"] = "flats_loafers",
-        ["shoes"] = "formal_shoes",
-        ["bag"] = "handbag_tote", ["purse"] = "shoulder_crossbody", ["wallet"] = "clutch_wallet",
-    };
+    // CCP tag → sub-category: Ootd.Inference.Taxonomy.CcpLabels (the RecEval tool reads the same map).
+    public static IReadOnlyDictionary<string, string> CcpTags => CcpLabels.SubCategoryByTag;
 
     // CCP tags whose sub-category is a guess (generic "shoes", "bag", "purse"): used for the super-category only.
     public static readonly IReadOnlySet<string> CcpSuperOnly = new HashSet<string> { "shoes", "bag", "purse", "top" };

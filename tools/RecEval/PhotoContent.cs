@@ -18,20 +18,8 @@ public sealed record OotdContent(float[][] Styles, HashSet<string>[] Tags, int[]
 /// </summary>
 public sealed class PhotoContent(EvalSettings s, Random rng)
 {
-    // CCP tag → sub-category (the ModelBuilder's mapping; only the super-category is used here, as a detection's).
-    private static readonly IReadOnlyDictionary<string, string> CcpTags = new Dictionary<string, string>
-    {
-        ["coat"] = "coat", ["jacket"] = "jacket", ["blazer"] = "blazer", ["cardigan"] = "cardigan", ["vest"] = "vest",
-        ["cape"] = "coat", ["suit"] = "blazer",
-        ["t-shirt"] = "tshirt", ["blouse"] = "shirt_blouse", ["shirt"] = "shirt_blouse", ["sweater"] = "knit_sweater",
-        ["jumper"] = "knit_sweater", ["hoodie"] = "hoodie_sweatshirt", ["sweatshirt"] = "hoodie_sweatshirt", ["top"] = "sleeveless_top",
-        ["jeans"] = "jeans", ["pants"] = "trousers", ["shorts"] = "shorts", ["skirt"] = "skirt", ["leggings"] = "leggings",
-        ["dress"] = "dress", ["romper"] = "jumpsuit", ["bodysuit"] = "jumpsuit",
-        ["sneakers"] = "sneakers", ["boots"] = "boots", ["heels"] = "heels", ["pumps"] = "heels", ["wedges"] = "heels",
-        ["sandals"] = "sandals", ["flats"] = "flats_loafers", ["loafers"] = "flats_loafers", ["clogs"] = "flats_loafers",
-        ["shoes"] = "formal_shoes",
-        ["bag"] = "handbag_tote", ["purse"] = "shoulder_crossbody", ["wallet"] = "clutch_wallet",
-    };
+    // CCP tag → sub-category; only the super-category is used here, as a detection's.
+    private static IReadOnlyDictionary<string, string> CcpTags => CcpLabels.SubCategoryByTag;
 
     private sealed record CatalogueItem(string Id, string Gender, string Slot, string Colour, string Season, string Usage);
 
