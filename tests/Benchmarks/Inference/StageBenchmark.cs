@@ -8,12 +8,16 @@ using SixLabors.ImageSharp.Processing;
 
 namespace Ootd.Benchmarks.Inference;
 
-/// <summary>Single-thread CPU time of each serving stage per photo (decode, hash, crop+resize, tensor fill, colour, backbone).</summary>
+/// <summary>Single-thread CPU time of each serving stage per photo (decode, hash, crop+resize, tensor fill, colour, backbone);
+/// CCP photos unless --photos DIR names another folder.</summary>
 public static class StageBenchmark
 {
     public static Task<int> RunAsync(string[] args)
     {
-        var folder = Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "..", "shared", "datasets", "ccp", "photos");
+        // --photos DIR: another folder of JPEGs (e.g. ../shared/datasets/products/images for the catalogue's photos).
+        int from = Array.IndexOf(args, "--photos");
+        var folder = from >= 0 && from + 1 < args.Length ? args[from + 1]
+            : Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "..", "shared", "datasets", "ccp", "photos");
         var photos = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Take(64).Select(File.ReadAllBytes).ToList();
         // --height H: re-encode the photos at a phone camera's size (e.g. 4000) to see what big uploads cost.
         int at = Array.IndexOf(args, "--height");
