@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
 using Ootd.Grains.Common;
@@ -89,7 +90,9 @@ public static class FeedApi
     /// <summary>
     /// Server-sent events over a grain observer: the API subscribes an <see cref="IFeedObserver"/> to the caller's
     /// <see cref="IFeedGrain"/> (renewed every third of the TTL) and writes what arrives; every
-    /// <c>Recommender:StreamRefreshSeconds</c> (default 60) it sends a refreshed first page.
+    /// <c>Recommender:StreamRefreshSeconds</c> (default 60) it sends a refreshed first page. The stream ends with a
+    /// <c>closed</c> event when the caller's account is deleted (checked at every refresh) or the access token expires
+    /// (a client reconnects with a fresh token; a deleted account's token is refused with 401).
     /// </summary>
     public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config)
     {
@@ -104,6 +107,9 @@ public static class FeedApi
         var observer = new FeedStreamObserver(channel.Writer);
         var reference = cluster.CreateObjectReference<IFeedObserver>(observer);
         var feed = cluster.GetGrain<IFeedGrain>(caller.UserId());
+        var account = cluster.GetGrain<IUserGrain>(caller.UserId());
+        var tokenExpires = long.TryParse(caller.FindFirstValue(JwtRegisteredClaimNames.Exp), out long exp)
+            ? DateTimeOffset.FromUnixTimeSeconds(exp).UtcDateTime : DateTime.MaxValue;
         try
         {
             await feed.Subscribe(reference);
@@ -113,8 +119,18 @@ public static class FeedApi
             var nextRenew = DateTime.UtcNow + renew;
             while (!ct.IsCancellationRequested)
             {
+                if (DateTime.UtcNow >= tokenExpires)
+                {
+                    await Send(http, "closed", new { reason = "tokenExpired" }, ct);
+                    break;
+                }
                 if (DateTime.UtcNow >= nextRefresh)
                 {
+                    if (await account.IsDeleted())
+                    {
+                        await Send(http, "closed", new { reason = "accountDeleted" }, ct);
+                        break;
+                    }
                     var page = await feed.GetFeed(null, 10);
                     await Send(http, "recommendations", new { items = await Entries(page.Items, cluster) }, ct);
                     nextRefresh = DateTime.UtcNow + refresh;
@@ -124,7 +140,7 @@ public static class FeedApi
                     await feed.Subscribe(reference);
                     nextRenew = DateTime.UtcNow + renew;
                 }
-                var wait = (nextRefresh < nextRenew ? nextRefresh : nextRenew) - DateTime.UtcNow;
+                var wait = new[] { nextRefresh, nextRenew, tokenExpires }.Min() - DateTime.UtcNow;
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 timeout.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
                 try

@@ -65,6 +65,47 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
     }
 
     [Fact]
+    public async Task An_open_feed_stream_ends_with_a_closed_event_when_its_account_is_deleted()
+    {
+        var user = await Http.SignUp();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/feed/stream");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user.Token);
+        using var streamClient = new HttpClient { BaseAddress = cluster.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await streamClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var lines = new List<string>();
+        async Task ReadUntil(Func<string, bool> wanted)
+        {
+            try
+            {
+                while (await reader.ReadLineAsync(stop.Token) is { } line)
+                {
+                    lines.Add(line);
+                    if (wanted(line)) return;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // reported by the assertions below
+            }
+        }
+        await ReadUntil(l => l == "event: recommendations");
+        Assert.False(stop.IsCancellationRequested, "no recommendations event within 60 s");
+
+        using (var deleted = await DeleteAccount(user.Token, new { password = user.Password }))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        // The server closes the stream (the refresh is every 2 s in this deployment): ReadLine reaches the end.
+        await ReadUntil(_ => false);
+        Assert.False(stop.IsCancellationRequested, "the stream was still open 60 s after the deletion");
+        int closed = lines.IndexOf("event: closed");
+        Assert.True(closed >= 0, "no closed event: " + string.Join(" | ", lines.TakeLast(6)));
+        Assert.Contains("accountDeleted", lines[closed + 1]);
+    }
+
+    [Fact]
     public async Task A_deleted_users_posts_and_profile_vanish_from_every_list_while_others_data_stays()
     {
         var me = await Http.SignUp();
