@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,9 @@ namespace Ootd.Benchmarks.Inference;
 /// --workloads a,b (all) --concurrency C (64) --posts P (30) --batch B (32) --delay MS (4) --threads T (cores: the bare
 /// loop's intra-op threads) --host-threads T and --workers W (0: the host's own choice, as in production) --rounds R (3)
 /// --models DIR (models/ when it has every head, else generated heads) --photos DIR (../shared/datasets/ccp/photos)
-/// --products DIR (../shared/datasets/products/images).
+/// --products DIR (../shared/datasets/products/images)
+/// --no-database (no PostgreSQL: (3) runs on a silo with in-memory clustering and storage, (4) is skipped)
+/// --require-cuda (stop with exit code 3 when the bare loop's backbone did not get the CUDA execution provider).
 /// </summary>
 public static class InferenceBenchmark
 {
@@ -43,6 +46,7 @@ public static class InferenceBenchmark
                           $"host intra-op threads {(o.HostThreads > 0 ? o.HostThreads : "auto")}, backbone workers {(o.Workers > 0 ? o.Workers : "auto")}");
         var models = o.Models ?? DefaultModels();
         Console.WriteLine($"models: {models}");
+        Console.WriteLine($"CUDA libraries: {(OnnxSessionFactory.MissingCudaLibrary is { } missing ? $"{missing} does not load (CPU only)" : "libcudart/libcublasLt/libcublas load")}");
         var photos = LoadPhotos(o);
         Console.WriteLine($"photos: {photos.Source} ({photos.Bytes.Count} files, mean {photos.Bytes.Average(b => b.Length) / 1024:F0} KB)");
 
@@ -55,7 +59,10 @@ public static class InferenceBenchmark
         // Everything is set up first, then the three throughput figures are measured in interleaved rounds (bare,
         // host, pool, bare, host, pool, …) and their medians compared, so a change of machine load between phases
         // does not decide the comparison.
-        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = o.Threads });
+        // The bare loop's session logs which provider it got, and why CUDA did not load when it did not.
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = o.Threads },
+            loggers.CreateLogger("bare loop"));
         using var backbone = new ResNetBackbone(factory);
         var decoder = new PhotoDecoder();
         var tensors = photos.Bytes.Take(Math.Min(photos.Bytes.Count, 64)).Select(b =>
@@ -72,7 +79,12 @@ public static class InferenceBenchmark
         var batches = Enumerable.Range(0, (o.Images + o.Batch - 1) / o.Batch)
             .Select(i => (Data: Batch(i * o.Batch, Math.Min(o.Batch, o.Images - i * o.Batch)), Count: Math.Min(o.Batch, o.Images - i * o.Batch))).ToArray();
         backbone.Run(batches[0].Data, batches[0].Count);                     // warm-up
-        Console.WriteLine($"execution provider: {backbone.Provider}");
+        Console.WriteLine($"execution provider: {backbone.Provider} (bare loop backbone)");
+        if (o.RequireCuda && backbone.Provider != "CUDA")
+        {
+            Console.WriteLine($"--require-cuda: the backbone runs on {backbone.Provider}, not CUDA: stopping (the CUDA lines above say why)");
+            return 3;
+        }
 
         // (1) bare loop: prepared 224×224 tensors, batches of B, one thread calling Run.
         double Bare()
@@ -86,6 +98,7 @@ public static class InferenceBenchmark
         // on a CPU by default), on a session with one intra-op thread.
         using var singleThreaded = new ResNetBackbone(new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = 1 }));
         singleThreaded.Run(batches[0].Data, batches[0].Count);
+        Console.WriteLine($"execution provider: {singleThreaded.Provider} (side-by-side loops backbone)");
         double BareSideBySide()
         {
             int next = -1;
@@ -138,24 +151,31 @@ public static class InferenceBenchmark
         // (2) model host: photo bytes in, decode + crop + backbone + heads, concurrent callers.
         await using var modelHost = new FashionModelHost(Microsoft.Extensions.Options.Options.Create(inference));
         await modelHost.EnsureLoadedAsync();
+        Console.WriteLine($"execution provider: {modelHost.ExecutionProvider} (model host backbone)");
         foreach (var w in workloads)
         {
             if (w.Kind == PhotoKind.Product) BarePhotos(w with { Calls = Math.Min(w.Calls, 2 * o.Batch) });
             await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => modelHost.AnalyzeAsync(w.Photos[i % w.Photos.Count], w.Kind));
         }
 
-        // (3) + (4) an in-process silo on a scratch database.
-        var cs = await CreateDatabaseAsync();
+        // (3) + (4) an in-process silo on a scratch database; with --no-database, (3) on a silo with in-memory
+        // clustering and storage (the pool analyses photo bytes and needs no table) and no (4).
+        var cs = o.NoDatabase ? null : await CreateDatabaseAsync();
         try
         {
-            await using (var ds = NpgsqlDataSource.Create(cs)) await new Migrator().ApplyAsync(ds);
+            if (cs is not null)
+            {
+                await using var ds = NpgsqlDataSource.Create(cs);
+                await new Migrator().ApplyAsync(ds);
+            }
             var builder = Host.CreateApplicationBuilder();
             builder.Logging.SetMinimumLevel(LogLevel.Error);
             builder.UseOrleans(silo =>
             {
                 silo.UseLocalhostClustering(siloPort: 22222 + Random.Shared.Next(1000), gatewayPort: 40000 + Random.Shared.Next(1000),
                     serviceId: "bench", clusterId: "bench");
-                silo.AddOotdProviders(cs);
+                if (cs is not null) silo.AddOotdProviders(cs);
+                else AddInMemoryProviders(silo);
                 silo.Services.Configure<InferenceOptions>(x =>
                 {
                     x.ModelsPath = inference.ModelsPath; x.IntraOpThreads = inference.IntraOpThreads; x.Batching = inference.Batching;
@@ -170,6 +190,7 @@ public static class InferenceBenchmark
             foreach (var w in workloads)
                 await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => pool.AnalyzePhoto(w.Photos[i % w.Photos.Count], w.Kind));
             var info = await pool.Describe();
+            Console.WriteLine($"execution provider: {info.ExecutionProvider} (inference grain pool on silo {info.Silo}, gpu metadata {info.SiloDeclaresGpu}, {(cs is null ? "in-memory clustering and storage" : "scratch PostgreSQL database")})");
 
             // Throughput is counted in backbone passes per second: one per product photo, one per detector window and
             // item crop of an outfit photo, so every workload compares with the bare loop directly.
@@ -226,41 +247,61 @@ public static class InferenceBenchmark
             InferenceMetrics.ResetTotals();
 
             // (4) publish → Ready, outfit photos, one post at a time after a short pause (no queueing).
-            var author = Guid.NewGuid();
-            await client.GetGrain<IUserGrain>(author).Create($"bench{author:N}"[..20], new ProfileData("Bench", Gender.Female, 1990, BodyShape.Hourglass, ["minimal"]));
-            var latencies = new List<double>();
-            int failed = 0;
-            await using var data = NpgsqlDataSource.Create(cs);
-            for (int i = 0; i < o.Posts; i++)
-            {
-                var bytes = photos.Bytes[i % photos.Bytes.Count];
-                var photo = await StoreAsync(data, bytes);
-                var id = Guid.NewGuid();
-                var grain = client.GetGrain<IOotdGrain>(id);
-                var sw = Stopwatch.StartNew();
-                var result = await grain.Publish(new NewOotd(author, photo, "bench", []));
-                if (!result.Succeeded) { Console.WriteLine($"    publish {i}: {result.Status} {result.Message}"); failed++; continue; }
-                OotdView? view;
-                do
-                {
-                    await Task.Delay(5);
-                    view = await grain.Get();
-                } while (view!.Status == OotdStatus.Analyzing && sw.Elapsed < TimeSpan.FromMinutes(2));
-                if (view.Status != OotdStatus.Ready) { failed++; Console.WriteLine($"    post {i}: {view.Status} {view.AnalysisError}"); continue; }
-                latencies.Add(sw.Elapsed.TotalMilliseconds);
-                if (i == 0) Console.WriteLine($"    first post: {view.Items!.Count} items ({string.Join(", ", view.Items.Select(x => x.SubCategory))})");
-            }
-            latencies.Sort();
-            if (latencies.Count > 0)
-                Console.WriteLine($"(4) publish → Ready ({photos.Source}, outfit) p50 {Percentile(latencies, 0.5),6:F0} ms   p95 {Percentile(latencies, 0.95),6:F0} ms   ({latencies.Count} posts, {failed} not ready)");
-            PrintMeter("publish phase");
+            if (cs is null) Console.WriteLine("(4) publish → Ready skipped: --no-database (a post reads its photo from the media table and keeps its state in PostgreSQL)");
+            else await PublishToReadyAsync(client, cs, o, photos);
             await app.StopAsync();
         }
         finally
         {
-            await DropDatabaseAsync(cs);
+            if (cs is not null) await DropDatabaseAsync(cs);
         }
         return 0;
+    }
+
+    /// <summary>(4) publish → Ready latency of outfit posts, one at a time, on the silo of the scratch database.</summary>
+    private static async Task PublishToReadyAsync(IClusterClient client, string cs, Options o, Photos photos)
+    {
+        var author = Guid.NewGuid();
+        await client.GetGrain<IUserGrain>(author).Create($"bench{author:N}"[..20], new ProfileData("Bench", Gender.Female, 1990, BodyShape.Hourglass, ["minimal"]));
+        var latencies = new List<double>();
+        int failed = 0;
+        await using var data = NpgsqlDataSource.Create(cs);
+        for (int i = 0; i < o.Posts; i++)
+        {
+            var bytes = photos.Bytes[i % photos.Bytes.Count];
+            var photo = await StoreAsync(data, bytes);
+            var id = Guid.NewGuid();
+            var grain = client.GetGrain<IOotdGrain>(id);
+            var sw = Stopwatch.StartNew();
+            var result = await grain.Publish(new NewOotd(author, photo, "bench", []));
+            if (!result.Succeeded) { Console.WriteLine($"    publish {i}: {result.Status} {result.Message}"); failed++; continue; }
+            OotdView? view;
+            do
+            {
+                await Task.Delay(5);
+                view = await grain.Get();
+            } while (view!.Status == OotdStatus.Analyzing && sw.Elapsed < TimeSpan.FromMinutes(2));
+            if (view.Status != OotdStatus.Ready) { failed++; Console.WriteLine($"    post {i}: {view.Status} {view.AnalysisError}"); continue; }
+            latencies.Add(sw.Elapsed.TotalMilliseconds);
+            if (i == 0) Console.WriteLine($"    first post: {view.Items!.Count} items ({string.Join(", ", view.Items.Select(x => x.SubCategory))})");
+        }
+        latencies.Sort();
+        if (latencies.Count > 0)
+            Console.WriteLine($"(4) publish → Ready ({photos.Source}, outfit) p50 {Percentile(latencies, 0.5),6:F0} ms   p95 {Percentile(latencies, 0.95),6:F0} ms   ({latencies.Count} posts, {failed} not ready)");
+        PrintMeter("publish phase");
+    }
+
+    /// <summary>
+    /// What the inference grain pool needs without PostgreSQL: in-memory grain storage ("ootd" and default) and the
+    /// inference services. The analysis store's data source is registered but never opened: the pool is only given
+    /// photo bytes here (AnalyzePhoto), never media ids.
+    /// </summary>
+    private static void AddInMemoryProviders(ISiloBuilder silo)
+    {
+        silo.AddMemoryGrainStorage(SiloHosting.StorageName);
+        silo.AddMemoryGrainStorageAsDefault();
+        silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(BaseConnection()));
+        silo.AddOotdInference();
     }
 
     private static void PrintMeter(string phase)
@@ -402,7 +443,7 @@ public static class InferenceBenchmark
     }
 
     private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos, int Rounds,
-        int HostThreads, int Workers, string? Products, int Outfits, string[] Workloads)
+        int HostThreads, int Workers, string? Products, int Outfits, string[] Workloads, bool NoDatabase, bool RequireCuda)
     {
         public static Options Parse(string[] args)
         {
@@ -413,7 +454,8 @@ public static class InferenceBenchmark
                 int.Parse(Get("--threads") ?? Environment.ProcessorCount.ToString()), Get("--models"), Get("--photos"),
                 int.Parse(Get("--rounds") ?? "3"), int.Parse(Get("--host-threads") ?? "0"), int.Parse(Get("--workers") ?? "0"),
                 Get("--products"), int.Parse(Get("--outfits") ?? "24"),
-                (Get("--workloads") ?? "catalog,outfits,big-photo").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                (Get("--workloads") ?? "catalog,outfits,big-photo").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                args.Contains("--no-database"), args.Contains("--require-cuda"));
         }
     }
 }
