@@ -226,22 +226,22 @@ public static class InferenceBenchmark
                 }
                 Console.WriteLine($"    round {round} (backbone passes/s): {string.Join("   ", line)}");
             }
-            double b = Median(bare), sb = Median(side);
+            double b = Stats.Median(bare), sb = Stats.Median(side);
             Console.WriteLine($"(1) bare ONNX Runtime backbone loop        {b,7:F1} images/s   (median of {o.Rounds}; prepared tensors, batch {o.Batch}, {o.Threads} intra-op threads)");
             Console.WriteLine($"(1b) bare loops side by side (reference)  {sb,7:F1} images/s   ({Environment.ProcessorCount} loops × 1 intra-op thread, batch {o.Batch})");
             Console.WriteLine($"pool on {info.ExecutionProvider}; target: the pool keeps ≥ 90 % of (1)");
             foreach (var w in workloads)
             {
                 var r = results[w.Name];
-                double h = Median(r.Host), pr = Median(r.Pool);
+                double h = Stats.Median(r.Host), pr = Stats.Median(r.Pool);
                 Console.WriteLine($"workload {w.Name} ({w.Description}), backbone passes/s:");
                 if (r.BarePhotos.Count > 0)
                 {
-                    double bp = Median(r.BarePhotos);
+                    double bp = Stats.Median(r.BarePhotos);
                     Console.WriteLine($"  (1c) same job in plain code, photo bytes in  {bp,7:F1}   ({bp / b:P0} of (1): the most any serving code can reach here)");
                 }
                 Console.WriteLine($"  (2) model host, dynamic batching             {h,7:F1}   ({h / b:P0} of (1); mean backbone batch {r.HostBatch:F1})");
-                Console.WriteLine($"  (3) inference grain pool                     {pr,7:F1}   ({pr / b:P0} of (1), {pr / h:P0} of the host{(r.BarePhotos.Count > 0 ? $", {pr / Median(r.BarePhotos):P0} of (1c)" : "")}; mean backbone batch {r.PoolBatch:F1})");
+                Console.WriteLine($"  (3) inference grain pool                     {pr,7:F1}   ({pr / b:P0} of (1), {pr / h:P0} of the host{(r.BarePhotos.Count > 0 ? $", {pr / Stats.Median(r.BarePhotos):P0} of (1c)" : "")}; mean backbone batch {r.PoolBatch:F1})");
             }
             PrintMeter("last pool round");
             InferenceMetrics.ResetTotals();
@@ -287,7 +287,7 @@ public static class InferenceBenchmark
         }
         latencies.Sort();
         if (latencies.Count > 0)
-            Console.WriteLine($"(4) publish → Ready ({photos.Source}, outfit) p50 {Percentile(latencies, 0.5),6:F0} ms   p95 {Percentile(latencies, 0.95),6:F0} ms   ({latencies.Count} posts, {failed} not ready)");
+            Console.WriteLine($"(4) publish → Ready ({photos.Source}, outfit) p50 {Stats.Percentile(latencies, 0.5),6:F0} ms   p95 {Stats.Percentile(latencies, 0.95),6:F0} ms   ({latencies.Count} posts, {failed} not ready)");
         PrintMeter("publish phase");
     }
 
@@ -309,8 +309,6 @@ public static class InferenceBenchmark
         foreach (var (model, t) in InferenceMetrics.Snapshot().OrderBy(p => p.Key))
             Console.WriteLine($"    {phase}, meter {InferenceMetrics.MeterName}: {model,-10} batches {t.Batches,5}  mean batch {t.MeanBatchSize,5:F1}  mean queue {t.MeanQueueMs,7:F1} ms  mean run {t.RunMs / Math.Max(1, t.Batches),7:F1} ms");
     }
-
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     /// <summary>Runs <paramref name="count"/> calls with at most <paramref name="concurrency"/> in flight; returns calls/s.</summary>
     private static async Task<double> Load<T>(int concurrency, int count, Func<int, Task<T>> call)
@@ -434,12 +432,6 @@ public static class InferenceBenchmark
         await connection.OpenAsync();
         await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos, int Rounds,

@@ -184,7 +184,7 @@ public static class RecommenderBenchmark
     private static string Figures(double[] latencies)
     {
         Array.Sort(latencies);
-        return $"p50 {Percentile(latencies, 0.50),7:F1} ms   p95 {Percentile(latencies, 0.95),7:F1} ms   p99 {Percentile(latencies, 0.99),7:F1} ms";
+        return $"p50 {Stats.Percentile(latencies, 0.50),7:F1} ms   p95 {Stats.Percentile(latencies, 0.95),7:F1} ms   p99 {Stats.Percentile(latencies, 0.99),7:F1} ms";
     }
 
     private static async Task<Guid> NewUser(IGrainFactory grains)
@@ -345,8 +345,6 @@ public static class RecommenderBenchmark
         }));
         return watch.Elapsed;
     }
-
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     private static async Task Eventually(Func<Task<bool>> condition)
     {
