@@ -70,10 +70,22 @@ public static class TaggerPriors
             $"products/styles.csv train split ({table.Count} products): P(label | sub-category) with {PseudoCount} pseudo-count per label; " +
             "sub-categories without products use the overall distribution. Head powers: product photos chosen on products val accuracy, " +
             "outfit photos on the CCP val items of `street` (fewest called Men). Rebuild: " + Trainers.Rebuild + "priors");
+        // Season and occasion (multi-label heads, one label per product in the data): the same prior, measured on val only.
+        var otherGroups = new List<string>();
+        foreach (var other in manifest.AttributeGroups!.Where(g => g.Name is "season" or "occasion"))
+        {
+            var otherTable = Table(products.Where(c => c.Split == "train"), other.Labels, other.Name);
+            var otherVal = Scored(products.Where(c => c.Split == "val").ToList(), items, head, other);
+            double alone = Accuracy(otherVal, otherTable, null);
+            var (bestPower, bestAcc) = ProductPowers.Select(a => (a, Accuracy(otherVal, otherTable, a))).MaxBy(t => t.Item2);
+            Console.WriteLine($"{other.Name}: products val arg max accuracy head alone {alone:P2}, best head^{bestPower} × prior {bestAcc:P2}");
+            otherGroups.Add($"{other.Name}: val arg max accuracy {P(alone)} → {P(bestAcc)} with head^{bestPower.ToString(CultureInfo.InvariantCulture)} × prior");
+        }
+
         var groups = manifest.AttributeGroups!.Select(g => g.Name == Group ? g with { Prior = prior } : g).ToArray();
         var metrics = new Dictionary<string, double>(manifest.Metrics ?? []);
         var withPrior = group with { Prior = prior };
-        var figures = Figures(test, street, table, withPrior);
+        var figures = Figures(test, street, table, withPrior, otherGroups);
         foreach (var (k, v) in figures.Metrics) metrics[k] = v;
         File.WriteAllText(path, (manifest with { AttributeGroups = groups, Metrics = metrics }).ToJson());
         Console.WriteLine($"wrote models/tagger.json: gender prior over {table.BySub.Count} sub-categories, product power {productPower}, outfit power {outfitPower}");
@@ -85,14 +97,14 @@ public static class TaggerPriors
     public sealed record PriorTable(Dictionary<string, float[]> BySub, float[] Overall, int Count, Dictionary<string, int> Products);
 
     /// <summary>P(label | sub-category) with a pseudo-count per label; subs without products are left out (they use Overall).</summary>
-    public static PriorTable Table(IEnumerable<LabelledCrop> train, string[] labels)
+    public static PriorTable Table(IEnumerable<LabelledCrop> train, string[] labels, string column = Group)
     {
         var counts = new Dictionary<string, double[]>();
         var overall = new double[labels.Length];
         int n = 0;
         foreach (var c in train)
         {
-            int l = Array.IndexOf(labels, c.Attributes.GetValueOrDefault(Group, ""));
+            int l = Array.IndexOf(labels, c.Attributes.GetValueOrDefault(column, ""));
             if (l < 0 || c.Sub < 0) continue;
             var sub = FashionTaxonomy.Subs[c.Sub].Name;
             if (!counts.TryGetValue(sub, out var row)) counts[sub] = row = new double[labels.Length];
@@ -119,14 +131,20 @@ public static class TaggerPriors
         var rows = new List<ScoredProduct>();
         for (int i = 0; i < crops.Count; i++)
         {
-            int l = Array.IndexOf(group.Labels, crops[i].Attributes.GetValueOrDefault(Group, ""));
+            int l = Array.IndexOf(group.Labels, crops[i].Attributes.GetValueOrDefault(group.Name, ""));
             if (l >= 0) rows.Add(new ScoredProduct(FashionTaxonomy.Subs[crops[i].Sub].Name, l, outs.Row(i).ToArray()));
         }
         return rows;
     }
 
-    private static float[] Posterior(float[] head, string sub, PriorTable table, float? power) =>
-        power is { } a ? PriorCombination.Combine(head, table.BySub.GetValueOrDefault(sub, table.Overall), a) : head;
+    private static float[] Posterior(float[] head, string sub, PriorTable table, float? power)
+    {
+        if (power is not { } a) return head;
+        // A multi-label (sigmoid) head is read as a distribution over its labels for the what-if measurement.
+        float sum = head.Sum();
+        var h = Math.Abs(sum - 1) < 1e-3 || sum <= 0 ? head : head.Select(v => v / sum).ToArray();
+        return PriorCombination.Combine(h, table.BySub.GetValueOrDefault(sub, table.Overall), a);
+    }
 
     private static double Accuracy(IReadOnlyList<ScoredProduct> rows, PriorTable table, float? power) =>
         rows.Count == 0 ? 0 : rows.Count(r => Trainers.ArgMax(Posterior(r.Head, r.Sub, table, power)) == r.Label) / (double)rows.Count;
@@ -155,7 +173,8 @@ public static class TaggerPriors
 
     /// <summary>The before/after figures (test splits; CCP all splits) as manifest metrics and a REPORT.md section.</summary>
     public static (Dictionary<string, double> Metrics, string Markdown) Figures(
-        IReadOnlyList<ScoredProduct> test, IReadOnlyList<StreetGender>? street, PriorTable table, AttributeGroupSpec group)
+        IReadOnlyList<ScoredProduct> test, IReadOnlyList<StreetGender>? street, PriorTable table, AttributeGroupSpec group,
+        IReadOnlyList<string> otherGroups)
     {
         var prior = group.Prior!;
         var m = new Dictionary<string, double>();
@@ -195,6 +214,12 @@ public static class TaggerPriors
             }
         }
         md.AppendLine();
+        if (otherGroups.Count > 0)
+        {
+            md.AppendLine($"The same prior for the multi-label groups (sigmoid outputs read as a distribution; products val, measured only, not kept: these");
+            md.AppendLine($"groups show every value with p ≥ 0.5, which a single-label prior does not fit): {string.Join("; ", otherGroups)}.");
+            md.AppendLine();
+        }
         md.AppendLine("With the author's declared profile gender (`Ootd.Grains.Ootds.DeclaredGender`), an OOTD item of a Female (Male) author is shown as Women (Men)");
         md.AppendLine("unless its sub-category is exclusive to the other gender by this prior (P(own gender or Unisex | sub-category) < 0.05).");
         md.AppendLine();
