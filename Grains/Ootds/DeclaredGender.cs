@@ -1,5 +1,6 @@
 using Ootd.Grains.Inference;
 using Ootd.Grains.Users;
+using Ootd.Inference.Attributes;
 using Ootd.Inference.Models;
 
 namespace Ootd.Grains.Ootds;
@@ -8,22 +9,15 @@ namespace Ootd.Grains.Ootds;
 /// The author's declared profile gender decides the gender shown for the items of their OOTD: the tagger was trained
 /// on product photos and is unreliable on people, while the author says who wears the outfit. An author who declared
 /// Female gets "Women" (Male: "Men") on every item whose sub-category is not exclusive to the other gender by the
-/// tagger's prior P(gender | sub-category): the declared side's labels plus Unisex must have at least
-/// <see cref="ExclusiveBelow"/> of the prior's mass (a sub-category worn almost only by the other gender keeps the
-/// model's label). Other or unspecified genders, groups without these labels, and items the gender group does not
+/// tagger's prior P(gender | sub-category) (<see cref="WearerGender"/>: the declared side's labels plus Unisex must have
+/// at least <see cref="ExclusiveBelow"/> of the prior's mass; a sub-category worn almost only by the other gender keeps
+/// the model's label). Other or unspecified genders, groups without these labels, and items the gender group does not
 /// apply to are left as they are. The shown confidence of a declared value is 1 (it is the author's word, not a model
 /// guess). Item vectors are not changed.
 /// </summary>
 public sealed class DeclaredGender
 {
-    public const float DefaultExclusiveBelow = 0.05f;
-    public const string Unisex = "Unisex";
-
-    private static readonly IReadOnlyDictionary<Gender, (string Label, string[] Side)> Sides = new Dictionary<Gender, (string, string[])>
-    {
-        [Gender.Female] = ("Women", ["Women", "Girls", Unisex]),
-        [Gender.Male] = ("Men", ["Men", "Boys", Unisex]),
-    };
+    public const float DefaultExclusiveBelow = WearerGender.DefaultExclusiveBelow;
 
     private readonly AttributeGroupSpec _group;
 
@@ -42,19 +36,12 @@ public sealed class DeclaredGender
     public float ExclusiveBelow { get; }
 
     /// <summary>The label the declared gender gives an item of <paramref name="subCategory"/>, or null to keep the model's.</summary>
-    public string? LabelFor(Gender declared, string subCategory)
+    public string? LabelFor(Gender declared, string subCategory) => declared switch
     {
-        if (!Sides.TryGetValue(declared, out var side) || !_group.Labels.Contains(side.Label)) return null;
-        if (!_group.AppliesTo.Contains(subCategory)) return null;
-        if (_group.Prior is { } prior)
-        {
-            var row = prior.For(subCategory);
-            double mass = 0;
-            for (int i = 0; i < _group.Labels.Length; i++) if (side.Side.Contains(_group.Labels[i])) mass += row[i];
-            if (mass < ExclusiveBelow) return null;
-        }
-        return side.Label;
-    }
+        Gender.Female => WearerGender.LabelFor(_group, Wearer.Female, subCategory, ExclusiveBelow),
+        Gender.Male => WearerGender.LabelFor(_group, Wearer.Male, subCategory, ExclusiveBelow),
+        _ => null,
+    };
 
     public OotdItem Apply(OotdItem item, Gender declared)
     {
@@ -72,7 +59,7 @@ public sealed class DeclaredGender
 
     /// <summary>The analysis with the declared gender applied to its items (failures are returned unchanged).</summary>
     public AnalysisResult Apply(AnalysisResult result, Gender declared) =>
-        result is { Succeeded: true, Analysis: { } analysis } && Sides.ContainsKey(declared)
+        result is { Succeeded: true, Analysis: { } analysis } && declared is Gender.Female or Gender.Male
             ? result with { Analysis = analysis with { Items = Apply(analysis.Items, declared) } }
             : result;
 }

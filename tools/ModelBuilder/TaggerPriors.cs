@@ -206,11 +206,20 @@ public static class TaggerPriors
                     m[$"{key}.gender.{label.ToLowerInvariant()}Share.headOnly"] = Math.Round(b, 4);
                     m[$"{key}.gender.{label.ToLowerInvariant()}Share"] = Math.Round(a, 4);
                 }
+                // Every CCP wearer is taken as a declared Female author (the OOTD grain's DeclaredGender rule).
+                double declared = rows.Count(r => (WearerGender.LabelFor(group, Wearer.Female, r.Sub)
+                    ?? group.Labels[Trainers.ArgMax(Posterior(r.Head, r.Sub, table, prior.OutfitHeadPower))]) == "Women") / (double)rows.Count;
+                md.AppendLine($"| {name}, author declared Female | {rows.Count} | items labelled Women | | {P(declared)} |");
+                m[$"{key}.gender.womenShare.declaredFemale"] = Math.Round(declared, 4);
                 var photos = rows.GroupBy(r => r.Image).ToList();
-                int women = group.Labels.ToList().IndexOf("Women");
+                // RecEval's measure: mean over the photo's items of P(Women) + P(Girls) − P(Men) − P(Boys) ≥ 0.
+                var sign = group.Labels.Select(l => l switch { "Women" or "Girls" => 1.0, "Men" or "Boys" => -1.0, _ => 0.0 }).ToArray();
                 double LeanFemale(float? power) => photos.Count(g =>
-                    g.Average(r => (double)Posterior(r.Head, r.Sub, table, power)[women]) > 0.5) / (double)photos.Count;
-                md.AppendLine($"| {name} (outfit analysis) | {photos.Count} photos | photos whose items average P(Women) > 0.5 | {P(LeanFemale(null))} | {P(LeanFemale(prior.OutfitHeadPower))} |");
+                    g.Average(r => Posterior(r.Head, r.Sub, table, power).Select((p, i) => p * sign[i]).Sum()) >= 0) / (double)photos.Count;
+                double leanBefore = LeanFemale(null), leanAfter = LeanFemale(prior.OutfitHeadPower);
+                md.AppendLine($"| {name} (outfit analysis) | {photos.Count} photos | photos leaning female (items' mean P(Women)+P(Girls)−P(Men)−P(Boys) ≥ 0) | {P(leanBefore)} | {P(leanAfter)} |");
+                m[$"{key}.gender.photosLeaningFemale.headOnly"] = Math.Round(leanBefore, 4);
+                m[$"{key}.gender.photosLeaningFemale"] = Math.Round(leanAfter, 4);
             }
         }
         md.AppendLine();
