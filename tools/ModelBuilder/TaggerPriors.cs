@@ -223,6 +223,14 @@ public static class TaggerPriors
             }
         }
         md.AppendLine();
+        int womenAt = Array.IndexOf(group.Labels, "Women");
+        var womenSubs = FashionTaxonomy.Subs.Where(s => table.BySub.TryGetValue(s.Name, out var r) && Trainers.ArgMax(r) == womenAt).Select(s => s.Name).ToList();
+        var unseen = FashionTaxonomy.Subs.Where(s => !table.BySub.ContainsKey(s.Name)).Select(s => s.Name).ToList();
+        md.AppendLine($"The prior is the catalogue's mix, not the street's: its most likely label is Women only for {string.Join(", ", womenSubs)};");
+        md.AppendLine($"{string.Join(", ", unseen)} have no train products and use the overall distribution ({P(table.Overall[0])} % {group.Labels[0]}). So on a woman's");
+        md.AppendLine("street photo the prior fixes these garments but not those the catalogue sells mostly to men (trousers, shirts, t-shirts, sandals, wallets);");
+        md.AppendLine("the author's declared gender (below) closes that gap.");
+        md.AppendLine();
         if (otherGroups.Count > 0)
         {
             md.AppendLine($"The same prior for the multi-label groups (sigmoid outputs read as a distribution; products val, measured only, not kept: these");
