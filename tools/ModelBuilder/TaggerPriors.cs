@@ -38,7 +38,6 @@ public static class TaggerPriors
         var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 1 });
         using var head = new ModelRepository(Paths.ModelsFolder).Open("tagger", factory);
         var val = Scored(products.Where(c => c.Split == "val").ToList(), items, head, group);
-        var test = Scored(products.Where(c => c.Split == "test").ToList(), items, head, group);
 
         // Product photos: the power with the best val accuracy (ties: the larger power, i.e. closer to the head alone).
         Console.WriteLine($"products val ({val.Count} labelled): head alone {Accuracy(val, table, null):P2}");
@@ -70,28 +69,43 @@ public static class TaggerPriors
             $"products/styles.csv train split ({table.Count} products): P(label | sub-category) with {PseudoCount} pseudo-count per label; " +
             "sub-categories without products use the overall distribution. Head powers: product photos chosen on products val accuracy, " +
             "outfit photos on the CCP val items of `street` (fewest called Men). Rebuild: " + Trainers.Rebuild + "priors");
-        // Season and occasion (multi-label heads, one label per product in the data): the same prior, measured on val only.
-        var otherGroups = new List<string>();
-        foreach (var other in manifest.AttributeGroups!.Where(g => g.Name is "season" or "occasion"))
-        {
-            var otherTable = Table(products.Where(c => c.Split == "train"), other.Labels, other.Name);
-            var otherVal = Scored(products.Where(c => c.Split == "val").ToList(), items, head, other);
-            double alone = Accuracy(otherVal, otherTable, null);
-            var (bestPower, bestAcc) = ProductPowers.Select(a => (a, Accuracy(otherVal, otherTable, a))).MaxBy(t => t.Item2);
-            Console.WriteLine($"{other.Name}: products val arg max accuracy head alone {alone:P2}, best head^{bestPower} × prior {bestAcc:P2}");
-            otherGroups.Add($"{other.Name}: val arg max accuracy {P(alone)} → {P(bestAcc)} with head^{bestPower.ToString(CultureInfo.InvariantCulture)} × prior");
-        }
-
         var groups = manifest.AttributeGroups!.Select(g => g.Name == Group ? g with { Prior = prior } : g).ToArray();
         var metrics = new Dictionary<string, double>(manifest.Metrics ?? []);
-        var withPrior = group with { Prior = prior };
-        var figures = Figures(test, street, table, withPrior, otherGroups);
+        var figures = Measure(data, items, head, manifest with { AttributeGroups = groups });
         foreach (var (k, v) in figures.Metrics) metrics[k] = v;
         File.WriteAllText(path, (manifest with { AttributeGroups = groups, Metrics = metrics }).ToJson());
         Console.WriteLine($"wrote models/tagger.json: gender prior over {table.BySub.Count} sub-categories, product power {productPower}, outfit power {outfitPower}");
         WriteSection(figures.Markdown);
         Console.WriteLine(figures.Markdown);
         return 0;
+    }
+
+    /// <summary>
+    /// The before/after figures of the tagger's gender prior (products test accuracy; CCP shares from the street cache
+    /// when it matches the committed models) and the what-if of the same prior on season/occasion (products val), as
+    /// manifest metrics and the REPORT.md section. Used by `priors` and by `report`.
+    /// </summary>
+    public static (Dictionary<string, double> Metrics, string Markdown) Measure(
+        Datasets data, Dictionary<string, float[]> items, HeadSession head, ModelManifest tagger)
+    {
+        var group = tagger.AttributeGroups?.FirstOrDefault(g => g.Name == Group && g.Prior is not null)
+            ?? throw new InvalidDataException($"the tagger has no '{Group}' group with a prior: run `priors`");
+        var products = data.Products().Where(c => items.ContainsKey(c.Key)).ToList();
+        var train = products.Where(c => c.Split == "train").ToList();
+        var table = Table(train, group.Labels);
+        var test = Scored(products.Where(c => c.Split == "test").ToList(), items, head, group);
+        var street = File.Exists(StreetAnalysis.CachePath) ? StreetRows(StreetAnalysis.Load(), tagger, group) : null;
+        var otherGroups = new List<string>();
+        foreach (var other in tagger.AttributeGroups!.Where(g => g.Name is "season" or "occasion"))
+        {
+            var otherTable = Table(train, other.Labels, other.Name);
+            var otherVal = Scored(products.Where(c => c.Split == "val").ToList(), items, head, other);
+            double alone = Accuracy(otherVal, otherTable, null);
+            var (bestPower, bestAcc) = ProductPowers.Select(a => (a, Accuracy(otherVal, otherTable, a))).MaxBy(t => t.Item2);
+            Console.WriteLine($"{other.Name}: products val arg max accuracy head alone {alone:P2}, best head^{bestPower} × prior {bestAcc:P2}");
+            otherGroups.Add($"{other.Name}: val arg max accuracy {P(alone)} → {P(bestAcc)} with head^{bestPower.ToString(CultureInfo.InvariantCulture)} × prior");
+        }
+        return Figures(test, street, table, group, otherGroups);
     }
 
     public sealed record PriorTable(Dictionary<string, float[]> BySub, float[] Overall, int Count, Dictionary<string, int> Products);
@@ -172,7 +186,7 @@ public static class TaggerPriors
     private static string P(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture);
 
     /// <summary>The before/after figures (test splits; CCP all splits) as manifest metrics and a REPORT.md section.</summary>
-    public static (Dictionary<string, double> Metrics, string Markdown) Figures(
+    private static (Dictionary<string, double> Metrics, string Markdown) Figures(
         IReadOnlyList<ScoredProduct> test, IReadOnlyList<StreetGender>? street, PriorTable table, AttributeGroupSpec group,
         IReadOnlyList<string> otherGroups)
     {
