@@ -127,7 +127,7 @@ public static class Evaluation
                 if (Trainers.ArgMax(Ootd.Inference.Attributes.AttributeReader.Shown(g, o.Row(i), FashionTaxonomy.Subs[test[i].Sub].Name, PhotoKind.Product)) == li) ok++;
             }
             double acc = (double)ok / Math.Max(1, all), majority = counts.Count == 0 ? 0 : (double)counts.Values.Max() / all;
-            md.AppendLine($"| {g.Name} | {(g.MultiLabel ? "multi-label (sigmoid)" : "categorical (softmax)")} | {all} | {P(acc)} | {P(majority)} |");
+            md.AppendLine($"| {g.Name} | {(g.MultiLabel ? "multi-label (sigmoid)" : "categorical (softmax)")}{(g.Prior is null || g.MultiLabel ? "" : " × sub-category prior")} | {all} | {P(acc)} | {P(majority)} |");
             m[$"test.products.{g.Name}.accuracy"] = Math.Round(acc, 4);
         }
         // Pixel-based colour second opinion.

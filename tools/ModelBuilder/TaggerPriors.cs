@@ -242,7 +242,7 @@ public static class TaggerPriors
         var unseen = FashionTaxonomy.Subs.Where(s => !table.BySub.ContainsKey(s.Name)).Select(s => s.Name).ToList();
         md.AppendLine($"The prior is the catalogue's mix, not the street's: its most likely label is Women only for {string.Join(", ", womenSubs)};");
         md.AppendLine($"{string.Join(", ", unseen)} have no train products and use the overall distribution ({P(table.Overall[0])} % {group.Labels[0]}). So on a woman's");
-        md.AppendLine("street photo the prior fixes these garments but not those the catalogue sells mostly to men (trousers, shirts, t-shirts, sandals, wallets);");
+        md.AppendLine("street photo the prior fixes these garments but not those the catalogue sells mostly to men (trousers, jeans, shirts, t-shirts, sneakers, sandals);");
         md.AppendLine("the author's declared gender (below) closes that gap.");
         md.AppendLine();
         if (otherGroups.Count > 0)
