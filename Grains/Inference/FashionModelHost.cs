@@ -18,8 +18,8 @@ namespace Ootd.Grains.Inference;
 /// CPU preprocessing (decode, pHash, crop and resize, on a bounded set of thread-pool workers) and then model
 /// execution through one dynamic batcher per model (backbone, detector, classifier, tagger, embedder), each with its
 /// own worker thread, so crops of many photos share backbone runs. One backbone pass per item crop feeds all heads.
-/// Post-processing follows <c>Ootd.Inference.FashionAnalyzer</c> (detector thresholds + NMS, outfit rules,
-/// attribute filtering by sub-category).
+/// Post-processing follows <c>Ootd.Inference.FashionAnalyzer</c> (detector thresholds + NMS, outfit rules) and shares
+/// its attribute mapping (<see cref="AttributeReader"/>: groups filtered by sub-category, manifest priors per photo kind).
 /// </summary>
 public sealed class FashionModelHost : IAsyncDisposable
 {

@@ -17,6 +17,8 @@ namespace Ootd.Grains.Ootds;
 /// The photo is analysed in the background after Publish returns: a detached task (off the grain's turn) awaits the
 /// inference pool and reports back through <see cref="IOotdAnalysisTarget.ApplyAnalysis"/>, a normal grain call, so
 /// state writes never overlap. A reminder and activation resume an analysis that a dead silo left unfinished.
+/// Before it reports back, the task applies the author's declared profile gender to the items' gender attribute
+/// (<see cref="DeclaredGender"/>).
 /// </summary>
 public sealed class OotdGrain(
     [PersistentState("ootd", "ootd")] IPersistentState<OotdState> state,
