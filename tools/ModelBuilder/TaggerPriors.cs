@@ -41,27 +41,18 @@ public static class TaggerPriors
 
         // Product photos: the power with the best val accuracy (ties: the larger power, i.e. closer to the head alone).
         Console.WriteLine($"products val ({val.Count} labelled): head alone {Accuracy(val, table, null):P2}");
-        float productPower = 0; double bestVal = -1;
-        foreach (var a in ProductPowers)
-        {
-            double acc = Accuracy(val, table, a);
-            Console.WriteLine($"  head^{a} × prior: {acc:P2}");
-            if (acc >= bestVal) { bestVal = acc; productPower = a; }
-        }
+        var productGrid = ProductGrid(val, table);
+        foreach (var (a, acc) in productGrid) Console.WriteLine($"  head^{a} × prior: {acc:P2}");
+        float productPower = productGrid.OrderByDescending(t => t.Accuracy).ThenByDescending(t => t.Power).First().Power;
 
         // Outfit photos: the power that calls the fewest CCP val items "Men" (ties: the larger power).
         var street = File.Exists(StreetAnalysis.CachePath) ? StreetRows(StreetAnalysis.Load(), manifest, group) : null;
         float outfitPower = group.Prior?.OutfitHeadPower ?? 1f;
         if (street is not null)
         {
-            var streetVal = street.Where(s => s.Split == "val").ToList();
-            double fewest = double.MaxValue;
-            foreach (var a in OutfitPowers)
-            {
-                double men = Share(streetVal, table, a, group, "Men");
-                Console.WriteLine($"  CCP val ({streetVal.Count} items) head^{a} × prior: Men {men:P1}, Women {Share(streetVal, table, a, group, "Women"):P1}");
-                if (men <= fewest) { fewest = men; outfitPower = a; }
-            }
+            var outfitGrid = OutfitGrid(street, table, group);
+            foreach (var (a, men, women) in outfitGrid) Console.WriteLine($"  CCP val head^{a} × prior: Men {men:P1}, Women {women:P1}");
+            outfitPower = outfitGrid.OrderBy(t => t.Men).ThenByDescending(t => t.Power).First().Power;
         }
         else Console.WriteLine($"no street cache ({StreetAnalysis.CachePath}): outfit head power kept at {outfitPower}");
 
@@ -105,7 +96,26 @@ public static class TaggerPriors
             Console.WriteLine($"{other.Name}: products val arg max accuracy head alone {alone:P2}, best head^{bestPower} × prior {bestAcc:P2}");
             otherGroups.Add($"{other.Name}: val arg max accuracy {P(alone)} → {P(bestAcc)} with head^{bestPower.ToString(CultureInfo.InvariantCulture)} × prior");
         }
-        return Figures(test, street, table, group, otherGroups);
+        var val = Scored(products.Where(c => c.Split == "val").ToList(), items, head, group);
+        var choice = $"Products val gender accuracy: head alone {P(Accuracy(val, table, null))}, " +
+            string.Join(", ", ProductGrid(val, table).Select(t => $"a = {t.Power.ToString(CultureInfo.InvariantCulture)}: {P(t.Accuracy)}")) + ".";
+        if (street is not null)
+            choice += $" CCP val items called Men: head alone {P(Share(street.Where(r => r.Split == "val").ToList(), table, null, group, "Men"))}, " +
+                string.Join(", ", OutfitGrid(street, table, group).Select(t => $"a = {t.Power.ToString(CultureInfo.InvariantCulture)}: {P(t.Men)}")) +
+                (group.Prior!.OutfitHeadPower == 0
+                    ? " (a = 0: on outfit photos the shown gender is the sub-category's prior alone; every a > 0 calls more women's items Men, so the head's gender adds no usable evidence on street photos)."
+                    : ".");
+        return Figures(test, street, table, group, otherGroups, choice);
+    }
+
+    private static List<(float Power, double Accuracy)> ProductGrid(IReadOnlyList<ScoredProduct> val, PriorTable table) =>
+        ProductPowers.Select(a => (a, Accuracy(val, table, a))).ToList();
+
+    /// <summary>CCP val items called Men and Women for each outfit power.</summary>
+    private static List<(float Power, double Men, double Women)> OutfitGrid(IReadOnlyList<StreetGender> street, PriorTable table, AttributeGroupSpec group)
+    {
+        var val = street.Where(s => s.Split == "val").ToList();
+        return OutfitPowers.Select(a => (a, Share(val, table, a, group, "Men"), Share(val, table, a, group, "Women"))).ToList();
     }
 
     public sealed record PriorTable(Dictionary<string, float[]> BySub, float[] Overall, int Count, Dictionary<string, int> Products);
@@ -188,7 +198,7 @@ public static class TaggerPriors
     /// <summary>The before/after figures (test splits; CCP all splits) as manifest metrics and a REPORT.md section.</summary>
     private static (Dictionary<string, double> Metrics, string Markdown) Figures(
         IReadOnlyList<ScoredProduct> test, IReadOnlyList<StreetGender>? street, PriorTable table, AttributeGroupSpec group,
-        IReadOnlyList<string> otherGroups)
+        IReadOnlyList<string> otherGroups, string choice)
     {
         var prior = group.Prior!;
         var m = new Dictionary<string, double>();
@@ -201,6 +211,8 @@ public static class TaggerPriors
         md.AppendLine($"distribution), stored in `models/tagger.json` (`attributeGroups[gender].prior`). a = {prior.ProductHeadPower.ToString(CultureInfo.InvariantCulture)} for product photos (best products val accuracy),");
         md.AppendLine($"a = {prior.OutfitHeadPower.ToString(CultureInfo.InvariantCulture)} for outfit photos (fewest CCP val items called Men). The attribute vector (the recommender's block) stays the head's raw output.");
         md.AppendLine($"Rebuild (no retraining): `{Trainers.Rebuild}street` (CCP photos through `FashionAnalyzer`, cached in .data/street-items-<models hash>.tsv), then `{Trainers.Rebuild}priors`.");
+        md.AppendLine();
+        md.AppendLine(choice);
         md.AppendLine();
         double before = Accuracy(test, table, null), after = Accuracy(test, table, prior.ProductHeadPower);
         md.AppendLine("| set | items | measure | head alone | head × prior |");
