@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Ootd.Inference.Attributes;
 using Ootd.Inference.Backbone;
 using Ootd.Inference.Detection;
 using Ootd.Inference.Imaging;
@@ -47,6 +48,7 @@ public sealed class FashionAnalyzer : IDisposable
     private readonly HeadSession? _detectorHead;
     private readonly WindowDetector? _detector;
     private readonly OutfitRules _rules = new();
+    private readonly AttributeReader _attributes;
     private readonly ILogger _logger;
 
     public FashionAnalyzer(ModelRepository models, OnnxSessionFactory? factory = null, PhotoDecoder? decoder = null,
@@ -58,6 +60,7 @@ public sealed class FashionAnalyzer : IDisposable
         _backbone = new ResNetBackbone(factory, backbonePath);
         _classifier = models.Open("classifier", factory);
         _tagger = models.Open("tagger", factory);
+        _attributes = new AttributeReader(_tagger.Manifest);
         _embedder = models.Open("embedder", factory);
         if (models.Manifests.ContainsKey("detector"))
         {
@@ -114,33 +117,17 @@ public sealed class FashionAnalyzer : IDisposable
             // The detector's super-category is kept when it has one; the sub-category is the best inside it.
             int super = candidates[i].Super >= 0 ? candidates[i].Super : ArgMax(superProbs);
             var sub = FashionTaxonomy.Subs.Where(s => s.Super.Index == super).MaxBy(s => subProbs[s.Index])!;
-            var (attributes, attributeVector) = Attributes(tags, i, sub.Name);
+            var reading = _attributes.Read(output => tags[output].Data.AsMemory(i * tags[output].Width, tags[output].Width), sub.Name, kind);
             var box = candidates[i].Box;
             items.Add(new FashionItem(
                 box, FashionTaxonomy.Supers[super].Name, superProbs[super], sub.Name, subProbs[sub.Index],
                 candidates[i].Super >= 0 ? candidates[i].Score : 1f,
-                attributes, _tagger.Manifest.NotCovered ?? [],
+                reading.Attributes, _attributes.NotCovered,
                 PixelColourEstimator.Estimate(photo.Image, box),
                 embeddings.Row(i).ToArray(), crops.AsSpan(i * ResNetBackbone.FeatureSize, ResNetBackbone.FeatureSize).ToArray(),
-                subProbs, attributeVector));
+                subProbs, reading.Vector));
         }
         return new OutfitAnalysis(width, height, photo.Format, items);
-    }
-
-    private (List<AttributePrediction>, float[]) Attributes(IReadOnlyDictionary<string, HeadOutput> tags, int row, string sub)
-    {
-        var predictions = new List<AttributePrediction>();
-        var vector = new List<float>();
-        foreach (var group in _tagger.Manifest.AttributeGroups ?? [])
-        {
-            var p = tags[group.Output].Row(row).ToArray();
-            vector.AddRange(p);
-            if (!group.AppliesTo.Contains(sub)) continue;
-            var ranked = group.Labels.Select((l, k) => new LabelScore(l, p[k])).OrderByDescending(x => x.Probability).ToList();
-            var values = group.MultiLabel ? ranked.Where((x, k) => k == 0 || x.Probability >= 0.5f).ToList() : [ranked[0]];
-            predictions.Add(new AttributePrediction(group.Name, group.MultiLabel, values));
-        }
-        return (predictions, [.. vector]);
     }
 
     private static int ArgMax(ReadOnlySpan<float> v)

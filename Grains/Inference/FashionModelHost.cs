@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Ootd.Inference.Attributes;
 using Ootd.Inference.Backbone;
 using Ootd.Inference.Detection;
 using Ootd.Inference.Imaging;
@@ -17,8 +18,8 @@ namespace Ootd.Grains.Inference;
 /// CPU preprocessing (decode, pHash, crop and resize, on a bounded set of thread-pool workers) and then model
 /// execution through one dynamic batcher per model (backbone, detector, classifier, tagger, embedder), each with its
 /// own worker thread, so crops of many photos share backbone runs. One backbone pass per item crop feeds all heads.
-/// Post-processing follows <c>Ootd.Inference.FashionAnalyzer</c> (detector thresholds + NMS, outfit rules,
-/// attribute filtering by sub-category).
+/// Post-processing follows <c>Ootd.Inference.FashionAnalyzer</c> (detector thresholds + NMS, outfit rules) and shares
+/// its attribute mapping (<see cref="AttributeReader"/>: groups filtered by sub-category, manifest priors per photo kind).
 /// </summary>
 public sealed class FashionModelHost : IAsyncDisposable
 {
@@ -36,7 +37,10 @@ public sealed class FashionModelHost : IAsyncDisposable
         int cpu = _options.PreprocessConcurrency > 0 ? _options.PreprocessConcurrency : Environment.ProcessorCount;
         _cpu = new SemaphoreSlim(cpu, cpu);
         Decoder = new PhotoDecoder();
+        _taggerManifest = new Lazy<ModelManifest?>(ReadTaggerManifest);
     }
+
+    private readonly Lazy<ModelManifest?> _taggerManifest;
 
     public PhotoDecoder Decoder { get; }
 
@@ -48,6 +52,31 @@ public sealed class FashionModelHost : IAsyncDisposable
     /// <summary>Batches and requests per model of this host (empty before the models load).</summary>
     public IReadOnlyDictionary<string, (long Batches, long Requests)> BatchTotals =>
         _loading is { IsCompletedSuccessfully: true } t ? t.Result.Totals() : new Dictionary<string, (long, long)>();
+
+    /// <summary>
+    /// The tagger manifest's attribute group <paramref name="name"/> (labels, sub-categories, prior): from the loaded
+    /// models, else read once from the model folder's manifest without loading any model (a silo that does not run the
+    /// inference pool still knows it); null when there is no such group or no manifest.
+    /// </summary>
+    public AttributeGroupSpec? TaggerGroup(string name)
+    {
+        var manifest = _loading is { IsCompletedSuccessfully: true } t ? t.Result.TaggerSession.Manifest : _taggerManifest.Value;
+        return manifest?.AttributeGroups?.FirstOrDefault(g => g.Name == name);
+    }
+
+    private ModelManifest? ReadTaggerManifest()
+    {
+        try
+        {
+            var repository = string.IsNullOrWhiteSpace(_options.ModelsPath) ? ModelRepository.Default() : new ModelRepository(_options.ModelsPath);
+            return repository.Manifests.GetValueOrDefault("tagger");
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Inference: the tagger manifest could not be read");
+            return null;
+        }
+    }
 
     /// <summary>Loads the models once (on a thread-pool thread). A failed load is retried after 10 s.</summary>
     public Task EnsureLoadedAsync() => LoadAsync();
@@ -188,19 +217,22 @@ public sealed class FashionModelHost : IAsyncDisposable
                 var superProbs = FashionTaxonomy.SuperProbabilities(subs[i]);
                 int super = candidates[i].Super >= 0 ? candidates[i].Super : ArgMax(superProbs);
                 var sub = FashionTaxonomy.Subs.Where(s => s.Super.Index == super).MaxBy(s => subs[i][s.Index])!;
-                var (attributes, attributeVector) = m.Attributes(tags[i], sub.Name);
+                var reading = m.Attributes.Read(tags[i], sub.Name, kind == PhotoKind.Product ? Ootd.Inference.PhotoKind.Product : Ootd.Inference.PhotoKind.Outfit);
                 var box = candidates[i].Box;
                 var item = new OotdItem(
                     new ItemBox(box.X0, box.Y0, box.X1, box.Y1),
                     FashionTaxonomy.Supers[super].Name, superProbs[super], sub.Name, subs[i][sub.Index],
                     candidates[i].Super >= 0 ? candidates[i].Score : 1f,
-                    attributes, m.TaggerSession.Manifest.NotCovered ?? [],
+                    reading.Attributes.Select(ToItemAttribute).ToList(), m.Attributes.NotCovered,
                     PixelColourEstimator.Estimate(photo.Image, box));
-                items.Add(new AnalysedItem(item, new ItemVectors(embeddings[i], subs[i], attributeVector, features[i])));
+                items.Add(new AnalysedItem(item, new ItemVectors(embeddings[i], subs[i], reading.Vector, features[i])));
             }
             return new PhotoAnalysis(width, height, photo.Format, prepared.Hash, items, m.Provider);
         }, cancellation).ConfigureAwait(false);
     }
+
+    private static ItemAttribute ToItemAttribute(Ootd.Inference.AttributePrediction a) =>
+        new(a.Group, a.MultiLabel, a.Values.Select(v => new LabelConfidence(v.Label, v.Probability)).ToList());
 
     private static HeadOutput Stack(IReadOnlyList<IReadOnlyDictionary<string, float[]>> rows, string output)
     {
@@ -239,6 +271,7 @@ internal sealed class LoadedModels : IAsyncDisposable
     {
         Folder = folder;
         _backbone = backbone; _classifier = classifier; _tagger = tagger; _embedder = embedder; _detectorHead = detectorHead;
+        Attributes = new AttributeReader(tagger.Manifest);
         if (detectorHead is not null)
             Detector = new WindowDetector(detectorHead.Manifest.Detector ?? throw new InvalidDataException("detector manifest has no detector section"));
         var delay = TimeSpan.FromMilliseconds(Math.Max(0, options.Batching.MaxQueueDelayMs));
@@ -257,6 +290,8 @@ internal sealed class LoadedModels : IAsyncDisposable
     public WindowDetector? Detector { get; }
     public OutfitRules Rules { get; } = new();
     public HeadSession TaggerSession => _tagger;
+    /// <summary>The tagger's outputs → attributes (shared with <c>FashionAnalyzer</c>).</summary>
+    public AttributeReader Attributes { get; }
     public ModelBatcher<float[], float[]> Backbone { get; }
     public ModelBatcher<float[][], IReadOnlyDictionary<string, float[]>> Classifier { get; }
     public ModelBatcher<float[][], IReadOnlyDictionary<string, float[]>> Embedder { get; }
@@ -343,23 +378,6 @@ internal sealed class LoadedModels : IAsyncDisposable
                 result[r] = outputs.ToDictionary(o => o.Key, o => o.Value.Row(r).ToArray());
             return result;
         }, maxBatch, delay);
-
-    /// <summary>The tagger's groups that apply to <paramref name="sub"/> and the tagger's whole output as one vector.</summary>
-    public (List<ItemAttribute> Attributes, float[] Vector) Attributes(IReadOnlyDictionary<string, float[]> tags, string sub)
-    {
-        var attributes = new List<ItemAttribute>();
-        var vector = new List<float>();
-        foreach (var group in _tagger.Manifest.AttributeGroups ?? [])
-        {
-            var p = tags[group.Output];
-            vector.AddRange(p);
-            if (!group.AppliesTo.Contains(sub)) continue;
-            var ranked = group.Labels.Select((l, k) => new LabelConfidence(l, p[k])).OrderByDescending(x => x.Confidence).ToList();
-            var values = group.MultiLabel ? ranked.Where((x, k) => k == 0 || x.Confidence >= 0.5f).ToList() : [ranked[0]];
-            attributes.Add(new ItemAttribute(group.Name, group.MultiLabel, values));
-        }
-        return (attributes, [.. vector]);
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -17,6 +17,8 @@ namespace Ootd.Grains.Ootds;
 /// The photo is analysed in the background after Publish returns: a detached task (off the grain's turn) awaits the
 /// inference pool and reports back through <see cref="IOotdAnalysisTarget.ApplyAnalysis"/>, a normal grain call, so
 /// state writes never overlap. A reminder and activation resume an analysis that a dead silo left unfinished.
+/// Before it reports back, the task applies the author's declared profile gender to the items' gender attribute
+/// (<see cref="DeclaredGender"/>).
 /// </summary>
 public sealed class OotdGrain(
     [PersistentState("ootd", "ootd")] IPersistentState<OotdState> state,
@@ -166,6 +168,8 @@ public sealed class OotdGrain(
         var timeout = TimeSpan.FromSeconds(Math.Max(1, Options.Analysis.TimeoutSeconds));
         var log = logger;
         var id = OotdId;
+        var author = GrainFactory.GetGrain<IUserGrain>(state.State.AuthorId);
+        var host = modelHost;
         // Off the grain's scheduler: the grain keeps serving calls while the models run; the result comes back as a
         // normal call, so it is applied on a turn of its own.
         _ = Task.Run(async () =>
@@ -180,6 +184,7 @@ public sealed class OotdGrain(
             {
                 result = AnalysisResult.Unavailable($"analysis attempt {attempt} failed: {e.Message}");
             }
+            if (result.Succeeded) result = await WithDeclaredGenderAsync(result, author, host, log, id);
             try
             {
                 await self.ApplyAnalysis(attempt, result);
@@ -189,6 +194,26 @@ public sealed class OotdGrain(
                 log.LogWarning(e, "OOTD {Id}: the analysis result could not be applied; the reminder retries", id);
             }
         });
+    }
+
+    /// <summary>
+    /// The author's declared gender applied to the items (<see cref="DeclaredGender"/>); called off the grain's turn.
+    /// Without a profile, a gender group or on any error the analysis stays as the models made it.
+    /// </summary>
+    private static async Task<AnalysisResult> WithDeclaredGenderAsync(
+        AnalysisResult result, IUserGrain author, FashionModelHost host, ILogger log, Guid id)
+    {
+        try
+        {
+            if (host.TaggerGroup("gender") is not { } group) return result;
+            if (await author.GetProfile() is not { } profile) return result;
+            return new DeclaredGender(group).Apply(result, profile.Profile.Gender);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning(e, "OOTD {Id}: the author's declared gender could not be applied; the items keep the models' gender", id);
+            return result;
+        }
     }
 
     public async Task ApplyAnalysis(int attempt, AnalysisResult result)

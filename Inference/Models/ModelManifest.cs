@@ -11,8 +11,23 @@ public sealed record TensorSpec(string Name, int[] Shape, string? Activation = n
 public sealed record PreprocessingSpec(
     string Backbone, int Size, string Layout, string Channels, string Mean, string Crop);
 
-/// <summary>An attribute group as one output of the tagger.</summary>
-public sealed record AttributeGroupSpec(string Name, bool MultiLabel, string Output, string[] Labels, string[] AppliesTo, string Source);
+/// <summary>An attribute group as one output of the tagger; <paramref name="Prior"/> (optional, categorical groups) is
+/// P(label | sub-category) that <see cref="Attributes.AttributeReader"/> combines with the tagger's output.</summary>
+public sealed record AttributeGroupSpec(string Name, bool MultiLabel, string Output, string[] Labels, string[] AppliesTo, string Source,
+    AttributePriorSpec? Prior = null);
+
+/// <summary>
+/// P(label | sub-category) of a categorical attribute group, each row in the group's label order, and how it is
+/// combined with the tagger: shown probabilities ∝ head^power × prior, with the power of the photo's kind (product
+/// photos are the tagger's own domain, so their head counts more than on outfit photos). A sub-category missing from
+/// <see cref="BySubCategory"/> uses <see cref="Overall"/>.
+/// </summary>
+public sealed record AttributePriorSpec(
+    Dictionary<string, float[]> BySubCategory, float[] Overall, float ProductHeadPower, float OutfitHeadPower, string Source)
+{
+    /// <summary>The prior row of a sub-category (the overall distribution when the table has none).</summary>
+    public float[] For(string subCategory) => BySubCategory.TryGetValue(subCategory, out var row) ? row : Overall;
+}
 
 /// <summary>Where the training data came from and how much was used.</summary>
 public sealed record TrainingSpec(string[] Data, Dictionary<string, int> Samples, string Method, string Notes);
@@ -55,8 +70,32 @@ public sealed record ModelManifest
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static ModelManifest Parse(string json) =>
-        JsonSerializer.Deserialize<ModelManifest>(json, Json) ?? throw new InvalidDataException("empty manifest");
+    /// <exception cref="InvalidDataException">the JSON is empty or an attribute prior does not fit its group</exception>
+    public static ModelManifest Parse(string json)
+    {
+        var manifest = JsonSerializer.Deserialize<ModelManifest>(json, Json) ?? throw new InvalidDataException("empty manifest");
+        foreach (var group in manifest.AttributeGroups ?? []) CheckPrior(group);
+        return manifest;
+    }
+
+    /// <summary>A prior must have one probability row (summing to 1) per sub-category, each as long as the labels.</summary>
+    /// <exception cref="InvalidDataException">it does not</exception>
+    public static void CheckPrior(AttributeGroupSpec group)
+    {
+        if (group.Prior is not { } prior) return;
+        void Row(string what, float[]? row)
+        {
+            if (row is null || row.Length != group.Labels.Length)
+                throw new InvalidDataException($"attribute group '{group.Name}': prior {what} has {row?.Length ?? 0} values for {group.Labels.Length} labels");
+            if (row.Any(p => !(p >= 0 && p <= 1)) || Math.Abs(row.Sum() - 1) > 1e-3)
+                throw new InvalidDataException($"attribute group '{group.Name}': prior {what} is not a probability distribution");
+        }
+        Row("overall", prior.Overall);
+        foreach (var (sub, row) in prior.BySubCategory ?? throw new InvalidDataException($"attribute group '{group.Name}': prior without bySubCategory"))
+            Row($"of '{sub}'", row);
+        foreach (var (what, power) in new[] { ("productHeadPower", prior.ProductHeadPower), ("outfitHeadPower", prior.OutfitHeadPower) })
+            if (!float.IsFinite(power) || power < 0) throw new InvalidDataException($"attribute group '{group.Name}': {what} must be ≥ 0");
+    }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -48,6 +48,26 @@ public class FashionAnalyzerTests(AnalyzerFixture fixture) : IClassFixture<Analy
                 && Ootd.Inference.Detection.OutfitRules.Overlap(i.Box, dress.Box) >= 0.3f);
     }
 
+    [Theory]
+    [InlineData(PhotoKind.Outfit)]
+    [InlineData(PhotoKind.Product)]
+    public void The_gender_shown_combines_the_raw_tagger_output_with_the_committed_prior(PhotoKind kind)
+    {
+        var tagger = ModelRepository.Default().Get("tagger");
+        var gender = tagger.AttributeGroups!.Single(g => g.Name == "gender");
+        int offset = tagger.AttributeGroups!.TakeWhile(g => g.Name != "gender").Sum(g => g.Labels.Length);
+        var result = _analyzer.Analyze(TestImages.OutfitJpeg(), kind);
+        foreach (var item in result.Items)
+        {
+            var raw = item.AttributeVector.AsSpan(offset, gender.Labels.Length);
+            var expected = Ootd.Inference.Attributes.AttributeReader.Shown(gender, raw, item.SubCategory, kind);
+            Assert.Equal(1.0, expected.Sum(), 4);
+            var shown = Assert.Single(Assert.Single(item.Attributes, a => a.Group == "gender").Values);
+            Assert.Equal(gender.Labels[Array.IndexOf(expected, expected.Max())], shown.Label);
+            Assert.Equal(expected.Max(), shown.Probability, 5);
+        }
+    }
+
     [Fact]
     public void Product_photo_is_one_whole_image_item()
     {

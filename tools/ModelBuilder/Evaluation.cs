@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ootd.Inference;
 using Ootd.Inference.Backbone;
 using Ootd.Inference.Detection;
 using Ootd.Inference.Imaging;
@@ -122,10 +123,11 @@ public static class Evaluation
                 var label = test[i].Attributes[colourCol[g.Name]];
                 if (Array.IndexOf(g.Labels, label) is var li && li < 0) continue;
                 all++; counts[label] = counts.GetValueOrDefault(label) + 1;
-                if (Trainers.ArgMax(o.Row(i)) == li) ok++;
+                // a group with a prior shows head^a × prior (product photos' power), as FashionAnalyzer does
+                if (Trainers.ArgMax(Ootd.Inference.Attributes.AttributeReader.Shown(g, o.Row(i), FashionTaxonomy.Subs[test[i].Sub].Name, PhotoKind.Product)) == li) ok++;
             }
             double acc = (double)ok / Math.Max(1, all), majority = counts.Count == 0 ? 0 : (double)counts.Values.Max() / all;
-            md.AppendLine($"| {g.Name} | {(g.MultiLabel ? "multi-label (sigmoid)" : "categorical (softmax)")} | {all} | {P(acc)} | {P(majority)} |");
+            md.AppendLine($"| {g.Name} | {(g.MultiLabel ? "multi-label (sigmoid)" : "categorical (softmax)")}{(g.Prior is null || g.MultiLabel ? "" : " × sub-category prior")} | {all} | {P(acc)} | {P(majority)} |");
             m[$"test.products.{g.Name}.accuracy"] = Math.Round(acc, 4);
         }
         // Pixel-based colour second opinion.
@@ -143,6 +145,12 @@ public static class Evaluation
         md.AppendLine();
         md.AppendLine($"Not covered by any data set here (reported as unknown): {string.Join(", ", head.Manifest.NotCovered!)}.");
         md.AppendLine();
+        if (head.Manifest.AttributeGroups!.Any(g => g.Name == TaggerPriors.Group && g.Prior is not null))
+        {
+            var (priorMetrics, section) = TaggerPriors.Measure(data, items, head, head.Manifest);
+            foreach (var (k, v) in priorMetrics) m[k] = v;
+            md.Append(section);
+        }
     }
 
     private static void RetrievalSection(Datasets data, Dictionary<string, float[]> items, ModelRepository repo, OnnxSessionFactory factory,

@@ -7,6 +7,8 @@ return command switch
     "backbone" => FeatureCommands.Backbone(),
     "features" => FeatureCommands.Features(args.Length > 1 ? args[1..] : ["items", "views", "windows"], workers),
     "report" => Evaluation.Report(),
+    "street" => StreetAnalysis.Run(workers),
+    "priors" => TaggerPriors.Run(),
     "train" => Trainers.Train(args.Length > 1 ? args[1..] : ["classifier", "tagger", "embedder", "detector"]),
     _ => Help(),
 };
@@ -18,6 +20,9 @@ static int Help()
           backbone                 convert ResNet18 to a dynamic batch (git-ignored cache) and check batched == single
           features [items|views|windows]  extract and cache backbone features under .data/features (OOTD_WORKERS=2)
           train [classifier|tagger|embedder|detector]  train heads on cached features → models/*.onnx + *.json (OOTD_EPOCHS)
+          street                   every CCP photo through FashionAnalyzer as an OOTD → .data/street-items-<models hash>.tsv (tagger outputs per item)
+          priors                   P(gender | sub-category) from products train into models/tagger.json (no retraining); head powers
+                                   chosen on products val and CCP val (street cache); figures → manifest metrics + REPORT.md
           report                   measure the committed heads on the test splits → models/REPORT.md and manifest metrics
         """);
     return 0;

@@ -156,6 +156,8 @@ public static class Trainers
             Rebuild = Rebuild + "train tagger",
         };
         Save(manifest, net.ToOnnx("tagger", [("features", 512)]));
+        // A retrained head changes the street cache's outputs: `street` again, then `priors`.
+        TaggerPriors.Run();
     }
 
     // ---------------------------------------------------------------- embedder

@@ -49,7 +49,9 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         Assert.Equal(32, v.SubCategoryProbabilities.Length);
         Assert.Equal(1.0, v.SubCategoryProbabilities.Sum(), 3);
         Assert.Equal(512, v.BackboneFeatures.Length);
-        Assert.Equal(TestModels.Colours.Length + TestModels.Seasons.Length, v.AttributeVector.Length);
+        Assert.Equal(TestModels.Colours.Length + TestModels.Seasons.Length + TestModels.Genders.Length, v.AttributeVector.Length);
+        var gender = Assert.Single(item.Attributes, a => a.Group == "gender");
+        Assert.InRange(Assert.Single(gender.Values).Confidence, 0f, 1f);
         var colour = Assert.Single(item.Attributes, a => a.Group == "color");
         Assert.False(colour.MultiLabel);
         Assert.Contains(Assert.Single(colour.Values).Label, TestModels.Colours);
@@ -100,6 +102,30 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         var product = await hosts.Single.AnalyzeAsync(bytes, PhotoKind.Product);
         Assert.Equal(new ItemBox(0, 0, 2000, 3000), Assert.Single(product.Items).Item.Box);
         Assert.Equal((await hosts.Single.FingerprintAsync(bytes)).Hash, product.PerceptualHash);
+    }
+
+    [Fact]
+    public async Task The_gender_shown_is_the_head_times_the_sub_category_prior_with_the_power_of_the_photo_kind()
+    {
+        var bytes = TestPhotos.OutfitJpeg(5);
+        int offset = TestModels.Colours.Length + TestModels.Seasons.Length;
+        foreach (var (kind, power) in new[] { (PhotoKind.Outfit, TestModels.GenderPrior.OutfitHeadPower), (PhotoKind.Product, TestModels.GenderPrior.ProductHeadPower) })
+        {
+            var analysis = await hosts.Single.AnalyzeAsync(bytes, kind);
+            foreach (var (item, vectors) in analysis.Items.Select(i => (i.Item, i.Vectors)))
+            {
+                var head = vectors.AttributeVector[offset..];   // the raw head output, unchanged by the prior
+                Assert.Equal(1.0, head.Sum(), 3);
+                var expected = Ootd.Inference.Attributes.PriorCombination.Combine(head, TestModels.GenderPrior.For(item.SubCategory), power);
+                var shown = Assert.Single(Assert.Single(item.Attributes, a => a.Group == "gender").Values);
+                Assert.Equal(TestModels.Genders[Array.IndexOf(expected, expected.Max())], shown.Label);
+                Assert.Equal(expected.Max(), shown.Confidence, 5);
+            }
+        }
+        var prior = hosts.Single.TaggerGroup("gender")!.Prior!;
+        Assert.Equal(TestModels.GenderPrior.For("dress"), prior.For("dress"));
+        Assert.Equal(TestModels.GenderPrior.OutfitHeadPower, prior.OutfitHeadPower);
+        Assert.Null(hosts.Single.TaggerGroup("no-such-group"));
     }
 
     [Fact]

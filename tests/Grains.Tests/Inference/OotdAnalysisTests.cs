@@ -1,6 +1,7 @@
 using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
+using Ootd.Grains.Users;
 using Ootd.Inference.Taxonomy;
 using Ootd.Tests.Infrastructure;
 using SixLabors.ImageSharp;
@@ -54,6 +55,38 @@ public sealed class OotdAnalysisTests(InferenceSiloFixture silo) : IClassFixture
         // after a restart of the grain (new activation) the items are still there
         var again = await Client.GetGrain<IOotdGrain>(id).Get();
         Assert.Equal(view.Items.Count, again!.Items!.Count);
+    }
+
+    [Theory]
+    [InlineData(Gender.Female, "Women")]
+    [InlineData(Gender.Male, "Men")]
+    [InlineData(Gender.Unspecified, null)]
+    public async Task The_author_s_declared_gender_is_the_items_gender_unless_the_sub_category_is_the_other_gender_s(Gender declared, string? shown)
+    {
+        var author = Guid.NewGuid();
+        Assert.True((await Client.GetGrain<IUserGrain>(author).Create($"g_{author:N}"[..20], Samples.Profile() with { Gender = declared })).Succeeded);
+        var photos = await Task.WhenAll(new[] { 41, 42, 43 }.Select(seed => silo.StoreMediaAsync(TestPhotos.OutfitJpeg(seed))));
+        var posts = await Task.WhenAll(photos.Select(p => PublishAsync(author, p)));
+        var views = await Task.WhenAll(posts.Select(p => silo.WaitForAnalysisAsync(p.Id, Limit)));
+        var items = views.SelectMany(v => v.Items!).ToList();
+        Assert.NotEmpty(items);
+        foreach (var item in items)
+        {
+            var gender = Assert.Single(Assert.Single(item.Attributes, a => a.Group == "gender").Values);
+            // the test prior makes formal shoes exclusive to men (Women + Unisex = 2 %) and dresses to women (Men + Unisex = 4 %)
+            bool declaredWins = shown is not null
+                && !(declared == Gender.Female && item.SubCategory == "formal_shoes") && !(declared == Gender.Male && item.SubCategory == "dress");
+            if (declaredWins) Assert.Equal(new LabelConfidence(shown!, 1f), gender);
+            else
+            {
+                Assert.Contains(gender.Label, TestModels.Genders);
+                Assert.InRange(gender.Confidence, 1f / TestModels.Genders.Length, 0.99999f);   // the models' own probability
+            }
+        }
+        // the stored item vectors keep the tagger's raw output
+        Assert.Equal(views[0].Items!.Count, await silo.Db.ScalarAsync(
+            $"SELECT count(*) FROM ootd_items WHERE ootd_id = $1 AND cardinality(attribute_vector) = {TestModels.Colours.Length + TestModels.Seasons.Length + TestModels.Genders.Length}",
+            posts[0].Id));
     }
 
     [Fact]

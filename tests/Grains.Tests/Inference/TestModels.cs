@@ -18,6 +18,12 @@ public static class TestModels
 
     public static readonly string[] Colours = ["black", "white", "red", "blue"];
     public static readonly string[] Seasons = ["spring", "summer", "fall", "winter"];
+    public static readonly string[] Genders = ["Men", "Women", "Unisex"];
+
+    /// <summary>The tagger's gender prior: formal shoes are exclusive to men, dresses lean Women, the rest uses Overall.</summary>
+    public static readonly AttributePriorSpec GenderPrior = new(
+        new() { ["formal_shoes"] = [0.98f, 0.01f, 0.01f], ["dress"] = [0.02f, 0.96f, 0.02f] }, [0.5f, 0.4f, 0.1f],
+        ProductHeadPower: 1f, OutfitHeadPower: 0.5f, Source: "tests: TestModels");
 
     private static string Write()
     {
@@ -49,19 +55,29 @@ public static class TestModels
             g.Node("Softmax", [c], "color", ("axis", 1));
             var s = g.Dense(x, Weights(rng, 512 * Seasons.Length, 0.05f), new float[Seasons.Length], 512, Seasons.Length);
             g.Node("Sigmoid", [s], "season");
+            // gender from its own random stream, so the other heads' weights stay as they were
+            var genderRng = new Random(1127);
+            var gl = g.Dense(x, Weights(genderRng, 512 * Genders.Length, 0.05f), new float[Genders.Length], 512, Genders.Length);
+            g.Node("Softmax", [gl], "gender", ("axis", 1));
             g.Output("color", Colours.Length);
             g.Output("season", Seasons.Length);
+            g.Output("gender", Genders.Length);
             Save(folder, new ModelManifest
             {
                 Name = "tagger", Kind = "attribute-tagger", File = "tagger.onnx",
                 Inputs = [new TensorSpec("features", [-1, 512])],
-                Outputs = [new TensorSpec("color", [-1, Colours.Length], "softmax", Colours), new TensorSpec("season", [-1, Seasons.Length], "sigmoid", Seasons)],
+                Outputs =
+                [
+                    new TensorSpec("color", [-1, Colours.Length], "softmax", Colours), new TensorSpec("season", [-1, Seasons.Length], "sigmoid", Seasons),
+                    new TensorSpec("gender", [-1, Genders.Length], "softmax", Genders),
+                ],
                 AttributeGroups =
                 [
                     new AttributeGroupSpec("color", false, "color", Colours, allSubs, "test"),
                     new AttributeGroupSpec("season", true, "season", Seasons, allSubs.Where(n => n != "backpack").ToArray(), "test"),
+                    new AttributeGroupSpec("gender", false, "gender", Genders, allSubs, "test", GenderPrior),
                 ],
-                NotCovered = FashionTaxonomy.AttributeGroups.Select(a => a.Name).Where(n => n is not ("color" or "season")).ToArray(),
+                NotCovered = FashionTaxonomy.AttributeGroups.Select(a => a.Name).Where(n => n is not ("color" or "season" or "gender")).ToArray(),
                 Rebuild = "tests: TestModels",
             }, g.Build());
         }
