@@ -9,7 +9,8 @@
 # OUTDIR/p1, p2, … of at most PART_MIB MiB (default 56):
 #   base       the framework-dependent Benchmarks build (without the CUDA provider and non-Linux natives), a copy of
 #              this machine's .NET runtime (dotnet host + Microsoft.NETCore.App + Microsoft.AspNetCore.App), the first
-#              64 CCP photos in ordinal order (what the benchmark takes) and ResNetPreprocess.onnx (its mean image)
+#              64 CCP photos and 64 product photos in ordinal order (what the benchmark takes) and ResNetPreprocess.onnx
+#              (its mean image)
 #   model      .data/models/resnet18-dynamic-batch.onnx (the converted backbone; MODEL=… to take another copy)
 #   cuda-sm90  libonnxruntime_providers_cuda.so with every non-sm_90 cubin payload zeroed (same size and headers)
 #   cuda-orig  the byte-identical provider (starts a new part; only needed with ORIGINAL=1 on the GPU machine)
@@ -27,6 +28,7 @@ COMPRESS=${COMPRESS:-xz}
 BUILD=$REPO/tests/Benchmarks/bin/Release/net10.0
 MODEL=${MODEL:-$REPO/.data/models/resnet18-dynamic-batch.onnx}
 PHOTOS=${PHOTOS:-$REPO/../shared/datasets/ccp/photos}
+PRODUCTS=${PRODUCTS:-$REPO/../shared/datasets/products/images}
 NUGET=${NUGET_PACKAGES:-$HOME/.nuget/packages}
 ORT_NATIVE=$NUGET/microsoft.ml.onnxruntime.gpu.linux/1.31.0/runtimes/linux-x64/native
 PREP=microsoft.ml.dnnimagefeaturizer.resnet18/0.23.1/tools/DnnImageModels/ResNetPrepOnnx/ResNetPreprocess.onnx
@@ -64,6 +66,12 @@ rm -f "$STAGE"/base/dotnet/shared/Microsoft.NETCore.App/*/{createdump,libmscordb
 mapfile -t photos < <(find "$PHOTOS" -maxdepth 1 -name '*.jpg' -printf '%f\n' | LC_ALL=C sort)
 [ ${#photos[@]} -gt 0 ] || fail "no *.jpg in $PHOTOS"
 for f in "${photos[@]:0:64}"; do cp "$PHOTOS/$f" "$STAGE/base/photos/"; done
+# The catalog workload's 64 product photos (224×224, a few KB each), when the data set is here.
+if [ -d "$PRODUCTS" ]; then
+  mkdir -p "$STAGE/base/products"
+  mapfile -t products < <(find "$PRODUCTS" -maxdepth 1 -name '*.jpg' -printf '%f\n' | LC_ALL=C sort)
+  for f in "${products[@]:0:64}"; do cp "$PRODUCTS/$f" "$STAGE/base/products/"; done
+fi
 cp "$NUGET/$PREP" "$STAGE/base/nuget/$PREP"
 
 # model

@@ -10,9 +10,12 @@
 #              (exit 0 once the runtime runs, even while the model or the provider is still to come)
 # Log: $OUT/gpu-bench.log (gpu-smoke.log, gpu-check.log for the other modes).
 #
-# Every part folder present under .gpu/ is extracted into $OOTD_GPU_DIR (default /tmp/ootd); items already extracted
-# there (same checksum) are skipped, so parts carried by earlier calls may be gone from .gpu/ by now. A missing
-# piece is named with the part that holds it. Environment:
+# The device tool removes a part folder from the repo once a later call no longer carries it, so every part folder
+# present under .gpu/ is first copied to $OOTD_GPU_DIR/parts (default /tmp/ootd/parts), which stays while the machine
+# is warm, and the pieces are read from there. Run the first call as `bash .gpu/p1/run-gpu.sh --check` (carry
+# .gpu/p1) and every later one as `bash /tmp/ootd/parts/p1/run-gpu.sh …` (carry .gpu/p2, then .gpu/p3, …), from the
+# repo root. Items already extracted (same checksum) are skipped; a missing piece is named with the part that holds
+# it. Environment:
 #   ORIGINAL=1          use the byte-identical CUDA provider instead of the one stripped to sm_90 cubins
 #   ALLOW_CPU=1         do not pass --require-cuda (the benchmark then falls back to the CPU provider)
 #   OUT                 folder for the log gpu-bench.log (default /tmp)
@@ -21,9 +24,12 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PARTS=$(dirname "$HERE")
-REPO=$(cd "$PARTS/.." && pwd)
+REPO=$PWD                                   # the device tool runs commands in the repo root
 DEST=${OOTD_GPU_DIR:-/tmp/ootd}
+PARTS=$DEST/parts
+mkdir -p "$PARTS"
+for part in "$REPO"/.gpu/p*; do [ -d "$part" ] && cp -r "$part" "$PARTS/"; done
+[ -f "$REPO/Orleans.sln" ] || { echo "run-gpu: run me from the repo root (no Orleans.sln in $REPO)" >&2; exit 2; }
 OUT=${OUT:-/tmp}
 VARIANT=cuda-sm90
 [ "${ORIGINAL:-0}" = 1 ] && VARIANT=cuda-orig
@@ -148,6 +154,7 @@ main() {
   local args=("$@")
   [ $MODE = smoke ] && args+=(--images 64 --concurrency 16 --rounds 1 --no-database)
   args+=(--photos "$DEST/photos")
+  [ -d "$DEST/products" ] && args+=(--products "$DEST/products")
   [ "${ALLOW_CPU:-0}" = 1 ] || args+=(--require-cuda)
   cd "$REPO" || return 2
   say "running: dotnet Benchmarks.dll inference ${args[*]}"

@@ -15,6 +15,19 @@ public static class Evaluation
 {
     private static string P(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture);
 
+    /// <summary>The title of the REPORT.md section written by hand from the serving benchmarks.</summary>
+    public const string ServingSpeedTitle = "## Serving speed";
+
+    /// <summary>The section of <paramref name="report"/> that starts with <paramref name="title"/> (to the next section), or null.</summary>
+    public static string? KeptSection(string report, string title)
+    {
+        int start = report.IndexOf(title, StringComparison.Ordinal);
+        if (start < 0) return null;
+        int end = report.IndexOf("\n## ", start + title.Length, StringComparison.Ordinal);
+        var section = end >= 0 ? report[start..(end + 1)] : report[start..];
+        return section.EndsWith('\n') ? section : section + "\n";
+    }
+
     public static int Report()
     {
         var data = Datasets.Locate();
@@ -51,7 +64,10 @@ public static class Evaluation
         md.AppendLine("- Sub-category labels are mapped from the data sets' own tags (maps in tools/ModelBuilder/Datasets.cs); CCP's generic tags");
         md.AppendLine("  (shoes, bag, purse, top) fix the super-category only.");
         md.AppendLine();
-        File.WriteAllText(Path.Combine(Paths.ModelsFolder, "REPORT.md"), md.ToString());
+        // The serving-speed section comes from tests/Benchmarks, not from this command: carried over as it is.
+        var reportPath = Path.Combine(Paths.ModelsFolder, "REPORT.md");
+        if (File.Exists(reportPath) && KeptSection(File.ReadAllText(reportPath), ServingSpeedTitle) is { } speed) md.Append(speed);
+        File.WriteAllText(reportPath, md.ToString());
         foreach (var (name, m) in metrics)
         {
             var path = Path.Combine(Paths.ModelsFolder, name + ".json");

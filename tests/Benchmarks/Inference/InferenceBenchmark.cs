@@ -354,17 +354,8 @@ public static class InferenceBenchmark
         return all.Where(w => o.Workloads.Contains(w.Name)).ToList();
     }
 
-    private static Photos LoadProducts(Options o)
-    {
-        var folder = o.Products ?? Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "..", "shared", "datasets", "products", "images");
-        if (Directory.Exists(folder))
-        {
-            var files = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Take(64).ToList();
-            if (files.Count > 0) return new Photos($"products {Path.GetFullPath(folder)}", files.Select(File.ReadAllBytes).ToList());
-        }
-        // No data set: generated 224×224 product-like JPEGs (the size of the catalogue's photos).
-        return new Photos("generated 224×224 JPEGs", GeneratedJpegs(224, 224));
-    }
+    // The catalogue's photos; generated 224×224 product-like JPEGs (their size) without the data set.
+    private static Photos LoadProducts(Options o) => LoadFolder(o.Products, "products", "images", "products", 224, 224);
 
     private static List<byte[]> GeneratedJpegs(int width, int height) => Enumerable.Range(0, 32).Select(seed =>
     {
@@ -376,16 +367,20 @@ public static class InferenceBenchmark
         return ms.ToArray();
     }).ToList();
 
-    private static Photos LoadPhotos(Options o)
+    // OOTD photos; generated 550×832 outfit-like JPEGs (the size of CCP photos) without the data set.
+    private static Photos LoadPhotos(Options o) => LoadFolder(o.Photos, "ccp", "photos", "CCP", 550, 832);
+
+    /// <summary>The first 64 JPEGs of <paramref name="folder"/> (default ../shared/datasets/<paramref name="set"/>/<paramref name="sub"/>)
+    /// in ordinal order, or 32 generated ones of the given size when there are none.</summary>
+    private static Photos LoadFolder(string? folder, string set, string sub, string label, int width, int height)
     {
-        var folder = o.Photos ?? Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "..", "shared", "datasets", "ccp", "photos");
+        folder ??= Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "..", "shared", "datasets", set, sub);
         if (Directory.Exists(folder))
         {
             var files = Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).Take(64).ToList();
-            if (files.Count > 0) return new Photos($"CCP {Path.GetFullPath(folder)}", files.Select(File.ReadAllBytes).ToList());
+            if (files.Count > 0) return new Photos($"{label} {Path.GetFullPath(folder)}", files.Select(File.ReadAllBytes).ToList());
         }
-        // No data set: generated 550×832 outfit-like JPEGs (the size of CCP photos).
-        return new Photos("generated 550×832 JPEGs", GeneratedJpegs(550, 832));
+        return new Photos($"generated {width}×{height} JPEGs", GeneratedJpegs(width, height));
     }
 
     private static string DefaultModels()
