@@ -49,8 +49,10 @@ public sealed class DeclaredGender
         int at = -1;
         for (int i = 0; i < item.Attributes.Count; i++) if (item.Attributes[i].Group == _group.Name) at = i;
         if (at < 0) return item;
-        var attributes = item.Attributes.ToArray();
-        attributes[at] = attributes[at] with { Values = [new LabelConfidence(label, 1f)] };
+        // Plain lists: grain state is stored as JSON with type names, and a compiler-made collection (what a
+        // collection expression gives an IReadOnlyList) cannot be read back.
+        var attributes = item.Attributes.ToList();
+        attributes[at] = attributes[at] with { Values = new List<LabelConfidence> { new(label, 1f) } };
         return item with { Attributes = attributes };
     }
 

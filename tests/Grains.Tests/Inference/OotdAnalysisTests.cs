@@ -83,6 +83,11 @@ public sealed class OotdAnalysisTests(InferenceSiloFixture silo) : IClassFixture
                 Assert.InRange(gender.Confidence, 1f / TestModels.Genders.Length, 0.99999f);   // the models' own probability
             }
         }
+        // what was shown is what is stored: the posts read back the same once their grains load from PostgreSQL again
+        foreach (var post in posts) await silo.Cluster.DeactivateAsync(Client.GetGrain<IOotdGrain>(post.Id));
+        var reread = await Task.WhenAll(posts.Select(p => Client.GetGrain<IOotdGrain>(p.Id).Get()));
+        static LabelConfidence GenderOf(OotdItem item) => item.Attributes.Single(a => a.Group == "gender").Values.Single();
+        Assert.Equal(items.Select(GenderOf), reread.SelectMany(v => v!.Items!).Select(GenderOf));
         // the stored item vectors keep the tagger's raw output
         Assert.Equal(views[0].Items!.Count, await silo.Db.ScalarAsync(
             $"SELECT count(*) FROM ootd_items WHERE ootd_id = $1 AND cardinality(attribute_vector) = {TestModels.Colours.Length + TestModels.Seasons.Length + TestModels.Genders.Length}",
