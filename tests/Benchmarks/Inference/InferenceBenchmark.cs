@@ -33,6 +33,7 @@ namespace Ootd.Benchmarks.Inference;
 /// loop's intra-op threads) --host-threads T and --workers W (0: the host's own choice, as in production) --rounds R (3)
 /// --models DIR (models/ when it has every head, else generated heads) --photos DIR (../shared/datasets/ccp/photos)
 /// --products DIR (../shared/datasets/products/images)
+/// --preprocess N (0: the host's own choice, the core count: photos decoded and cropped at once)
 /// --no-database (no PostgreSQL: (3) runs on a silo with in-memory clustering and storage, (4) is skipped)
 /// --require-cuda (stop with exit code 3 when the bare loop's backbone did not get the CUDA execution provider).
 /// </summary>
@@ -43,7 +44,7 @@ public static class InferenceBenchmark
         var o = Options.Parse(args);
         Console.WriteLine($"inference benchmark: {Environment.ProcessorCount} cores, images {o.Images}, concurrency {o.Concurrency}, " +
                           $"batch ≤ {o.Batch}, queue delay {o.DelayMs} ms, bare loop intra-op threads {o.Threads}, " +
-                          $"host intra-op threads {(o.HostThreads > 0 ? o.HostThreads : "auto")}, backbone workers {(o.Workers > 0 ? o.Workers : "auto")}");
+                          $"host intra-op threads {(o.HostThreads > 0 ? o.HostThreads : "auto")}, backbone workers {(o.Workers > 0 ? o.Workers : "auto")}, preprocessing {(o.Preprocess > 0 ? o.Preprocess : "auto")} at once");
         var models = o.Models ?? DefaultModels();
         Console.WriteLine($"models: {models}");
         Console.WriteLine($"CUDA libraries: {(OnnxSessionFactory.MissingCudaLibrary is { } missing ? $"{missing} does not load (CPU only)" : "libcudart/libcublasLt/libcublas load")}");
@@ -52,7 +53,7 @@ public static class InferenceBenchmark
 
         var inference = new InferenceOptions
         {
-            ModelsPath = models, IntraOpThreads = o.HostThreads, Gpu = "auto",
+            ModelsPath = models, IntraOpThreads = o.HostThreads, Gpu = "auto", PreprocessConcurrency = o.Preprocess,
             Batching = new BatchingOptions { MaxBatchSize = o.Batch, MaxQueueDelayMs = o.DelayMs, BackboneWorkers = o.Workers },
         };
 
@@ -430,7 +431,7 @@ public static class InferenceBenchmark
     }
 
     private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos, int Rounds,
-        int HostThreads, int Workers, string? Products, int Outfits, string[] Workloads, bool NoDatabase, bool RequireCuda)
+        int HostThreads, int Workers, string? Products, int Outfits, string[] Workloads, bool NoDatabase, bool RequireCuda, int Preprocess)
     {
         public static Options Parse(string[] args)
         {
@@ -442,7 +443,7 @@ public static class InferenceBenchmark
                 int.Parse(Get("--rounds") ?? "3"), int.Parse(Get("--host-threads") ?? "0"), int.Parse(Get("--workers") ?? "0"),
                 Get("--products"), int.Parse(Get("--outfits") ?? "24"),
                 (Get("--workloads") ?? "catalog,outfits,big-photo").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                args.Contains("--no-database"), args.Contains("--require-cuda"));
+                args.Contains("--no-database"), args.Contains("--require-cuda"), int.Parse(Get("--preprocess") ?? "0"));
         }
     }
 }
