@@ -16,16 +16,8 @@ public static class ApiCalls
     public const string ProblemJson = "application/problem+json";
 
     /// <summary>Polls <paramref name="condition"/> every 250 ms until it holds; fails the test after <paramref name="seconds"/>.</summary>
-    public static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(250);
-        }
-        Assert.Fail($"timed out waiting for {what}");
-    }
+    public static Task Eventually(Func<Task<bool>> condition, string what, int seconds = 60) =>
+        Ootd.Tests.Infrastructure.Polling.Eventually(condition, what, seconds, everyMs: 250);
 
     public static string NewUsername(string prefix = "u") => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
 

@@ -1,8 +1,9 @@
-using System.Text;
+using Ootd.Inference.Backbone;
 
 namespace Ootd.ModelBuilder;
 
-/// <summary>An append-only cache of 512-d backbone features by key (.data/features/&lt;set&gt;.bin, never committed).</summary>
+/// <summary>An append-only cache of 512-d backbone features by key (.data/features/&lt;set&gt;.bin, never committed;
+/// format: <see cref="FeatureFile"/>).</summary>
 public sealed class FeatureStore
 {
     private readonly string _path;
@@ -13,21 +14,7 @@ public sealed class FeatureStore
     {
         _path = path;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        if (!File.Exists(path)) return;
-        using var reader = new BinaryReader(File.OpenRead(path));
-        long length = reader.BaseStream.Length;
-        while (reader.BaseStream.Position < length)
-        {
-            try
-            {
-                var key = reader.ReadString();
-                int n = reader.ReadInt32();
-                var v = new float[n];
-                for (int i = 0; i < n; i++) v[i] = reader.ReadSingle();
-                Features[key] = v;
-            }
-            catch (EndOfStreamException) { break; } // a record cut by an interrupted run
-        }
+        if (File.Exists(path)) Features = FeatureFile.Read(path);
     }
 
     public static FeatureStore Open(string set) => new(Path.Combine(Paths.DataFolder, "features", set + ".bin"));
@@ -38,14 +25,8 @@ public sealed class FeatureStore
     {
         lock (_gate)
         {
-            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write);
-            using var writer = new BinaryWriter(stream, Encoding.UTF8);
-            foreach (var (key, f) in rows)
-            {
-                writer.Write(key); writer.Write(f.Length);
-                foreach (var x in f) writer.Write(x);
-                Features[key] = f;
-            }
+            FeatureFile.Append(_path, rows);
+            foreach (var (key, f) in rows) Features[key] = f;
         }
     }
 }

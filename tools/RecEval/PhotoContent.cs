@@ -21,13 +21,12 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
     // CCP tag → sub-category; only the super-category is used here, as a detection's.
     private static IReadOnlyDictionary<string, string> CcpTags => CcpLabels.SubCategoryByTag;
 
-    private sealed record CatalogueItem(string Id, string Gender, string Slot, string Colour, string Season, string Usage);
 
     public OotdContent Build()
     {
         var k = s.Clusters;
         var features = FeatureCache.Read(s.FeaturesPath, key => key.StartsWith("ccp:", StringComparison.Ordinal) || key.StartsWith("products:", StringComparison.Ordinal));
-        var catalogue = ReadCatalogue(s.ProductsPath).Where(p => features.ContainsKey("products:" + p.Id)).ToList();
+        var catalogue = CatalogueRow.Read(s.ProductsPath, "--products").Where(p => features.ContainsKey("products:" + p.Id)).ToList();
         var ccpPhotos = features.Keys.Where(key => key.StartsWith("ccp:", StringComparison.Ordinal))
             .Select(key => (Key: key, Parts: key.Split(':')))
             .Where(x => x.Parts.Length == 3 && CcpTags.ContainsKey(x.Parts[2]))
@@ -128,28 +127,7 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
 
     // ---------- outfit recipes from the catalogue's labels ----------
 
-    private static List<CatalogueItem> ReadCatalogue(string path)
-    {
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"Products file not found: {Path.GetFullPath(path)} (give --products).");
-        var items = new List<CatalogueItem>();
-        foreach (var line in File.ReadLines(path).Skip(1))
-        {
-            // id,gender,masterCategory,subCategory,articleType,baseColour,season,year,usage,productDisplayName,split
-            var f = line.Split(',');
-            if (f.Length < 11) continue;
-            var slot = f[3] switch
-            {
-                "Topwear" => "top", "Bottomwear" => "bottom", "Shoes" or "Sandal" or "Flip Flops" => "shoes",
-                "Bags" or "Wallets" => "bag", "Dress" => "dress", _ => "",
-            };
-            if (slot == "" || f[5] == "" || f[6] == "" || f[8] == "") continue;
-            items.Add(new CatalogueItem(f[0], f[1], slot, f[5], f[6], f[8]));
-        }
-        return items;
-    }
-
-    private List<OutfitRecipe> Recipes(List<CatalogueItem> catalogue, int count)
+    private List<OutfitRecipe> Recipes(List<CatalogueRow> catalogue, int count)
     {
         if (catalogue.Count == 0) throw new InvalidDataException("No product photo of the catalogue has cached features: cannot compose outfits.");
         string[] usages = ["Casual", "Casual", "Sports", "Formal", "Casual", "Ethnic"];
@@ -162,7 +140,7 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
             var usage = usages[(r / 2) % usages.Length];
             var palette = topColours.OrderBy(_ => rng.Next()).Take(3).ToHashSet();
             var season = seasons[rng.Next(seasons.Length)];
-            var slots = new Dictionary<string, (CatalogueItem[] Items, double[] Cum)>();
+            var slots = new Dictionary<string, (CatalogueRow[] Items, double[] Cum)>();
             foreach (var slot in new[] { "top", "bottom", "shoes", "bag", "dress" })
             {
                 var items = catalogue.Where(p => p.Slot == slot && (p.Gender == gender || p.Gender == "Unisex")).ToArray();
@@ -181,13 +159,13 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
         return recipes;
     }
 
-    private sealed class OutfitRecipe(bool women, Dictionary<string, (CatalogueItem[] Items, double[] Cum)> slots)
+    private sealed class OutfitRecipe(bool women, Dictionary<string, (CatalogueRow[] Items, double[] Cum)> slots)
     {
         public bool Women => women;
 
-        public List<CatalogueItem> Draw(Random rng)
+        public List<CatalogueRow> Draw(Random rng)
         {
-            var outfit = new List<CatalogueItem>();
+            var outfit = new List<CatalogueRow>();
             foreach (var slot in OutfitSlots.Draw(women, rng))
             {
                 var (items, cum) = slots[slot];

@@ -194,25 +194,9 @@ public sealed class Simulator(EvalSettings s)
 
     // ---------- style vectors from real product labels ----------
 
-    private sealed record Product(string Gender, string Slot, string Article, string Colour, string Season, string Usage);
-
     private (float[][] Styles, HashSet<string>[] Tags, int[] Cluster, string Source) FromProducts(int count)
     {
-        if (!File.Exists(s.ProductsPath))
-            throw new FileNotFoundException($"Products file not found: {Path.GetFullPath(s.ProductsPath)} (give --products or --vectors).");
-        var products = new List<Product>();
-        foreach (var line in File.ReadLines(s.ProductsPath).Skip(1))
-        {
-            var f = line.Split(',');
-            if (f.Length < 11) continue;
-            var slot = f[3] switch
-            {
-                "Topwear" => "top", "Bottomwear" => "bottom", "Shoes" or "Sandal" or "Flip Flops" => "shoes",
-                "Bags" or "Wallets" => "bag", "Dress" => "dress", _ => "",
-            };
-            if (slot == "" || f[5] == "" || f[8] == "" || f[6] == "") continue;
-            products.Add(new Product(f[1], slot, f[4], f[5], f[6], f[8]));
-        }
+        var products = CatalogueRow.Read(s.ProductsPath, "--products or --vectors");
         if (products.Count < 50) throw new InvalidDataException($"{s.ProductsPath} has too few usable products ({products.Count}).");
         var articles = Vocab(products.Select(p => p.Article));
         var colours = Vocab(products.Select(p => p.Colour));
@@ -230,7 +214,7 @@ public sealed class Simulator(EvalSettings s)
         var clusterUse = Enumerable.Range(0, K).Select(c => clusterUsage[(c / 2) % clusterUsage.Length]).ToArray();
         var clusterPalette = Enumerable.Range(0, K).Select(_ => topColours.OrderBy(_ => _rng.Next()).Take(3).ToHashSet()).ToArray();
         var clusterSeason = Enumerable.Range(0, K).Select(_ => seasons.Keys.ElementAt(_rng.Next(seasons.Count))).ToArray();
-        var slotPick = new Dictionary<(int, string), (Product[] Items, double[] Cum)>();
+        var slotPick = new Dictionary<(int, string), (CatalogueRow[] Items, double[] Cum)>();
         foreach (var c in Enumerable.Range(0, K))
             foreach (var slot in new[] { "top", "bottom", "shoes", "bag", "dress" })
             {

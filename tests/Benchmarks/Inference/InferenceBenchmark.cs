@@ -161,7 +161,7 @@ public static class InferenceBenchmark
 
         // (3) + (4) an in-process silo on a scratch database; with --no-database, (3) on a silo with in-memory
         // clustering and storage (the pool analyses photo bytes and needs no table) and no (4).
-        var cs = o.NoDatabase ? null : await CreateDatabaseAsync();
+        var cs = o.NoDatabase ? null : await ScratchDatabase.CreateAsync();
         try
         {
             if (cs is not null)
@@ -254,7 +254,7 @@ public static class InferenceBenchmark
         }
         finally
         {
-            if (cs is not null) await DropDatabaseAsync(cs);
+            if (cs is not null) await ScratchDatabase.DropAsync(cs);
         }
         return 0;
     }
@@ -301,7 +301,7 @@ public static class InferenceBenchmark
     {
         silo.AddMemoryGrainStorage(SiloHosting.StorageName);
         silo.AddMemoryGrainStorageAsDefault();
-        silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(BaseConnection()));
+        silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(ScratchDatabase.BaseConnection));
         silo.AddOotdInference();
     }
 
@@ -402,32 +402,6 @@ public static class InferenceBenchmark
         foreach (var v in new object[] { id, info.Width, info.Height, bytes.Length, bytes }) cmd.Parameters.Add(new NpgsqlParameter { Value = v });
         await cmd.ExecuteNonQueryAsync();
         return new PhotoRef(id, "image/jpeg", info.Width, info.Height);
-    }
-
-    private static string BaseConnection() =>
-        Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : OotdSiloSettings.DefaultConnectionString;
-
-    private static async Task<string> CreateDatabaseAsync()
-    {
-        var name = $"ootd_b_{Guid.NewGuid():N}"[..22];
-        var admin = new NpgsqlConnectionStringBuilder(BaseConnection()) { Pooling = false };
-        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(BaseConnection()) { Database = name }.ConnectionString;
-    }
-
-    private static async Task DropDatabaseAsync(string cs)
-    {
-        var name = new NpgsqlConnectionStringBuilder(cs).Database;
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(BaseConnection()) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await cmd.ExecuteNonQueryAsync();
     }
 
     private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos, int Rounds,

@@ -54,7 +54,7 @@ public static class RecommenderBenchmark
 
     private static async Task ServingAsync(int ingest, int feeds, int concurrency, bool http)
     {
-        var cs = await CreateDatabaseAsync();
+        var cs = await ScratchDatabase.CreateAsync();
         IHost? host = null;
         FeedGateway? gateway = null;
         try
@@ -173,7 +173,7 @@ public static class RecommenderBenchmark
         {
             if (gateway is not null) await gateway.DisposeAsync();
             if (host is not null) { await host.StopAsync(); host.Dispose(); }
-            await DropDatabaseAsync(cs);
+            await ScratchDatabase.DropAsync(cs);
         }
     }
 
@@ -215,7 +215,7 @@ public static class RecommenderBenchmark
 
     private static async Task NightlyAsync(int users, int interactions, int ootds)
     {
-        var cs = await CreateDatabaseAsync();
+        var cs = await ScratchDatabase.CreateAsync();
         try
         {
             await using var db = NpgsqlDataSource.Create(cs);
@@ -236,7 +236,7 @@ public static class RecommenderBenchmark
         }
         finally
         {
-            await DropDatabaseAsync(cs);
+            await ScratchDatabase.DropAsync(cs);
         }
     }
 
@@ -350,30 +350,5 @@ public static class RecommenderBenchmark
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (DateTime.UtcNow < deadline && !await condition()) await Task.Delay(100);
-    }
-
-    private static string BaseConnection() =>
-        Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : OotdSiloSettings.DefaultConnectionString;
-
-    private static async Task<string> CreateDatabaseAsync()
-    {
-        var name = $"ootd_b_{Guid.NewGuid():N}"[..22];
-        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(BaseConnection()) { Pooling = false }.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-            await cmd.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(BaseConnection()) { Database = name }.ConnectionString;
-    }
-
-    private static async Task DropDatabaseAsync(string cs)
-    {
-        var name = new NpgsqlConnectionStringBuilder(cs).Database;
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(BaseConnection()) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await cmd.ExecuteNonQueryAsync();
     }
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Ootd.Inference.Backbone;
 using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
 
@@ -26,14 +26,14 @@ internal sealed record RealCatalog(string[] Keys, float[][] Items, float[][] Que
         if (!File.Exists(Path.Combine(featureFolder, "DONE")))
             Console.WriteLine($"warning: {featureFolder}/DONE is absent: the cache may still be being written; using what it holds");
 
-        var items = ReadFeatures(itemsPath, key => key.StartsWith("products:", StringComparison.Ordinal) || key.StartsWith("clothing:", StringComparison.Ordinal));
+        var items = FeatureFile.Read(itemsPath, key => key.StartsWith("products:", StringComparison.Ordinal) || key.StartsWith("clothing:", StringComparison.Ordinal));
         if (items.Count == 0) return (null, $"{itemsPath} holds no product or clothing photo features");
         var keys = items.Keys.Order(StringComparer.Ordinal).ToArray();
         var position = new Dictionary<string, int>(keys.Length, StringComparer.Ordinal);
         for (var i = 0; i < keys.Length; i++) position[keys[i]] = i;
 
         var testSplit = TestItems(datasetsFolder);
-        var views = ReadFeatures(viewsPath, key =>
+        var views = FeatureFile.Read(viewsPath, key =>
         {
             if (!key.EndsWith("#view0", StringComparison.Ordinal)) return false;
             var item = key[..^"#view0".Length];
@@ -47,34 +47,6 @@ internal sealed record RealCatalog(string[] Keys, float[][] Items, float[][] Que
         var queries = Project(embedder, viewKeys.Select(k => views[k]).ToArray());
         var own = viewKeys.Select(k => position[k[..^"#view0".Length]]).ToArray();
         return (new RealCatalog(keys, projected, queries, own, testSplit is null ? "all cached views (datasets not found: split unknown)" : "test split"), null);
-    }
-
-    /// <summary>Reads the feature cache format (repeated: UTF-8 length-prefixed key, int32 n, n float32), keeping matching keys.</summary>
-    private static Dictionary<string, float[]> ReadFeatures(string path, Func<string, bool> keep)
-    {
-        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        using var reader = new BinaryReader(new BufferedStream(File.OpenRead(path), 1 << 20), Encoding.UTF8);
-        var length = reader.BaseStream.Length;
-        while (reader.BaseStream.Position < length)
-        {
-            try
-            {
-                var key = reader.ReadString();
-                var n = reader.ReadInt32();
-                if (n is < 1 or > 65_536) throw new InvalidDataException($"{path}: record '{key}' claims {n} values");
-                var bytes = reader.ReadBytes(n * sizeof(float));
-                if (bytes.Length < n * sizeof(float)) break; // a record cut by an interrupted writer
-                if (!keep(key)) continue;
-                var vector = new float[n];
-                Buffer.BlockCopy(bytes, 0, vector, 0, bytes.Length);
-                result[key] = vector; // a later record of the same key replaces the earlier one, as the writer's reader does
-            }
-            catch (EndOfStreamException)
-            {
-                break;
-            }
-        }
-        return result;
     }
 
     /// <summary>Which items belong to the test split (product styles.csv's split column; clothing's test folder), when the datasets are here.</summary>

@@ -83,14 +83,6 @@ public class RecommendationSiloFixture : SiloFixture
     public async Task FollowAsync(Guid follower, Guid followee) =>
         Assert.True((await Client.GetGrain<Ootd.Grains.Users.IUserGrain>(follower).Follow(followee)).Succeeded);
 
-    public static async Task Eventually(Func<Task<bool>> condition, string what, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(50);
-        }
-        Assert.Fail($"timed out waiting for {what}");
-    }
+    public static Task Eventually(Func<Task<bool>> condition, string what, int seconds = 30) =>
+        Polling.Eventually(condition, what, seconds, everyMs: 50);
 }
