@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
+using Ootd.Api.Security;
 using Ootd.Grains.Users;
 
 namespace Ootd.Api;
@@ -11,7 +12,7 @@ public static class AuthApi
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/auth").WithTags("Auth");
-        api.MapPost("/token", IssueToken).WithName("IssueToken").AllowAnonymous()
+        api.MapPost("/token", IssueToken).WithName("IssueToken").AllowAnonymous().AddEndpointFilter<SignInLimitFilter>()
             .WithSummary("Exchanges a username and password for a bearer access token.");
         return app;
     }

@@ -5,6 +5,7 @@ using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
+using Ootd.Api.Security;
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.StyleLeaders;
@@ -17,11 +18,11 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/users").WithTags("Users");
-        api.MapPost("", SignUp).WithName("SignUp").AllowAnonymous()
+        api.MapPost("", SignUp).WithName("SignUp").AllowAnonymous().AddEndpointFilter<PasswordWorkFilter>()
             .WithSummary("Creates an account and its profile.");
         api.MapGet("/{id:guid}", GetUser).WithName("GetUser")
             .WithSummary("A user's public profile.");
-        api.MapDelete("/me", DeleteMe).WithName("DeleteMyAccount").RequireAuthorization()
+        api.MapDelete("/me", DeleteMe).WithName("DeleteMyAccount").RequireAuthorization().AddEndpointFilter<PasswordWorkFilter>()
             .WithSummary("Deletes the caller's account for good; the body repeats the password: {\"password\": \"…\"}. " +
                          "The profile, posts, likes, views and follow edges go; the username can never sign in again; old tokens are refused.");
         api.MapPut("/me/profile", UpdateMyProfile).WithName("UpdateMyProfile").RequireAuthorization()

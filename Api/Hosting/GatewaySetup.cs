@@ -5,6 +5,7 @@ using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
 using Ootd.Api.Media;
+using Ootd.Api.Security;
 
 namespace Ootd.Api.Hosting;
 
@@ -46,6 +47,7 @@ public static class GatewaySetup
         builder.Services.AddOotdOpenApi();
 
         builder.AddOotdAuth();
+        builder.AddOotdAbuseLimits();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<MediaStore>();
         builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
@@ -69,6 +71,7 @@ public static class GatewaySetup
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseOotdAbuseLimits();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();

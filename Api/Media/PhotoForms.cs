@@ -39,7 +39,7 @@ public static class PhotoForms
         if (file.Length > inspector.MaxBytes) return (null, null, ToProblem(inspector.TooLarge(file.Length)));
         var bytes = new byte[file.Length];
         await using (var stream = file.OpenReadStream()) await stream.ReadExactlyAsync(bytes, ct);
-        var verdict = inspector.Inspect(bytes);
+        var verdict = await inspector.InspectAsync(bytes, ct);
         return verdict.Photo is { } photo ? (bytes, photo, null) : (null, null, ToProblem(verdict));
     }
 
