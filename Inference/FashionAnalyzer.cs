@@ -120,14 +120,14 @@ public sealed class FashionAnalyzer : IDisposable
             var reading = _attributes.Read(output => tags[output].Data.AsMemory(i * tags[output].Width, tags[output].Width), sub.Name, kind);
             var box = candidates[i].Box;
             items.Add(new FashionItem(
-                box, FashionTaxonomy.Supers[super].Name, superProbs[super], sub.Name, subProbs[sub.Index],
+                photo.ToOriginal(box), FashionTaxonomy.Supers[super].Name, superProbs[super], sub.Name, subProbs[sub.Index],
                 candidates[i].Super >= 0 ? candidates[i].Score : 1f,
                 reading.Attributes, _attributes.NotCovered,
                 PixelColourEstimator.Estimate(photo.Image, box),
                 embeddings.Row(i).ToArray(), crops.AsSpan(i * ResNetBackbone.FeatureSize, ResNetBackbone.FeatureSize).ToArray(),
                 subProbs, reading.Vector));
         }
-        return new OutfitAnalysis(width, height, photo.Format, items);
+        return new OutfitAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, items);
     }
 
     private static int ArgMax(ReadOnlySpan<float> v)

@@ -219,15 +219,16 @@ public sealed class FashionModelHost : IAsyncDisposable
                 var sub = FashionTaxonomy.Subs.Where(s => s.Super.Index == super).MaxBy(s => subs[i][s.Index])!;
                 var reading = m.Attributes.Read(tags[i], sub.Name, kind == PhotoKind.Product ? Ootd.Inference.PhotoKind.Product : Ootd.Inference.PhotoKind.Outfit);
                 var box = candidates[i].Box;
+                var original = photo.ToOriginal(box);   // boxes are reported in the original photo's pixels
                 var item = new OotdItem(
-                    new ItemBox(box.X0, box.Y0, box.X1, box.Y1),
+                    new ItemBox(original.X0, original.Y0, original.X1, original.Y1),
                     FashionTaxonomy.Supers[super].Name, superProbs[super], sub.Name, subs[i][sub.Index],
                     candidates[i].Super >= 0 ? candidates[i].Score : 1f,
                     reading.Attributes.Select(ToItemAttribute).ToList(), m.Attributes.NotCovered,
                     PixelColourEstimator.Estimate(photo.Image, box));
                 items.Add(new AnalysedItem(item, new ItemVectors(embeddings[i], subs[i], reading.Vector, features[i])));
             }
-            return new PhotoAnalysis(width, height, photo.Format, prepared.Hash, items, m.Provider);
+            return new PhotoAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, prepared.Hash, items, m.Provider);
         }, cancellation).ConfigureAwait(false);
     }
 

@@ -129,7 +129,8 @@ public sealed class OotdGrain(
     {
         if (!IsLive) return CommandResult.NotFound("OOTD not found");
         if (viewerId == Guid.Empty) return CommandResult.Invalid("viewer id is required");
-        await interactions.AppendAsync(viewerId, InteractionKind.View, OotdId.ToString());
+        // One view per user and post per Social:ViewWindow counts; a repeat is answered the same but changes nothing.
+        if (!await interactions.AppendViewAsync(viewerId, OotdId.ToString())) return CommandResult.Ok;
         _viewCount++;
         await GrainFactory.GetGrain<IUserGrain>(viewerId).RecordInteraction(OotdId, InteractionKind.View);
         return CommandResult.Ok;

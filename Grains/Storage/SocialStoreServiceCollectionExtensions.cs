@@ -22,4 +22,10 @@ public sealed class SocialOptions
 {
     /// <summary>How many recent views/likes a user keeps (H in the design). Default 50.</summary>
     public int RecentInteractions { get; set; } = 50;
+
+    /// <summary>
+    /// <c>Social:ViewWindow</c>: a user's views of one post count once per this window (default 30 minutes); more views
+    /// inside it are answered as usual but neither counted nor logged. Zero counts every view.
+    /// </summary>
+    public TimeSpan ViewWindow { get; set; } = TimeSpan.FromMinutes(30);
 }

@@ -10,20 +10,44 @@ using SixLabors.ImageSharp.Processing;
 
 namespace Ootd.Inference.Imaging;
 
-/// <summary>A decoded, upright RGB photo.</summary>
-public sealed class DecodedPhoto(Image<Rgb24> image, string format) : IDisposable
+/// <summary>
+/// A decoded, upright RGB photo at working size: <see cref="Width"/> × <see cref="Height"/> are the pixels of
+/// <see cref="Image"/> (what the pipeline crops), <see cref="OriginalWidth"/> × <see cref="OriginalHeight"/> the upright
+/// photo's own size, which boxes are reported in (<see cref="ToOriginal"/>).
+/// </summary>
+public sealed class DecodedPhoto(Image<Rgb24> image, string format, int originalWidth, int originalHeight) : IDisposable
 {
+    public DecodedPhoto(Image<Rgb24> image, string format) : this(image, format, image.Width, image.Height)
+    {
+    }
+
     public Image<Rgb24> Image { get; } = image;
     public string Format { get; } = format;
     public int Width => Image.Width;
     public int Height => Image.Height;
+    public int OriginalWidth { get; } = originalWidth;
+    public int OriginalHeight { get; } = originalHeight;
+
+    /// <summary>True when the photo was scaled down to the working size.</summary>
+    public bool IsScaled => OriginalWidth != Width || OriginalHeight != Height;
+
+    /// <summary>A box in working-size pixels → the same box in the original photo's pixels.</summary>
+    public PixelBox ToOriginal(PixelBox box)
+    {
+        if (!IsScaled) return box;
+        float sx = (float)OriginalWidth / Width, sy = (float)OriginalHeight / Height;
+        return new PixelBox(box.X0 * sx, box.Y0 * sy, box.X1 * sx, box.Y1 * sy).ClampTo(OriginalWidth, OriginalHeight);
+    }
+
     public void Dispose() => Image.Dispose();
 }
 
 /// <summary>
 /// Decodes untrusted photo bytes safely: size and format checked from the header before decoding (so a crafted
 /// header cannot make it allocate gigabytes), only JPEG/PNG/WebP/GIF, truncated files refused, EXIF orientation
-/// applied, CMYK JPEGs converted, animated images reduced to their first frame.
+/// applied, CMYK JPEGs converted, animated images reduced to their first frame. Photos larger than
+/// <see cref="PhotoLimits.MaxWorkingSide"/> are scaled down at once (ImageSharp 2.1 cannot decode at a reduced size),
+/// and at most <see cref="PhotoLimits.LargeDecodePixelBudget"/> pixels of such photos are decoded at full size at once.
 /// </summary>
 public sealed class PhotoDecoder
 {
@@ -40,9 +64,12 @@ public sealed class PhotoDecoder
             MaxDegreeOfParallelism = 1,
         };
         _configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        _largeDecodes = new PixelBudget(Math.Max(Limits.LargeDecodePixelBudget, 1));
     }
 
     public PhotoLimits Limits { get; }
+
+    private readonly PixelBudget _largeDecodes;
 
     /// <summary>Reads format and dimensions from the header only; throws <see cref="ImageRejectedException"/>.</summary>
     public (string Format, int Width, int Height) Inspect(ReadOnlySpan<byte> bytes)
@@ -92,7 +119,11 @@ public sealed class PhotoDecoder
     /// <summary>Checks and decodes; throws <see cref="ImageRejectedException"/> for anything it will not accept.</summary>
     public DecodedPhoto Decode(ReadOnlySpan<byte> bytes)
     {
-        var (format, _, _) = Inspect(bytes);
+        var (format, width, height) = Inspect(bytes);
+        int maxSide = Limits.MaxWorkingSide;
+        bool large = maxSide > 0 && Math.Max(width, height) > maxSide;
+        // A large photo holds its pixels of the budget while it exists at full size.
+        using var room = large ? _largeDecodes.Enter((long)width * height) : null;
         Image<Rgb24> image;
         try
         {
@@ -105,14 +136,25 @@ public sealed class PhotoDecoder
         try
         {
             while (image.Frames.Count > 1) image.Frames.RemoveFrame(image.Frames.Count - 1);
+            int originalWidth = image.Width, originalHeight = image.Height;
+            if (large)
+            {
+                // Scale before orienting: rotating the full-size image would need a second full-size buffer.
+                double scale = (double)maxSide / Math.Max(originalWidth, originalHeight);
+                var size = new Size(Math.Max(1, (int)Math.Round(originalWidth * scale)), Math.Max(1, (int)Math.Round(originalHeight * scale)));
+                image.Mutate(x => x.Resize(new ResizeOptions { Size = size, Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Triangle }));
+            }
+            int scaledWidth = image.Width;
             image.Mutate(x => x.AutoOrient());
+            // A quarter turn swaps the sides: the upright original is then as tall as the stored one was wide.
+            bool turned = image.Width != scaledWidth;
+            return new DecodedPhoto(image, format, turned ? originalHeight : originalWidth, turned ? originalWidth : originalHeight);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             image.Dispose();
             throw new ImageRejectedException(ImageRejection.Corrupt, "The photo cannot be decoded.", e);
         }
-        return new DecodedPhoto(image, format);
     }
 }
 

@@ -114,20 +114,34 @@ public sealed class OotdGrainTests(SiloFixture silo) : IClassFixture<SiloFixture
     }
 
     [Fact]
-    public async Task Every_view_is_logged_counted_and_remembered_by_the_viewer()
+    public async Task A_users_views_of_a_post_count_once_per_view_window()
     {
         var author = await Samples.NewUserAsync(Client);
         var viewer = await Samples.NewUserAsync(Client);
+        var other = await Samples.NewUserAsync(Client);
         var id = Guid.NewGuid();
         var ootd = Client.GetGrain<IOotdGrain>(id);
         await ootd.Publish(Samples.Post(author));
 
-        for (var i = 0; i < 3; i++) Assert.Equal(CommandStatus.Done, (await ootd.RecordView(viewer)).Status);
-        Assert.Equal(3, (await ootd.Get())!.ViewCount);
-        Assert.Equal(3, await InteractionsAsync(viewer, InteractionKind.View, id));
+        // 21 views by one user inside the window (default 30 minutes): every call succeeds, one counts and is logged.
+        for (var i = 0; i < 21; i++) Assert.Equal(CommandStatus.Done, (await ootd.RecordView(viewer)).Status);
+        Assert.Equal(1, (await ootd.Get())!.ViewCount);
+        Assert.Equal(1, await InteractionsAsync(viewer, InteractionKind.View, id));
         var recent = await Client.GetGrain<IUserGrain>(viewer).GetRecentInteractions();
         Assert.Single(recent);
         Assert.Equal(new RecentInteraction(id, InteractionKind.View, recent[0].At), recent[0]);
+
+        // Another user's view counts on its own.
+        Assert.Equal(CommandStatus.Done, (await ootd.RecordView(other)).Status);
+        Assert.Equal(2, (await ootd.Get())!.ViewCount);
+
+        // Once the window has passed (the logged view moved 31 minutes back), the same user's view counts again.
+        Assert.Equal(1, await silo.Db.ScalarAsync(
+            "WITH moved AS (UPDATE interactions SET at = at - interval '31 minutes' WHERE user_id = $1 AND kind = $2 AND target_id = $3 RETURNING 1) " +
+            "SELECT count(*) FROM moved", viewer, (short)InteractionKind.View, id.ToString()));
+        Assert.Equal(CommandStatus.Done, (await ootd.RecordView(viewer)).Status);
+        Assert.Equal(3, (await ootd.Get())!.ViewCount);
+        Assert.Equal(2, await InteractionsAsync(viewer, InteractionKind.View, id));
         Assert.Equal(CommandStatus.NotFound, (await Client.GetGrain<IOotdGrain>(Guid.NewGuid()).RecordView(viewer)).Status);
     }
 }
