@@ -160,6 +160,13 @@ public class ClusterFixture : IAsyncLifetime
             ["Telemetry__Console"] = "false",
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
         };
+        // The suite signs up, signs in and uploads far more from one address than a person would: the abuse limits are
+        // off here (0) or generous; AbuseLimitTests runs its own gateway with low limits.
+        foreach (var limit in new[] { "SignUp", "Uploads", "Analyze", "Search" }) env[$"AbuseLimits__{limit}__PermitLimit"] = "0";
+        env["AbuseLimits__SignIn__FailuresPerUsername"] = "1000";
+        env["AbuseLimits__SignIn__FailuresPerAddress"] = "100000";
+        env["AbuseLimits__PasswordWork__QueueLimit"] = "100000";
+        env["AbuseLimits__PasswordWork__QueueTimeout"] = "00:02:00";
         foreach (var (k, v) in specific) env[k] = v;
         foreach (var (k, v) in ExtraEnvironment) env[k] = v;
         return env;
