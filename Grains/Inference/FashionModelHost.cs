@@ -36,7 +36,7 @@ public sealed class FashionModelHost : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         int cpu = _options.PreprocessConcurrency > 0 ? _options.PreprocessConcurrency : Environment.ProcessorCount;
         _cpu = new SemaphoreSlim(cpu, cpu);
-        Decoder = new PhotoDecoder();
+        Decoder = new PhotoDecoder(PhotoLimits.Default with { MaxWorkingSide = Math.Max(0, _options.MaxWorkingSide) });
         _taggerManifest = new Lazy<ModelManifest?>(ReadTaggerManifest);
     }
 

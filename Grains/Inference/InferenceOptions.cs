@@ -14,6 +14,9 @@ public sealed class InferenceOptions
     public int IntraOpThreads { get; set; }
     /// <summary><c>Inference:PreprocessConcurrency</c>: photos decoded/cropped at once; 0 → processor count.</summary>
     public int PreprocessConcurrency { get; set; }
+    /// <summary><c>Inference:MaxWorkingSide</c>: photos with a longer side are scaled down to it right after decoding
+    /// (default 1,600 px; boxes are still reported in the original's pixels); 0 analyses at full size.</summary>
+    public int MaxWorkingSide { get; set; } = 1600;
     /// <summary><c>Inference:Gpu</c>: "auto" (probe CUDA at start), "true" or "false": sets the silo metadata gpu=….</summary>
     public string Gpu { get; set; } = "auto";
     /// <summary><c>Inference:LoadOnStart</c>: load the models when the silo starts (default true) instead of on first use.</summary>
