@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
+using Ootd.Api.Contracts;
 using Ootd.Api.Media;
 
 namespace Ootd.Api.Hosting;
@@ -38,6 +39,8 @@ public static class GatewaySetup
         builder.Services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            // Every JSON string of every body passes the character rule (no NUL or other control characters).
+            o.SerializerOptions.Converters.Add(new PlainTextJsonConverter());
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             // Escape HTML-sensitive characters (<, >, &, ') so user text can never be read as markup.
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
@@ -65,10 +68,12 @@ public static class GatewaySetup
 
     public static WebApplication UseOotdGateway(this WebApplication app)
     {
+        app.UseRetryAfterOn503();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseTextRules();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();
