@@ -16,7 +16,8 @@ public sealed class GatewayExceptionHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var answer = Describe(exception, httpContext.GetEndpoint());
+        // The exception handler clears the endpoint before it runs; the feature keeps the one that failed.
+        var answer = Describe(exception, httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint());
         if (answer.Status >= 500 && !answer.RetryLater)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
@@ -46,6 +47,8 @@ public sealed class GatewayExceptionHandler(IProblemDetailsService problems, ILo
 
     internal static ProblemAnswer Describe(Exception exception, Endpoint? endpoint = null)
     {
+        // A database fault may arrive wrapped (Orleans wraps storage-provider failures in an OrleansException).
+        if (exception is not BadHttpRequestException && DatabaseFault(exception) is { } database) return database;
         switch (exception)
         {
             case BadHttpRequestException bad:
@@ -63,16 +66,6 @@ public sealed class GatewayExceptionHandler(IProblemDetailsService problems, ILo
                 return new(400, "Malformed request body", "The request body could not be read: it is not well-formed for its content type.");
             case OperationCanceledException:
                 return new(499, "Request cancelled", "The client closed the request.");
-            case DatabaseUnavailableException:
-                return DatabaseUnavailable();
-            case DatabaseRejectedValueException:
-                return RejectedValue();
-            case Npgsql.PostgresException { SqlState: { } state } when state.StartsWith("22", StringComparison.Ordinal):
-                return RejectedValue();
-            case Npgsql.NpgsqlException:
-                return DatabaseUnavailable();
-            case Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: { } type } when type.StartsWith("Npgsql.", StringComparison.Ordinal):
-                return DatabaseUnavailable();
             case ArgumentException when ClusterCannotServeYet(exception):
                 return new(503, "Cluster starting", "The cluster is starting and cannot serve this request yet; retry shortly.", RetryLater: true);
             case TimeoutException:
@@ -84,8 +77,28 @@ public sealed class GatewayExceptionHandler(IProblemDetailsService problems, ILo
         }
     }
 
+    /// <summary>The answer for a database fault anywhere in the exception chain, or null when there is none.</summary>
+    private static ProblemAnswer? DatabaseFault(Exception exception)
+    {
+        for (var x = exception; x is not null; x = x.InnerException)
+        {
+            switch (x)
+            {
+                case DatabaseRejectedValueException:
+                case Npgsql.PostgresException { SqlState: { } state } when state.StartsWith("22", StringComparison.Ordinal):
+                    return RejectedValue();
+                case DatabaseUnavailableException or Npgsql.NpgsqlException:
+                case Orleans.Serialization.UnavailableExceptionFallbackException { ExceptionType: { } type } when type.StartsWith("Npgsql.", StringComparison.Ordinal):
+                case Orleans.Runtime.OrleansException when x.Message.StartsWith("Error from storage provider", StringComparison.Ordinal):
+                    return DatabaseUnavailable();
+            }
+        }
+
+        return null;
+    }
+
     private static ProblemAnswer DatabaseUnavailable() =>
-        new(503, "Database unavailable", "The database is not available right now; nothing was changed. Retry later.", RetryLater: true);
+        new(503, "Database unavailable", "The database is not available right now; retry later.", RetryLater: true);
 
     private static ProblemAnswer RejectedValue() =>
         new(400, "Value not accepted", "A value in the request cannot be stored (it contains characters or numbers the database does not accept).");

@@ -31,6 +31,14 @@ public static class GatewaySetup
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            if (ctx.ProblemDetails is HttpValidationProblemDetails { Errors.Count: > 0 } invalid)
+            {
+                // A validation problem's detail repeats its first field error, so every 400 says what is wrong.
+                var first = invalid.Errors.First();
+                ctx.ProblemDetails.Detail ??= (first.Value.FirstOrDefault() ?? $"The field '{first.Key}' is invalid.")
+                    + (invalid.Errors.Count > 1 ? $" ({invalid.Errors.Count - 1} more in 'errors'.)" : "");
+            }
+
             ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode, ctx.HttpContext.Request);
             ctx.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
         });

@@ -25,6 +25,9 @@ public static partial class ProblemWording
     [GeneratedRegex("^Required parameter \"(?<type>.+) (?<name>[^ \"]+)\" was not provided from (?<source>.+?)\\.?$", RegexOptions.Singleline)]
     private static partial Regex MissingParameter();
 
+    [GeneratedRegex("^Implicit body inferred for parameter \"(?<name>[^\"]+)\" but no body was provided", RegexOptions.Singleline)]
+    private static partial Regex MissingImplicitBody();
+
     [GeneratedRegex("^Expected a supported JSON media type but got \"(?<type>.*)\"\\.?$")]
     private static partial Regex WrongJsonMediaType();
 
@@ -84,6 +87,11 @@ public static partial class ProblemWording
             return source.Equals("body", StringComparison.OrdinalIgnoreCase)
                 ? new ProblemAnswer(400, "Missing JSON body", "This request needs a JSON body (with 'Content-Type: application/json').")
                 : Invalid(name, $"The {SourceWord(source)} '{name}' is required.");
+        }
+
+        if (MissingImplicitBody().IsMatch(bad.Message))
+        {
+            return new ProblemAnswer(400, "Missing JSON body", "This request needs a JSON body (with 'Content-Type: application/json').");
         }
 
         if (WrongJsonMediaType().Match(bad.Message) is { Success: true } media)
