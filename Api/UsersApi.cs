@@ -75,8 +75,20 @@ public static class UsersApi
             return Problems.From(created);
         }
 
-        var view = await cluster.GetGrain<IUserGrain>(userId).GetProfile()
-                   ?? new UserProfile(userId, username, profile, DateTimeOffset.UtcNow, 0, 0, 0);
+        // The account exists from here on: a failure to read it back must not turn the sign-up into an error (a retry
+        // would find the username taken). A new user has no follows or posts, so the answer can be built without it.
+        var fallback = new UserProfile(userId, username, profile, DateTimeOffset.UtcNow, 0, 0, 0);
+        UserProfile view;
+        try
+        {
+            view = await cluster.GetGrain<IUserGrain>(userId).GetProfile() ?? fallback;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logs.CreateLogger("Ootd.Api.Users").LogWarning(e, "User {UserId} created; reading it back failed", userId);
+            view = fallback;
+        }
+
         return TypedResults.Created($"/api/v1/users/{userId}", UserResponse.From(view));
     }
 

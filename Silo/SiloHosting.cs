@@ -88,6 +88,9 @@ public static class SiloHosting
             o.ConnectionString = connectionString;
         });
         silo.AddActivityPropagation();
+        // Database faults leave grains as the project's own errors (503 at the gateway), never as Npgsql types.
+        silo.AddIncomingGrainCallFilter<DatabaseFaultFilter>();
+        silo.Services.AddSingleton<Orleans.Serialization.Serializers.IGeneralizedCodec, DatabaseFaultCodec>();
         silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSocialStore();
         silo.Services.AddOotdCatalog(connectionString, o => silo.Configuration.GetSection("Search").Bind(o));

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
 
@@ -54,6 +55,7 @@ public static class AuthSetup
                             SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException =>
                                 "The access token's signature is not valid.",
                             SecurityTokenMalformedException => "The access token is malformed.",
+                            AuthenticationFailureException refused => refused.Message,
                             _ => "The access token is not valid.",
                         };
                         ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;

@@ -9,14 +9,20 @@ namespace Ootd.Api.Auth;
 /// Access tokens are stateless, so a token issued before its account was deleted would stay valid until it expires.
 /// After the signature and lifetime checks, the gateway asks the subject's user grain whether the account was
 /// deleted (one interleaving grain call per authenticated request) and refuses the token if so: 401, as for any
-/// invalid token. When the cluster cannot answer, the request fails like every other cluster call (503).
+/// invalid token. A token whose subject is missing or not a user id is refused the same way. When the cluster cannot answer, the request fails like every other cluster call (503).
 /// </summary>
 public static class DeletedAccountTokens
 {
     public static async Task Refuse(TokenValidatedContext context)
     {
         var subject = context.Principal?.FindFirstValue(JwtRegisteredClaimNames.Sub);
-        if (!Guid.TryParse(subject, out var userId)) return;
+        if (!Guid.TryParse(subject, out var userId))
+        {
+            // A correctly signed token that names no user (no "sub", or not a user id) identifies nobody: 401.
+            context.Fail("The access token does not name a user (its 'sub' is missing or not a user id).");
+            return;
+        }
+
         var cluster = context.HttpContext.RequestServices.GetRequiredService<IClusterClient>();
         if (await cluster.GetGrain<IUserGrain>(userId).IsDeleted())
         {

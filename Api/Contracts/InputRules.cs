@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Primitives;
+using Ootd.Grains.Common;
 using Ootd.Grains.Users;
 
 namespace Ootd.Api.Contracts;
@@ -121,6 +123,30 @@ public static partial class InputRules
         }
 
         return tags;
+    }
+
+    /// <summary>
+    /// The character rule (<see cref="TextRules"/>: no control characters other than tab and line breaks) for one text
+    /// field; false and a field error when it is broken. JSON bodies get it from <see cref="PlainTextJsonConverter"/>,
+    /// query parameters from <see cref="TextGates.UseTextRules"/>, form fields from <see cref="Fields"/>.
+    /// </summary>
+    public static bool Text(string field, string? value, Dictionary<string, string[]> errors)
+    {
+        if (TextRules.Check(value) is not { } why) return true;
+        errors[field] = [$"The field '{field}' {why}."];
+        return false;
+    }
+
+    /// <summary>The character rule for every value of a form or query string; true when all pass.</summary>
+    public static bool Fields(IEnumerable<KeyValuePair<string, StringValues>> fields, Dictionary<string, string[]> errors)
+    {
+        var ok = true;
+        foreach (var (name, values) in fields)
+        {
+            foreach (var value in values) ok &= Text(name, value, errors);
+        }
+
+        return ok;
     }
 
     public static bool Paging(int? offset, int? limit, Dictionary<string, string[]> errors, out int o, out int l)

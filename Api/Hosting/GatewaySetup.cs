@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
+using Ootd.Api.Contracts;
 using Ootd.Api.Media;
 using Ootd.Api.Security;
 
@@ -31,6 +32,14 @@ public static class GatewaySetup
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
             ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            if (ctx.ProblemDetails is HttpValidationProblemDetails { Errors.Count: > 0 } invalid)
+            {
+                // A validation problem's detail repeats its first field error, so every 400 says what is wrong.
+                var first = invalid.Errors.First();
+                ctx.ProblemDetails.Detail ??= (first.Value.FirstOrDefault() ?? $"The field '{first.Key}' is invalid.")
+                    + (invalid.Errors.Count > 1 ? $" ({invalid.Errors.Count - 1} more in 'errors'.)" : "");
+            }
+
             ctx.ProblemDetails.Detail ??= DefaultDetail(ctx.ProblemDetails.Status ?? ctx.HttpContext.Response.StatusCode, ctx.HttpContext.Request);
             ctx.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? ctx.HttpContext.TraceIdentifier;
         });
@@ -39,6 +48,8 @@ public static class GatewaySetup
         builder.Services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            // Every JSON string of every body passes the character rule (no NUL or other control characters).
+            o.SerializerOptions.Converters.Add(new PlainTextJsonConverter());
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
             // Escape HTML-sensitive characters (<, >, &, ') so user text can never be read as markup.
             o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
@@ -67,11 +78,13 @@ public static class GatewaySetup
 
     public static WebApplication UseOotdGateway(this WebApplication app)
     {
+        app.UseRetryAfterOn503();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseOotdAbuseLimits();
+        app.UseTextRules();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();

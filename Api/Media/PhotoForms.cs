@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Ootd.Api.Contracts;
 
 namespace Ootd.Api.Media;
 
@@ -19,9 +20,10 @@ public static class PhotoForms
             return (null, Problems.Status(415, "Unsupported media type", notMultipartDetail));
         if (request.ContentLength is { } length && length > inspector.MaxBytes + formOverhead)
             return (null, ToProblem(inspector.TooLarge(length)));
+        IFormCollection form;
         try
         {
-            return (await request.ReadFormAsync(ct), null);
+            form = await request.ReadFormAsync(ct);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == 413)
         {
@@ -29,8 +31,18 @@ public static class PhotoForms
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
-            return (null, Problems.BadRequest("The multipart form could not be read: " + e.Message));
+            return (null, Problems.BadRequest("The multipart form could not be read: it is cut off or not well-formed multipart/form-data."));
         }
+
+        // Every text field of every upload form passes the character rule (400 naming the field).
+        var errors = new Dictionary<string, string[]>();
+        if (!InputRules.Fields(form, errors))
+        {
+            return (null, TypedResults.Problem("A form field contains characters that are not accepted.", statusCode: 400,
+                title: "The request has invalid fields", extensions: new Dictionary<string, object?> { ["errors"] = errors }));
+        }
+
+        return (form, null);
     }
 
     /// <summary>The file's bytes after the photo checks, or the problem (400 not an image / corrupt, 413, 415 format).</summary>

@@ -148,7 +148,9 @@ public sealed class PhotoInspector
         }
         catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or InvalidMemoryOperationException or ArgumentException or IndexOutOfRangeException)
         {
-            return PhotoVerdict.Reject(400, "Corrupt photo", "The photo could not be decoded: " + e.Message);
+            // The decoder's own words ("unsupported compression method", …) mean nothing to the caller.
+            return PhotoVerdict.Reject(400, "Corrupt photo",
+                $"The photo's {format.Name.ToUpperInvariant()} image data is damaged or uses a feature that cannot be decoded; save or export it again and upload the new file.");
         }
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));

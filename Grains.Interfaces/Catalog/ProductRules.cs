@@ -49,6 +49,11 @@ public static partial class ProductRules
         if (draft.ShopUrl is not null && CheckShopUrl(draft.ShopUrl) is { } why) errors["shopUrl"] = [$"The shop URL: {why}."];
         if (draft.CategoryHint is { Length: > MaxHint }) errors["category"] = [$"At most {MaxHint} characters."];
         if (draft.Image is null || string.IsNullOrEmpty(draft.Image.MediaId)) errors["image"] = ["An image is required."];
+        // The character rule for every text field (PostgreSQL cannot store NUL; no other control characters either).
+        foreach (var (field, text) in new[] { ("title", draft.Title), ("brand", draft.Brand), ("shopUrl", draft.ShopUrl), ("category", draft.CategoryHint) })
+        {
+            if (Common.TextRules.Check(text) is { } refused) errors[field] = [$"The field '{field}' {refused}."];
+        }
         return errors;
     }
 }

@@ -4,7 +4,7 @@ using Ootd.Grains.Users;
 namespace Ootd.Grains.Common;
 
 /// <summary>
-/// Size limits on what users write. The API checks them first; the grains check again (defence in depth), so a
+/// Size limits on what users write, and the character rule (<see cref="TextRules"/>). The API checks them first; the grains check again (defence in depth), so a
 /// bad message from any client is refused with a clear reason instead of being stored.
 /// </summary>
 public static class ContentLimits
@@ -30,6 +30,7 @@ public static class ContentLimits
         if (post.Photo.Width <= 0 || post.Photo.Height <= 0) return "photo width and height must be positive";
         if (post.Description is null) return "description is required (may be empty)";
         if (post.Description.Length > MaxDescriptionLength) return $"description is longer than {MaxDescriptionLength} characters";
+        if (TextRules.Check(post.Description) is { } why) return "description " + why;
         return CheckTags(post.Hashtags, MaxHashtags, MaxHashtagLength, "hashtag");
     }
 
@@ -37,7 +38,7 @@ public static class ContentLimits
     {
         if (string.IsNullOrWhiteSpace(username)) return "username is required";
         if (username.Length > MaxUsernameLength) return $"username is longer than {MaxUsernameLength} characters";
-        return null;
+        return TextRules.Check(username) is { } why ? "username " + why : null;
     }
 
     public static string? CheckProfile(ProfileData? profile)
@@ -48,6 +49,7 @@ public static class ContentLimits
         {
             return $"display name must be {MinDisplayNameLength} to {MaxDisplayNameLength} characters";
         }
+        if (TextRules.Check(name) is { } why) return "display name " + why;
         if (!Enum.IsDefined(profile.Gender)) return "unknown gender";
         if (!Enum.IsDefined(profile.BodyShape)) return "unknown body shape";
         if (profile.BirthYear is { } year && (year < 1900 || year > DateTime.UtcNow.Year)) return "birth year is out of range";
@@ -62,6 +64,7 @@ public static class ContentLimits
         {
             if (string.IsNullOrWhiteSpace(tag)) return $"a {what} is empty";
             if (tag.Length > maxLength) return $"a {what} is longer than {maxLength} characters";
+            if (TextRules.Check(tag) is { } why) return $"a {what} {why}";
         }
         return null;
     }

@@ -32,6 +32,7 @@ public sealed class OotdGrain(
 {
     private const string AnalysisReminder = "analysis";
     private long _likeCount;
+    private bool _likeCountStale;
     private long _viewCount;
     private bool _analysisRunning;
     private IGrainTimer? _retryTimer;
@@ -104,12 +105,18 @@ public sealed class OotdGrain(
         return CommandResult.Ok;
     }
 
-    public Task<OotdView?> Get()
+    public async Task<OotdView?> Get()
     {
-        if (!IsLive || state.State.Photo is null) return Task.FromResult<OotdView?>(null);
+        if (!IsLive || state.State.Photo is null) return null;
+        if (_likeCountStale)
+        {
+            _likeCount = await likes.CountAsync(OotdId);
+            _likeCountStale = false;
+        }
+
         var s = state.State;
-        return Task.FromResult<OotdView?>(new OotdView(OotdId, s.AuthorId, s.Photo, s.Description, s.Hashtags.ToList(),
-            s.Status, s.CreatedAt, _likeCount, _viewCount, s.Items.ToList(), s.AnalysisError));
+        return new OotdView(OotdId, s.AuthorId, s.Photo, s.Description, s.Hashtags.ToList(),
+            s.Status, s.CreatedAt, _likeCount, _viewCount, s.Items.ToList(), s.AnalysisError);
     }
 
     public async Task<CommandResult> Delete(Guid requesterId)
@@ -132,7 +139,16 @@ public sealed class OotdGrain(
         // One view per user and post per Social:ViewWindow counts; a repeat is answered the same but changes nothing.
         if (!await interactions.AppendViewAsync(viewerId, OotdId.ToString())) return CommandResult.Ok;
         _viewCount++;
-        await GrainFactory.GetGrain<IUserGrain>(viewerId).RecordInteraction(OotdId, InteractionKind.View);
+        // The view is logged (the commit point); the viewer's recent list is derived from the log.
+        try
+        {
+            await GrainFactory.GetGrain<IUserGrain>(viewerId).RecordInteraction(OotdId, InteractionKind.View);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "OOTD {Id}: the view of {User} is logged but not in the user's recent list", OotdId, viewerId);
+        }
+
         return CommandResult.Ok;
     }
 
@@ -140,9 +156,19 @@ public sealed class OotdGrain(
     {
         if (!IsLive) return CommandResult.NotFound("OOTD not found");
         if (userId == Guid.Empty) return CommandResult.Invalid("user id is required");
-        if (!await likes.LikeAsync(OotdId, userId)) return CommandResult.Same;
-        _likeCount++;
-        await GrainFactory.GetGrain<IUserGrain>(userId).RecordInteraction(OotdId, InteractionKind.Like);
+        var change = await ChangeLikeAsync(() => likes.LikeAsync(OotdId, userId));
+        if (!change.Changed) return CommandResult.Same;
+        // The like is stored (the ledger row is the commit point); the liker's recent list is the recommender's
+        // input and is rebuilt from the interactions log, so a failure here does not fail the like.
+        try
+        {
+            await GrainFactory.GetGrain<IUserGrain>(userId).RecordInteraction(OotdId, InteractionKind.Like);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "OOTD {Id}: the like of {User} is stored but not in the user's recent list", OotdId, userId);
+        }
+
         return CommandResult.Ok;
     }
 
@@ -150,9 +176,31 @@ public sealed class OotdGrain(
     {
         if (!IsLive) return CommandResult.NotFound("OOTD not found");
         if (userId == Guid.Empty) return CommandResult.Invalid("user id is required");
-        if (!await likes.UnlikeAsync(OotdId, userId)) return CommandResult.Same;
-        _likeCount = Math.Max(0, _likeCount - 1);
-        return CommandResult.Ok;
+        var change = await ChangeLikeAsync(() => likes.UnlikeAsync(OotdId, userId));
+        return change.Changed ? CommandResult.Ok : CommandResult.Same;
+    }
+
+    /// <summary>
+    /// The one write of a like or unlike (row, interaction and the new count in one statement). When it fails the
+    /// caller is told and nothing was written, unless only the database's answer was lost: the cached count is then
+    /// re-read before it is shown again.
+    /// </summary>
+    private async Task<LikeChange> ChangeLikeAsync(Func<Task<LikeChange>> write)
+    {
+        LikeChange change;
+        try
+        {
+            change = await write();
+        }
+        catch
+        {
+            _likeCountStale = true;
+            throw;
+        }
+
+        _likeCount = change.LikeCount;
+        _likeCountStale = false;
+        return change;
     }
 
     // ------------------------------------------------------------------ analysis

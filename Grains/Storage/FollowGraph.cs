@@ -9,8 +9,12 @@ namespace Ootd.Grains.Storage;
 /// </summary>
 public sealed class FollowGraph(NpgsqlDataSource dataSource)
 {
-    /// <summary>True when the edge was new.</summary>
-    public async Task<bool> AddAsync(Guid followerId, Guid followeeId)
+    /// <summary>
+    /// Adds the edge and its interaction row, and reads the follower's new following count, in one statement: it
+    /// either happens whole or not at all, so a failure reported to the caller never leaves an edge behind (and a
+    /// count read that fails cannot follow an edge that was written). Changed is false when the edge existed.
+    /// </summary>
+    public async Task<EdgeChange> AddAsync(Guid followerId, Guid followeeId)
     {
         await using var cmd = dataSource.Command("""
             WITH f AS (
@@ -18,22 +22,31 @@ public sealed class FollowGraph(NpgsqlDataSource dataSource)
               ON CONFLICT DO NOTHING RETURNING 1),
             i AS (
               INSERT INTO interactions (user_id, kind, target_id) SELECT $1, $3, $4 FROM f RETURNING 1)
-            SELECT count(*) FROM f
+            SELECT (SELECT count(*) FROM f),
+                   (SELECT count(*) FROM follows WHERE follower_id = $1) + (SELECT count(*) FROM f)
             """, followerId, followeeId, Sql.Kind(InteractionKind.Follow), followeeId.ToString());
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync()) > 0;
+        return await ReadChangeAsync(cmd);
     }
 
-    /// <summary>True when the edge existed.</summary>
-    public async Task<bool> RemoveAsync(Guid followerId, Guid followeeId)
+    /// <summary>Removes the edge (with its interaction row) and reads the new following count, in one statement.</summary>
+    public async Task<EdgeChange> RemoveAsync(Guid followerId, Guid followeeId)
     {
         await using var cmd = dataSource.Command("""
             WITH f AS (
               DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1),
             i AS (
               INSERT INTO interactions (user_id, kind, target_id) SELECT $1, $3, $4 FROM f RETURNING 1)
-            SELECT count(*) FROM f
+            SELECT (SELECT count(*) FROM f),
+                   (SELECT count(*) FROM follows WHERE follower_id = $1) - (SELECT count(*) FROM f)
             """, followerId, followeeId, Sql.Kind(InteractionKind.Unfollow), followeeId.ToString());
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync()) > 0;
+        return await ReadChangeAsync(cmd);
+    }
+
+    private static async Task<EdgeChange> ReadChangeAsync(NpgsqlCommand cmd)
+    {
+        await using var reader = await cmd.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return new EdgeChange(reader.GetInt64(0) > 0, reader.GetInt64(1));
     }
 
     public async Task<bool> IsFollowingAsync(Guid followerId, Guid followeeId) =>
@@ -68,3 +81,6 @@ public sealed class FollowGraph(NpgsqlDataSource dataSource)
         return Paging.Page(ids, (int)total, offset);
     }
 }
+
+/// <summary>The outcome of one follow or unfollow statement: whether the edge changed, and the follower's following count after it.</summary>
+public readonly record struct EdgeChange(bool Changed, long FollowingCount);

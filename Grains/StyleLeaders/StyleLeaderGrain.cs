@@ -13,6 +13,7 @@ public sealed class StyleLeaderGrain(PostIndex posts, FollowGraph follows) : Gra
 {
     private List<Upload> _uploads = [];   // newest first
     private long _followerCount;
+    private bool _followerCountStale;
 
     private Guid UserId => this.GetPrimaryKey();
 
@@ -41,11 +42,33 @@ public sealed class StyleLeaderGrain(PostIndex posts, FollowGraph follows) : Gra
     public Task<IdPage> GetUploads(int offset, int limit) =>
         Task.FromResult(Paging.Slice(_uploads.Select(u => u.OotdId).ToList(), offset, limit));
 
-    public async Task FollowerAdded(Guid followerId) => _followerCount = await follows.FollowerCountAsync(UserId);
+    public Task FollowerAdded(Guid followerId) => RefreshFollowerCountAsync();
 
-    public async Task FollowerRemoved(Guid followerId) => _followerCount = await follows.FollowerCountAsync(UserId);
+    public Task FollowerRemoved(Guid followerId) => RefreshFollowerCountAsync();
 
     public Task<IdPage> GetFollowers(int offset, int limit) => follows.FollowersAsync(UserId, offset, limit);
 
-    public Task<int> GetFollowerCount() => Task.FromResult((int)_followerCount);
+    public async Task<int> GetFollowerCount()
+    {
+        // A count that could not be re-read after a change is read now (a failure here is an honest 503 on a read).
+        if (_followerCountStale) await RefreshFollowerCountAsync(rethrow: true);
+        return (int)_followerCount;
+    }
+
+    /// <summary>
+    /// Re-reads the follower count from the <c>follows</c> table. A follow whose edge is already written must not be
+    /// reported as failed because this read failed: the count is then marked stale and read again when next shown.
+    /// </summary>
+    private async Task RefreshFollowerCountAsync(bool rethrow = false)
+    {
+        try
+        {
+            _followerCount = await follows.FollowerCountAsync(UserId);
+            _followerCountStale = false;
+        }
+        catch (Exception e) when (!rethrow && e is not OperationCanceledException)
+        {
+            _followerCountStale = true;
+        }
+    }
 }

@@ -28,6 +28,7 @@ public sealed class UserGrain(
     private const int EraseFanOut = 64;
     private readonly AccountErasure _erasure = new(db);
     private long _followingCount;
+    private bool _followingCountStale;
 
     private Guid UserId => this.GetPrimaryKey();
     private int RecentLimit => Math.Max(1, options.Value.RecentInteractions);
@@ -71,6 +72,12 @@ public sealed class UserGrain(
     public async Task<UserProfile?> GetProfile()
     {
         if (!state.State.Exists || state.State.Profile is null) return null;
+        if (_followingCountStale)
+        {
+            _followingCount = await follows.FollowingCountAsync(UserId);
+            _followingCountStale = false;
+        }
+
         var leader = GrainFactory.GetGrain<IStyleLeaderGrain>(UserId);
         var followers = await leader.GetFollowerCount();
         var uploads = await leader.GetUploads(0, 1);
@@ -99,20 +106,61 @@ public sealed class UserGrain(
             return CommandResult.NotFound("the user to follow does not exist");
         }
 
-        if (!await follows.AddAsync(UserId, followeeId)) return CommandResult.Same;
-        _followingCount = await follows.FollowingCountAsync(UserId);
-        await GrainFactory.GetGrain<IStyleLeaderGrain>(followeeId).FollowerAdded(UserId);
-        return CommandResult.Ok;
+        var change = await ChangeEdgeAsync(() => follows.AddAsync(UserId, followeeId));
+        // Also on a repeated follow: a first attempt whose answer was lost may have written the edge but not told the leader.
+        await TellLeaderAsync(followeeId, added: true);
+        return change.Changed ? CommandResult.Ok : CommandResult.Same;
     }
 
     public async Task<CommandResult> Unfollow(Guid followeeId)
     {
         if (!state.State.Exists) return CommandResult.NotFound("user does not exist");
         if (followeeId == UserId) return CommandResult.Invalid("a user cannot unfollow themself");
-        if (!await follows.RemoveAsync(UserId, followeeId)) return CommandResult.Same;
-        _followingCount = await follows.FollowingCountAsync(UserId);
-        await GrainFactory.GetGrain<IStyleLeaderGrain>(followeeId).FollowerRemoved(UserId);
-        return CommandResult.Ok;
+        var change = await ChangeEdgeAsync(() => follows.RemoveAsync(UserId, followeeId));
+        await TellLeaderAsync(followeeId, added: false);
+        return change.Changed ? CommandResult.Ok : CommandResult.Same;
+    }
+
+    /// <summary>
+    /// The one write of a follow or unfollow: the edge, its interaction row and the new following count in one
+    /// statement. When it fails the caller is told (503) and nothing was written, unless the database committed and
+    /// only its answer was lost: the cached count is then re-read before it is shown again.
+    /// </summary>
+    private async Task<EdgeChange> ChangeEdgeAsync(Func<Task<EdgeChange>> write)
+    {
+        EdgeChange change;
+        try
+        {
+            change = await write();
+        }
+        catch
+        {
+            _followingCountStale = true;
+            throw;
+        }
+
+        _followingCount = change.FollowingCount;
+        _followingCountStale = false;
+        return change;
+    }
+
+    /// <summary>
+    /// After the edge is written the follow has happened; the followee's style-leader grain re-reads its follower
+    /// count from the table. If that call fails the follow still succeeded: the leader re-reads the count on its next
+    /// notification or activation.
+    /// </summary>
+    private async Task TellLeaderAsync(Guid followeeId, bool added)
+    {
+        try
+        {
+            var leader = GrainFactory.GetGrain<IStyleLeaderGrain>(followeeId);
+            if (added) await leader.FollowerAdded(UserId);
+            else await leader.FollowerRemoved(UserId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "User {Id}: the follow edge to {Followee} is written but its style leader was not told", UserId, followeeId);
+        }
     }
 
     public Task<IdPage> GetFollowing(int offset, int limit) => follows.FollowingAsync(UserId, offset, limit);

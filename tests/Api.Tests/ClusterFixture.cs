@@ -39,6 +39,7 @@ public class ClusterFixture : IAsyncLifetime
             await conn.OpenAsync();
             await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{DatabaseName}\"", conn);
             await cmd.ExecuteNonQueryAsync();
+            await PrepareDatabaseAsync(conn);
         }
 
         ConnectionString = new NpgsqlConnectionStringBuilder(basePg) { Database = DatabaseName }.ConnectionString;
@@ -145,6 +146,12 @@ public class ClusterFixture : IAsyncLifetime
         await cmd.ExecuteNonQueryAsync();
     }
 
+    /// <summary>A derived fixture's own set-up of the fresh scratch database (e.g. its owner), on the admin connection.</summary>
+    protected virtual Task PrepareDatabaseAsync(NpgsqlConnection admin) => Task.CompletedTask;
+
+    /// <summary>The connection string the silo and the API use (the tests' own, <see cref="ConnectionString"/>, by default).</summary>
+    protected virtual string ProcessConnectionString => ConnectionString;
+
     /// <summary>Settings a derived fixture adds to both processes (e.g. the catalog tests' admins and test models).</summary>
     protected virtual IReadOnlyDictionary<string, string> ExtraEnvironment { get; } = new Dictionary<string, string>();
 
@@ -154,7 +161,7 @@ public class ClusterFixture : IAsyncLifetime
         {
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ConnectionStrings__Postgres"] = ConnectionString,
+            ["ConnectionStrings__Postgres"] = ProcessConnectionString,
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__ServiceId"] = clusterId,
             ["Telemetry__Console"] = "false",
