@@ -3,7 +3,7 @@
 # and the API gateway as separate processes, then seeds a small demo. Ctrl-C stops everything it started.
 #
 # Environment (all optional):
-#   OOTD_API_PORT (8080)  OOTD_SILO_PORT (11111)  OOTD_GATEWAY_PORT (30000)  OOTD_PG_PORT (55432)
+#   OOTD_API_PORT (8080)  OOTD_SILO_PORT (11111)  OOTD_GATEWAY_PORT (30000)  OOTD_PG_PORT (25432)
 #   OOTD_CLUSTER_ID (ootd-dev)  OOTD_SEED (1; 0 skips the demo)  OOTD_PG (a full connection string: use that
 #   PostgreSQL instead of starting one)
 #   Catalog: OOTD_CATALOG_ADMIN (catalog) / OOTD_CATALOG_PASSWORD (ootd-catalog-2026): the demo catalog admin;
@@ -18,7 +18,7 @@ log() { echo "[run $(elapsed)s] $*"; }
 API_PORT="${OOTD_API_PORT:-8080}"
 SILO_PORT="${OOTD_SILO_PORT:-11111}"
 GATEWAY_PORT="${OOTD_GATEWAY_PORT:-30000}"
-export OOTD_PG_PORT="${OOTD_PG_PORT:-55432}"
+export OOTD_PG_PORT="${OOTD_PG_PORT:-25432}"
 CLUSTER_ID="${OOTD_CLUSTER_ID:-ootd-dev}"
 API_URL="http://127.0.0.1:$API_PORT"
 PG_CS="${OOTD_PG:-Host=127.0.0.1;Port=$OOTD_PG_PORT;Username=ootd;Password=ootd;Database=ootd}"

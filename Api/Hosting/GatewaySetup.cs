@@ -11,7 +11,7 @@ namespace Ootd.Api.Hosting;
 /// <summary>Wires the gateway: Orleans client, database, auth, problem details, OpenAPI, telemetry and the feature APIs.</summary>
 public static class GatewaySetup
 {
-    public const string DefaultConnectionString = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    public const string DefaultConnectionString = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
 
     public static WebApplicationBuilder AddOotdGateway(this WebApplicationBuilder builder)
     {

@@ -11,7 +11,7 @@ namespace Ootd.Tests.Api;
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
-    public const string DefaultPg = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    public const string DefaultPg = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(150);
 
     private readonly string clusterId = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
