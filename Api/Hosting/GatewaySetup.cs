@@ -48,6 +48,7 @@ public static class GatewaySetup
         builder.AddOotdAuth();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<MediaStore>();
+        builder.Services.AddSingleton<Ootd.Api.Health.LiveSilos>();
         builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         return builder;
     }
@@ -66,6 +67,7 @@ public static class GatewaySetup
     public static WebApplication UseOotdGateway(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseMiddleware<ReadRetryMiddleware>();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
