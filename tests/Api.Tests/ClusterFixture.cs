@@ -88,6 +88,18 @@ public class ClusterFixture : IAsyncLifetime
         }));
     }
 
+    /// <summary>Starts one more silo of the same cluster on its own free ports (the caller disposes it).</summary>
+    public ChildProcess StartAnotherSilo() =>
+        new("silo+", Layout.SiloDll, Common(new Dictionary<string, string>
+        {
+            ["Orleans__SiloPort"] = Layout.FreePort().ToString(),
+            ["Orleans__GatewayPort"] = Layout.FreePort().ToString(),
+            ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Inference__ModelsPath"] = Ootd.Tests.Inference.TestModels.Folder,
+            ["Inference__IntraOpThreads"] = "1",
+            ["Logging__LogLevel__Default"] = "Warning",
+        }));
+
     /// <summary>kill -9 the silo, start a new one, and wait until the gateway is ready again.</summary>
     public async Task CrashAndReplaceSilo()
     {
