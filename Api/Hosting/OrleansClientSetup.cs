@@ -31,6 +31,12 @@ public static class OrleansClientSetup
                 o.ClusterId = config["Orleans:ClusterId"] ?? "ootd-dev";
                 o.ServiceId = config["Orleans:ServiceId"] ?? "ootd";
             });
+            // A call sent to a silo's gateway just before that silo died gets no answer at all: it fails only when
+            // the response timeout passes (Orleans' default 30 s). 15 s keeps such a read within the gateway's
+            // retry (ReadRetryMiddleware) and a write's 503 prompt; a call that honestly needs longer (a photo
+            // analysed on a saturated CPU) answers 503 "retry later" instead of hanging.
+            var responseTimeout = config.GetValue("Orleans:ResponseTimeout", TimeSpan.FromSeconds(15));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
             // A short refresh lets the gateway find a replacement silo quickly after a crash.
             client.Configure<GatewayOptions>(o =>
                 o.GatewayListRefreshPeriod = config.GetValue("Orleans:GatewayListRefreshPeriod", TimeSpan.FromSeconds(2)));

@@ -8,7 +8,8 @@ namespace Ootd.Api.Hosting;
 /// grains it hosted fail (silo unavailable, message rejected, timeout) until the membership declares it dead and the
 /// grains reactivate on a live silo, a few seconds later. A read that fails that way before anything was written to
 /// the response is run again with a growing pause (100 ms doubling to 1 s) within <c>Gateway:ReadRetryBudget</c>
-/// (default 20 s), so callers see a slower answer instead of a 503. Writes are never retried here: they may have been
+/// (default 20 s; 0 turns retrying off), so callers see a slower answer instead of a 503. A first attempt that timed out (a call sent to a
+/// gateway just before its silo died gets no answer until <c>Orleans:ResponseTimeout</c>) is always tried once more. Writes are never retried here: they may have been
 /// applied, so they answer 503 and the client decides (every write of this API is safe to repeat).
 /// </summary>
 public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration configuration, ILogger<ReadRetryMiddleware> logger)
@@ -17,7 +18,7 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        if (budget <= TimeSpan.Zero || (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)))
         {
             await next(context);
             return;
@@ -33,7 +34,7 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
                 return;
             }
             catch (Exception e) when (IsTransient(e) && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
-                                      && DateTime.UtcNow + pause < deadline)
+                                      && (DateTime.UtcNow + pause < deadline || (attempt == 1 && e is TimeoutException)))
             {
                 logger.LogInformation("GET {Path} failed ({Error}: {Message}); retry {Attempt} in {Pause} ms",
                     context.Request.Path, e.GetType().Name, e.Message, attempt, (int)pause.TotalMilliseconds);

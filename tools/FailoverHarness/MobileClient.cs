@@ -152,9 +152,15 @@ public sealed class MobileClient(HttpClient http, Recorder recorder, Ledger ledg
 
             return (status, body, response.Headers.RetryAfter?.Delta);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+        catch (HttpRequestException)
         {
             Recorder.Add(route, write, start, 0);
+            return (0, null, null);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // The client's own timeout (HttpClient.Timeout) passed without an answer.
+            Recorder.Add(route, write, start, -1);
             return (0, null, null);
         }
     }

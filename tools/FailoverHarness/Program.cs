@@ -49,46 +49,47 @@ foreach (var client in clients) client.Recorder = recorder;
 using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(cancelRun.Token);
 var load = clients.Select(c => Task.Run(() => c.Run(stopLoad.Token))).ToArray();
 
-var faults = new List<(string Name, double At, double Recovered)>();
+// Faults at fixed times, each on its own (a slow silo restart does not hold back the PostgreSQL restart).
+var faults = new List<(string Name, double At)>();
+var notes = new List<string>();
 async Task At(int second) { var wait = second - recorder.Now; if (wait > 0) await Task.Delay(TimeSpan.FromSeconds(wait), cancelRun.Token); }
 
-var schedule = Task.Run(async () =>
+var schedule = new[]
 {
-    var events = new List<(int At, Func<Task> Run)>
+    Task.Run(async () =>
     {
-        (options.KillAtSeconds, () =>
+        await At(options.KillAtSeconds);
+        var at = recorder.Now;
+        platform.KillSilo(options.KillSilo);
+        Log($"t={at:0.0}s  SIGKILL silo {options.KillSilo}");
+        lock (faults) faults.Add(($"silo {options.KillSilo} SIGKILL", at));
+        await At(options.RestartAtSeconds);
+        var restart = recorder.Now;
+        platform.StartSilo(options.KillSilo);
+        Log($"t={restart:0.0}s  silo {options.KillSilo} started again on its ports");
+        try
         {
-            var at = recorder.Now;
-            platform.KillSilo(options.KillSilo);
-            Log($"t={at:0.0}s  SIGKILL silo {options.KillSilo}");
-            faults.Add(($"silo {options.KillSilo} SIGKILL", at, double.NaN));
-            return Task.CompletedTask;
-        }),
-        (options.RestartAtSeconds, async () =>
-        {
-            var at = recorder.Now;
-            platform.StartSilo(options.KillSilo);
             await platform.WaitForSiloReady(options.KillSilo, TimeSpan.FromSeconds(120));
-            Log($"t={at:0.0}s  silo {options.KillSilo} restarted on its ports (ready at t={recorder.Now:0.0}s)");
-            faults.Add(($"silo {options.KillSilo} restart", at, recorder.Now));
-        }),
-        (options.PgRestartAtSeconds, async () =>
+            lock (notes) notes.Add($"silo {options.KillSilo} restarted at t={restart:0.0}s, ready (\"Silo ready\") at t={recorder.Now:0.0}s");
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
-            var at = recorder.Now;
-            await platform.RestartPostgres();
-            Log($"t={at:0.0}s  PostgreSQL restarted (down {recorder.Now - at:0.0}s)");
-            faults.Add(("PostgreSQL restart", at, recorder.Now));
-        }),
-    };
-    foreach (var (second, run) in events.OrderBy(e => e.At))
+            lock (notes) notes.Add($"silo {options.KillSilo} restarted at t={restart:0.0}s did not become ready: {e.Message.Split('\n')[0]}");
+        }
+    }),
+    Task.Run(async () =>
     {
-        await At(second);
-        await run();
-    }
-});
+        await At(options.PgRestartAtSeconds);
+        var at = recorder.Now;
+        lock (faults) faults.Add(("PostgreSQL restart", at));
+        await platform.RestartPostgres();
+        Log($"t={at:0.0}s  PostgreSQL restarted (down {recorder.Now - at:0.0}s)");
+        lock (notes) notes.Add($"PostgreSQL stopped at t={at:0.0}s (pg_ctl stop -m fast) and answering again at t={recorder.Now:0.0}s");
+    }),
+};
 
-await schedule;
 await At(options.DurationSeconds);
+await Task.WhenAll(schedule);
 var runSeconds = recorder.Now;
 stopLoad.Cancel();
 await Task.WhenAll(load);
@@ -97,6 +98,7 @@ Log($"load stopped after {runSeconds:0.0}s; reading back {ledger.Count} acknowle
 var samples = recorder.All;
 PrintRoutes(samples, runSeconds);
 PrintFaults(samples, faults.OrderBy(f => f.At).ToList(), runSeconds);
+foreach (var note in notes) Console.WriteLine("  " + note);
 var lost = await Verify(http, ledger);
 Console.WriteLine();
 Console.WriteLine($"acknowledged writes: {ledger.Count} (users {ledger.Users.Count}, posts {ledger.Posts.Count}, follows {ledger.Follows.Count}, likes {ledger.Likes.Count}, views {ledger.Views.Count})");
@@ -107,13 +109,13 @@ return lost.Count == 0 ? 0 : 1;
 static void PrintRoutes(IReadOnlyList<Sample> samples, double seconds)
 {
     Console.WriteLine();
-    Console.WriteLine($"{"route",-24} {"requests",8} {"req/s",7} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"2xx",6} {"4xx",5} {"5xx",5} {"no answer",9}");
+    Console.WriteLine($"{"route",-24} {"requests",8} {"req/s",7} {"p50 ms",8} {"p95 ms",8} {"p99 ms",8} {"2xx",6} {"4xx",5} {"5xx",5} {"conn err",8} {"timeout",7}");
     foreach (var group in samples.GroupBy(s => s.Route).OrderBy(g => g.Key, StringComparer.Ordinal))
     {
         var ms = group.Select(s => s.Milliseconds).OrderBy(x => x).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{group.Key,-24} {group.Count(),8} {group.Count() / seconds,7:0.0} {Recorder.Percentile(ms, 50),8:0} {Recorder.Percentile(ms, 95),8:0} {Recorder.Percentile(ms, 99),8:0} " +
-            $"{group.Count(s => s.Status is >= 200 and < 300),6} {group.Count(s => s.Status is >= 400 and < 500),5} {group.Count(s => s.Status >= 500),5} {group.Count(s => s.Status == 0),9}"));
+            $"{group.Count(s => s.Status is >= 200 and < 300),6} {group.Count(s => s.Status is >= 400 and < 500),5} {group.Count(s => s.Status >= 500),5} {group.Count(s => s.Status == 0),8} {group.Count(s => s.Status == -1),7}"));
     }
 
     var all = samples.Select(s => s.Milliseconds).OrderBy(x => x).ToList();
@@ -121,21 +123,23 @@ static void PrintRoutes(IReadOnlyList<Sample> samples, double seconds)
         $"{"all",-24} {samples.Count,8} {samples.Count / seconds,7:0.0} {Recorder.Percentile(all, 50),8:0} {Recorder.Percentile(all, 95),8:0} {Recorder.Percentile(all, 99),8:0}"));
 }
 
-// Error window of a fault: from its start to the last failed request (5xx or no answer) before the next fault,
-// 0 when none failed; reads and writes apart.
-static void PrintFaults(IReadOnlyList<Sample> samples, List<(string Name, double At, double Recovered)> faults, double end)
+// Error window of a fault: from the fault to the last failed request (5xx, failed connection, or no answer within the
+// client's timeout) that ended before the next fault, 0 when none failed; reads and writes apart. Writes are counted
+// per attempt (a client repeats a write that answered 503).
+static void PrintFaults(IReadOnlyList<Sample> samples, List<(string Name, double At)> faults, double end)
 {
     Console.WriteLine();
-    Console.WriteLine($"{"fault",-22} {"at s",6} {"read 5xx",9} {"write 5xx",10} {"error window s",15} {"first..last error",20}");
+    Console.WriteLine($"{"fault",-22} {"at s",6} {"reads",7} {"read 5xx",9} {"writes",7} {"write 5xx",10} {"no answer",10} {"error window s",15} {"first..last error",18}");
     for (var i = 0; i < faults.Count; i++)
     {
-        var (name, at, _) = faults[i];
-        var until = i + 1 < faults.Count ? faults[i + 1].At : end;
-        var errors = samples.Where(s => s.EndSeconds >= at && s.EndSeconds < until && Recorder.IsError(s)).ToList();
+        var (name, at) = faults[i];
+        var until = i + 1 < faults.Count ? faults[i + 1].At : end + 1;
+        var during = samples.Where(s => s.EndSeconds >= at && s.EndSeconds < until).ToList();
+        var errors = during.Where(Recorder.IsError).ToList();
         var window = errors.Count == 0 ? 0 : errors.Max(s => s.EndSeconds) - at;
-        var span = errors.Count == 0 ? "-" : $"{errors.Min(s => s.EndSeconds) - at:0.0}..{errors.Max(s => s.EndSeconds) - at:0.0}";
+        var span = errors.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{errors.Min(s => s.EndSeconds) - at:0.0}..{window:0.0}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{name,-22} {at,6:0.0} {errors.Count(s => !s.Write),9} {errors.Count(s => s.Write),10} {window,15:0.0} {span,20}"));
+            $"{name,-22} {at,6:0.0} {during.Count(s => !s.Write),7} {errors.Count(s => !s.Write && s.Status >= 500),9} {during.Count(s => s.Write),7} {errors.Count(s => s.Write && s.Status >= 500),10} {errors.Count(s => s.Status <= 0),10} {window,15:0.0} {span,18}"));
     }
 }
 

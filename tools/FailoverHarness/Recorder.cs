@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 
 namespace Ootd.FailoverHarness;
 
-/// <summary>One answered (or failed) request: when it ended, how long it took, its status (0: no HTTP answer).</summary>
+/// <summary>One answered (or failed) request: when it ended, how long it took, its status (0: connection failed,
+/// -1: no answer within the client's timeout).</summary>
 public readonly record struct Sample(string Route, bool Write, double EndSeconds, double Milliseconds, int Status);
 
 /// <summary>Every request of the run, for the per-route table and the error windows around each fault.</summary>
@@ -19,8 +20,8 @@ public sealed class Recorder(DateTime origin)
 
     public IReadOnlyList<Sample> All => [.. samples];
 
-    /// <summary>A failure a client would see: a 5xx, or no HTTP answer at all.</summary>
-    public static bool IsError(Sample s) => s.Status == 0 || s.Status >= 500;
+    /// <summary>A failure a client would see: a 5xx, a failed connection, or no answer within the client's timeout.</summary>
+    public static bool IsError(Sample s) => s.Status <= 0 || s.Status >= 500;
 
     public static double Percentile(IReadOnlyList<double> sorted, double p)
     {
