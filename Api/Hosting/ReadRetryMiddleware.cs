@@ -26,8 +26,14 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
 
         var deadline = DateTime.UtcNow + budget;
         var pause = TimeSpan.FromMilliseconds(100);
+        var requestServices = context.RequestServices;
         for (var attempt = 1; ; attempt++)
         {
+            // Each attempt after the first runs in a fresh service scope: request-scoped services (the authentication
+            // handler caches its result, failure included) must not replay the first attempt's failure.
+            await using var scope = attempt == 1 ? (AsyncServiceScope?)null
+                : requestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            context.RequestServices = scope?.ServiceProvider ?? requestServices;
             try
             {
                 await next(context);
@@ -42,12 +48,20 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
                 await Task.Delay(pause, context.RequestAborted);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
             }
+            finally
+            {
+                context.RequestServices = requestServices;
+            }
         }
     }
 
-    /// <summary>Failures that go away once the cluster (or the database) is reachable again.</summary>
+    /// <summary>
+    /// Failures that go away once the cluster (or the database) is reachable again: the cluster's and the database's
+    /// transient errors, and anything the gateway answers with 503 "retry later" (<see cref="GatewayExceptionHandler"/>).
+    /// </summary>
     public static bool IsTransient(Exception exception)
     {
+        if (GatewayExceptionHandler.Describe(exception).Status == StatusCodes.Status503ServiceUnavailable) return true;
         for (var e = exception; e is not null; e = e.InnerException)
         {
             switch (e)
