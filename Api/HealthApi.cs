@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ootd.Api.Contracts;
+using Ootd.Api.Health;
 using Ootd.Api.Media;
 
 namespace Ootd.Api;
@@ -15,9 +16,13 @@ public static class HealthApi
         return app;
     }
 
-    /// <summary>Ready when a silo answers through the gateway AND the database answers; 503 otherwise.</summary>
+    /// <summary>
+    /// Ready when the gateway's Orleans client has connected, at least one silo is live (active in the membership
+    /// table and accepting connections on its gateway port: <see cref="LiveSilos"/>) AND the database answers; 503
+    /// otherwise. <c>activeSilos</c> counts the live silos, so a crashed silo drops out as soon as its process is gone.
+    /// </summary>
     public static async Task<Results<Ok<ReadinessResponse>, ProblemHttpResult>> Ready(
-        IClusterClient cluster, MediaStore media, ILoggerFactory logs, CancellationToken ct)
+        LiveSilos liveSilos, IHostApplicationLifetime lifetime, MediaStore media, ILoggerFactory logs, CancellationToken ct)
     {
         var log = logs.CreateLogger("Ootd.Api.Readiness");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -26,8 +31,11 @@ public static class HealthApi
         var silos = 0;
         try
         {
-            var hosts = await cluster.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(timeout.Token);
-            silos = hosts.Count;
+            // The Orleans client starts with the host; the host has started once the client reached a gateway.
+            if (lifetime.ApplicationStarted.IsCancellationRequested)
+            {
+                silos = (await liveSilos.Find(timeout.Token)).Count;
+            }
         }
         catch (Exception e)
         {

@@ -9,7 +9,7 @@ namespace Ootd.Silo;
 /// </summary>
 public sealed record OotdSiloSettings
 {
-    public const string DefaultConnectionString = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    public const string DefaultConnectionString = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
 
     /// <summary><c>ConnectionStrings:Postgres</c>.</summary>
     public string ConnectionString { get; init; } = DefaultConnectionString;

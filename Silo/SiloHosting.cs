@@ -38,7 +38,11 @@ public static class SiloHosting
             builder.Services.AddHostedService<MigrationService>();
         }
 
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // A bounded stop (Orleans:ShutdownTimeout, default 7 s): a graceful stop deactivates grains and leaves the
+        // membership; after a fault (another silo or the database gone) it can wait on what is gone, and a supervisor
+        // (run.sh, Kubernetes) must not wait for it. Every grain write is already durable, so a cut-short stop loses nothing.
+        var shutdownTimeout = builder.Configuration.GetValue("Orleans:ShutdownTimeout", TimeSpan.FromSeconds(7));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
         builder.AddOotdTelemetry();
         builder.UseOrleans(silo =>
         {
@@ -54,8 +58,8 @@ public static class SiloHosting
                 o.Invariant = AdoInvariant;
                 o.ConnectionString = settings.ConnectionString;
             });
-            // Failure detection timings (ProbeTimeout, NumMissedProbesLimit, DefunctSiloExpiration, …) are
-            // Orleans' defaults unless an operator sets them under Orleans:Membership.
+            // Failure detection timings (ProbeTimeout, NumMissedProbesLimit, …) come from Orleans:Membership;
+            // appsettings.json shortens Orleans' defaults so a crashed silo is voted dead in a few seconds.
             silo.Services.Configure<Orleans.Configuration.ClusterMembershipOptions>(
                 builder.Configuration.GetSection("Orleans:Membership"));
             silo.AddOotdProviders(settings.ConnectionString);

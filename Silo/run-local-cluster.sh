@@ -2,7 +2,7 @@
 # Starts N silos (default 2) of one cluster on this machine, silo ports 11111.. and gateway ports 30000..,
 # waits until each logs "Silo ready", then keeps them running until Ctrl-C / SIGTERM (which stops them cleanly).
 #   Silo/run-local-cluster.sh [N] [extra silo options, e.g. --Orleans:ClusterId=demo]
-# Database: $OOTD_PG (or ConnectionStrings__Postgres), default the project's PostgreSQL on 127.0.0.1:55432.
+# Database: $OOTD_PG (or ConnectionStrings__Postgres), default the project's PostgreSQL on 127.0.0.1:25432.
 # Logs: .data/logs/silo-<i>.log
 set -euo pipefail
 cd "$(dirname "$0")/.."

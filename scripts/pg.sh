@@ -3,12 +3,15 @@
 #   scripts/pg.sh start   -> prints nothing but progress; exports nothing (see scripts/env.sh)
 #   scripts/pg.sh stop
 #   scripts/pg.sh status
-# Data lives under .data/pg of the checkout (ignored by git). Port: OOTD_PG_PORT (default 55432).
+# Data lives under .data/pg of the checkout (ignored by git). Port: OOTD_PG_PORT (default 25432: below Linux's
+# ephemeral range 32768-60999, so an outgoing connection's local port can never hold it when PostgreSQL restarts).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PORT="${OOTD_PG_PORT:-55432}"
+PORT="${OOTD_PG_PORT:-25432}"
 DATA_ROOT="${OOTD_PG_DIR:-$ROOT/.data/pg}"
 PGVER=15
+EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+EPHEMERAL_HIGH=$(cut -f2 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 60999)
 
 log() { echo "[pg] $*" >&2; }
 
@@ -52,6 +55,9 @@ prepare_dirs() {
 is_up() { as_owner "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
 
 start() {
+  if [ "$PORT" -ge "$EPHEMERAL_LOW" ] && [ "$PORT" -le "$EPHEMERAL_HIGH" ]; then
+    log "warning: port $PORT is in the ephemeral range $EPHEMERAL_LOW-$EPHEMERAL_HIGH: a restart can fail with 'Address already in use'"
+  fi
   ensure_installed
   prepare_dirs
   if [ ! -s "$DATA/PG_VERSION" ]; then

@@ -13,7 +13,7 @@ namespace Ootd.Api.Hosting;
 /// <summary>Wires the gateway: Orleans client, database, auth, problem details, OpenAPI, telemetry and the feature APIs.</summary>
 public static class GatewaySetup
 {
-    public const string DefaultConnectionString = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    public const string DefaultConnectionString = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
 
     public static WebApplicationBuilder AddOotdGateway(this WebApplicationBuilder builder)
     {
@@ -61,6 +61,7 @@ public static class GatewaySetup
         builder.AddOotdAbuseLimits();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<MediaStore>();
+        builder.Services.AddSingleton<Ootd.Api.Health.LiveSilos>();
         builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         return builder;
     }
@@ -80,6 +81,7 @@ public static class GatewaySetup
     {
         app.UseRetryAfterOn503();
         app.UseExceptionHandler();
+        app.UseMiddleware<ReadRetryMiddleware>();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

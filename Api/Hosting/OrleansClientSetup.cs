@@ -11,7 +11,14 @@ public static class OrleansClientSetup
         var retryDelay = config.GetValue("Orleans:ConnectRetryDelay", TimeSpan.FromSeconds(2));
         // Start the web server alongside the client, so /healthz answers (and /readyz says 503) while the client
         // is still retrying to reach a silo.
-        builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
+        // Stopping is bounded (Api:ShutdownTimeout, default 5 s): after a fault the client's close can wait on a silo that
+        // is gone, and a supervisor (run.sh, Kubernetes) must not wait for it.
+        var shutdownTimeout = config.GetValue("Api:ShutdownTimeout", TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ServicesStartConcurrently = true;
+            o.ShutdownTimeout = shutdownTimeout;
+        });
         builder.UseOrleansClient(client =>
         {
             client.UseAdoNetClustering(o =>
@@ -24,9 +31,15 @@ public static class OrleansClientSetup
                 o.ClusterId = config["Orleans:ClusterId"] ?? "ootd-dev";
                 o.ServiceId = config["Orleans:ServiceId"] ?? "ootd";
             });
+            // A call sent to a silo's gateway just before that silo died gets no answer at all: it fails only when
+            // the response timeout passes (Orleans' default 30 s). 15 s keeps such a read within the gateway's
+            // retry (ReadRetryMiddleware) and a write's 503 prompt; a call that honestly needs longer (a photo
+            // analysed on a saturated CPU) answers 503 "retry later" instead of hanging.
+            var responseTimeout = config.GetValue("Orleans:ResponseTimeout", TimeSpan.FromSeconds(15));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = responseTimeout);
             // A short refresh lets the gateway find a replacement silo quickly after a crash.
             client.Configure<GatewayOptions>(o =>
-                o.GatewayListRefreshPeriod = config.GetValue("Orleans:GatewayListRefreshPeriod", TimeSpan.FromSeconds(5)));
+                o.GatewayListRefreshPeriod = config.GetValue("Orleans:GatewayListRefreshPeriod", TimeSpan.FromSeconds(2)));
             client.AddActivityPropagation();
             // Retry until the cluster is up: the gateway may start before any silo.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>

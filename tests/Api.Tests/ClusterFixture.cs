@@ -11,7 +11,7 @@ namespace Ootd.Tests.Api;
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
-    public const string DefaultPg = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    public const string DefaultPg = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(150);
 
     private readonly string clusterId = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -88,6 +88,18 @@ public class ClusterFixture : IAsyncLifetime
             ["Logging__LogLevel__Default"] = "Warning",
         }));
     }
+
+    /// <summary>Starts one more silo of the same cluster on its own free ports (the caller disposes it).</summary>
+    public ChildProcess StartAnotherSilo() =>
+        new("silo+", Layout.SiloDll, Common(new Dictionary<string, string>
+        {
+            ["Orleans__SiloPort"] = Layout.FreePort().ToString(),
+            ["Orleans__GatewayPort"] = Layout.FreePort().ToString(),
+            ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Inference__ModelsPath"] = Ootd.Tests.Inference.TestModels.Folder,
+            ["Inference__IntraOpThreads"] = "1",
+            ["Logging__LogLevel__Default"] = "Warning",
+        }));
 
     /// <summary>kill -9 the silo, start a new one, and wait until the gateway is ready again.</summary>
     public async Task CrashAndReplaceSilo()

@@ -8,7 +8,7 @@ namespace Ootd.Tests.Infrastructure;
 /// </summary>
 public sealed class ScratchDatabase : IAsyncDisposable
 {
-    public const string DefaultBase = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    public const string DefaultBase = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
 
     private readonly string _adminConnectionString;
 

@@ -16,7 +16,7 @@ public sealed class SearchClusterFixture : IAsyncLifetime
 {
     public const int Dims = 16;
 
-    private const string DefaultPg = "Host=127.0.0.1;Port=55432;Username=ootd;Password=ootd;Database=ootd";
+    private const string DefaultPg = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
     private readonly string _database = $"ootd_t_search_{Guid.NewGuid():N}"[..30];
     private InProcessTestCluster? _cluster;
 

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Ootd.Tests.Api;
+
+/// <summary>
+/// Own deployment of two silos: one is killed with SIGKILL while reads keep coming. The gateway must keep answering
+/// every read (it retries while the grains move to the live silo) and /readyz must count only the live silo within a
+/// few seconds, not the dead one until the membership protocol catches up.
+/// </summary>
+public sealed class SiloFailoverTests : IClassFixture<SiloFailoverTests.Deployment>
+{
+    private readonly Deployment cluster;
+
+    public SiloFailoverTests(Deployment cluster) => this.cluster = cluster;
+
+    [Fact]
+    public async Task KillingOneOfTwoSilosKeepsReadsAnsweringAndReadinessCountsOnlyTheLiveSilo()
+    {
+        var http = cluster.Http;
+        using var second = cluster.StartAnotherSilo();
+        await ApiCalls.Eventually(async () => await ActiveSilos(http) == 2, "/readyz reports 2 active silos", seconds: 120);
+
+        // Users and follows spread over both silos (grain placement is random): 12 users, each following the next.
+        var users = new List<SignedUp>();
+        for (var i = 0; i < 12; i++) users.Add(await http.SignUp(displayName: $"Failover {i}"));
+        for (var i = 0; i < users.Count; i++)
+        {
+            var followee = users[(i + 1) % users.Count];
+            (await http.Send(HttpMethod.Put, $"api/v1/users/{followee.Id}/follow", users[i].Token)).EnsureSuccessStatusCode();
+        }
+
+        var reads = users.SelectMany(u => new[] { $"api/v1/users/{u.Id}", $"api/v1/users/{u.Id}/followers", $"api/v1/users/{u.Id}/following" }).ToList();
+        foreach (var url in reads) (await http.GetAsync(url)).EnsureSuccessStatusCode();
+
+        cluster.Silo!.KillHard();
+        var clock = Stopwatch.StartNew();
+
+        // Readiness: the dead silo drops out of activeSilos within a few seconds (the gateway's port is gone at once;
+        // the membership table still lists it as active until the survivor votes it dead).
+        var readinessTask = Task.Run(async () =>
+        {
+            while (clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                if (await ActiveSilos(http) == 1) return clock.Elapsed;
+                await Task.Delay(100);
+            }
+
+            return (TimeSpan?)null;
+        });
+
+        // Reads during the next 15 s: every one must answer 200 (slower while the grains move, never 5xx).
+        var failures = new List<string>();
+        var answered = 0;
+        while (clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            foreach (var url in reads)
+            {
+                using var response = await http.GetAsync(url);
+                answered++;
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Add($"{clock.Elapsed.TotalSeconds:0.0}s GET {url}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+            }
+        }
+
+        var readyWithOne = await readinessTask;
+        Assert.True(failures.Count == 0, $"{failures.Count} of {answered} reads failed after the silo kill:\n{string.Join('\n', failures.Take(10))}");
+        Assert.True(readyWithOne is not null && readyWithOne < TimeSpan.FromSeconds(5),
+            $"/readyz still counted the dead silo {readyWithOne?.TotalSeconds.ToString("0.0") ?? "30+"} s after the kill");
+        Assert.True(answered > reads.Count, "reads kept going");
+
+        // And the data written before the kill is all there.
+        for (var i = 0; i < users.Count; i++)
+        {
+            var following = await http.GetJsonWhenServed($"api/v1/users/{users[i].Id}/following");
+            Assert.Equal(users[(i + 1) % users.Count].Id.ToString(), (string)following["items"]![0]!["id"]!);
+        }
+    }
+
+    private static async Task<int> ActiveSilos(HttpClient http)
+    {
+        try
+        {
+            using var response = await http.GetAsync("readyz");
+            if (response.StatusCode != HttpStatusCode.OK) return 0;
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            return (int)body["activeSilos"]!;
+        }
+        catch (HttpRequestException)
+        {
+            return -1;
+        }
+    }
+
+    public sealed class Deployment : ClusterFixture;
+}
