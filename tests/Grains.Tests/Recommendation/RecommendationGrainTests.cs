@@ -59,12 +59,14 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         var own = await f.PostReadyAsync(viewer, 0, 25);
         await f.ViewAsync(viewer, seen);
 
-        var similar = (await Client.GetGrain<IFeedGrain>(viewer).Similar(seed, 50))!.Select(s => s.OotdId).ToList();
+        // This class's fixture holds far fewer posts than the candidate pool (100), so every candidate is in the list.
+        var similar = (await Client.GetGrain<IFeedGrain>(viewer).Similar(seed, 100))!.Select(s => s.OotdId).ToList();
         Assert.Contains(same, similar);
+        Assert.Contains(other, similar);
+        Assert.True(similar.IndexOf(same) < similar.IndexOf(other), "the same style ranks above the other style");
         Assert.DoesNotContain(seed, similar);
         Assert.DoesNotContain(seen, similar);
         Assert.DoesNotContain(own, similar);
-        if (similar.Contains(other)) Assert.True(similar.IndexOf(same) < similar.IndexOf(other));
         Assert.Null(await Client.GetGrain<IFeedGrain>(viewer).Similar(Guid.NewGuid(), 10));
     }
 
@@ -103,6 +105,22 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         var seed = 40;
         foreach (var (name, id) in users) posts[name] = await f.PostReadyAsync(id, seed % 2, seed++);
         var own = await f.PostReadyAsync(me, 0, seed++);
+        var stranger = await f.PostReadyAsync(await f.NewUserAsync(), 0, seed++);   // by someone I do not follow
+
+        // Someone else of my segment likes every post (the one deleted below too), so the curated lists hold them all.
+        var fan = await f.NewUserAsync();
+        foreach (var p in posts.Values.Append(own).Append(stranger)) await f.ViewAsync(fan, p, InteractionKind.Like);
+        await Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
+        var forbidden = new[] { own, posts["seen"], posts["deleted"], posts["blocked"], posts["blocksMe"], posts["gone"] };
+
+        // Control: a viewer of the same segment with nothing to hide is shown every one of them on each list.
+        var witness = Client.GetGrain<IFeedGrain>(await f.NewUserAsync());
+        var witnessWeekly = await witness.WeeklyBest(100);
+        var (witnessSegment, witnessBest) = await witness.SegmentBest(100);
+        var witnessSimilar = (await witness.Similar(posts["fine"], 100))!;
+        Assert.All(forbidden.Append(posts["fine"]), p => Assert.Contains(witnessWeekly, e => e.OotdId == p));
+        Assert.All(forbidden.Append(posts["fine"]), p => Assert.Contains(witnessBest, e => e.OotdId == p));
+        Assert.All(forbidden, p => Assert.Contains(witnessSimilar, e => e.OotdId == p));
 
         await f.ViewAsync(me, posts["seen"]);
         Assert.Equal(CommandStatus.Done, (await Client.GetGrain<IOotdGrain>(posts["deleted"]).Delete(users["deleted"])).Status);
@@ -113,12 +131,6 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         Assert.Equal(CommandStatus.NotFound, (await Client.GetGrain<IFeedGrain>(me).Block(Guid.NewGuid())).Status);
         await f.Db.ScalarAsync("INSERT INTO deleted_users (user_id) VALUES ($1)", users["gone"]);
 
-        // Someone else makes every post popular, so the curated lists hold them all.
-        var fan = await f.NewUserAsync();
-        foreach (var p in posts.Values.Append(own)) if (p != posts["deleted"]) await f.ViewAsync(fan, p, InteractionKind.Like);
-        await Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
-
-        var forbidden = new[] { own, posts["seen"], posts["deleted"], posts["blocked"], posts["blocksMe"], posts["gone"] };
         var feed = await Client.GetGrain<IFeedGrain>(me).GetFeed(null, 100);
         Assert.Contains(feed.Items, e => e.OotdId == posts["fine"] && e.Source == FeedSource.Followees);
         Assert.DoesNotContain(feed.Items, e => forbidden.Contains(e.OotdId));
@@ -127,8 +139,11 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         Assert.DoesNotContain(weekly, e => forbidden.Contains(e.OotdId));
         var (segment, best) = await Client.GetGrain<IFeedGrain>(me).SegmentBest(100);
         Assert.Equal(DemographicSegment.Of(Gender.Female, 1994, DateTimeOffset.UtcNow.Year), segment);
+        Assert.Equal(witnessSegment, segment);
+        Assert.Contains(best, e => e.OotdId == posts["fine"]);
         Assert.DoesNotContain(best, e => forbidden.Contains(e.OotdId));
-        var similar = await Client.GetGrain<IFeedGrain>(me).Similar(posts["fine"], 100) ?? [];
+        var similar = (await Client.GetGrain<IFeedGrain>(me).Similar(posts["fine"], 100))!;
+        Assert.Contains(similar, e => e.OotdId == stranger);
         Assert.DoesNotContain(similar, e => forbidden.Contains(e.OotdId));
 
         // Unblocking brings the author back.
