@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using Ootd.Grains.Common;
+using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Users;
+using Ootd.Tests.Infrastructure;
 using Xunit;
 
 namespace Ootd.Tests.Recommendation;
@@ -106,12 +108,21 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         foreach (var (name, id) in users) posts[name] = await f.PostReadyAsync(id, seed % 2, seed++);
         var own = await f.PostReadyAsync(me, 0, seed++);
         var stranger = await f.PostReadyAsync(await f.NewUserAsync(), 0, seed++);   // by someone I do not follow
+        // Two posts of a followee that are never analysed: one still analysing, one whose analysis failed.
+        var analysing = Guid.NewGuid();
+        Assert.True((await Client.GetGrain<IOotdGrain>(analysing).Publish(Samples.Post(users["fine"], "look", ["look"]))).Succeeded);
+        var failed = Guid.NewGuid();
+        Assert.True((await Client.GetGrain<IOotdGrain>(failed).Publish(Samples.Post(users["fine"], "look", ["look"]))).Succeeded);
+        await Client.GetGrain<IOotdAnalysisTarget>(failed).ApplyAnalysis(1, AnalysisResult.Rejected("corrupt", "the photo cannot be decoded"));
+        Assert.Equal(OotdStatus.Failed, (await Client.GetGrain<IOotdGrain>(failed).Get())!.Status);
 
         // Someone else of my segment likes every post (the one deleted below too), so the curated lists hold them all.
         var fan = await f.NewUserAsync();
         foreach (var p in posts.Values.Append(own).Append(stranger)) await f.ViewAsync(fan, p, InteractionKind.Like);
+        foreach (var p in new[] { analysing, failed }) await Client.GetGrain<IOotdGrain>(p).Like(fan);   // taken or refused: either way never shown
         await Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
         var forbidden = new[] { own, posts["seen"], posts["deleted"], posts["blocked"], posts["blocksMe"], posts["gone"] };
+        var unanalysed = new[] { analysing, failed };
 
         // Control: a viewer of the same segment with nothing to hide is shown every one of them on each list.
         var witness = Client.GetGrain<IFeedGrain>(await f.NewUserAsync());
@@ -121,6 +132,9 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         Assert.All(forbidden.Append(posts["fine"]), p => Assert.Contains(witnessWeekly, e => e.OotdId == p));
         Assert.All(forbidden.Append(posts["fine"]), p => Assert.Contains(witnessBest, e => e.OotdId == p));
         Assert.All(forbidden, p => Assert.Contains(witnessSimilar, e => e.OotdId == p));
+        Assert.Equal(OotdStatus.Analyzing, (await Client.GetGrain<IOotdGrain>(analysing).Get())!.Status);
+        foreach (var list in new[] { witnessWeekly, witnessBest, witnessSimilar }) Assert.DoesNotContain(list, e => unanalysed.Contains(e.OotdId));
+        forbidden = [.. forbidden, .. unanalysed];
 
         await f.ViewAsync(me, posts["seen"]);
         Assert.Equal(CommandStatus.Done, (await Client.GetGrain<IOotdGrain>(posts["deleted"]).Delete(users["deleted"])).Status);
