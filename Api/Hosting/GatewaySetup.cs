@@ -71,7 +71,7 @@ public static class GatewaySetup
     {
         404 => $"Nothing is found at {request.Method} {request.Path}.",
         405 => $"{request.Method} is not allowed on {request.Path}.",
-        415 => "The request's content type is not accepted here (JSON bodies need 'Content-Type: application/json').",
+        415 => $"The request's content type ({request.ContentType ?? "none"}) is not accepted here: JSON bodies need 'Content-Type: application/json', photo uploads multipart/form-data.",
         401 => "This endpoint needs a valid access token.",
         403 => "You are not allowed to do this.",
         _ => $"The request failed with status {status}.",

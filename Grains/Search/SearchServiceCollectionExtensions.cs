@@ -17,6 +17,7 @@ public static class SearchServiceCollectionExtensions
         services.AddVectorSearchClient(configure);
         services.TryAddSingleton(_ => new ItemVectorStore(NpgsqlDataSource.Create(connectionString)));
         services.TryAddSingleton<IndexWorkGate>();
+        services.TryAddSingleton<ShardRebuildHooks>();
         return services;
     }
 

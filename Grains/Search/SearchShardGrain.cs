@@ -16,6 +16,7 @@ public sealed class SearchShardGrain(
     IOptions<SearchOptions> options,
     ItemVectorStore store,
     IndexWorkGate gate,
+    ShardRebuildHooks hooks,
     ILogger<SearchShardGrain> logger) : Grain, ISearchShardGrain, IRemindable
 {
     internal const string NightlyRebuildReminder = "nightly-rebuild";
@@ -270,6 +271,7 @@ public sealed class SearchShardGrain(
         try
         {
             fresh = await BuildFromTableAsync(CancellationToken.None);
+            if (hooks.BeforeReplay is { } pause) await pause(this.GetPrimaryKeyString());
             // Writes that landed while the table was read or the graph built: replay until none are left, then swap
             // within this turn so nothing arrives between the last replay and the swap.
             while (_writesDuringRebuild.Count > 0)

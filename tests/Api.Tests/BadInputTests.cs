@@ -189,10 +189,74 @@ public sealed class BadInputTests(ClusterFixture cluster)
     public async Task UnsupportedImageFormatIs415()
     {
         var user = await Http.SignUp();
+        var before = await Stored();
         using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Gif(), fileName: "look.gif", contentType: "image/gif"));
         var problem = await response.AssertProblem(HttpStatusCode.UnsupportedMediaType);
         Assert.Contains("GIF", (string)problem["detail"]!, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, await Stored());
         await AssertNoPosts(user);
+    }
+
+    [Fact]
+    public async Task NonMultipartUploadIs415AndChangesNothing()
+    {
+        var user = await Http.SignUp();
+        var before = await Stored();
+        using var json = await Http.Send(HttpMethod.Post, "api/v1/ootds", user.Token,
+            JsonContent.Create(new { description = "Linen shirt", hashtags = "#linen", photo = Convert.ToBase64String(TestPhotos.Jpeg()) }));
+        var problem = await json.AssertProblem(HttpStatusCode.UnsupportedMediaType);
+        Assert.Contains("multipart", (string)problem["detail"]!, StringComparison.OrdinalIgnoreCase);
+        using var raw = await Http.Send(HttpMethod.Post, "api/v1/ootds", user.Token, new ByteArrayContent(TestPhotos.Jpeg()) { Headers = { ContentType = new("image/jpeg") } });
+        await raw.AssertProblem(HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal(before, await Stored());
+        await AssertNoPosts(user);
+    }
+
+    [Fact]
+    public async Task CorruptButCompletePngIs400AndChangesNothing()
+    {
+        // Header, size and end marker are fine (it passes every check a truncated file fails); the pixel data is not.
+        var corrupt = CorruptPixelData(TestPhotos.Png(64, 80, 9));
+        Assert.True(corrupt.AsSpan()[^12..].SequenceEqual(TestPhotos.Png(64, 80, 9).AsSpan()[^12..]), "the IEND chunk is intact");
+        var user = await Http.SignUp();
+        var before = await Stored();
+        using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(corrupt, fileName: "look.png", contentType: "image/png"));
+        var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
+        Assert.Contains("could not be decoded", (string)problem["detail"]!);
+        Assert.Equal(before, await Stored());
+        await AssertNoPosts(user);
+    }
+
+    /// <summary>Overwrites the first IDAT chunk's compressed data with bytes that are no zlib stream, and gives the
+    /// chunk a correct CRC, so only decoding the pixels can tell.</summary>
+    private static byte[] CorruptPixelData(byte[] png)
+    {
+        var bytes = (byte[])png.Clone();
+        for (var at = 8; at + 12 <= bytes.Length;)
+        {
+            var length = (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
+            if (Encoding.ASCII.GetString(bytes, at + 4, 4) == "IDAT")
+            {
+                for (var i = 0; i < length; i++) bytes[at + 8 + i] = (byte)(0x5A ^ (i * 31));
+                var crc = Crc32(bytes.AsSpan(at + 4, 4 + length));
+                bytes[at + 8 + length] = (byte)(crc >> 24); bytes[at + 9 + length] = (byte)(crc >> 16);
+                bytes[at + 10 + length] = (byte)(crc >> 8); bytes[at + 11 + length] = (byte)crc;
+                return bytes;
+            }
+            at += 12 + length;
+        }
+        throw new InvalidOperationException("no IDAT chunk");
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        }
+        return ~crc;
     }
 
     [Fact]
@@ -223,9 +287,11 @@ public sealed class BadInputTests(ClusterFixture cluster)
     public async Task EmptyDescriptionIs400()
     {
         var user = await Http.SignUp();
+        var before = await Stored();
         using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(), description: "   "));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["description"]);
+        Assert.Equal(before, await Stored());
         await AssertNoPosts(user);
     }
 
@@ -233,9 +299,11 @@ public sealed class BadInputTests(ClusterFixture cluster)
     public async Task TenThousandCharacterDescriptionIs400()
     {
         var user = await Http.SignUp();
+        var before = await Stored();
         using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(), description: new string('a', 10_000)));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.Contains("2,000", problem["errors"]!["description"]![0]!.ToString());
+        Assert.Equal(before, await Stored());
         await AssertNoPosts(user);
     }
 
@@ -243,10 +311,12 @@ public sealed class BadInputTests(ClusterFixture cluster)
     public async Task MoreThan30HashtagsIs400()
     {
         var user = await Http.SignUp();
+        var before = await Stored();
         var tags = string.Join(' ', Enumerable.Range(1, 31).Select(i => $"#tag{i}"));
         using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(), hashtags: tags));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["hashtags"]);
+        Assert.Equal(before, await Stored());
         await AssertNoPosts(user);
     }
 
@@ -255,16 +325,23 @@ public sealed class BadInputTests(ClusterFixture cluster)
     {
         const string sqlName = "Robert'); DROP TABLE accounts;--";
         const string html = "<script>alert('x')</script> & <b>bold</b>";
+        var accounts = await cluster.CountRows("accounts");
         var user = await Http.SignUp(displayName: sqlName);
         var ootd = await Http.UploadOk(user.Token, description: html, hashtags: "#<i>tag</i>");
 
         using var raw = await Http.GetAsync($"api/v1/ootds/{ootd}");
         var text = await raw.Content.ReadAsStringAsync();
         Assert.Equal("application/json", raw.Content.Headers.ContentType?.MediaType);
-        Assert.DoesNotContain("<script>", text);
+        // <, >, & and ' leave the server escaped (\u003C, \u003E, \u0026, \u0027), so no browser reads markup in it.
+        foreach (var c in "<>&'") Assert.DoesNotContain(c, text);
+        foreach (var escaped in new[] { "\\u003C", "\\u003E", "\\u0026", "\\u0027" }) Assert.Contains(escaped, text, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(html, (string)JsonNode.Parse(text)!["description"]!);
-        Assert.Equal(sqlName, (string)(await (await Http.GetAsync($"api/v1/users/{user.Id}")).Json())["displayName"]!);
-        Assert.True(await cluster.CountRows("accounts") >= 1);
+        using var profile = await Http.GetAsync($"api/v1/users/{user.Id}");
+        var profileText = await profile.Content.ReadAsStringAsync();
+        Assert.DoesNotContain('\'', profileText);
+        Assert.Equal(sqlName, (string)JsonNode.Parse(profileText)!["displayName"]!);
+        // The statement in the name did not run: the table is there with exactly the one new account.
+        Assert.Equal(accounts + 1, await cluster.CountRows("accounts"));
     }
 
     // --- follows and likes ---
@@ -301,6 +378,10 @@ public sealed class BadInputTests(ClusterFixture cluster)
         await (await Http.GetAsync($"api/v1/users/{user.Id}/ootds?offset=-1")).AssertProblem(HttpStatusCode.BadRequest);
         await (await Http.GetAsync($"api/v1/users/{user.Id}/ootds?limit=abc")).AssertProblem(HttpStatusCode.BadRequest);
     }
+
+    /// <summary>Rows a refused upload must not add: photo bytes, posts, photo fingerprints.</summary>
+    private async Task<(long Media, long Posts, long Fingerprints)> Stored() =>
+        (await cluster.CountRows("media"), await cluster.CountRows("ootd_posts"), await cluster.CountRows("ootd_fingerprints"));
 
     private async Task AssertNoPosts(SignedUp user)
     {

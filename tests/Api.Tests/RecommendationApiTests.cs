@@ -82,21 +82,44 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
         var deleter = await Http.SignUp();
         var blocked = await Http.SignUp();
         var fan = await Http.SignUp();
+        // Two popular users I do not follow, alike but for one thing: blocksMe blocks me (through the API) below.
+        var leader = await Http.SignUp();
+        var blocksMe = await Http.SignUp();
         foreach (var u in new[] { fine, seenAuthor, deleter, blocked }) await Ok(HttpMethod.Put, $"api/v1/users/{u.Id}/follow", me.Token);
+        foreach (var u in new[] { leader, blocksMe })
+        {
+            await Ok(HttpMethod.Put, $"api/v1/users/{u.Id}/follow", fine.Token);
+            await Ok(HttpMethod.Put, $"api/v1/users/{u.Id}/follow", fan.Token);
+        }
 
         var finePost = await PostReady(fine);
         var seenPost = await PostReady(seenAuthor);
         var deletedPost = await PostReady(deleter);
         var blockedPost = await PostReady(blocked);
         var ownPost = await PostReady(me);
+        var leaderPost = await PostReady(leader);
+        var blocksMePost = await PostReady(blocksMe);
+
+        // Everything is liked (the post deleted below too), so the curated lists hold every post.
+        foreach (var p in new[] { finePost, seenPost, deletedPost, blockedPost, ownPost, leaderPost, blocksMePost }) await Ok(HttpMethod.Put, $"api/v1/ootds/{p}/like", fan.Token);
+        var forbidden = new[] { ownPost, seenPost, deletedPost, blockedPost, blocksMePost };
+        var hiddenUsers = new[] { me.Id, fine.Id, seenAuthor.Id, deleter.Id, blocked.Id, blocksMe.Id };
+
+        // Control: a user of my segment with nothing to hide is shown every analysed one of them (and both popular users).
+        var witness = await Http.SignUp();
+        var analysed = new[] { finePost, seenPost, deletedPost, blockedPost, ownPost, leaderPost, blocksMePost };
+        await ApiCalls.Eventually(async () => analysed.All(Ids(await GetOk("api/v1/explore/weekly-best?limit=100", witness.Token)).Contains), "every post in the witness's weekly best");
+        await ApiCalls.Eventually(async () => analysed.All(Ids(await GetOk("api/v1/explore/segment-best?limit=100", witness.Token)).Contains), "every post in the witness's segment best");
+        var witnessSimilar = Ids(await GetOk($"api/v1/ootds/{finePost}/similar?limit=100", witness.Token));
+        Assert.All(analysed.Where(p => p != finePost), p => Assert.Contains(p, witnessSimilar));
+        await ApiCalls.Eventually(async () => Ids(await GetOk("api/v1/users/me/who-to-follow?limit=100", witness.Token), "userId") is var w && w.Contains(leader.Id) && w.Contains(blocksMe.Id), "both popular users suggested to the witness");
 
         await Ok(HttpMethod.Post, $"api/v1/ootds/{seenPost}/views", me.Token);
         using (var d = await Http.Send(HttpMethod.Delete, $"api/v1/ootds/{deletedPost}", deleter.Token)) Assert.Equal(HttpStatusCode.NoContent, d.StatusCode);
         var block = await (await Http.Send(HttpMethod.Put, $"api/v1/users/{blocked.Id}/block", me.Token)).Json();
         Assert.True((bool)block["blocked"]!);
-        foreach (var p in new[] { finePost, seenPost, blockedPost, ownPost }) await Ok(HttpMethod.Put, $"api/v1/ootds/{p}/like", fan.Token);
+        await Ok(HttpMethod.Put, $"api/v1/users/{me.Id}/block", blocksMe.Token);
 
-        var forbidden = new[] { ownPost, seenPost, deletedPost, blockedPost };
         JsonObject feed = null!;
         await ApiCalls.Eventually(async () => Ids(feed = await GetOk("api/v1/feed?limit=100", me.Token)).Contains(finePost), "the followee's post in the feed");
         Assert.DoesNotContain(Ids(feed), forbidden.Contains);
@@ -104,18 +127,21 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
         Assert.Equal("followee", (string)feed["items"]!.AsArray().First(e => (Guid)e!["ootdId"]! == finePost)!["source"]!);
         Assert.Equal(finePost, Guid.Parse((string)feed["items"]!.AsArray().First(e => (Guid)e!["ootdId"]! == finePost)!["ootd"]!["id"]!));
 
-        // The batch (every 2 s here) puts the liked posts on the weekly and segment lists.
-        JsonObject weekly = null!;
-        await ApiCalls.Eventually(async () => Ids(weekly = await GetOk("api/v1/explore/weekly-best?limit=100", me.Token)).Contains(finePost), "weekly best");
-        Assert.DoesNotContain(Ids(weekly), forbidden.Contains);
+        var weekly = Ids(await GetOk("api/v1/explore/weekly-best?limit=100", me.Token));
+        Assert.Contains(finePost, weekly);
+        Assert.Contains(leaderPost, weekly);
+        Assert.DoesNotContain(weekly, forbidden.Contains);
         var segment = await GetOk("api/v1/explore/segment-best?limit=100", me.Token);
         Assert.Equal("female/25-34", (string)segment["segment"]!);
+        Assert.Contains(leaderPost, Ids(segment));
         Assert.DoesNotContain(Ids(segment), forbidden.Contains);
-        var similar = await GetOk($"api/v1/ootds/{finePost}/similar?limit=50", me.Token);
-        Assert.DoesNotContain(Ids(similar), id => forbidden.Contains(id) || id == finePost);
-        var follow = await GetOk("api/v1/users/me/who-to-follow?limit=50", me.Token);
+        var similar = Ids(await GetOk($"api/v1/ootds/{finePost}/similar?limit=100", me.Token));
+        Assert.Contains(leaderPost, similar);
+        Assert.DoesNotContain(similar, id => forbidden.Contains(id) || id == finePost);
+        var follow = await GetOk("api/v1/users/me/who-to-follow?limit=100", me.Token);
         var suggested = Ids(follow, "userId");
-        Assert.DoesNotContain(suggested, id => id == me.Id || id == fine.Id || id == seenAuthor.Id || id == deleter.Id || id == blocked.Id);
+        Assert.Contains(leader.Id, suggested);
+        Assert.DoesNotContain(suggested, hiddenUsers.Contains);
         Assert.All(follow["items"]!.AsArray(), e => Assert.Contains((string)e!["source"]!, LeaderSources));
 
         // Unblocking brings the author back.

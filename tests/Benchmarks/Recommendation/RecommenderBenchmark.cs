@@ -20,8 +20,9 @@ namespace Ootd.Benchmarks.Recommendation;
 /// <summary>
 /// recommender benchmark, side by side in one run:
 ///  1. ingest: interactions/s through the recommender grains (IFeedGrain.Record: decayed TF row, user style vector,
-///     OOTD column) and through the full view path (IOotdGrain.RecordView: log row, user state, hooks) vs a bare
-///     grain call (IUserGrain.Exists) on the same silo with the same concurrency;
+///     OOTD column) and through the full view path (IOotdGrain.RecordView: log row, user state, hooks) vs the fastest
+///     bare grain call (IUserGrain.Exists) measured on the same silo: before and after, at the same concurrency and at
+///     4× as many calls in flight;
 ///  2. feed: p50/p95/p99 of IFeedGrain.GetFeed (the grain call behind GET /api/v1/feed) under concurrent load, and
 ///     side by side the same for GET /api/v1/feed over HTTP through the real gateway (<see cref="FeedGateway"/>:
 ///     Kestrel on 127.0.0.1, JWT bearer tokens, an Orleans client over loopback TCP), first pages and cursor pages;
@@ -104,11 +105,13 @@ public static class RecommenderBenchmark
             var bare2 = await Load(concurrency, ingest, i => grains.GetGrain<IUserGrain>(events[i].User).Exists());
             var fullCount = Math.Min(ingest, 5000);
             var full = await Load(concurrency, fullCount, i => grains.GetGrain<IOotdGrain>(events[i].Ootd).RecordView(events[i].User));
-            var bareRate = (ingest / bare.TotalSeconds + ingest / bare2.TotalSeconds) / 2;
+            var bareWide = await Load(4 * concurrency, ingest, i => grains.GetGrain<IUserGrain>(events[i].User).Exists());
+            // The baseline is the best of the bare runs: every ratio below is of the fastest configuration measured.
+            var bareRate = new[] { bare, bare2, bareWide }.Max(t => ingest / t.TotalSeconds);
             Console.WriteLine($"  ingest ({concurrency} in flight, {ingest:N0} calls each):");
-            Console.WriteLine($"    bare grain call (IUserGrain.Exists)           {bareRate,12:N0} calls/s   (runs before and after: {ingest / bare.TotalSeconds:N0}, {ingest / bare2.TotalSeconds:N0})");
-            Console.WriteLine($"    recommender ingest (IFeedGrain.Record)        {ingest / rec.TotalSeconds,12:N0} interactions/s   ratio {ingest / rec.TotalSeconds / bareRate:F2} of bare");
-            Console.WriteLine($"    full view path (IOotdGrain.RecordView, {fullCount:N0}) {fullCount / full.TotalSeconds,8:N0} interactions/s   ratio {fullCount / full.TotalSeconds / bareRate:F2} of bare (log row + user state write + hooks)");
+            Console.WriteLine($"    bare grain call (IUserGrain.Exists), best     {bareRate,12:N0} calls/s   (before {ingest / bare.TotalSeconds:N0}, after {ingest / bare2.TotalSeconds:N0}, {4 * concurrency} in flight {ingest / bareWide.TotalSeconds:N0})");
+            Console.WriteLine($"    recommender ingest (IFeedGrain.Record)        {ingest / rec.TotalSeconds,12:N0} interactions/s   ratio {ingest / rec.TotalSeconds / bareRate:F2} of the best bare");
+            Console.WriteLine($"    full view path (IOotdGrain.RecordView, {fullCount:N0}) {fullCount / full.TotalSeconds,8:N0} interactions/s   ratio {fullCount / full.TotalSeconds / bareRate:F2} of the best bare (log row + user state write + hooks)");
 
             var batch = await grains.GetGrain<IRecommenderBatchGrain>(0).RunNow();
             Console.WriteLine($"  nightly on this world: {batch.Users} users, {batch.Interactions:N0} interactions, {batch.Seconds:F2} s");

@@ -28,9 +28,34 @@ public class GpuPlacementRuleTests
     {
         Assert.True(GpuProbe.DeclareGpu(new InferenceOptions { Gpu = "true" }));
         Assert.False(GpuProbe.DeclareGpu(new InferenceOptions { Gpu = "false" }));
-        // "auto" never declares a GPU when CUDA is not preferred, and follows the probe otherwise
+        // "auto" never declares a GPU when CUDA is not preferred, and otherwise declares one exactly when a bare ONNX
+        // Runtime session on the CUDA provider works on this machine
         Assert.False(GpuProbe.DeclareGpu(new InferenceOptions { Gpu = "auto", PreferCuda = false }));
-        Assert.Equal(GpuProbe.CudaAvailable, GpuProbe.DeclareGpu(new InferenceOptions { Gpu = "auto" }));
+        Assert.Equal(BareCudaSession.Works(), GpuProbe.DeclareGpu(new InferenceOptions { Gpu = "auto" }));
+    }
+
+    /// <summary>Ground truth without the project's code: a one-node session on ONNX Runtime's CUDA provider, run once.</summary>
+    private static class BareCudaSession
+    {
+        public static bool Works()
+        {
+            try
+            {
+                var graph = new Ootd.Inference.Onnx.OnnxGraphBuilder("bare");
+                graph.Node("Identity", [graph.Input("x", 1)], "y");
+                graph.Output("y", 1);
+                using var options = new Microsoft.ML.OnnxRuntime.SessionOptions();
+                options.AppendExecutionProvider_CUDA(0);
+                using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(graph.Build(), options);
+                var input = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new float[] { 3 }, [1, 1]);
+                using var result = session.Run([Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("x", input)]);
+                return result.First().AsTensor<float>()[0, 0] == 3;
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
     }
 }
 

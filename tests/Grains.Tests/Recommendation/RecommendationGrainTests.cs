@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using Ootd.Grains.Common;
+using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Users;
+using Ootd.Tests.Infrastructure;
 using Xunit;
 
 namespace Ootd.Tests.Recommendation;
@@ -59,12 +61,14 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         var own = await f.PostReadyAsync(viewer, 0, 25);
         await f.ViewAsync(viewer, seen);
 
-        var similar = (await Client.GetGrain<IFeedGrain>(viewer).Similar(seed, 50))!.Select(s => s.OotdId).ToList();
+        // This class's fixture holds far fewer posts than the candidate pool (100), so every candidate is in the list.
+        var similar = (await Client.GetGrain<IFeedGrain>(viewer).Similar(seed, 100))!.Select(s => s.OotdId).ToList();
         Assert.Contains(same, similar);
+        Assert.Contains(other, similar);
+        Assert.True(similar.IndexOf(same) < similar.IndexOf(other), "the same style ranks above the other style");
         Assert.DoesNotContain(seed, similar);
         Assert.DoesNotContain(seen, similar);
         Assert.DoesNotContain(own, similar);
-        if (similar.Contains(other)) Assert.True(similar.IndexOf(same) < similar.IndexOf(other));
         Assert.Null(await Client.GetGrain<IFeedGrain>(viewer).Similar(Guid.NewGuid(), 10));
     }
 
@@ -103,6 +107,34 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         var seed = 40;
         foreach (var (name, id) in users) posts[name] = await f.PostReadyAsync(id, seed % 2, seed++);
         var own = await f.PostReadyAsync(me, 0, seed++);
+        var stranger = await f.PostReadyAsync(await f.NewUserAsync(), 0, seed++);   // by someone I do not follow
+        // Two posts of a followee that are never analysed: one still analysing, one whose analysis failed.
+        var analysing = Guid.NewGuid();
+        Assert.True((await Client.GetGrain<IOotdGrain>(analysing).Publish(Samples.Post(users["fine"], "look", ["look"]))).Succeeded);
+        var failed = Guid.NewGuid();
+        Assert.True((await Client.GetGrain<IOotdGrain>(failed).Publish(Samples.Post(users["fine"], "look", ["look"]))).Succeeded);
+        await Client.GetGrain<IOotdAnalysisTarget>(failed).ApplyAnalysis(1, AnalysisResult.Rejected("corrupt", "the photo cannot be decoded"));
+        Assert.Equal(OotdStatus.Failed, (await Client.GetGrain<IOotdGrain>(failed).Get())!.Status);
+
+        // Someone else of my segment likes every post (the one deleted below too), so the curated lists hold them all.
+        var fan = await f.NewUserAsync();
+        foreach (var p in posts.Values.Append(own).Append(stranger)) await f.ViewAsync(fan, p, InteractionKind.Like);
+        foreach (var p in new[] { analysing, failed }) await Client.GetGrain<IOotdGrain>(p).Like(fan);   // taken or refused: either way never shown
+        await Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
+        var forbidden = new[] { own, posts["seen"], posts["deleted"], posts["blocked"], posts["blocksMe"], posts["gone"] };
+        var unanalysed = new[] { analysing, failed };
+
+        // Control: a viewer of the same segment with nothing to hide is shown every one of them on each list.
+        var witness = Client.GetGrain<IFeedGrain>(await f.NewUserAsync());
+        var witnessWeekly = await witness.WeeklyBest(100);
+        var (witnessSegment, witnessBest) = await witness.SegmentBest(100);
+        var witnessSimilar = (await witness.Similar(posts["fine"], 100))!;
+        Assert.All(forbidden.Append(posts["fine"]), p => Assert.Contains(witnessWeekly, e => e.OotdId == p));
+        Assert.All(forbidden.Append(posts["fine"]), p => Assert.Contains(witnessBest, e => e.OotdId == p));
+        Assert.All(forbidden, p => Assert.Contains(witnessSimilar, e => e.OotdId == p));
+        Assert.Equal(OotdStatus.Analyzing, (await Client.GetGrain<IOotdGrain>(analysing).Get())!.Status);
+        foreach (var list in new[] { witnessWeekly, witnessBest, witnessSimilar }) Assert.DoesNotContain(list, e => unanalysed.Contains(e.OotdId));
+        forbidden = [.. forbidden, .. unanalysed];
 
         await f.ViewAsync(me, posts["seen"]);
         Assert.Equal(CommandStatus.Done, (await Client.GetGrain<IOotdGrain>(posts["deleted"]).Delete(users["deleted"])).Status);
@@ -113,12 +145,6 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         Assert.Equal(CommandStatus.NotFound, (await Client.GetGrain<IFeedGrain>(me).Block(Guid.NewGuid())).Status);
         await f.Db.ScalarAsync("INSERT INTO deleted_users (user_id) VALUES ($1)", users["gone"]);
 
-        // Someone else makes every post popular, so the curated lists hold them all.
-        var fan = await f.NewUserAsync();
-        foreach (var p in posts.Values.Append(own)) if (p != posts["deleted"]) await f.ViewAsync(fan, p, InteractionKind.Like);
-        await Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
-
-        var forbidden = new[] { own, posts["seen"], posts["deleted"], posts["blocked"], posts["blocksMe"], posts["gone"] };
         var feed = await Client.GetGrain<IFeedGrain>(me).GetFeed(null, 100);
         Assert.Contains(feed.Items, e => e.OotdId == posts["fine"] && e.Source == FeedSource.Followees);
         Assert.DoesNotContain(feed.Items, e => forbidden.Contains(e.OotdId));
@@ -127,8 +153,11 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         Assert.DoesNotContain(weekly, e => forbidden.Contains(e.OotdId));
         var (segment, best) = await Client.GetGrain<IFeedGrain>(me).SegmentBest(100);
         Assert.Equal(DemographicSegment.Of(Gender.Female, 1994, DateTimeOffset.UtcNow.Year), segment);
+        Assert.Equal(witnessSegment, segment);
+        Assert.Contains(best, e => e.OotdId == posts["fine"]);
         Assert.DoesNotContain(best, e => forbidden.Contains(e.OotdId));
-        var similar = await Client.GetGrain<IFeedGrain>(me).Similar(posts["fine"], 100) ?? [];
+        var similar = (await Client.GetGrain<IFeedGrain>(me).Similar(posts["fine"], 100))!;
+        Assert.Contains(similar, e => e.OotdId == stranger);
         Assert.DoesNotContain(similar, e => forbidden.Contains(e.OotdId));
 
         // Unblocking brings the author back.

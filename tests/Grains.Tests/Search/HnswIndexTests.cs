@@ -43,38 +43,46 @@ public sealed class HnswIndexTests
     }
 
     // 30 tight clusters of 100 points: the exact top 10 of a query are near-ties inside one cluster, which makes
-    // this a hard case for a graph index. Measured over 30 builds each: one-by-one adds give 0.980 at ef 64 (the
-    // build is deterministic); bulk adds (parallel, so the graph differs run to run) give 0.952..0.976 at ef 64
-    // and 0.998 at ef 128. The bars leave room for that spread.
+    // this a hard case for a graph index. One-by-one adds (the incremental write path) are deterministic.
     [Fact]
-    public void Recall_at_10_on_clustered_vectors_is_high()
+    public void Recall_at_10_after_one_by_one_adds_is_high()
     {
         var data = TestVectors.Clustered(3000, 32, 30, seed: 2);
         using var index = new HnswIndex(Options(32));
         for (var i = 0; i < data.Length; i++) index.Add((ulong)i, data[i]);
 
-        Assert.True(Recall(index, data) >= 0.95, $"recall {Recall(index, data)}");
+        var queries = TestVectors.Clustered(50, 32, 30, seed: 3);
+        var recall = Recall(queries, q => index.Search(q, 10).Select(h => (int)h.Id), data);
+        Assert.True(recall >= 0.95, $"recall {recall}");
     }
 
+    // The path a shard activation or rebuild takes: ShardSegment.Build (1,024 one-by-one adds, then parallel adds on
+    // Concurrency threads) with the index's default settings (connectivity 16, ef add 128, ef search 64), searched
+    // through the segment. Measured on 2 cores (2026-12-02): 48 builds at Concurrency 2, 4 and 8 gave 0.968..0.982;
+    // a build that adds all 3,000 one by one gives 0.970..0.972 on the same data, so the parallel part costs nothing here
+    // and the spread is the data set's. The bar is the same as for one-by-one adds.
     [Fact]
-    public void Recall_at_10_after_a_parallel_bulk_add_is_high_with_a_wider_search()
+    public void Recall_at_10_of_a_shard_built_as_activation_builds_it_is_high()
     {
         var data = TestVectors.Clustered(3000, 32, 30, seed: 2);
-        using var index = new HnswIndex(Options(32) with { ExpansionSearch = 128 });
-        index.AddRange(Enumerable.Range(0, data.Length).Select(i => (ulong)i).ToArray(), data);
+        var settings = new SearchIndexOptions { Dimensions = 32 };
+        Assert.Equal(64, settings.ExpansionSearch);
+        var rows = data.Select((v, i) => new StoredVector($"look-{i}", "tshirt", v)).ToList();
+        using var segment = ShardSegment.Build(rows, settings.ToHnswOptions());
 
-        Assert.Equal(3000, index.Count);
-        Assert.True(Recall(index, data) >= 0.97, $"recall {Recall(index, data)}");
+        Assert.Equal(3000, segment.Count);
+        var queries = TestVectors.Clustered(50, 32, 30, seed: 3);
+        var recall = Recall(queries, q => segment.Search(q, 10).Select(h => int.Parse(h.Key["look-".Length..])), data);
+        Assert.True(recall >= 0.95, $"recall {recall}");
     }
 
-    private static double Recall(HnswIndex index, float[][] data)
+    private static double Recall(float[][] queries, Func<float[], IEnumerable<int>> search, float[][] data)
     {
-        var queries = TestVectors.Clustered(50, 32, 30, seed: 3);
         double hitsFound = 0;
         foreach (var q in queries)
         {
-            var exact = TestVectors.ExactTopK(data, q, 10).Select(i => (ulong)i).ToHashSet();
-            hitsFound += index.Search(q, 10).Count(h => exact.Contains(h.Id));
+            var exact = TestVectors.ExactTopK(data, q, 10).ToHashSet();
+            hitsFound += search(q).Count(exact.Contains);
         }
         return hitsFound / (queries.Length * 10);
     }

@@ -28,6 +28,9 @@ public sealed class SearchClusterFixture : IAsyncLifetime
     public VectorSearch Search => new(Cluster.Client, Microsoft.Extensions.Options.Options.Create(Options));
     public ItemVectorStore Store { get; private set; } = null!;
 
+    /// <summary>The silo's rebuild hooks (the silo runs in this process): a test may hold rebuilds open with it.</summary>
+    public ShardRebuildHooks RebuildHooks { get; } = new();
+
     private static SearchOptions CreateOptions()
     {
         var options = new SearchOptions { NightlyRebuild = true, MaxResults = 500 };
@@ -57,8 +60,10 @@ public sealed class SearchClusterFixture : IAsyncLifetime
         builder.Options.ConfigureFileLogging = false;
         var options = Options;
         var connectionString = ConnectionString;
+        var hooks = RebuildHooks;
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.Services.AddSingleton(hooks);
             silo.UseInMemoryReminderService();
             silo.Services.AddVectorSearch(connectionString, o =>
             {

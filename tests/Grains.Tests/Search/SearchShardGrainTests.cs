@@ -157,19 +157,45 @@ public sealed class SearchShardGrainTests(SearchClusterFixture fixture) : IClass
     {
         var vectors = TestVectors.Clustered(3000, Dims, 20, seed: 17);
         await Search.Upsert("rebuild", "top", Items("b", vectors[..2000]));
+        var shards = (await Search.Status("rebuild", "top")).Select(s => $"rebuild/top/{s.Shard}").ToHashSet();
+        Assert.Equal(2, shards.Count);
 
-        var rebuild = Search.Rebuild("rebuild", "top");
-        var writes = Task.WhenAll(
-            Search.Upsert("rebuild", "top", Items("late", vectors[2000..])),
-            Search.Remove("rebuild", "top", Enumerable.Range(0, 100).Select(i => $"b-{i}").ToArray()));
-        var searching = Search.Search("rebuild", "top", vectors[500], 5);
-        await Task.WhenAll(rebuild, writes, searching);
-        Assert.Equal("b-500", (await searching)[0].Key);
+        // Each shard's rebuild stops after its fresh graph is built from the table and waits here, so every write below
+        // lands while both rebuilds are in progress: only the replay can bring them into the new graphs.
+        var built = new Dictionary<string, TaskCompletionSource>();
+        foreach (var key in shards) built[key] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.RebuildHooks.BeforeReplay = key =>
+        {
+            if (!built.TryGetValue(key, out var entered)) return Task.CompletedTask;
+            entered.TrySetResult();
+            return release.Task;
+        };
+        try
+        {
+            var rebuild = Search.Rebuild("rebuild", "top");
+            await Task.WhenAll(built.Values.Select(b => b.Task)).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.All(await Search.Status("rebuild", "top"), s => Assert.True(s.Rebuilding));
+            await Task.WhenAll(
+                Search.Upsert("rebuild", "top", Items("late", vectors[2000..])),
+                Search.Remove("rebuild", "top", Enumerable.Range(0, 100).Select(i => $"b-{i}").ToArray()));
+            // Searches keep answering from the old graphs (which took the writes at once) while the rebuild waits.
+            Assert.Equal("late-7", (await Search.Search("rebuild", "top", vectors[2007], 1))[0].Key);
+            Assert.False(rebuild.IsCompleted);
+            release.SetResult();
+            await rebuild.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            fixture.RebuildHooks.BeforeReplay = null;
+            release.TrySetResult();
+        }
 
         var statuses = await Search.Status("rebuild", "top");
-        Assert.Equal(1900 + 1000, statuses.Sum(s => s.Count));
         Assert.All(statuses, s => Assert.Equal("rebuild", s.BuiltFrom));
+        Assert.Equal(1900 + 1000, statuses.Sum(s => s.Count));
         Assert.Equal("late-7", (await Search.Search("rebuild", "top", vectors[2007], 1))[0].Key);
+        Assert.Equal("b-500", (await Search.Search("rebuild", "top", vectors[500], 1))[0].Key);
         Assert.DoesNotContain(await Search.Search("rebuild", "top", vectors[50], 20), h => h.Key == "b-50");
 
         // The table agrees with memory: a rebuild from it gives the same counts.
