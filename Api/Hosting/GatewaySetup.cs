@@ -5,6 +5,7 @@ using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
 using Ootd.Api.Media;
+using Ootd.ServiceDefaults;
 
 namespace Ootd.Api.Hosting;
 
@@ -25,7 +26,7 @@ public static class GatewaySetup
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ootd-api" }.Build());
 
         builder.AddOotdOrleansClient(connectionString);
-        builder.AddOotdTelemetry();
+        builder.AddOotdServiceDefaults("ootd-api");
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
@@ -46,6 +47,7 @@ public static class GatewaySetup
         builder.Services.AddOotdOpenApi();
 
         builder.AddOotdAuth();
+        builder.AddOotdOpsAccess();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<MediaStore>();
         builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
@@ -65,6 +67,7 @@ public static class GatewaySetup
 
     public static WebApplication UseOotdGateway(this WebApplication app)
     {
+        app.UseOotdRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -72,6 +75,9 @@ public static class GatewaySetup
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();
+        // /metrics: on Telemetry:MetricsPort only when that is set (Kubernetes: a port the Ingress does not forward).
+        app.MapOotdMetrics(app.Configuration.GetValue<int?>("Telemetry:MetricsPort"));
+        app.MapOotdOpsDashboard();
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapOotdsApi();
