@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Ootd.ServiceDefaults;
 using Ootd.Silo;
 
@@ -8,6 +9,18 @@ using Ootd.Silo;
 // appsettings.json is read from the build output, whatever folder the silo is started from.
 // Beside Orleans' own ports the silo answers plain HTTP on Silo:HttpPort (default gateway port + 10000):
 // /healthz (liveness, local), /readyz (active in the cluster) and /metrics (Prometheus).
+// `Ootd.Silo migrate` applies the pending database migrations and exits (the Kubernetes migrations Job runs it
+// before the silos roll out; the silos there run with Database:Migrate=false).
+if (args.Length > 0 && args[0] == "migrate")
+{
+    var config = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
+    await using var dataSource = Npgsql.NpgsqlDataSource.Create(OotdSiloSettings.From(config).ConnectionString);
+    var applied = await new Ootd.Silo.Database.Migrator().ApplyAsync(dataSource);
+    Console.WriteLine(applied.Count == 0 ? "migrations: the database is up to date" : $"migrations: applied {string.Join(", ", applied)}");
+    return;
+}
+
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
 {
     Args = args,
