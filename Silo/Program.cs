@@ -9,6 +9,12 @@ using Ootd.Silo;
 // appsettings.json is read from the build output, whatever folder the silo is started from.
 // Beside Orleans' own ports the silo answers plain HTTP on Silo:HttpPort (default gateway port + 10000):
 // /healthz (liveness, local), /readyz (active in the cluster) and /metrics (Prometheus).
+// `Ootd.Silo healthcheck` (the image's HEALTHCHECK): GET /healthz on Silo:HttpPort (env Silo__HttpPort, default 8080 there).
+if (HealthProbe.Requested(args, $"http://127.0.0.1:{Environment.GetEnvironmentVariable("Silo__HttpPort") ?? "8080"}/healthz", out var probeExit))
+{
+    return probeExit;
+}
+
 // `Ootd.Silo migrate` applies the pending database migrations and exits (the Kubernetes migrations Job runs it
 // before the silos roll out; the silos there run with Database:Migrate=false).
 if (args.Length > 0 && args[0] == "migrate")
@@ -18,7 +24,7 @@ if (args.Length > 0 && args[0] == "migrate")
     await using var dataSource = Npgsql.NpgsqlDataSource.Create(OotdSiloSettings.From(config).ConnectionString);
     var applied = await new Ootd.Silo.Database.Migrator().ApplyAsync(dataSource);
     Console.WriteLine(applied.Count == 0 ? "migrations: the database is up to date" : $"migrations: applied {string.Join(", ", applied)}");
-    return;
+    return 0;
 }
 
 var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -37,6 +43,7 @@ app.UseOotdRequestLog();
 app.MapOotdHealthChecks();
 app.MapOotdMetrics();
 await app.RunAsync();
+return 0;
 
 namespace Ootd.Silo
 {
