@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Ootd.ServiceDefaults;
 
 /// <summary>The <c>Telemetry</c> section (validated at start: a bad value stops the host with a clear message).</summary>
-public sealed class TelemetryOptions
+public sealed class TelemetryOptions : IValidatableObject
 {
     public const string Section = "Telemetry";
 
@@ -12,7 +12,6 @@ public sealed class TelemetryOptions
     public string ServiceName { get; set; } = "ootd";
 
     /// <summary>OTLP endpoint for traces and metrics; empty = the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, or none.</summary>
-    [Url(ErrorMessage = "Telemetry:OtlpEndpoint must be an absolute URL such as http://collector:4317.")]
     public string? OtlpEndpoint { get; set; }
 
     /// <summary>Print every finished span and, every <see cref="ConsoleMetricsIntervalSeconds"/>, the metrics on the console.</summary>
@@ -30,4 +29,14 @@ public sealed class TelemetryOptions
     /// <summary>Fraction of root traces sampled (parent-based: a sampled caller keeps its children).</summary>
     [Range(0.0, 1.0)]
     public double SampleRatio { get; set; } = 1.0;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(OtlpEndpoint)
+            && !(Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+        {
+            yield return new ValidationResult("Telemetry:OtlpEndpoint must be empty or an absolute http(s) URL such as http://collector:4317.",
+                [nameof(OtlpEndpoint)]);
+        }
+    }
 }

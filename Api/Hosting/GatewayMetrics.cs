@@ -59,7 +59,10 @@ public static class GatewayMetricFilters
         try
         {
             var result = await next(context);
-            var status = (result as IStatusCodeHttpResult)?.StatusCode ?? context.HttpContext.Response.StatusCode;
+            // Results<…> unions wrap the result that runs: unwrap it to read its status
+            var inner = result;
+            while (inner is INestedHttpResult nested) inner = nested.Result;
+            var status = (inner as IStatusCodeHttpResult)?.StatusCode ?? context.HttpContext.Response.StatusCode;
             GatewayMetrics.Upload(status switch
             {
                 202 => "accepted",
