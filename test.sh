@@ -9,6 +9,14 @@ if ! scripts/pg-ready.sh "$OOTD_PG" 2>/dev/null; then
 fi
 dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly || { echo "build failed" >&2; exit 1; }
 passed=0; failed=0; status=0
+# Operators' checks: kubectl (renders k8s/ in tests/Operations.Tests) and dockerfilelint, installed when missing.
+echo "=== operations tools and Dockerfile lint"
+if scripts/ops-tools.sh; then
+  scripts/lint-dockerfiles.sh || { echo "Dockerfile lint failed" >&2; status=1; failed=$((failed + 1)); }
+else
+  echo "operators' tools could not be installed (see above): Dockerfile lint and k8s checks fail" >&2
+  status=1; failed=$((failed + 1))
+fi
 for proj in tests/*.Tests/*.Tests.csproj; do
   name="$(basename "$proj" .csproj)"
   echo "=== $name"

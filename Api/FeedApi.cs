@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
+using Ootd.Api.Hosting;
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
@@ -18,16 +19,16 @@ public static class FeedApi
     public static IEndpointRouteBuilder MapFeedApi(this IEndpointRouteBuilder app)
     {
         var feed = app.MapGroup("/api/v1/feed").WithTags("Feed").RequireAuthorization();
-        feed.MapGet("", GetFeed).WithName("GetFeed")
+        feed.MapGet("", GetFeed).WithName("GetFeed").TimesFeed("feed")
             .WithSummary("The caller's personalised feed; cursor paging (pass nextCursor back as cursor; null at the end). Each entry says its source.");
         feed.MapGet("/stream", Stream).WithName("StreamFeed")
             .WithSummary("Server-sent events: 'followeePost' when a followee's new post is analysed, 'recommendations' with a refreshed first page.");
 
-        app.MapGet("/api/v1/ootds/{id:guid}/similar", Similar).WithName("GetSimilarOotds").WithTags("Feed").RequireAuthorization()
+        app.MapGet("/api/v1/ootds/{id:guid}/similar", Similar).WithName("GetSimilarOotds").TimesFeed("similar").WithTags("Feed").RequireAuthorization()
             .WithSummary("OOTDs of a similar style (vector index candidates re-ranked by γ·cf + (1 − γ)·S), without the caller's own, seen or blocked.");
 
         var users = app.MapGroup("/api/v1/users").WithTags("Feed").RequireAuthorization();
-        users.MapGet("/me/who-to-follow", WhoToFollow).WithName("GetWhoToFollow")
+        users.MapGet("/me/who-to-follow", WhoToFollow).WithName("GetWhoToFollow").TimesFeed("who-to-follow")
             .WithSummary("Style leaders to follow: latent (style), graph (two-step walk), similar segment, popular; each with its source.");
         users.MapPut("/{id:guid}/block", Block).WithName("BlockUser")
             .WithSummary("The caller blocks the user: neither sees the other's posts in recommendations (idempotent).");
@@ -97,6 +98,7 @@ public static class FeedApi
     public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config)
     {
         var ct = http.RequestAborted;
+        using var openStream = GatewayMetrics.SseOpened();
         var refresh = TimeSpan.FromSeconds(Math.Max(1, config.GetValue("Recommender:StreamRefreshSeconds", 60)));
         var renew = TimeSpan.FromSeconds(Math.Max(1, config.GetValue("Recommender:ObserverTtlSeconds", 120) / 3.0));
         http.Response.Headers.ContentType = "text/event-stream";

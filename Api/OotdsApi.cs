@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
+using Ootd.Api.Hosting;
 using Ootd.Api.Media;
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
@@ -18,7 +19,7 @@ public static class OotdsApi
     {
         var photoLimit = app.ServiceProvider.GetRequiredService<PhotoInspector>().MaxBytes;
         var api = app.MapGroup("/api/v1/ootds").WithTags("Ootds");
-        api.MapPost("", Upload).WithName("UploadOotd").RequireAuthorization()
+        api.MapPost("", Upload).WithName("UploadOotd").RequireAuthorization().CountsUploads()
             .Accepts<UploadOotdForm>("multipart/form-data")
             .WithMetadata(new RequestSizeLimitAttribute(photoLimit + PhotoForms.FormOverhead))
             .WithSummary("Publishes an outfit photo (multipart: photo, description, hashtags); analysis runs in the background.");

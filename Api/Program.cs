@@ -1,6 +1,9 @@
 using Ootd.Api;
 using Ootd.Api.Hosting;
 
+// `Ootd.Api healthcheck` (the image's HEALTHCHECK): GET /healthz on the local port 8080.
+if (Ootd.ServiceDefaults.HealthProbe.Requested(args, "http://127.0.0.1:8080/healthz", out var probeExit)) return probeExit;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddOotdGateway();
 
@@ -9,6 +12,7 @@ app.UseOotdGateway();
 app.MapFeedApi();
 app.MapExploreApi();
 app.Run();
+return 0;
 
 namespace Ootd.Api
 {

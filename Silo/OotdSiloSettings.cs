@@ -27,6 +27,21 @@ public sealed record OotdSiloSettings
     public bool ListenOnAnyHostAddress { get; init; }
     /// <summary><c>Database:Migrate</c>, default true: apply pending migrations before Orleans starts.</summary>
     public bool Migrate { get; init; } = true;
+    /// <summary>
+    /// <c>Silo:HttpPort</c>: the silo's small HTTP listener for <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>.
+    /// Default: the gateway port + 10000 (40000 for 30000, so silos started side by side get their own); 0 = any free port.
+    /// </summary>
+    public int HttpPort { get; init; } = 40000;
+    /// <summary>
+    /// <c>Silo:ShutdownTimeout</c>, default 00:00:07: how long SIGTERM waits for grain deactivation and leaving the
+    /// cluster. Short by default so a local supervisor (run.sh) stops within 10 s even after a fault, when a graceful
+    /// stop could wait on what is gone (every grain write is already durable, so a cut-short stop loses nothing);
+    /// Kubernetes sets 120 s, below the pod's terminationGracePeriodSeconds of 180.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(7);
+    /// <summary>True when the downward-API variables POD_NAME, POD_NAMESPACE and POD_IP are all set: the silo then uses
+    /// Orleans' Kubernetes hosting (silo name, address and ids from the pod).</summary>
+    public bool InKubernetes { get; init; }
 
     public static OotdSiloSettings From(IConfiguration configuration)
     {
@@ -45,7 +60,21 @@ public sealed record OotdSiloSettings
                 : throw new InvalidOperationException($"Orleans:AdvertisedIP '{ip}' is not an IP address."),
             ListenOnAnyHostAddress = orleans.GetValue("ListenOnAnyHostAddress", defaults.ListenOnAnyHostAddress),
             Migrate = configuration.GetValue("Database:Migrate", defaults.Migrate),
+            HttpPort = HttpPortOf(configuration, Port(orleans, "GatewayPort", defaults.GatewayPort)),
+            ShutdownTimeout = configuration.GetValue("Silo:ShutdownTimeout", defaults.ShutdownTimeout),
+            InKubernetes = new[] { "POD_NAME", "POD_NAMESPACE", "POD_IP" }.All(v => !string.IsNullOrWhiteSpace(configuration[v])),
         };
+    }
+
+    private static int HttpPortOf(IConfiguration configuration, int gatewayPort)
+    {
+        var text = configuration["Silo:HttpPort"];
+        if (string.IsNullOrWhiteSpace(text)) return gatewayPort + 10000 <= 65535 && gatewayPort > 0 ? gatewayPort + 10000 : 0;
+        if (!int.TryParse(text, out var port) || port is < 0 or > 65535)
+        {
+            throw new InvalidOperationException($"Silo:HttpPort '{text}' is not a port number (0-65535; 0 = any free port).");
+        }
+        return port;
     }
 
     private static int Port(IConfiguration section, string key, int fallback)

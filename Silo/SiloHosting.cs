@@ -8,9 +8,9 @@ using Ootd.Grains.Inference;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Storage;
 using Ootd.Silo.Database;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
+using Ootd.ServiceDefaults;
+using Orleans.Dashboard;
+using Orleans.Hosting;
 using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 
@@ -38,12 +38,11 @@ public static class SiloHosting
             builder.Services.AddHostedService<MigrationService>();
         }
 
-        // A bounded stop (Orleans:ShutdownTimeout, default 7 s): a graceful stop deactivates grains and leaves the
-        // membership; after a fault (another silo or the database gone) it can wait on what is gone, and a supervisor
-        // (run.sh, Kubernetes) must not wait for it. Every grain write is already durable, so a cut-short stop loses nothing.
-        var shutdownTimeout = builder.Configuration.GetValue("Orleans:ShutdownTimeout", TimeSpan.FromSeconds(7));
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdownTimeout);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.AddOotdTelemetry();
+        builder.Services.AddSingleton<SiloActiveHealthCheck>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloActiveHealthCheck>());
+        builder.Services.AddHealthChecks().AddCheck<SiloActiveHealthCheck>("orleans-silo", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -51,8 +50,20 @@ public static class SiloHosting
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = settings.ServiceId;
             });
-            silo.ConfigureEndpoints(settings.AdvertisedIP, settings.SiloPort, settings.GatewayPort,
-                listenOnAnyHostAddress: settings.ListenOnAnyHostAddress);
+            if (settings.InKubernetes)
+            {
+                // Silo name = pod name, advertised address = pod IP, listening on any address, ServiceId/ClusterId from
+                // the pod's orleans/serviceId and orleans/clusterId labels (ORLEANS_SERVICE_ID / ORLEANS_CLUSTER_ID).
+                // Clustering stays ADO.NET; the hosting agent watches the pods (RBAC in k8s/base/silo-rbac.yaml).
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.ConfigureEndpoints(settings.AdvertisedIP, settings.SiloPort, settings.GatewayPort,
+                    listenOnAnyHostAddress: settings.ListenOnAnyHostAddress);
+            }
+            // The Orleans dashboard's grains and statistics; the API hosts its pages for admins (Dashboard:Enabled).
+            if (builder.Configuration.GetValue("Dashboard:Enabled", true)) silo.AddDashboard();
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = AdoInvariant;
@@ -129,31 +140,12 @@ public static class SiloHosting
     }
 
     /// <summary>
-    /// Traces (Orleans sources, HttpClient) and metrics (Orleans meter, .NET runtime). OTLP export when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or <c>Telemetry:OtlpEndpoint</c> is set; console export only when
-    /// <c>Telemetry:Console=true</c>.
+    /// The shared service defaults (<see cref="ServiceDefaultsExtensions.AddOotdServiceDefaults"/>): OpenTelemetry with
+    /// the Orleans, Npgsql and Ootd.* meters and sources, Prometheus, OTLP/console exporters, health checks.
     /// </summary>
     public static IHostApplicationBuilder AddOotdTelemetry(this IHostApplicationBuilder builder, string serviceName = "ootd-silo")
     {
-        var config = builder.Configuration;
-        var otlpEndpoint = config["Telemetry:OtlpEndpoint"];
-        var otlp = !string.IsNullOrWhiteSpace(otlpEndpoint) || !string.IsNullOrWhiteSpace(config["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        var console = config.GetValue("Telemetry:Console", false);
-
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(serviceName))
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource("Microsoft.Orleans.*").AddHttpClientInstrumentation();
-                if (otlp) tracing.AddOtlpExporter(o => { if (!string.IsNullOrWhiteSpace(otlpEndpoint)) o.Endpoint = new Uri(otlpEndpoint); });
-                if (console) tracing.AddConsoleExporter();
-            })
-            .WithMetrics(metrics =>
-            {
-                metrics.AddMeter("Microsoft.Orleans", InferenceMetrics.MeterName).AddRuntimeInstrumentation();
-                if (otlp) metrics.AddOtlpExporter(o => { if (!string.IsNullOrWhiteSpace(otlpEndpoint)) o.Endpoint = new Uri(otlpEndpoint); });
-                if (console) metrics.AddConsoleExporter();
-            });
+        builder.AddOotdServiceDefaults(serviceName);
         return builder;
     }
 }

@@ -7,6 +7,7 @@ using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
 using Ootd.Api.Media;
 using Ootd.Api.Security;
+using Ootd.ServiceDefaults;
 
 namespace Ootd.Api.Hosting;
 
@@ -27,7 +28,7 @@ public static class GatewaySetup
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ootd-api" }.Build());
 
         builder.AddOotdOrleansClient(connectionString);
-        builder.AddOotdTelemetry();
+        builder.AddOotdServiceDefaults("ootd-api");
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
@@ -59,6 +60,7 @@ public static class GatewaySetup
 
         builder.AddOotdAuth();
         builder.AddOotdAbuseLimits();
+        builder.AddOotdOpsAccess();
         builder.Services.AddSingleton<AccountStore>();
         builder.Services.AddSingleton<MediaStore>();
         builder.Services.AddSingleton<Ootd.Api.Health.LiveSilos>();
@@ -80,6 +82,7 @@ public static class GatewaySetup
     public static WebApplication UseOotdGateway(this WebApplication app)
     {
         app.UseRetryAfterOn503();
+        app.UseOotdRequestLog();
         app.UseExceptionHandler();
         app.UseMiddleware<ReadRetryMiddleware>();
         app.UseStatusCodePages();
@@ -90,6 +93,9 @@ public static class GatewaySetup
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthApi();
+        // /metrics: on Telemetry:MetricsPort only when that is set (Kubernetes: a port the Ingress does not forward).
+        app.MapOotdMetrics(app.Configuration.GetValue<int?>("Telemetry:MetricsPort"));
+        app.MapOotdOpsDashboard();
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapOotdsApi();

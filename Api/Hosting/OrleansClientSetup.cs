@@ -1,4 +1,5 @@
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace Ootd.Api.Hosting;
 
@@ -41,6 +42,8 @@ public static class OrleansClientSetup
             client.Configure<GatewayOptions>(o =>
                 o.GatewayListRefreshPeriod = config.GetValue("Orleans:GatewayListRefreshPeriod", TimeSpan.FromSeconds(2)));
             client.AddActivityPropagation();
+            // The Orleans dashboard is served by this client (OpsDashboard); the silos add its grains.
+            if (OpsDashboard.Enabled(config)) client.AddDashboard();
             // Retry until the cluster is up: the gateway may start before any silo.
             client.UseConnectionRetryFilter(async (exception, cancellationToken) =>
             {

@@ -130,6 +130,9 @@ public sealed class FashionModelHost : IAsyncDisposable
     {
         long started = Stopwatch.GetTimestamp();
         string outcome = "failed";
+        using var pending = InferenceMetrics.PhotoAccepted();
+        using var activity = InferenceMetrics.Activities.StartActivity("analyse photo");
+        activity?.SetTag("ootd.photo.kind", kind.ToString());
         try
         {
             var models = await LoadAsync().ConfigureAwait(false);

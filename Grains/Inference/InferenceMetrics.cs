@@ -13,6 +13,36 @@ public static class InferenceMetrics
 {
     public const string MeterName = "Ootd.Inference";
     public static readonly Meter Meter = new(MeterName, "1.0");
+    /// <summary>Spans "model {name}": one per request to a model, from enqueue to result (queue wait + batch run).</summary>
+    public static readonly ActivitySource Activities = new(MeterName, "1.0");
+
+    private static long _pending;
+
+    /// <summary>
+    /// Photos this process's model hosts have accepted and not finished (waiting for a turn or running): the GPU
+    /// pool's autoscaling signal (Prometheus <c>ootd_inference_pending</c>, see k8s/base/gpu-silo-hpa.yaml).
+    /// </summary>
+    private static readonly ObservableGauge<long> Pending = Meter.CreateObservableGauge(
+        "ootd.inference.pending", () => Interlocked.Read(ref _pending), "{photo}", "Photos waiting for or in analysis on this silo's model host");
+
+    /// <summary>Counts a photo as pending until the returned handle is disposed.</summary>
+    public static PendingPhoto PhotoAccepted()
+    {
+        Interlocked.Increment(ref _pending);
+        return new PendingPhoto();
+    }
+
+    /// <summary>The pending count now (tests and benchmarks).</summary>
+    public static long PendingNow => Interlocked.Read(ref _pending);
+
+    public sealed class PendingPhoto : IDisposable
+    {
+        private int _done;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) Interlocked.Decrement(ref _pending);
+        }
+    }
 
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         "ootd.inference.batch.size", "{request}", "Requests run together in one model batch");

@@ -41,7 +41,16 @@ public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
     public (long Batches, long Requests) Totals => (Interlocked.Read(ref _batches), Interlocked.Read(ref _requests));
 
     public Task<TOut> RunAsync(TIn input, CancellationToken cancellation = default) =>
-        _batcher.EnqueueAsync((input, Stopwatch.GetTimestamp()), cancellation);
+        InferenceMetrics.Activities.HasListeners() ? TracedRunAsync(input, cancellation)
+            : _batcher.EnqueueAsync((input, Stopwatch.GetTimestamp()), cancellation);
+
+    // One span per model request (queue wait and batch run), a child of the analysis that asked for it.
+    private async Task<TOut> TracedRunAsync(TIn input, CancellationToken cancellation)
+    {
+        using var activity = InferenceMetrics.Activities.StartActivity("model " + Model);
+        activity?.SetTag("ootd.model", Model);
+        return await _batcher.EnqueueAsync((input, Stopwatch.GetTimestamp()), cancellation).ConfigureAwait(false);
+    }
 
     public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 }

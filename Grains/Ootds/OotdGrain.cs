@@ -225,6 +225,7 @@ public sealed class OotdGrain(
         {
             RequestContext.Clear();
             AnalysisResult result;
+            var started = AnalysisMetrics.AttemptStarted();
             try
             {
                 result = await pool.AnalyzeMedia(mediaId, PhotoKind.Outfit).WaitAsync(timeout);
@@ -233,6 +234,7 @@ public sealed class OotdGrain(
             {
                 result = AnalysisResult.Unavailable($"analysis attempt {attempt} failed: {e.Message}");
             }
+            AnalysisMetrics.AttemptEnded(started, result.Succeeded);
             if (result.Succeeded) result = await WithDeclaredGenderAsync(result, author, host, log, id);
             try
             {
@@ -279,6 +281,7 @@ public sealed class OotdGrain(
             state.State.AnalysedAt = Clock.UtcNow();
             await state.WriteStateAsync();
             await ClearAnalysisReminderAsync();
+            AnalysisMetrics.Outcome("ready");
             // Recommender hook (one-way): style vectors, vector index, followers' feeds.
             await GrainFactory.GetGrain<Recommendation.IOotdStyleGrain>(OotdId)
                 .Analysed(new Recommendation.AnalysedOotd(state.State.AuthorId, state.State.CreatedAt, state.State.Hashtags.ToList()));
@@ -295,12 +298,14 @@ public sealed class OotdGrain(
                 : $"analysis failed after {state.State.AnalysisAttempts} attempts: {result.Reason}";
             await state.WriteStateAsync();
             await ClearAnalysisReminderAsync();
+            AnalysisMetrics.Outcome("failed");
             logger.LogWarning("OOTD {Id}: analysis failed: {Reason}", OotdId, state.State.AnalysisError);
             return;
         }
 
         state.State.AnalysisError = result.Reason;
         await state.WriteStateAsync();
+        AnalysisMetrics.Outcome("retry");
         var delay = TimeSpan.FromSeconds(Options.Analysis.RetryDelaySeconds * Math.Pow(2, state.State.AnalysisAttempts - 1));
         logger.LogInformation("OOTD {Id}: analysis attempt {Attempt} failed ({Reason}); retrying in {Delay}", OotdId, attempt, result.Reason, delay);
         _retryTimer?.Dispose();

@@ -112,6 +112,7 @@ public sealed class SearchShardGrain(
                 foreach (var item in items) segment.Upsert(item.Key, item.SubCategory, item.Vector);
             });
             await EvictElsewhereAsync(moved.Select(m => (m.Key, m.PreviousSuperCategory)));
+            SearchMetrics.Wrote(_index, _superCategory, _shard, items.Count);
         }
         finally
         {
@@ -156,6 +157,7 @@ public sealed class SearchShardGrain(
         ArgumentNullException.ThrowIfNull(query);
         VectorChecks.Validate(query, _indexOptions.Dimensions, "query");
         if (k < 1 || k > _options.MaxResults) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be 1..{_options.MaxResults}");
+        SearchMetrics.Query(_index, _superCategory, _shard);
         // Hot path: hand the gate's task straight back, so the answer goes out from the thread that searched without
         // another turn on this activation.
         return _ready.IsCompletedSuccessfully ? gate.Run(() => SearchSegment(query, k, subCategory)) : SearchWhenReadyAsync(query, k, subCategory);

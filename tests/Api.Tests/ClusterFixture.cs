@@ -26,6 +26,15 @@ public class ClusterFixture : IAsyncLifetime
 
     public ChildProcess? Silo { get; private set; }
 
+    /// <summary>The gateway process (its output holds the per-request log lines).</summary>
+    public ChildProcess? Api => api;
+
+    /// <summary>The silo's own HTTP listener (Silo:HttpPort): /healthz, /readyz, /metrics.</summary>
+    public Uri SiloHttp { get; private set; } = new("http://127.0.0.1/");
+
+    /// <summary>The username the gateway treats as an operator (Ops:Admins): it may open the Orleans dashboard.</summary>
+    public string OpsAdmin { get; } = "ops" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
     public HttpClient Http { get; private set; } = new();
@@ -57,12 +66,15 @@ public class ClusterFixture : IAsyncLifetime
             ["Orleans__GatewayListRefreshPeriod"] = "00:00:02",
             ["Orleans__ConnectRetryDelay"] = "00:00:01",
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Ootd.Requests"] = "Information",
+            ["Ops__Admins__0"] = OpsAdmin,
         }));
         await WaitUntilReady();
     }
 
     private int siloPort;
     private int gatewayPort;
+    private int siloHttpPort;
 
     /// <summary>
     /// Starts a silo; a replacement takes the dead one's ports, as a restarted process on the same machine would.
@@ -75,6 +87,8 @@ public class ClusterFixture : IAsyncLifetime
         {
             siloPort = Layout.FreePort();
             gatewayPort = Layout.FreePort();
+            siloHttpPort = Layout.FreePort();
+            SiloHttp = new Uri($"http://127.0.0.1:{siloHttpPort}/");
         }
 
         Silo = new ChildProcess("silo", Layout.SiloDll, Common(new Dictionary<string, string>
@@ -82,6 +96,7 @@ public class ClusterFixture : IAsyncLifetime
             ["Orleans__SiloPort"] = siloPort.ToString(),
             ["Orleans__GatewayPort"] = gatewayPort.ToString(),
             ["Orleans__AdvertisedIP"] = "127.0.0.1",
+            ["Silo__HttpPort"] = siloHttpPort.ToString(),
             ["Inference__ModelsPath"] = Ootd.Tests.Inference.TestModels.Folder,
             ["Inference__IntraOpThreads"] = "1",
             ["Inference__Analysis__RetryDelaySeconds"] = "0.5",

@@ -43,6 +43,9 @@ public sealed class ChildProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>Every line the process has written so far (stdout and stderr).</summary>
+    public IReadOnlyList<string> Lines => lines.ToArray();
+
     public string Tail(int count = 60) => $"--- last output of {Name} ---\n" + string.Join('\n', lines.TakeLast(count));
 
     /// <summary>SIGKILL (kill -9) for the process and its children; no chance to clean up.</summary>
