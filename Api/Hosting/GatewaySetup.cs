@@ -62,6 +62,11 @@ public static class GatewaySetup
         builder.AddOotdAbuseLimits();
         builder.AddOotdOpsAccess();
         builder.Services.AddSingleton<AccountStore>();
+        builder.Services.AddSingleton<UserDirectory>();
+        builder.Services.AddSingleton<RefreshTokens>();
+        builder.Services.AddSingleton<Ootd.Api.Social.OotdCards>();
+        builder.Services.AddSingleton<PhotoVariants>();
+        builder.Services.AddSingleton<Ootd.Api.Catalog.ProductBrowser>();
         builder.Services.AddSingleton<MediaStore>();
         builder.Services.AddSingleton<Ootd.Api.Health.LiveSilos>();
         builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
@@ -102,6 +107,9 @@ public static class GatewaySetup
         app.MapProductsApi();
         app.MapSearchApi();
         app.MapAnalyzeApi();
+        app.MapHashtagsApi();
+        app.MapCommentsApi();
+        app.MapAdminApi();
         return app;
     }
 }
