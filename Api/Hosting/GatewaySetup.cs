@@ -78,6 +78,7 @@ public static class GatewaySetup
         app.MapProductsApi();
         app.MapSearchApi();
         app.MapAnalyzeApi();
+        app.UseOotdWebApp();
         return app;
     }
 }
