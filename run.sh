@@ -62,6 +62,13 @@ for proj in Silo/Silo.csproj Api/Api.csproj tools/DemoSeed/DemoSeed.csproj tools
 done
 log "built"
 
+# --- web app (Web/ → Web/dist, served by the API at /) ------------------------------------------------------------
+build_web_app() {
+  if scripts/web-build.sh >"$LOGS/web-build.log" 2>&1; then log "web app built (Web/dist)"
+  else log "web app build failed (see .data/logs/web-build.log): the API runs without it"; fi
+}
+build_web_app
+
 # --- processes ----------------------------------------------------------------------------------------------------
 SILO_PID=""; API_PID=""; IMPORT_PID=""
 stop_all() {
@@ -158,6 +165,7 @@ log "$IMPORT_INFO"
 cat <<INFO
 
   OOTD platform is up (ready after ${READY_S}s, demo done after $(elapsed)s)
+    web app       $API_URL/   (phone-sized; installable)
     API           $API_URL/api/v1/...
     OpenAPI       $API_URL/openapi/v1.json
     health        $API_URL/healthz   ready: $API_URL/readyz

@@ -13,7 +13,7 @@ import { SearchScreen } from './screens/search';
 const nav = [
   { to: '/', label: 'Home', icon: '⌂' },
   { to: '/explore', label: 'Explore', icon: '✦' },
-  { to: '/post', label: 'Post', icon: '＋' },
+  { to: '/post', label: 'Post', icon: '+' },
   { to: '/search', label: 'Search', icon: '⌕' },
   { to: '/u/me', label: 'Profile', icon: '☺' },
 ];

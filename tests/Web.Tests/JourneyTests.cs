@@ -80,6 +80,7 @@ public sealed class JourneyTests(WebFixture web)
         Assert.True(await first.Locator("img").EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"), "product image not shown");
         Assert.False(string.IsNullOrWhiteSpace(await first.Locator(".brand").InnerTextAsync()));
         Assert.Matches(new Regex("€|EUR"), await first.Locator(".price").InnerTextAsync());
+        await products.First.ScrollIntoViewIfNeededAsync();
         await Screens.Shoot(page, Shots, "05-outfit-garment-products");
         var click = page.WaitForResponseAsync(r => r.Url.Contains("/clicks") && r.Request.Method == "POST");
         var popup = page.WaitForPopupAsync();

@@ -66,11 +66,17 @@ public sealed class WebAppServingTests(WebFixture web)
         var scripts = new List<string>();
         page.Response += (_, r) => { if (r.Request.ResourceType == "script") scripts.Add(r.Url); };
         await page.GotoAsync("/signin");
-        // interactive: the app rendered the form and a click on its submit button is handled (an empty form reports invalid fields)
+        // interactive: the app has rendered the sign-in form with its handlers; the time is read in the page on the
+        // first poll (every 10 ms) that shows it (since navigation start), so the test driver's round trips do not count
+        var interactive = await page.WaitForFunctionAsync(
+            "() => document.querySelector('main form button[type=submit]') ? performance.now() : null",
+            null, new() { PollingInterval = 10 });
+        var interactiveMs = await interactive.JsonValueAsync<double>();
         var button = page.GetByRole(AriaRole.Button, new() { Name = "Sign in" });
-        await button.WaitForAsync();
-        await button.ClickAsync();
-        var interactiveMs = await page.EvaluateAsync<double>("() => performance.now()");
+        await page.GetByLabel("Username").FillAsync("nobody-" + Guid.NewGuid().ToString("N")[..8]);
+        await page.GetByLabel("Password").FillAsync("wrong password");
+        await button.ClickAsync(); // and it answers: the API's refusal in words
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).Not.ToBeEmptyAsync();
         var nav = await page.EvaluateAsync<double>("() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd");
 
         long gzipped = 0, raw = 0;

@@ -29,7 +29,7 @@ export function OutlinedPhoto({ ootd, items, selected, onSelect }: {
           const label = `${words(item.subCategory)} (${words(item.superCategory)})`;
           const common = {
             class: `garment ${selected === item.itemNo ? 'selected' : ''} sc-${item.superCategory}`,
-            tabIndex: 0, role: 'button' as const, 'aria-label': `Show products like the ${label}`, 'aria-pressed': selected === item.itemNo,
+            tabindex: 0, role: 'button' as const, 'aria-label': `Show products like the ${label}`, 'aria-pressed': selected === item.itemNo,
             'data-item': item.itemNo,
             onClick: () => onSelect(item.itemNo),
             onKeyDown: (e: KeyboardEvent) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onSelect(item.itemNo); } },
