@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ootd.Api.Auth;
+using Ootd.Api.Social;
 using Ootd.Grains.Recommendation;
 
 namespace Ootd.Api;
@@ -18,21 +19,21 @@ public static class ExploreApi
         return app;
     }
 
-    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> WeeklyBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> WeeklyBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         var list = await cluster.GetGrain<IFeedGrain>(caller.UserId()).WeeklyBest(l);
-        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster)));
+        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster, cards, caller.UserId())));
     }
 
-    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         var (segment, list) = await cluster.GetGrain<IFeedGrain>(caller.UserId()).SegmentBest(l);
-        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster), segment));
+        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster, cards, caller.UserId()), segment));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
+using Ootd.Api.Social;
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
@@ -37,7 +38,7 @@ public static class FeedApi
     }
 
     public static async Task<Results<Ok<FeedResponse>, ValidationProblem>> GetFeed(
-        string? cursor, int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+        string? cursor, int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards, ILogger<FeedResponse> logger)
     {
         var errors = new Dictionary<string, string[]>();
         var l = limit ?? 20;
@@ -46,18 +47,18 @@ public static class FeedApi
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).GetFeed(cursor, l);
-        return TypedResults.Ok(new FeedResponse(await Entries(page.Items, cluster), page.NextCursor));
+        return TypedResults.Ok(new FeedResponse(await Entries(page.Items, cluster, cards, caller.UserId(), logger), page.NextCursor));
     }
 
     public static async Task<Results<Ok<RankedOotdList>, ValidationProblem, ProblemHttpResult>> Similar(
-        Guid id, int? limit, ClaimsPrincipal caller, IClusterClient cluster)
+        Guid id, int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         if (await cluster.GetGrain<IOotdGrain>(id).Get() is null) return Problems.NotFound($"No OOTD {id}.");
         var similar = await cluster.GetGrain<IFeedGrain>(caller.UserId()).Similar(id, l) ?? [];
-        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(similar, cluster)));
+        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(similar, cluster, cards, caller.UserId())));
     }
 
     public static async Task<Results<Ok<LeaderSuggestionList>, ValidationProblem>> WhoToFollow(
@@ -94,7 +95,7 @@ public static class FeedApi
     /// <c>closed</c> event when the caller's account is deleted (checked at every refresh) or the access token expires
     /// (a client reconnects with a fresh token; a deleted account's token is refused with 401).
     /// </summary>
-    public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config)
+    public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config, OotdCards cards, ILogger<FeedResponse> logger)
     {
         var ct = http.RequestAborted;
         var refresh = TimeSpan.FromSeconds(Math.Max(1, config.GetValue("Recommender:StreamRefreshSeconds", 60)));
@@ -132,7 +133,7 @@ public static class FeedApi
                         break;
                     }
                     var page = await feed.GetFeed(null, 10);
-                    await Send(http, "recommendations", new { items = await Entries(page.Items, cluster) }, ct);
+                    await Send(http, "recommendations", new { items = await Entries(page.Items, cluster, cards, caller.UserId(), logger) }, ct);
                     nextRefresh = DateTime.UtcNow + refresh;
                 }
                 if (DateTime.UtcNow >= nextRenew)
@@ -154,7 +155,7 @@ public static class FeedApi
                 while (channel.Reader.TryRead(out var e))
                 {
                     var name = e.Kind == FeedEventKind.FolloweePost ? "followeePost" : "recommendations";
-                    await Send(http, name, new { items = await Entries(e.Entries, cluster) }, ct);
+                    await Send(http, name, new { items = await Entries(e.Entries, cluster, cards, caller.UserId(), logger) }, ct);
                 }
             }
         }
@@ -176,11 +177,23 @@ public static class FeedApi
         await http.Response.Body.FlushAsync(ct);
     }
 
-    private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster)
+    /// <summary>
+    /// Feed entries as the caller sees them: the post with its author and the caller's state, and each item with
+    /// its similar products (as on the post's own page).
+    /// </summary>
+    private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster, OotdCards cards, Guid viewer, ILogger logger)
     {
-        var views = await Task.WhenAll(entries.Select(e => cluster.GetGrain<IOotdGrain>(e.OotdId).Get()));
-        return entries.Zip(views).Where(p => p.Second is not null)
-            .Select(p => new FeedEntryResponse(p.First.OotdId, p.First.AuthorId, RecommendationContracts.Name(p.First.Source), p.First.Score, OotdResponse.From(p.Second!)))
+        var views = (await Task.WhenAll(entries.Select(e => cluster.GetGrain<IOotdGrain>(e.OotdId).Get()))).OfType<OotdView>().ToList();
+        var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
+        var items = await Task.WhenAll(views.Select(v => SearchApi.OotdItems(v, cluster, logger)));
+        var itemsOf = views.Zip(items).ToDictionary(p => p.First.Id, p => p.Second);
+        return entries.Where(e => shown.ContainsKey(e.OotdId))
+            .Select(e =>
+            {
+                var card = shown[e.OotdId] with { Items = itemsOf[e.OotdId] };
+                return new FeedEntryResponse(e.OotdId, e.AuthorId, RecommendationContracts.Name(e.Source), e.Score, card,
+                    card.Author, card.LikedByMe, card.FollowingAuthor);
+            })
             .ToList();
     }
 
@@ -228,20 +241,24 @@ public static class RecommendationContracts
         _ => source.ToString(),
     };
 
-    public static async Task<IReadOnlyList<RankedOotdResponse>> Ranked(IReadOnlyList<RankedOotd> ranked, IClusterClient cluster)
+    public static async Task<IReadOnlyList<RankedOotdResponse>> Ranked(IReadOnlyList<RankedOotd> ranked, IClusterClient cluster, OotdCards cards, Guid viewer)
     {
-        var views = await Task.WhenAll(ranked.Select(r => cluster.GetGrain<IOotdGrain>(r.OotdId).Get()));
-        return ranked.Zip(views).Where(p => p.Second is not null)
-            .Select(p => new RankedOotdResponse(p.First.OotdId, p.First.AuthorId, p.First.Score, OotdResponse.From(p.Second!)))
+        var views = (await Task.WhenAll(ranked.Select(r => cluster.GetGrain<IOotdGrain>(r.OotdId).Get()))).OfType<OotdView>().ToList();
+        var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
+        return ranked.Where(r => shown.ContainsKey(r.OotdId))
+            .Select(r => new RankedOotdResponse(r.OotdId, r.AuthorId, r.Score, shown[r.OotdId], shown[r.OotdId].Author, shown[r.OotdId].LikedByMe, shown[r.OotdId].FollowingAuthor))
             .ToList();
     }
 }
 
-public sealed record FeedEntryResponse(Guid OotdId, Guid AuthorId, string Source, double Score, OotdResponse Ootd);
+/// <summary>One feed entry: why it is shown (<c>source</c>), the post, and (repeated from it for convenience) its author and the caller's state.</summary>
+public sealed record FeedEntryResponse(Guid OotdId, Guid AuthorId, string Source, double Score, OotdResponse Ootd,
+    AuthorSummary? Author, bool LikedByMe, bool FollowingAuthor);
 
 public sealed record FeedResponse(IReadOnlyList<FeedEntryResponse> Items, string? NextCursor);
 
-public sealed record RankedOotdResponse(Guid OotdId, Guid AuthorId, double Score, OotdResponse Ootd);
+public sealed record RankedOotdResponse(Guid OotdId, Guid AuthorId, double Score, OotdResponse Ootd,
+    AuthorSummary? Author, bool LikedByMe, bool FollowingAuthor);
 
 public sealed record RankedOotdList(IReadOnlyList<RankedOotdResponse> Items, string? Segment = null);
 

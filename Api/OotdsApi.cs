@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
 using Ootd.Api.Media;
+using Ootd.Api.Social;
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
 
@@ -23,9 +24,12 @@ public static class OotdsApi
             .WithMetadata(new RequestSizeLimitAttribute(photoLimit + PhotoForms.FormOverhead))
             .WithSummary("Publishes an outfit photo (multipart: photo, description, hashtags); analysis runs in the background.");
         api.MapGet("/{id:guid}", GetOotd).WithName("GetOotd")
-            .WithSummary("One OOTD post.");
+            .Produces<OotdResponse>().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One OOTD post with its author, its items and their similar products; with a token also likedByMe and followingAuthor.");
         api.MapGet("/{id:guid}/photo", GetPhoto).WithName("GetOotdPhoto")
-            .WithSummary("The post's photo bytes; ETag is the SHA-256, cacheable forever.");
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").Produces(StatusCodes.Status304NotModified)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The post's photo: the original, or with ?w=320|640|1080 (also 64, 128) a resized JPEG (cached). ETag is the SHA-256 (plus the width); cacheable forever (immutable).");
         api.MapDelete("/{id:guid}", Delete).WithName("DeleteOotd").RequireAuthorization()
             .WithSummary("Deletes a post (author only).");
         api.MapPost("/{id:guid}/views", RecordView).WithName("RecordOotdView").RequireAuthorization()
@@ -39,7 +43,7 @@ public static class OotdsApi
 
     public static async Task<Results<Accepted<OotdResponse>, ValidationProblem, ProblemHttpResult>> Upload(
         HttpRequest request, ClaimsPrincipal caller, PhotoInspector inspector, MediaStore media, IClusterClient cluster,
-        CancellationToken ct)
+        OotdCards cards, CancellationToken ct)
     {
         var (form, formProblem) = await PhotoForms.ReadAsync(request, inspector,
             "Send the post as multipart/form-data with the fields photo, description and hashtags.", ct);
@@ -70,35 +74,27 @@ public static class OotdsApi
 
         var view = await grain.Get() ?? new OotdView(ootdId, authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height),
             description, hashtags, OotdStatus.Analyzing, DateTimeOffset.UtcNow, 0, 0);
-        return TypedResults.Accepted($"/api/v1/ootds/{ootdId}", OotdResponse.From(view));
+        return TypedResults.Accepted($"/api/v1/ootds/{ootdId}", await cards.Card(view, authorId, ct) ?? OotdResponse.From(view));
     }
 
-    public static async Task<Results<Ok<OotdResponse>, ProblemHttpResult>> GetOotd(Guid id, IClusterClient cluster, ILogger<OotdResponse> logger)
+    public static async Task<Results<Ok<OotdResponse>, ProblemHttpResult>> GetOotd(
+        Guid id, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards, ILogger<OotdResponse> logger, CancellationToken ct)
     {
         var view = await cluster.GetGrain<IOotdGrain>(id).Get();
         if (view is null) return Problems.NotFound($"No OOTD {id}.");
+        var card = await cards.Card(view, OotdCards.ViewerOf(caller), ct);
+        if (card is null) return Problems.NotFound($"No OOTD {id}.");
         // Items with their similar products (catalog): composed here so that the OOTD grain keeps no search state.
-        return TypedResults.Ok(OotdResponse.From(view) with { Items = await SearchApi.OotdItems(view, cluster, logger) });
+        return TypedResults.Ok(card with { Items = await SearchApi.OotdItems(view, cluster, logger) });
     }
 
-    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetPhoto(
-        Guid id, HttpContext http, IClusterClient cluster, MediaStore media, CancellationToken ct)
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetPhoto(
+        Guid id, string? w, HttpContext http, IClusterClient cluster, PhotoVariants variants, CancellationToken ct)
     {
+        if (!PhotoVariants.TryWidth(w, out var width)) return Problems.Invalid(new() { ["w"] = [PhotoVariants.WidthRule] });
         var view = await cluster.GetGrain<IOotdGrain>(id).Get();
         if (view is null) return Problems.NotFound($"No OOTD {id}.");
-
-        var etag = new EntityTagHeaderValue($"\"{view.Photo.MediaId}\"");
-        http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
-        var ifNoneMatch = http.Request.GetTypedHeaders().IfNoneMatch;
-        if (ifNoneMatch.Any(t => t.Compare(etag, useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
-        {
-            http.Response.Headers.ETag = etag.ToString();
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-
-        var stored = await media.Find(view.Photo.MediaId, ct);
-        if (stored is null) return Problems.NotFound($"The photo of OOTD {id} is missing.");
-        return TypedResults.File(stored.Bytes, stored.ContentType, entityTag: etag);
+        return await variants.Serve(http, view.Photo.MediaId, width, $"The photo of OOTD {id} is missing.", ct);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal caller, IClusterClient cluster)

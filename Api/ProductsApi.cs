@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 using Ootd.Api.Auth;
 using Ootd.Api.Catalog;
+using Ootd.Api.Contracts;
 using Ootd.Api.Media;
 using Ootd.Grains.Catalog;
 
@@ -24,7 +25,14 @@ public static class ProductsApi
             .WithSummary("Creates or replaces a product (catalog-admin only; multipart: id, title, brand, price, currency, shopUrl, category, shot, image); answers once its image is analysed and indexed.");
         api.MapGet("/{id}", Get).WithName("GetProduct").WithSummary("One product.");
         api.MapGet("/{id}/image", GetImage).WithName("GetProductImage")
-            .WithSummary("The product's image bytes; ETag is the SHA-256, cacheable forever.");
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").Produces(StatusCodes.Status304NotModified)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The product's image: the original, or with ?w=64|128|320|640|1080 a resized JPEG (cached). ETag is the SHA-256 (plus the width); cacheable forever.");
+        api.MapGet("", Browse).WithName("BrowseProducts")
+            .Produces<CursorPage<ProductResponse>>().ProducesValidationProblem()
+            .WithSummary("Browses and searches the ready products: query (words of the title or brand, all must match), superCategory, " +
+                         "gender (female|male|unisex, from the shop's title; female and male include unisex), minPrice, maxPrice (products without a price " +
+                         "are left out when a price bound is given), cursor paging (limit 1–100, default 20; pass nextCursor back as cursor).");
         api.MapDelete("/{id}", Delete).WithName("DeleteProduct").RequireAuthorization()
             .WithSummary("Deletes a product and removes it from visual search at once (catalog-admin only).");
         api.MapPost("/{id}/clicks", Click).WithName("RecordProductClick").RequireAuthorization()
@@ -91,23 +99,25 @@ public static class ProductsApi
         return product is null ? Problems.NotFound($"No product {id}.") : TypedResults.Ok(ProductResponse.From(product));
     }
 
-    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetImage(
-        string id, HttpContext http, IClusterClient cluster, MediaStore media, CancellationToken ct)
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetImage(
+        string id, string? w, HttpContext http, IClusterClient cluster, PhotoVariants variants, CancellationToken ct)
     {
+        if (!PhotoVariants.TryWidth(w, out var width)) return Problems.Invalid(new() { ["w"] = [PhotoVariants.WidthRule] });
         if (!ProductRules.IsValidId(id)) return Problems.NotFound($"No product {id}.");
         var product = await cluster.GetGrain<IProductGrain>(id).Get();
         if (product is null) return Problems.NotFound($"No product {id}.");
+        return await variants.Serve(http, product.Image.MediaId, width, $"The image of product {id} is missing.", ct);
+    }
 
-        var etag = new EntityTagHeaderValue($"\"{product.Image.MediaId}\"");
-        http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
-        if (http.Request.GetTypedHeaders().IfNoneMatch.Any(t => t.Compare(etag, useStrongComparison: false) || t.Equals(EntityTagHeaderValue.Any)))
-        {
-            http.Response.Headers.ETag = etag.ToString();
-            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        }
-        var stored = await media.Find(product.Image.MediaId, ct);
-        if (stored is null) return Problems.NotFound($"The image of product {id} is missing.");
-        return TypedResults.File(stored.Bytes, stored.ContentType, entityTag: etag);
+    public static async Task<Results<Ok<CursorPage<ProductResponse>>, ValidationProblem>> Browse(
+        string? query, string? superCategory, string? gender, string? minPrice, string? maxPrice, string? cursor, int? limit,
+        ProductBrowser browser, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var filter = ProductBrowser.Parse(query, superCategory, gender, minPrice, maxPrice, cursor, limit, errors);
+        if (filter is null) return Problems.Invalid(errors);
+        var (items, next) = await browser.Browse(filter, ct);
+        return TypedResults.Ok(new CursorPage<ProductResponse>(items.Select(ProductResponse.From).ToList(), next));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ClaimsPrincipal caller, IConfiguration config, IClusterClient cluster)

@@ -5,6 +5,8 @@ using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
 using Ootd.Api.Contracts;
+using Ootd.Api.Media;
+using Ootd.Api.Social;
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.StyleLeaders;
@@ -21,11 +23,37 @@ public static class UsersApi
             .WithSummary("Creates an account and its profile.");
         api.MapGet("/{id:guid}", GetUser).WithName("GetUser")
             .WithSummary("A user's public profile.");
+        api.MapGet("/me", GetMe).WithName("GetMe").RequireAuthorization()
+            .Produces<UserResponse>().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The caller's own profile.");
+        api.MapGet("", SearchUsers).WithName("SearchUsers").RequireAuthorization()
+            .Produces<CursorPage<AuthorSummary>>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary("Users whose username or display name starts with query (case-insensitive, 1–50 characters), in username order; " +
+                         "cursor paging (limit 1–100, default 20; pass nextCursor back as cursor).");
+        api.MapPatch("/me/profile", PatchMyProfile).WithName("PatchMyProfile").RequireAuthorization()
+            .Accepts<ProfileRequest>("application/merge-patch+json", "application/json")
+            .Produces<UserResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Changes only the profile fields present in the body (JSON merge patch): omitted fields stay as they are; " +
+                         "null clears gender, bodyShape (to unspecified), birthYear and styleTags; displayName cannot be cleared.");
+        api.MapPut("/me/password", ChangePassword).WithName("ChangeMyPassword").RequireAuthorization()
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("Changes the caller's password ({\"currentPassword\", \"newPassword\"}); every refresh token of the account is revoked.");
+        api.MapPut("/me/avatar", PutAvatar).WithName("PutMyAvatar").RequireAuthorization()
+            .Accepts<AvatarForm>("multipart/form-data")
+            .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<PhotoInspector>().MaxBytes + PhotoForms.FormOverhead))
+            .Produces<UserResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .WithSummary("Sets the caller's avatar (multipart: avatar = JPEG, PNG or WebP); served at avatarUrl, resized with &w=64|128|320|640|1080.");
+        api.MapGet("/{id:guid}/avatar", GetAvatar).WithName("GetUserAvatar")
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").Produces(StatusCodes.Status304NotModified)
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The user's avatar: the original, or with ?w= a resized JPEG (cached); ETag and immutable caching (the URL changes with the avatar).");
         api.MapDelete("/me", DeleteMe).WithName("DeleteMyAccount").RequireAuthorization()
             .WithSummary("Deletes the caller's account for good; the body repeats the password: {\"password\": \"…\"}. " +
                          "The profile, posts, likes, views and follow edges go; the username can never sign in again; old tokens are refused.");
         api.MapPut("/me/profile", UpdateMyProfile).WithName("UpdateMyProfile").RequireAuthorization()
-            .WithSummary("Replaces the caller's profile (display name, demographics, style tags).");
+            .Produces<UserResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Sets the caller's profile: displayName is required; gender, birthYear, bodyShape and styleTags that are omitted (or null) keep their " +
+                         "current values (they are no longer reset). For changing single fields or clearing one, use PATCH.");
         api.MapPut("/{id:guid}/follow", Follow).WithName("FollowUser").RequireAuthorization()
             .WithSummary("The caller follows the user (idempotent).");
         api.MapDelete("/{id:guid}/follow", Unfollow).WithName("UnfollowUser").RequireAuthorization()
@@ -40,7 +68,7 @@ public static class UsersApi
     }
 
     public static async Task<Results<Created<UserResponse>, ValidationProblem, ProblemHttpResult>> SignUp(
-        SignUpRequest request, AccountStore accounts, PasswordHasher hasher, IClusterClient cluster,
+        SignUpRequest request, AccountStore accounts, PasswordHasher hasher, IClusterClient cluster, UserDirectory directory,
         ILoggerFactory logs, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -74,15 +102,96 @@ public static class UsersApi
             return Problems.From(created);
         }
 
+        await directory.SetDisplayName(userId, profile.DisplayName, CancellationToken.None);
         var view = await cluster.GetGrain<IUserGrain>(userId).GetProfile()
                    ?? new UserProfile(userId, username, profile, DateTimeOffset.UtcNow, 0, 0, 0);
         return TypedResults.Created($"/api/v1/users/{userId}", UserResponse.From(view));
     }
 
-    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUser(Guid id, IClusterClient cluster)
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetUser(Guid id, IClusterClient cluster, UserDirectory directory, CancellationToken ct)
     {
         var profile = await cluster.GetGrain<IUserGrain>(id).GetProfile();
-        return profile is null ? Problems.NotFound($"No user {id}.") : TypedResults.Ok(UserResponse.From(profile));
+        return profile is null ? Problems.NotFound($"No user {id}.") : TypedResults.Ok(UserResponse.From(profile, UserDirectory.AvatarUrl(id, await directory.AvatarOf(id, ct))));
+    }
+
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetMe(ClaimsPrincipal caller, IClusterClient cluster, UserDirectory directory, CancellationToken ct)
+    {
+        var me = caller.UserId();
+        var profile = await cluster.GetGrain<IUserGrain>(me).GetProfile();
+        return profile is null ? Problems.NotFound("Your user does not exist.") : TypedResults.Ok(UserResponse.From(profile, UserDirectory.AvatarUrl(me, await directory.AvatarOf(me, ct))));
+    }
+
+    public static async Task<Results<Ok<CursorPage<AuthorSummary>>, ValidationProblem>> SearchUsers(
+        string? query, string? cursor, int? limit, UserDirectory directory, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var q = query?.Trim() ?? "";
+        if (q.Length == 0) errors["query"] = ["A query (the start of a username or display name) is required."];
+        else if (q.Length > InputRules.MaxDisplayName) errors["query"] = [$"The query is at most {InputRules.MaxDisplayName} characters."];
+        else if (q.Any(char.IsControl)) errors["query"] = ["The query must not contain control characters."];
+        var l = limit ?? 20;
+        if (l is < 1 or > 100) errors["limit"] = ["The limit must be between 1 and 100."];
+        string? after = null;
+        if (!string.IsNullOrEmpty(cursor) && (after = UserCursor.Decode(cursor)) is null) errors["cursor"] = ["The cursor is not one this API returned."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var (items, lastKey) = await directory.Search(q, after, l, ct);
+        return TypedResults.Ok(new CursorPage<AuthorSummary>(items, lastKey is null ? null : UserCursor.Encode(lastKey)));
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> ChangePassword(
+        PasswordChangeRequest? request, ClaimsPrincipal caller, AccountStore accounts, PasswordHasher hasher, RefreshTokens refreshTokens, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(request?.CurrentPassword)) errors["currentPassword"] = ["Your current password is required."];
+        InputRules.Password(request?.NewPassword, errors);
+        if (errors.TryGetValue("password", out var rule))
+        {
+            errors.Remove("password");
+            errors["newPassword"] = rule;
+        }
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var me = caller.UserId();
+        var account = await accounts.FindById(me, ct);
+        var current = request!.CurrentPassword!.Length <= InputRules.MaxPassword ? request.CurrentPassword : "";
+        if (account is null || account.PasswordHash == AccountDeletion.ErasedPasswordHash)
+        {
+            hasher.VerifyNothing(current);
+            return Problems.NotFound("Your account does not exist.");
+        }
+        if (!hasher.Verify(current, account.PasswordHash)) return Problems.Forbidden("The current password is wrong; the password was not changed.");
+        if (!await accounts.SetPasswordHash(me, hasher.Hash(request.NewPassword!), ct)) return Problems.NotFound("Your account does not exist.");
+        await refreshTokens.RevokeAll(me, ct);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> PutAvatar(
+        HttpRequest request, ClaimsPrincipal caller, PhotoInspector inspector, MediaStore media, UserDirectory directory,
+        IClusterClient cluster, CancellationToken ct)
+    {
+        var (form, formProblem) = await PhotoForms.ReadAsync(request, inspector, "Send the avatar as multipart/form-data in the field 'avatar'.", ct);
+        if (form is null) return formProblem!;
+        var file = form.Files.GetFile("avatar");
+        if (file is null) return Problems.Invalid(new() { ["avatar"] = ["An image file is required (form field 'avatar')."] });
+        var (bytes, inspected, imageProblem) = await PhotoForms.ReadImageAsync(file, inspector, ct);
+        if (bytes is null || inspected is null) return imageProblem!;
+
+        var me = caller.UserId();
+        var profile = await cluster.GetGrain<IUserGrain>(me).GetProfile();
+        if (profile is null) return Problems.NotFound("Your user does not exist.");
+        await media.Save(inspected, bytes, ct);
+        await directory.SetAvatar(me, inspected.Sha256, ct);
+        return TypedResults.Ok(UserResponse.From(profile, UserDirectory.AvatarUrl(me, inspected.Sha256)));
+    }
+
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetAvatar(
+        Guid id, string? w, HttpContext http, UserDirectory directory, PhotoVariants variants, CancellationToken ct)
+    {
+        if (!PhotoVariants.TryWidth(w, out var width)) return Problems.Invalid(new() { ["w"] = [PhotoVariants.WidthRule] });
+        var avatar = await directory.AvatarOf(id, ct);
+        if (avatar is null) return Problems.NotFound($"User {id} has no avatar.");
+        return await variants.Serve(http, avatar, width, $"The avatar of user {id} is missing.", ct);
     }
 
     /// <summary>
@@ -91,7 +200,7 @@ public static class UsersApi
     /// </summary>
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteMe(
         [FromBody] DeleteAccountRequest? request, ClaimsPrincipal caller, NpgsqlDataSource db, PasswordHasher hasher,
-        IClusterClient cluster, CancellationToken ct)
+        IClusterClient cluster, RefreshTokens refreshTokens, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request?.Password))
         {
@@ -110,21 +219,63 @@ public static class UsersApi
         if (!hasher.Verify(password, hash)) return Problems.Forbidden("The password is wrong; the account was not deleted.");
 
         var result = await cluster.GetGrain<IUserGrain>(me).Delete();
+        if (result.Succeeded) await refreshTokens.RevokeAll(me, CancellationToken.None);
         return result.Succeeded ? TypedResults.NoContent() : Problems.From(result);
     }
 
     public static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> UpdateMyProfile(
-        ProfileRequest request, ClaimsPrincipal caller, IClusterClient cluster)
+        ProfileRequest request, ClaimsPrincipal caller, IClusterClient cluster, UserDirectory directory, CancellationToken ct)
     {
+        var me = cluster.GetGrain<IUserGrain>(caller.UserId());
+        var current = await me.GetProfile();
+        if (current is null) return Problems.NotFound("Your user no longer exists.");
+        // Omitted fields keep their values (a PUT without gender used to reset it to unspecified).
+        var p = current.Profile;
         var errors = new Dictionary<string, string[]>();
-        var profile = InputRules.Profile(request.DisplayName, request.Gender, request.BirthYear, request.BodyShape, request.StyleTags, errors);
+        var profile = InputRules.Profile(request.DisplayName, request.Gender ?? p.Gender, request.BirthYear ?? p.BirthYear,
+            request.BodyShape ?? p.BodyShape, request.StyleTags ?? p.StyleTags, errors);
         if (errors.Count > 0 || profile is null) return Problems.Invalid(errors);
+        return await SaveProfile(me, profile, directory, ct);
+    }
+
+    /// <summary>JSON merge patch of the profile: present fields change, omitted ones stay, null clears.</summary>
+    public static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> PatchMyProfile(
+        HttpRequest request, ClaimsPrincipal caller, IClusterClient cluster, UserDirectory directory, CancellationToken ct)
+    {
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        if (mediaType is not ("application/json" or "application/merge-patch+json"))
+            return Problems.Status(415, "Unsupported media type", "Send the changed fields as JSON (application/merge-patch+json or application/json).");
+        System.Text.Json.Nodes.JsonObject? body;
+        try
+        {
+            body = await System.Text.Json.Nodes.JsonNode.ParseAsync(request.Body, cancellationToken: ct) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            body = null;
+        }
+        if (body is null) return Problems.BadRequest("The body must be a JSON object with the fields to change.");
 
         var me = cluster.GetGrain<IUserGrain>(caller.UserId());
+        var current = await me.GetProfile();
+        if (current is null) return Problems.NotFound("Your user no longer exists.");
+        var errors = new Dictionary<string, string[]>();
+        var patch = ProfilePatch.Apply(current.Profile, body, errors);
+        if (patch is null) return Problems.Invalid(errors);
+        var profile = InputRules.Profile(patch.DisplayName, patch.Gender, patch.BirthYear, patch.BodyShape, patch.StyleTags, errors);
+        if (errors.Count > 0 || profile is null) return Problems.Invalid(errors);
+        return await SaveProfile(me, profile, directory, ct);
+    }
+
+    private static async Task<Results<Ok<UserResponse>, ValidationProblem, ProblemHttpResult>> SaveProfile(
+        IUserGrain me, ProfileData profile, UserDirectory directory, CancellationToken ct)
+    {
         var result = await me.UpdateProfile(profile);
         if (!result.Succeeded) return Problems.From(result);
         var view = await me.GetProfile();
-        return view is null ? Problems.NotFound("Your user no longer exists.") : TypedResults.Ok(UserResponse.From(view));
+        if (view is null) return Problems.NotFound("Your user no longer exists.");
+        await directory.SetDisplayName(view.Id, view.Profile.DisplayName, ct);
+        return TypedResults.Ok(UserResponse.From(view, UserDirectory.AvatarUrl(view.Id, await directory.AvatarOf(view.Id, ct))));
     }
 
     public static async Task<Results<Ok<FollowResponse>, ProblemHttpResult>> Follow(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
@@ -156,7 +307,7 @@ public static class UsersApi
         UserPage(id, offset, limit, cluster, (o, l) => cluster.GetGrain<IUserGrain>(id).GetFollowing(o, l));
 
     public static async Task<Results<Ok<Page<OotdResponse>>, ValidationProblem, ProblemHttpResult>> GetUserOotds(
-        Guid id, int? offset, int? limit, IClusterClient cluster)
+        Guid id, int? offset, int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!InputRules.Paging(offset, limit, errors, out var o, out var l)) return Problems.Invalid(errors);
@@ -164,7 +315,7 @@ public static class UsersApi
 
         var page = await cluster.GetGrain<IStyleLeaderGrain>(id).GetUploads(o, l);
         var views = await Task.WhenAll(page.Items.Select(x => cluster.GetGrain<IOotdGrain>(x).Get()));
-        var items = views.OfType<OotdView>().Select(OotdResponse.From).ToList();
+        var items = await cards.Cards(views.OfType<OotdView>().ToList(), OotdCards.ViewerOf(caller), ct);
         return TypedResults.Ok(new Page<OotdResponse>(items, page.Total, o, l, page.NextOffset));
     }
 
@@ -184,3 +335,88 @@ public static class UsersApi
 
 /// <summary>The body of <c>DELETE /api/v1/users/me</c>: the account's password, asked again.</summary>
 public sealed record DeleteAccountRequest(string? Password);
+
+/// <summary>The multipart form of <c>PUT /api/v1/users/me/avatar</c> (documentation only).</summary>
+public sealed class AvatarForm
+{
+    /// <summary>JPEG, PNG or WebP, at most 10 MB.</summary>
+    public IFormFile? Avatar { get; set; }
+}
+
+/// <summary>User search cursors: the last username of the page, opaque to clients.</summary>
+public static class UserCursor
+{
+    public static string Encode(string usernameKey) =>
+        "u1." + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(usernameKey)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static string? Decode(string cursor)
+    {
+        if (!cursor.StartsWith("u1.", StringComparison.Ordinal) || cursor.Length > 200) return null;
+        var b64 = cursor[3..].Replace('-', '+').Replace('_', '/');
+        b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
+        try
+        {
+            var key = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b64));
+            return key.Length is > 0 and <= 64 && !key.Any(char.IsControl) ? key : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Applies a JSON merge patch to a profile; null (and errors) when a field has the wrong type or is unknown.</summary>
+public static class ProfilePatch
+{
+    public sealed record Fields(string? DisplayName, Gender? Gender, int? BirthYear, BodyShape? BodyShape, IReadOnlyList<string>? StyleTags);
+
+    public static Fields? Apply(ProfileData current, System.Text.Json.Nodes.JsonObject body, Dictionary<string, string[]> errors)
+    {
+        string? name = current.DisplayName;
+        Gender? gender = current.Gender;
+        int? birthYear = current.BirthYear;
+        BodyShape? bodyShape = current.BodyShape;
+        IReadOnlyList<string>? tags = current.StyleTags;
+        foreach (var (key, value) in body)
+        {
+            try
+            {
+                switch (key)
+                {
+                    case "displayName":
+                        name = value is null ? null : value.GetValue<string>();
+                        if (name is null) errors[key] = ["The display name cannot be cleared."];
+                        break;
+                    case "gender":
+                        gender = value is null ? Gender.Unspecified : EnumValue<Gender>(value.GetValue<string>(), key, errors);
+                        break;
+                    case "birthYear":
+                        birthYear = value?.GetValue<int>();
+                        break;
+                    case "bodyShape":
+                        bodyShape = value is null ? BodyShape.Unspecified : EnumValue<BodyShape>(value.GetValue<string>(), key, errors);
+                        break;
+                    case "styleTags":
+                        tags = value is null ? [] : value.AsArray().Select(t => t?.GetValue<string>() ?? "").ToList();
+                        break;
+                    default:
+                        errors[key] = ["Unknown profile field; use displayName, gender, birthYear, bodyShape or styleTags."];
+                        break;
+                }
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException)
+            {
+                errors[key] = [$"{key} has the wrong type."];
+            }
+        }
+        return errors.Count > 0 ? null : new Fields(name, gender, birthYear, bodyShape, tags);
+    }
+
+    private static T? EnumValue<T>(string text, string field, Dictionary<string, string[]> errors) where T : struct, Enum
+    {
+        if (Enum.TryParse<T>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !int.TryParse(text, out _)) return value;
+        errors[field] = [$"Unknown {field} '{text}'; use {string.Join(", ", Enum.GetNames<T>().Select(n => char.ToLowerInvariant(n[0]) + n[1..]))}."];
+        return null;
+    }
+}

@@ -33,6 +33,25 @@ public sealed class AccountStore(NpgsqlDataSource db)
         return new Account(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3));
     }
 
+    public async Task<Account?> FindById(Guid userId, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("SELECT user_id, username, password_hash, roles FROM accounts WHERE user_id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = userId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new Account(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<string[]>(3));
+    }
+
+    /// <summary>Replaces the password hash of a live account; false when there is none.</summary>
+    public async Task<bool> SetPasswordHash(Guid userId, string passwordHash, CancellationToken ct)
+    {
+        await using var cmd = db.CreateCommand("UPDATE accounts SET password_hash = $2 WHERE user_id = $1 AND password_hash <> $3");
+        cmd.Parameters.AddWithValue(userId);
+        cmd.Parameters.AddWithValue(passwordHash);
+        cmd.Parameters.AddWithValue(Ootd.Grains.Users.AccountDeletion.ErasedPasswordHash);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public async Task<bool> Exists(Guid userId, CancellationToken ct)
     {
         await using var cmd = db.CreateCommand("SELECT 1 FROM accounts WHERE user_id = $1");

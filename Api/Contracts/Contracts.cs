@@ -24,7 +24,13 @@ public sealed record ProfileRequest(
 
 public sealed record TokenRequest(string? Username, string? Password);
 
-public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, Guid UserId);
+/// <summary>An access token (<c>expiresIn</c> seconds) and the refresh token that gets the next one (POST /api/v1/auth/refresh).</summary>
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, Guid UserId, string RefreshToken);
+
+public sealed record RefreshRequest(string? RefreshToken);
+
+/// <summary>The body of <c>PUT /api/v1/users/me/password</c>.</summary>
+public sealed record PasswordChangeRequest(string? CurrentPassword, string? NewPassword);
 
 public sealed record UserResponse(
     Guid Id,
@@ -37,14 +43,21 @@ public sealed record UserResponse(
     DateTimeOffset CreatedAt,
     int FollowingCount,
     int FollowerCount,
-    int PostCount)
+    int PostCount,
+    string? AvatarUrl = null)
 {
-    public static UserResponse From(UserProfile p) => new(
+    public static UserResponse From(UserProfile p, string? avatarUrl = null) => new(
         p.Id, p.Username, p.Profile.DisplayName, p.Profile.Gender, p.Profile.BirthYear, p.Profile.BodyShape,
-        p.Profile.StyleTags, p.CreatedAt, p.FollowingCount, p.FollowerCount, p.PostCount);
+        p.Profile.StyleTags, p.CreatedAt, p.FollowingCount, p.FollowerCount, p.PostCount, avatarUrl);
 }
 
 public sealed record UserSummary(Guid Id, string Username, string DisplayName);
+
+/// <summary>Who posted (or commented): enough to show a name and a round picture. <c>avatarUrl</c> is null without an avatar; add <c>&amp;w=</c> 64…1080 for a resized copy.</summary>
+public sealed record AuthorSummary(Guid Id, string Username, string DisplayName, string? AvatarUrl);
+
+/// <summary>Cursor paging: pass <c>nextCursor</c> back as <c>cursor</c>; null means the end.</summary>
+public sealed record CursorPage<T>(IReadOnlyList<T> Items, string? NextCursor);
 
 /// <summary>Offset paging: pass <c>nextOffset</c> back as <c>offset</c> for the next page; null means the end.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int Offset, int Limit, int? NextOffset);
@@ -64,7 +77,10 @@ public sealed record OotdResponse(
     long ViewCount,
     PhotoResponse Photo,
     IReadOnlyList<Ootd.Api.Catalog.ItemResponse> Items,
-    string? AnalysisError)
+    string? AnalysisError,
+    AuthorSummary? Author = null,
+    bool LikedByMe = false,
+    bool FollowingAuthor = false)
 {
     public static OotdResponse From(OotdView v) => new(
         v.Id, v.AuthorId, v.Description, v.Hashtags, v.Status, v.CreatedAt, v.LikeCount, v.ViewCount,

@@ -47,6 +47,11 @@ public static class GatewaySetup
 
         builder.AddOotdAuth();
         builder.Services.AddSingleton<AccountStore>();
+        builder.Services.AddSingleton<UserDirectory>();
+        builder.Services.AddSingleton<RefreshTokens>();
+        builder.Services.AddSingleton<Ootd.Api.Social.OotdCards>();
+        builder.Services.AddSingleton<PhotoVariants>();
+        builder.Services.AddSingleton<Ootd.Api.Catalog.ProductBrowser>();
         builder.Services.AddSingleton<MediaStore>();
         builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         return builder;
@@ -78,6 +83,9 @@ public static class GatewaySetup
         app.MapProductsApi();
         app.MapSearchApi();
         app.MapAnalyzeApi();
+        app.MapHashtagsApi();
+        app.MapCommentsApi();
+        app.MapAdminApi();
         app.UseOotdWebApp();
         return app;
     }

@@ -11,6 +11,8 @@ public enum InteractionKind
     Upload = 6,
     DeletePost = 7,
     ProductClick = 8,
+    /// <summary>A comment on an OOTD (taste weight <c>Recommender:CommentWeight</c>).</summary>
+    Comment = 9,
 }
 
 /// <summary>How a grain answered a command; the API maps each value to an HTTP status.</summary>

@@ -295,6 +295,7 @@ public sealed class OotdGrain(
     {
         var s = state.State;
         await posts.AddAsync(OotdId, s.AuthorId, s.Photo!.MediaId, s.CreatedAt);
+        await posts.SetHashtagsAsync(OotdId, s.Hashtags);
         await GrainFactory.GetGrain<IStyleLeaderGrain>(s.AuthorId).AddUpload(OotdId, s.CreatedAt);
     }
 }

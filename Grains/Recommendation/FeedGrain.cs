@@ -264,17 +264,22 @@ public sealed class FeedGrain(
         var itemBased = ItemBasedAsync();
         var weekly = GrainFactory.GetGrain<ICurationGrain>(CurationLists.Weekly).Get();
         var segment = _segment is null ? Task.FromResult<IReadOnlyList<(Guid, double)>>([]) : GrainFactory.GetGrain<ICurationGrain>(CurationLists.Segment(_segment)).Get();
-        var pulled = store.FolloweePostsAsync(UserId, now.AddDays(-S.FolloweeWindowDays), InboxLimit, pullOnly: true);
+        // Every followee's recent posts (not only pull-only authors'): someone followed a moment ago has no pushed
+        // posts in the inbox yet, and their existing posts must show as followee posts at once.
+        var pulled = store.FolloweePostsAsync(UserId, now.AddDays(-S.FolloweeWindowDays), InboxLimit, pullOnly: false);
         await Task.WhenAll(userBased, itemBased, weekly, segment, pulled);
 
         var followees = _inbox.Concat(await pulled).DistinctBy(p => p.Ootd).OrderByDescending(p => p.At).ThenBy(p => p.Ootd)
             .Select(p => (p.Ootd, Score: 1 / (1 + Math.Max(0, (now - p.At).TotalHours)))).ToList();
+        // A followee's post is shown as a followee post, never under another source's label.
+        var fromFollowees = followees.Select(f => f.Ootd).ToHashSet();
+        IReadOnlyList<(Guid Id, double Score)> NotFollowees(IEnumerable<(Guid Id, double Score)> list) => list.Where(x => !fromFollowees.Contains(x.Id)).ToList();
         var scored = new Dictionary<FeedSource, IReadOnlyList<(Guid Id, double Score)>>
         {
-            [FeedSource.UserBased] = (await userBased).Select(s => (s.OotdId, s.Score)).ToList(),
-            [FeedSource.ItemBased] = (await itemBased).Select(s => (s.OotdId, s.Score)).ToList(),
-            [FeedSource.WeeklyBest] = await weekly,
-            [FeedSource.SegmentBest] = await segment,
+            [FeedSource.UserBased] = NotFollowees((await userBased).Select(s => (s.OotdId, s.Score))),
+            [FeedSource.ItemBased] = NotFollowees((await itemBased).Select(s => (s.OotdId, s.Score))),
+            [FeedSource.WeeklyBest] = NotFollowees(await weekly),
+            [FeedSource.SegmentBest] = NotFollowees(await segment),
             [FeedSource.Followees] = followees,
         };
         var ids = scored.Values.SelectMany(l => l.Select(x => x.Id)).ToHashSet();
@@ -355,7 +360,10 @@ public sealed class FeedGrain(
         await RefreshProfileAsync(Clock.UtcNow());
         if (_segment is null) return ("", []);
         var list = await GrainFactory.GetGrain<ICurationGrain>(CurationLists.Segment(_segment)).Get();
-        return (_segment, await AllowedAsync(list, Math.Clamp(limit, 1, 100)));
+        var allowed = await AllowedAsync(list, Math.Clamp(limit, 1, 100));
+        // Never empty: a segment nobody of which interacted yet shows the weekly list.
+        if (allowed.Count == 0) allowed = await AllowedAsync(await GrainFactory.GetGrain<ICurationGrain>(CurationLists.Weekly).Get(), Math.Clamp(limit, 1, 100));
+        return (_segment, allowed);
     }
 
     /// <summary>The first <paramref name="limit"/> entries that pass the never-show rules (own, seen, deleted, blocked).</summary>

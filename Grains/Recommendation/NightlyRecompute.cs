@@ -37,7 +37,7 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
         await using (var cmd = db.CreateCommand("SELECT user_id, kind, target_id, at FROM interactions WHERE at >= $1 AND kind = ANY($2)"))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = now.AddDays(-s.BatchWindowDays).ToUniversalTime() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = new[] { (short)InteractionKind.View, (short)InteractionKind.Like } });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = new[] { (short)InteractionKind.View, (short)InteractionKind.Like, (short)InteractionKind.Comment } });
             await using var r = await cmd.ExecuteReaderAsync(cancellation);
             while (await r.ReadAsync(cancellation))
             {
@@ -133,6 +133,10 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             [CurationLists.Weekly] = CurationRanker.WeeklyBest(log, id => posted.TryGetValue(id, out var at) ? at : null, now, o, s.CuratedDepth)
                 .Select(x => (x.OotdId, x.Score)).ToList(),
         };
+        // Never empty: below the ranked posts come the newest analysed live posts (score 0), so a fresh cluster or a
+        // quiet week still has a weekly list.
+        curated[CurationLists.Weekly] = FillUp(curated[CurationLists.Weekly],
+            posted.Where(p => styles.ContainsKey(p.Key)).OrderByDescending(p => p.Value).ThenBy(p => p.Key).Select(p => p.Key), s.CuratedDepth);
         var liveLog = log.Where(i => posted.ContainsKey(i.OotdId)).ToList();
         foreach (var group in liveLog.GroupBy(i => segments.GetValueOrDefault(i.UserId)).Where(g => g.Key is not null))
         {
@@ -151,6 +155,19 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
         }
         curated[CurationLists.PopularLeaders] = followers.OrderByDescending(f => f.Count).ThenBy(f => f.User).Take(s.CuratedDepth)
             .Select(f => (f.User, (double)f.Count)).ToList();
+        // Never empty: below the most followed come the authors with the most analysed live posts (score 0).
+        var authors = new List<Guid>();
+        await using (var cmd = db.CreateCommand("""
+            SELECT s.author_id FROM ootd_styles s JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE NOT EXISTS (SELECT 1 FROM deleted_users d WHERE d.user_id = s.author_id)
+            GROUP BY s.author_id ORDER BY count(*) DESC, max(s.created_at) DESC LIMIT $1
+            """))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = s.CuratedDepth });
+            await using var r = await cmd.ExecuteReaderAsync(cancellation);
+            while (await r.ReadAsync(cancellation)) authors.Add(r.GetGuid(0));
+        }
+        curated[CurationLists.PopularLeaders] = FillUp(curated[CurationLists.PopularLeaders], authors, s.CuratedDepth);
         foreach (var group in followers.Where(f => f.Segment is not null).GroupBy(f => f.Segment!))
         {
             curated[CurationLists.LeadersOfSegment(group.Key)] = group.OrderByDescending(f => f.Count).ThenBy(f => f.User)
@@ -223,6 +240,19 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
         await tx.CommitAsync(cancellation);
         Phase("write");
         return new RecomputeResult(report with { Seconds = clock.Elapsed.TotalSeconds }, keys.ToList(), phases);
+    }
+
+    /// <summary>The ranked list, then <paramref name="more"/> not in it yet (score 0), up to <paramref name="depth"/> entries.</summary>
+    internal static IReadOnlyList<(Guid Id, double Score)> FillUp(IReadOnlyList<(Guid Id, double Score)> ranked, IEnumerable<Guid> more, int depth)
+    {
+        var list = ranked.Take(depth).ToList();
+        var seen = list.Select(x => x.Id).ToHashSet();
+        foreach (var id in more)
+        {
+            if (list.Count >= depth) break;
+            if (seen.Add(id)) list.Add((id, 0));
+        }
+        return list;
     }
 
     /// <summary>Each user's style vector from their H most recent distinct viewed/liked OOTDs that have a style.</summary>

@@ -251,6 +251,21 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         return list;
     }
 
+    /// <summary>
+    /// What the batch reads changed when this value changed: the newest interaction row (views, likes, comments,
+    /// follows, uploads and deletions are all logged), the style rows (analyses finishing) and the profiles.
+    /// </summary>
+    public async Task<string> ChangeMarkAsync()
+    {
+        await using var cmd = db.Command("""
+            SELECT (SELECT coalesce(max(id), 0) FROM interactions)::text || '/' ||
+                   (SELECT count(*) FROM ootd_styles)::text || '/' ||
+                   (SELECT coalesce(max(updated_at), 'epoch')::text FROM rec_users) || '/' ||
+                   (SELECT count(*) FROM deleted_users)::text
+            """);
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
     /// <summary>Analysed, live OOTDs without a style row (their one-way hook was lost).</summary>
     public async Task<List<Guid>> UnstyledOotdsAsync(int limit) => await db.GuidsAsync("""
         SELECT DISTINCT i.ootd_id FROM ootd_items i JOIN ootd_posts p ON p.ootd_id = i.ootd_id AND p.deleted_at IS NULL

@@ -7,26 +7,34 @@ using Ootd.Grains.Search;
 namespace Ootd.Grains.Recommendation;
 
 /// <summary>
-/// Runs <see cref="NightlyRecompute"/> once a day at <see cref="RecommenderServingOptions.NightlyHourUtc"/> (a
-/// reminder, so it survives silo restarts) and, when configured, every <see cref="RecommenderServingOptions.BatchIntervalSeconds"/>.
-/// The work runs on the thread pool and is awaited; afterwards the curated-list grains re-read their lists.
+/// Runs <see cref="NightlyRecompute"/> at silo start (<see cref="RecommenderServingOptions.RecomputeAtStart"/>), once a
+/// day at <see cref="RecommenderServingOptions.NightlyHourUtc"/> (a reminder, so it survives silo restarts), every
+/// <see cref="RecommenderServingOptions.BatchIntervalSeconds"/> when something it reads changed (or at least every
+/// <see cref="RecommenderServingOptions.BatchMaxStalenessSeconds"/>, since the weekly window and the decay move with
+/// time), and on demand (<c>POST /api/v1/admin/recompute</c>). The work runs on the thread pool and is awaited;
+/// afterwards the curated-list grains re-read their lists.
 /// </summary>
 public sealed class RecommenderBatchGrain(
     NightlyRecompute recompute,
     RecommendationStore store,
     VectorSearch search,
     IOptions<RecommenderServingOptions> serving,
+    Ootd.Grains.Storage.PostIndex posts,
     ILogger<RecommenderBatchGrain> logger) : Grain, IRecommenderBatchGrain, IRemindable
 {
     private const string ReminderName = "nightly-recompute";
     private Task<BatchReport>? _running;
+    private string? _lastMark;
+    private DateTimeOffset _lastRun = DateTimeOffset.MinValue;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var every = serving.Value.BatchIntervalSeconds;
         if (every > 0)
         {
-            this.RegisterGrainTimer(async _ => await RunNow(), TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(every));
+            // KeepAlive: the timer keeps the grain activated, so the refresh does not stop when nobody calls it.
+            this.RegisterGrainTimer(async _ => await RefreshIfChanged(),
+                new GrainTimerCreationOptions(TimeSpan.FromSeconds(every), TimeSpan.FromSeconds(every)) { KeepAlive = true });
         }
         return Task.CompletedTask;
     }
@@ -46,6 +54,22 @@ public sealed class RecommenderBatchGrain(
         if (reminderName == ReminderName) await RunNow();
     }
 
+    /// <summary>The interval's run: skipped while nothing the batch reads changed and the last run is recent.</summary>
+    private async Task RefreshIfChanged()
+    {
+        try
+        {
+            var mark = await store.ChangeMarkAsync();
+            var stale = Clock.UtcNow() - _lastRun > TimeSpan.FromSeconds(Math.Max(1, serving.Value.BatchMaxStalenessSeconds));
+            if (mark == _lastMark && !stale) return;
+            await RunNow();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Recommender batch: the interval run failed; the next one retries");
+        }
+    }
+
     public async Task<BatchReport> RunNow()
     {
         // One run at a time: a second call while one runs gets the same result.
@@ -62,9 +86,12 @@ public sealed class RecommenderBatchGrain(
 
     private async Task<BatchReport> RunOnceAsync()
     {
+        var mark = await store.ChangeMarkAsync();
         await RepairAsync();
         var report = await Task.Run(() => recompute.RunAsync(Clock.UtcNow()));
         await Task.WhenAll(report.ListKeys.Select(k => GrainFactory.GetGrain<ICurationGrain>(k).Reload()));
+        _lastMark = mark;
+        _lastRun = Clock.UtcNow();
         logger.LogInformation("Recommender batch: {Users} users, {Ootds} OOTDs, {Interactions} interactions in {Seconds:F1} s",
             report.Report.Users, report.Report.Ootds, report.Report.Interactions, report.Report.Seconds);
         return report.Report;
@@ -91,6 +118,9 @@ public sealed class RecommenderBatchGrain(
             }
             if (await store.DeletedIndexedAsync(Limit) is { Count: > 0 } gone)
                 await search.Remove(StyleIndexes.Ootds, StyleIndexes.Scope, gone);
+            // Posts made before hashtags were stored: activating the post stores them (hashtag pages).
+            foreach (var id in await posts.WithoutHashtagsAsync(Limit))
+                await GrainFactory.GetGrain<IOotdGrain>(id).Get();
         }
         catch (Exception e)
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Ootd.Grains.Search;
 
@@ -25,6 +26,9 @@ public sealed class RecommenderServingOptions
     public double? ColdStartMass { get; set; }
     public double? WeeklyWindowDays { get; set; }
 
+    /// <summary>Taste weight of one comment (TF-IDF, curation); null keeps the default 4 (more than a like: writing costs more than a tap).</summary>
+    public double? CommentWeight { get; set; }
+
     /// <summary>Authors with more followers than this are pull-only: no per-follower write when they post. Default 5,000.</summary>
     public int FanOutFollowerLimit { get; set; } = 5_000;
 
@@ -34,8 +38,20 @@ public sealed class RecommenderServingOptions
     /// <summary>Turns the nightly reminder off (tools, some tests).</summary>
     public bool Nightly { get; set; } = true;
 
-    /// <summary>Also recompute every N seconds (development and tests; 0 = only nightly).</summary>
-    public int BatchIntervalSeconds { get; set; }
+    /// <summary>
+    /// Also look every N seconds whether anything the batch reads changed (interactions, analysed posts, profiles,
+    /// deletions) and recompute when it did. 0 = only at start, nightly and on demand. Default 60.
+    /// </summary>
+    public int BatchIntervalSeconds { get; set; } = 60;
+
+    /// <summary>With the interval on, recompute at least this often even when nothing changed (the weekly window and the decay move). Default 3,600.</summary>
+    public int BatchMaxStalenessSeconds { get; set; } = 3600;
+
+    /// <summary>Recompute once when the silo starts (before it takes requests), so a fresh cluster serves curated lists and neighbours at once. Default true.</summary>
+    public bool RecomputeAtStart { get; set; } = true;
+
+    /// <summary>The most seconds silo start waits for that first recompute (it goes on in the background after). Default 60.</summary>
+    public int StartRecomputeTimeoutSeconds { get; set; } = 60;
 
     /// <summary>How many days of the interactions log the nightly job reads (β^d is tiny beyond). Default 60.</summary>
     public int BatchWindowDays { get; set; } = 60;
@@ -69,6 +85,9 @@ public sealed class RecommenderServingOptions
         UserNeighbours = UserNeighbours ?? RecommenderOptions.Default.UserNeighbours,
         ColdStartMass = ColdStartMass ?? RecommenderOptions.Default.ColdStartMass,
         WeeklyWindowDays = WeeklyWindowDays ?? RecommenderOptions.Default.WeeklyWindowDays,
+        KindWeights = CommentWeight is { } comment
+            ? new Dictionary<Ootd.Grains.Common.InteractionKind, double>(RecommenderOptions.Default.KindWeights) { [Ootd.Grains.Common.InteractionKind.Comment] = comment }
+            : RecommenderOptions.Default.KindWeights,
     }.Validate();
 }
 
@@ -103,10 +122,23 @@ public static class RecommenderHostingExtensions
                 o.Indexes.TryAdd(name, new SearchIndexOptions { Dimensions = dims, SuperCategories = [StyleIndexes.Scope] });
             }
         });
-        silo.AddStartupTask(async (services, _) =>
+        silo.AddStartupTask(async (services, cancellation) =>
         {
             var grains = services.GetRequiredService<IGrainFactory>();
-            await grains.GetGrain<IRecommenderBatchGrain>(0).EnsureScheduled();
+            var batch = grains.GetGrain<IRecommenderBatchGrain>(0);
+            await batch.EnsureScheduled();
+            var options = services.GetRequiredService<IOptions<RecommenderServingOptions>>().Value;
+            if (!options.RecomputeAtStart) return;
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Ootd.Recommender.Start");
+            try
+            {
+                // Another silo of the cluster may already have run it: the batch grain runs one at a time.
+                await batch.RunNow().WaitAsync(TimeSpan.FromSeconds(Math.Max(1, options.StartRecomputeTimeoutSeconds)), cancellation);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Recommender: the start-up recompute did not finish; curated lists come with the next run");
+            }
         });
         return silo;
     }

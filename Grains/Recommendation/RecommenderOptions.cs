@@ -45,13 +45,14 @@ public sealed record RecommenderOptions
 
     /// <summary>
     /// Weight of one interaction of each kind in TF-IDF and curation counts. Kinds missing here count 0.
-    /// Defaults: view 1, like 3, product click 2; unlike, follow, upload and delete carry no OOTD taste weight.
+    /// Defaults: view 1, like 3, product click 2, comment 4; unlike, follow, upload and delete carry no OOTD taste weight.
     /// </summary>
     public IReadOnlyDictionary<InteractionKind, double> KindWeights { get; init; } = new Dictionary<InteractionKind, double>
     {
         [InteractionKind.View] = 1.0,
         [InteractionKind.Like] = 3.0,
         [InteractionKind.ProductClick] = 2.0,
+        [InteractionKind.Comment] = 4.0,
     };
 
     /// <summary>Weights of the item vector blocks: classifier, attribute tagger, visual-search embedding. Default 1, 1, 1.</summary>

@@ -23,6 +23,19 @@ public sealed class PostIndex(NpgsqlDataSource dataSource)
         return Convert.ToInt64(await cmd.ExecuteScalarAsync()) > 0;
     }
 
+    /// <summary>Stores the post's hashtags (lower case) for hashtag pages; a no-op when they are already there.</summary>
+    public async Task SetHashtagsAsync(Guid ootdId, IEnumerable<string> hashtags)
+    {
+        var tags = hashtags.Select(t => t.Trim().TrimStart('#').ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToArray();
+        await using var cmd = dataSource.Command(
+            "UPDATE ootd_posts SET hashtags = $2 WHERE ootd_id = $1 AND hashtags IS DISTINCT FROM $2", ootdId, tags);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Live posts whose hashtags were never stored (made before the column existed), for the repair step.</summary>
+    public Task<List<Guid>> WithoutHashtagsAsync(int limit) => dataSource.GuidsAsync(
+        "SELECT ootd_id FROM ootd_posts WHERE hashtags IS NULL AND deleted_at IS NULL LIMIT $1", limit);
+
     /// <summary>Sets deleted_at once and writes the DeletePost interaction with it.</summary>
     public async Task<bool> MarkDeletedAsync(Guid ootdId, Guid authorId, DateTimeOffset deletedAt)
     {
