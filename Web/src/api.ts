@@ -43,7 +43,7 @@ export interface Product {
   id: string; title: string; brand: string; price: Price | null; shopUrl: string | null;
   image: { url: string }; superCategory: string | null; subCategory: string | null; status: string;
 }
-export interface Comment { id: string; authorId: string; text: string; createdAt: string; author?: Author }
+export interface Comment { id: string; ootdId: string; body: string; createdAt: string; author: Author }
 
 interface Session { accessToken: string; refreshToken?: string; userId: string; expiresAt: number }
 

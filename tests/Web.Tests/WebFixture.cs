@@ -32,6 +32,7 @@ public sealed class WebFixture : ClusterFixture, IAsyncLifetime
     protected override IReadOnlyDictionary<string, string> ExtraEnvironment => new Dictionary<string, string>
     {
         ["Catalog__Admins__0"] = AdminUsername,
+        ["Admin__Users__0"] = AdminUsername,
         ["Inference__ModelsPath"] = Path.Combine(Layout.RepoRoot, "models"),
         ["Inference__IntraOpThreads"] = "1",
         ["Inference__Gpu"] = "false",

@@ -23,7 +23,7 @@ export function ExploreScreen() {
         <Grid posts={(weekly.data?.items ?? []).map(r => r.ootd)} empty="Nothing curated yet this week." />
       </section>
       <section aria-labelledby="segment-title">
-        <h2 id="segment-title">Popular with people like you{segment.data?.segment ? ` (${segment.data.segment})` : ''}</h2>
+        <h2 id="segment-title">Popular with people like you</h2>
         <ErrorText error={segment.error} />
         <Grid posts={(segment.data?.items ?? []).map(r => r.ootd)} empty="Nothing curated for your group yet." />
       </section>

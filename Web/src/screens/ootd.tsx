@@ -83,7 +83,7 @@ function Comments({ ootd }: { ootd: Ootd }) {
     const text = String(new FormData(form).get('text') ?? '').trim();
     if (!text) return;
     setError(null);
-    try { await call('POST', `/api/v1/ootds/${ootd.id}/comments`, { text }); form.reset(); list.reload(); }
+    try { await call('POST', `/api/v1/ootds/${ootd.id}/comments`, { body: text }); form.reset(); list.reload(); }
     catch (err) { setError(message(err)); }
   }
   async function remove(c: Comment) {
@@ -95,8 +95,8 @@ function Comments({ ootd }: { ootd: Ootd }) {
       <ul class="comments">
         {(list.data?.items ?? []).map(c => (
           <li key={c.id}>
-            <a href={`/u/${c.authorId}`}><strong>{c.author?.displayName ?? c.author?.username ?? 'Someone'}</strong></a> {c.text}
-            {(c.authorId === auth.userId || ootd.authorId === auth.userId) &&
+            <a href={`/u/${c.author.id}`}><strong>{c.author.displayName || c.author.username}</strong></a> {c.body}
+            {(c.author.id === auth.userId || ootd.authorId === auth.userId) &&
               <button type="button" class="link small" onClick={() => remove(c)} aria-label="Delete comment">Delete</button>}
           </li>
         ))}

@@ -8,8 +8,13 @@ async function iFollow(u: User): Promise<boolean> {
   if (typeof u.followedByMe === 'boolean') return u.followedByMe;
   const me = auth.userId;
   if (!me || me === u.id) return false;
-  const page = await get<Page<UserSummary>>(`/api/v1/users/${me}/following?limit=200`).catch(() => null);
-  return !!page?.items.some(x => x.id === u.id);
+  for (let offset: number | null = 0, pages = 0; offset !== null && pages < 20; pages++) {
+    const page: Page<UserSummary> | null = await get<Page<UserSummary>>(`/api/v1/users/${me}/following?limit=100&offset=${offset}`).catch(() => null);
+    if (!page) return false;
+    if (page.items.some(x => x.id === u.id)) return true;
+    offset = page.nextOffset;
+  }
+  return false;
 }
 
 function usePosts(id: string | undefined) {
@@ -72,7 +77,7 @@ export function ProfileScreen({ id }: { id: string }) {
           </div>
         </div>
       </header>
-      {editing && mine && <EditProfile user={u} onSaved={nu => { profile.set(nu); setEditing(false); }} />}
+      {editing && mine && <EditProfile user={u} onChanged={profile.set} onSaved={nu => { profile.set(nu); setEditing(false); }} />}
       <h2 class="screen-title">Posts</h2>
       <ErrorText error={posts.error} />
       <Grid posts={posts.posts} empty={mine ? 'You have not posted yet.' : 'No posts yet.'} />
@@ -83,10 +88,11 @@ export function ProfileScreen({ id }: { id: string }) {
 
 const shapes = ['unspecified', 'hourglass', 'pear', 'apple', 'rectangle', 'invertedTriangle'];
 
-function EditProfile({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
+function EditProfile({ user, onSaved, onChanged }: { user: User; onSaved: (u: User) => void; onChanged: (u: User) => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [avatarNote, setAvatarNote] = useState<string | null>(null);
+  const [initial] = useState(user); // the form is uncontrolled: a re-render (new avatar) keeps what was typed
 
   async function save(e: Event) {
     e.preventDefault();
@@ -116,31 +122,32 @@ function EditProfile({ user, onSaved }: { user: User; onSaved: (u: User) => void
     const file = (e.currentTarget as HTMLInputElement).files?.[0];
     if (!file) return;
     const form = new FormData();
-    form.append('photo', file, file.name);
+    form.append('avatar', file, file.name);
     setAvatarNote('Uploading…');
     try {
-      await upload('/api/v1/users/me/avatar', form, p => setAvatarNote(`Uploading ${Math.round(p * 100)} %`), 'PUT');
+      const saved = await upload<User>('/api/v1/users/me/avatar', form, p => setAvatarNote(`Uploading ${Math.round(p * 100)} %`), 'PUT');
       forgetUser(user.id);
+      currentUser(true);
       setAvatarNote('Saved.');
-      onSaved((await currentUser(true)) ?? user);
+      onChanged({ ...user, avatarUrl: saved?.avatarUrl ?? user.avatarUrl });
     } catch (err) { setAvatarNote(message(err)); }
   }
 
   return (
     <form class="card" onSubmit={save} aria-label="Edit profile">
-      <label>Display name<input name="displayName" value={user.displayName} required maxLength={64} /></label>
+      <label>Display name<input name="displayName" defaultValue={initial.displayName} required maxLength={64} /></label>
       <label>Avatar<input type="file" accept="image/jpeg,image/png,image/webp" onChange={avatar} /></label>
       {avatarNote && <p class="muted small" role="status">{avatarNote}</p>}
       <div class="row">
         <label>Gender
-          <select name="gender" value={user.gender}>{['unspecified', 'female', 'male', 'other'].map(g => <option key={g} value={g}>{g}</option>)}</select>
+          <select name="gender">{['unspecified', 'female', 'male', 'other'].map(g => <option key={g} value={g} selected={g === initial.gender}>{g}</option>)}</select>
         </label>
-        <label>Birth year<input name="birthYear" type="number" min={1900} max={new Date().getFullYear()} value={user.birthYear ?? ''} /></label>
+        <label>Birth year<input name="birthYear" type="number" min={1900} max={new Date().getFullYear()} defaultValue={initial.birthYear?.toString() ?? ''} /></label>
       </div>
       <label>Body shape
-        <select name="bodyShape" value={user.bodyShape}>{shapes.map(s => <option key={s} value={s}>{s.replace(/([A-Z])/g, ' $1').toLowerCase()}</option>)}</select>
+        <select name="bodyShape">{shapes.map(s => <option key={s} value={s} selected={s === initial.bodyShape}>{s.replace(/([A-Z])/g, ' $1').toLowerCase()}</option>)}</select>
       </label>
-      <label>Style tags (comma separated)<input name="styleTags" value={user.styleTags.join(', ')} placeholder="minimal, streetwear, vintage" /></label>
+      <label>Style tags (comma separated)<input name="styleTags" defaultValue={initial.styleTags.join(', ')} placeholder="minimal, streetwear, vintage" /></label>
       <ErrorText error={error} />
       <button class="primary" type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
     </form>
