@@ -72,6 +72,13 @@ build_all() {
   log "built"
 }
 
+# --- web app (Web/ → Web/dist, served by the API at /) ------------------------------------------------------------
+build_web_app() {
+  if scripts/web-build.sh >"$LOGS/web-build.log" 2>&1; then log "web app built (Web/dist)"
+  else log "web app build failed (see .data/logs/web-build.log): the API runs without it"; fi
+}
+build_web_app
+
 # --- processes ----------------------------------------------------------------------------------------------------
 SILO_PID=""; API_PID=""; IMPORT_PID=""; SEED_PID=""
 SILO_STARTS=0; API_STARTS=0
@@ -211,6 +218,7 @@ print_info() {
   cat <<INFO
 
   OOTD platform is up (ready after ${READY_S}s, demo done after $(elapsed)s)
+    web app       $API_URL/   (phone-sized; installable)
     API           $API_URL/api/v1/...
     OpenAPI       $API_URL/openapi/v1.json
     health        $API_URL/healthz   ready: $API_URL/readyz

@@ -7,6 +7,11 @@ export OOTD_PG="${OOTD_PG:-Host=127.0.0.1;Port=${OOTD_PG_PORT:-25432};Username=o
 if ! scripts/pg-ready.sh "$OOTD_PG" 2>/dev/null; then
   scripts/pg.sh start || { echo "could not start PostgreSQL" >&2; exit 1; }
 fi
+# --- the web app (Web/ → Web/dist) and Debian's Chromium for the browser tests (tests/Web.Tests) ----------------------
+prepare_web_app() {
+  scripts/web-build.sh --browser || { echo "web app build failed" >&2; exit 1; }
+}
+prepare_web_app
 dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly || { echo "build failed" >&2; exit 1; }
 passed=0; failed=0; status=0
 # Operators' checks: kubectl (renders k8s/ in tests/Operations.Tests) and dockerfilelint, installed when missing.

@@ -110,6 +110,7 @@ public static class GatewaySetup
         app.MapHashtagsApi();
         app.MapCommentsApi();
         app.MapAdminApi();
+        app.UseOotdWebApp();
         return app;
     }
 }
