@@ -22,7 +22,7 @@ public static class HealthApi
     /// otherwise. <c>activeSilos</c> counts the live silos, so a crashed silo drops out as soon as its process is gone.
     /// </summary>
     public static async Task<Results<Ok<ReadinessResponse>, ProblemHttpResult>> Ready(
-        LiveSilos liveSilos, IHostApplicationLifetime lifetime, MediaStore media, ILoggerFactory logs, CancellationToken ct)
+        LiveSilos liveSilos, IClusterClient cluster, IHostApplicationLifetime lifetime, MediaStore media, ILoggerFactory logs, CancellationToken ct)
     {
         var log = logs.CreateLogger("Ootd.Api.Readiness");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

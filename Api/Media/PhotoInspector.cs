@@ -150,7 +150,7 @@ public sealed class PhotoInspector
         {
             // The decoder's own words ("unsupported compression method", …) mean nothing to the caller.
             return PhotoVerdict.Reject(400, "Corrupt photo",
-                $"The photo's {format.Name.ToUpperInvariant()} image data is damaged or uses a feature that cannot be decoded; save or export it again and upload the new file.");
+                $"The photo's {contentType["image/".Length..].ToUpperInvariant()} image data is damaged or uses a feature that cannot be decoded; save or export it again and upload the new file.");
         }
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
