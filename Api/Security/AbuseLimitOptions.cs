@@ -28,6 +28,13 @@ public sealed class AbuseLimitOptions
 
     /// <summary><c>AbuseLimits:PhotoChecks</c>: the gateway's full decode of uploaded photos.</summary>
     public PhotoCheckOptions PhotoChecks { get; set; } = new();
+
+    /// <summary>
+    /// <c>AbuseLimits:TrustedProxies</c>: addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/8</c>) of reverse proxies
+    /// whose <c>X-Forwarded-For</c> names the client. Empty (default): the TCP peer is the client. Behind a proxy, set it,
+    /// or every client shares the proxy's per-address limits.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
 }
 
 /// <summary>A sliding-window limit: at most <see cref="PermitLimit"/> requests per <see cref="Window"/>.</summary>

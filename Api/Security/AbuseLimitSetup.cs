@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,21 @@ public static class AbuseLimitSetup
         builder.Services.Configure<AbuseLimitOptions>(section);
         var limits = section.Get<AbuseLimitOptions>() ?? new AbuseLimitOptions();
 
+        if (limits.TrustedProxies.Length > 0)
+        {
+            builder.Services.Configure<ForwardedHeadersOptions>(o =>
+            {
+                o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+                o.KnownProxies.Clear();
+                o.KnownIPNetworks.Clear();
+                foreach (var proxy in limits.TrustedProxies)
+                {
+                    if (proxy.Contains('/')) o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
+                    else o.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+                }
+            });
+        }
+
         builder.Services.AddSingleton(sp => new SignInBackoff(
             sp.GetRequiredService<IOptions<AbuseLimitOptions>>().Value.SignIn, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<PasswordWork>();
@@ -50,6 +66,7 @@ public static class AbuseLimitSetup
     /// <summary>After authentication and authorization (the per-user limits need the caller).</summary>
     public static WebApplication UseOotdAbuseLimits(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<IOptions<AbuseLimitOptions>>().Value.TrustedProxies.Length > 0) app.UseForwardedHeaders();
         app.Use(async (http, next) =>
         {
             var name = http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;

@@ -32,6 +32,8 @@ public sealed class AbuseLimitFixture : ClusterFixture
         ["AbuseLimits__Search__Window"] = "00:10:00",
         // Slower hashes (still the real PBKDF2) so that concurrent sign-ins surely overlap.
         ["Auth__PasswordIterations"] = "600000",
+        // A reverse proxy at 127.0.0.200: its X-Forwarded-For names the client.
+        ["AbuseLimits__TrustedProxies__0"] = "127.0.0.200",
     };
 
     /// <summary>A client whose connections come from 127.0.0.<paramref name="host"/>.</summary>
@@ -130,6 +132,32 @@ public sealed class AbuseLimitTests(AbuseLimitFixture cluster) : IClassFixture<A
         using var other = cluster.From(14);
         using var fromOther = await SignIn(other, ApiCalls.NewUsername("nobody"), "guess");
         await fromOther.AssertProblem(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Behind_a_trusted_proxy_the_forwarded_client_is_counted_and_elsewhere_the_header_is_ignored()
+    {
+        Task<HttpResponseMessage> SignInVia(HttpClient http, string client)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/auth/token")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { username = ApiCalls.NewUsername("nobody"), password = "guess" }),
+            };
+            request.Headers.Add("X-Forwarded-For", client);
+            return http.SendAsync(request);
+        }
+
+        using var proxy = cluster.From(200);
+        for (var i = 0; i < 6; i++) (await SignInVia(proxy, "198.51.100.1")).Dispose();
+        using (var seventh = await SignInVia(proxy, "198.51.100.1")) await AssertThrottled(seventh);
+        // Another client behind the same proxy is not held back by the first one's failures.
+        using (var neighbour = await SignInVia(proxy, "198.51.100.2")) await neighbour.AssertProblem(HttpStatusCode.Unauthorized);
+
+        // Not from the proxy: the header is not believed, so naming a fresh address each time does not escape the count.
+        using var direct = cluster.From(201);
+        for (var i = 0; i < 6; i++) (await SignInVia(direct, $"203.0.113.{i}")).Dispose();
+        using var spoofed = await SignInVia(direct, "203.0.113.99");
+        await AssertThrottled(spoofed);
     }
 
     [Fact]
