@@ -97,7 +97,7 @@ public sealed class JourneyTests(WebFixture web)
         await first.ScrollIntoViewIfNeededAsync();
         await page.WaitForFunctionAsync( // the product's picture is shown (loaded, not broken)
             "() => { const i = document.querySelector('ul[aria-label=\"Similar products\"] li img'); return i && i.complete && i.naturalWidth > 0; }");
-        Assert.False(string.IsNullOrWhiteSpace(await first.Locator(".brand").InnerTextAsync()));
+        Assert.False(string.IsNullOrWhiteSpace(await first.Locator(".product-brand").InnerTextAsync()));
         Assert.Matches(new Regex("€|EUR"), await first.Locator(".price").InnerTextAsync());
         await products.First.ScrollIntoViewIfNeededAsync();
         await Screens.Shoot(page, Shots, "05-outfit-garment-products");
