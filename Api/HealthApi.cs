@@ -44,13 +44,28 @@ public static class HealthApi
             log.LogDebug(e, "Database not reachable");
         }
 
-        if (silos > 0 && database)
+        // The recommender's first batch (curated lists, neighbours) has run, so a new user's first feed is not empty.
+        var recommender = false;
+        if (silos > 0)
+        {
+            try
+            {
+                recommender = await cluster.GetGrain<Ootd.Grains.Recommendation.IRecommenderBatchGrain>(0).IsWarm().WaitAsync(timeout.Token);
+            }
+            catch (Exception e)
+            {
+                log.LogDebug(e, "Recommender not reachable");
+            }
+        }
+
+        if (silos > 0 && database && recommender)
         {
             return TypedResults.Ok(new ReadinessResponse("ready", true, true, silos));
         }
 
-        var missing = string.Join(" and ", new[] { silos > 0 ? null : "the Orleans cluster", database ? null : "the database" }.OfType<string>());
-        return TypedResults.Problem($"Not ready: {missing} cannot be reached.", statusCode: 503, title: "Service unavailable",
-            extensions: new Dictionary<string, object?> { ["cluster"] = silos > 0, ["database"] = database });
+        var missing = string.Join(" and ", new[] { silos > 0 ? null : "the Orleans cluster", database ? null : "the database",
+            silos == 0 || recommender ? null : "the recommender's first batch" }.OfType<string>());
+        return TypedResults.Problem($"Not ready: {missing} cannot be reached (or is not done yet).", statusCode: 503, title: "Service unavailable",
+            extensions: new Dictionary<string, object?> { ["cluster"] = silos > 0, ["database"] = database, ["recommender"] = recommender });
     }
 }

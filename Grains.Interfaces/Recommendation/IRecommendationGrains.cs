@@ -114,4 +114,12 @@ public interface IRecommenderBatchGrain : IGrainWithIntegerKey
     Task EnsureScheduled();
 
     Task<BatchReport> RunNow();
+
+    /// <summary>
+    /// True once a run finished (or failed) in this activation, or when <c>Recommender:RecomputeAtStart</c> is off;
+    /// otherwise starts a run and answers false. The gateway's readiness waits for it, so the first request after
+    /// start sees curated lists.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> IsWarm();
 }

@@ -25,6 +25,7 @@ public sealed class RecommenderBatchGrain(
     private const string ReminderName = "nightly-recompute";
     private Task<BatchReport>? _running;
     private string? _lastMark;
+    private bool _attempted;
     private DateTimeOffset _lastRun = DateTimeOffset.MinValue;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -81,7 +82,15 @@ public sealed class RecommenderBatchGrain(
         finally
         {
             _running = null;
+            _attempted = true;
         }
+    }
+
+    public Task<bool> IsWarm()
+    {
+        if (_attempted || !serving.Value.RecomputeAtStart) return Task.FromResult(true);
+        if (_running is null) _ = RunNow().ContinueWith(t => logger.LogWarning(t.Exception, "Recommender batch: the warm-up run failed"), TaskContinuationOptions.OnlyOnFaulted);
+        return Task.FromResult(false);
     }
 
     private async Task<BatchReport> RunOnceAsync()
