@@ -202,5 +202,5 @@ auth.onChange(() => { me = null; });
 
 /** A resized variant of a post's photo where the API offers one (`?w=`); the browser falls back to the original. */
 export function photoUrl(o: Ootd, w: 320 | 640 | 1080): string {
-  return `${o.photo.url}?w=${w}`;
+  return /^(blob|data):/.test(o.photo.url) ? o.photo.url : `${o.photo.url}${o.photo.url.includes('?') ? '&' : '?'}w=${w}`;
 }

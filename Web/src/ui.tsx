@@ -31,11 +31,11 @@ export function Avatar({ who, size = 40 }: { who?: { displayName?: string; usern
   const name = who?.displayName || who?.username || '?';
   const [broken, setBroken] = useState(false);
   if (who?.avatarUrl && !broken) {
-    return <img class="avatar" src={who.avatarUrl} alt="" width={size} height={size} style={{ width: size, height: size }} onError={() => setBroken(true)} />;
+    return <img class="avatar" src={who.avatarUrl} alt="" width={size} height={size} style={{ width: `${size}px`, height: `${size}px` }} onError={() => setBroken(true)} />;
   }
   const hue = [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
   return (
-    <span class="avatar" aria-hidden="true" style={{ width: size, height: size, background: `hsl(${hue} 55% 45%)`, fontSize: size * 0.42 }}>
+    <span class="avatar" aria-hidden="true" style={{ width: `${size}px`, height: `${size}px`, background: `hsl(${hue} 55% 45%)`, fontSize: `${Math.round(size * 0.42)}px` }}>
       {name.slice(0, 1).toUpperCase()}
     </span>
   );

@@ -97,10 +97,12 @@ public sealed class JourneyTests(WebFixture web)
         await first.ScrollIntoViewIfNeededAsync();
         await page.WaitForFunctionAsync( // the product's picture is shown (loaded, not broken)
             "() => { const i = document.querySelector('ul[aria-label=\"Similar products\"] li img'); return i && i.complete && i.naturalWidth > 0; }");
-        Assert.False(string.IsNullOrWhiteSpace(await first.Locator(".brand").InnerTextAsync()));
+        Assert.False(string.IsNullOrWhiteSpace(await first.Locator(".product-brand").InnerTextAsync()));
         Assert.Matches(new Regex("€|EUR"), await first.Locator(".price").InnerTextAsync());
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await Screens.Shoot(page, Shots, "05-outfit-garments");
         await products.First.ScrollIntoViewIfNeededAsync();
-        await Screens.Shoot(page, Shots, "05-outfit-garment-products");
+        await Screens.Shoot(page, Shots, "05b-outfit-garment-products");
         var click = page.WaitForResponseAsync(r => r.Url.Contains("/clicks") && r.Request.Method == "POST");
         var popup = page.WaitForPopupAsync();
         await first.GetByRole(AriaRole.Link, new() { Name = "Shop" }).ClickAsync();

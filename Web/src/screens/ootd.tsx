@@ -60,7 +60,7 @@ export function ProductList({ products }: { products: SimilarProduct[] }) {
         <li key={p.productId} class="product">
           <img src={p.imageUrl} alt={p.title} loading="lazy" width={120} height={160} />
           <div>
-            <strong class="brand">{p.brand}</strong>
+            <strong class="product-brand">{p.brand}</strong>
             <span class="title">{p.title}</span>
             <span class="price">{formatPrice(p.price) ?? 'Price not known'}</span>
             {p.shopUrl

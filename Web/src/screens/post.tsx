@@ -42,10 +42,10 @@ export function PostScreen() {
       <h1 id="post-title" class="screen-title">Post your outfit</h1>
       <form onSubmit={submit}>
         <div class="pickers">
-          <label class="button secondary">📷 Take a photo
+          <label class="button secondary">Take a photo
             <input class="visually-hidden" type="file" accept="image/*" capture="environment" onChange={pick} aria-label="Take a photo with the camera" />
           </label>
-          <label class="button secondary">🖼 Choose a file
+          <label class="button secondary">Choose a file
             <input class="visually-hidden" type="file" name="photo" accept="image/jpeg,image/png,image/webp" onChange={pick} aria-label="Choose a photo file" />
           </label>
         </div>

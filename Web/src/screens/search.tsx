@@ -71,7 +71,7 @@ function PhotoSearch() {
     <section aria-labelledby="photo-search-title">
       <h2 id="photo-search-title">Search by photo</h2>
       <p class="muted">Take or choose a photo of a look or a garment: we find each piece and products like it.</p>
-      <label class="button secondary">📷 Photo to search with
+      <label class="button secondary">Photo to search with
         <input class="visually-hidden" type="file" accept="image/*" capture="environment" onChange={pick} aria-label="Photo to search with" />
       </label>
       {busy && <Spinner label="Looking for the garments…" />}
