@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ootd.Api.Contracts;
 using Ootd.Api.Health;
+using Ootd.Grains.Health;
 using Ootd.Api.Media;
 
 namespace Ootd.Api;
@@ -17,12 +18,13 @@ public static class HealthApi
     }
 
     /// <summary>
-    /// Ready when the gateway's Orleans client has connected, at least one silo is live (active in the membership
-    /// table and accepting connections on its gateway port: <see cref="LiveSilos"/>) AND the database answers; 503
-    /// otherwise. <c>activeSilos</c> counts the live silos, so a crashed silo drops out as soon as its process is gone.
+    /// Ready when a silo answers a grain call through the gateway (<see cref="IClusterProbeGrain"/>), at least one
+    /// silo is live (active in the membership table and accepting connections on its gateway port:
+    /// <see cref="LiveSilos"/>), the database answers AND the recommender's first batch has run; 503 otherwise. <c>activeSilos</c> counts the live silos, so
+    /// a crashed silo drops out as soon as its process is gone, not only once the others have voted it dead.
     /// </summary>
     public static async Task<Results<Ok<ReadinessResponse>, ProblemHttpResult>> Ready(
-        LiveSilos liveSilos, IClusterClient cluster, IHostApplicationLifetime lifetime, MediaStore media, ILoggerFactory logs, CancellationToken ct)
+        IClusterClient cluster, LiveSilos liveSilos, MediaStore media, ILoggerFactory logs, CancellationToken ct)
     {
         var log = logs.CreateLogger("Ootd.Api.Readiness");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -31,11 +33,9 @@ public static class HealthApi
         var silos = 0;
         try
         {
-            // The Orleans client starts with the host; the host has started once the client reached a gateway.
-            if (lifetime.ApplicationStarted.IsCancellationRequested)
-            {
-                silos = (await liveSilos.Find(timeout.Token)).Count;
-            }
+            var live = liveSilos.Find(timeout.Token);
+            await cluster.GetGrain<IClusterProbeGrain>(0).Ping().WaitAsync(timeout.Token);
+            silos = (await live).Count;
         }
         catch (Exception e)
         {
