@@ -26,6 +26,9 @@ public class ClusterFixture : IAsyncLifetime
 
     public ChildProcess? Silo { get; private set; }
 
+    /// <summary>The last lines the gateway and the silo wrote (for failure messages).</summary>
+    public string Tails(int lines = 60) => $"{api?.Tail(lines)}\n{Silo?.Tail(lines)}";
+
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
     public HttpClient Http { get; private set; } = new();
