@@ -288,7 +288,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
     {
         var user = await Http.SignUp();
         var before = await Stored();
-        using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(), description: "   "));
+        using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(96, 128, 601), description: "   "));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["description"]);
         Assert.Equal(before, await Stored());
@@ -300,7 +300,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
     {
         var user = await Http.SignUp();
         var before = await Stored();
-        using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(), description: new string('a', 10_000)));
+        using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(96, 128, 602), description: new string('a', 10_000)));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.Contains("2,000", problem["errors"]!["description"]![0]!.ToString());
         Assert.Equal(before, await Stored());
@@ -313,7 +313,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
         var user = await Http.SignUp();
         var before = await Stored();
         var tags = string.Join(' ', Enumerable.Range(1, 31).Select(i => $"#tag{i}"));
-        using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(), hashtags: tags));
+        using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(TestPhotos.Jpeg(96, 128, 603), hashtags: tags));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]!["hashtags"]);
         Assert.Equal(before, await Stored());

@@ -35,6 +35,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The username the gateway treats as an operator (Ops:Admins): it may open the Orleans dashboard.</summary>
     public string OpsAdmin { get; } = "ops" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
+    /// <summary>The last lines the gateway and the silo wrote (for failure messages).</summary>
+    public string Tails(int lines = 60) => $"{api?.Tail(lines)}\n{Silo?.Tail(lines)}";
+
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
     public HttpClient Http { get; private set; } = new();

@@ -108,11 +108,11 @@ public sealed class RecommendationApiTests(RecommendationClusterFixture cluster)
         // Control: a user of my segment with nothing to hide is shown every analysed one of them (and both popular users).
         var witness = await Http.SignUp();
         var analysed = new[] { finePost, seenPost, deletedPost, blockedPost, ownPost, leaderPost, blocksMePost };
+        await ApiCalls.Eventually(async () => Ids(await GetOk("api/v1/users/me/who-to-follow?limit=100", witness.Token), "userId") is var w && w.Contains(leader.Id) && w.Contains(blocksMe.Id), "both popular users suggested to the witness");
         await ApiCalls.Eventually(async () => analysed.All(Ids(await GetOk("api/v1/explore/weekly-best?limit=100", witness.Token)).Contains), "every post in the witness's weekly best");
         await ApiCalls.Eventually(async () => analysed.All(Ids(await GetOk("api/v1/explore/segment-best?limit=100", witness.Token)).Contains), "every post in the witness's segment best");
         var witnessSimilar = Ids(await GetOk($"api/v1/ootds/{finePost}/similar?limit=100", witness.Token));
         Assert.All(analysed.Where(p => p != finePost), p => Assert.Contains(p, witnessSimilar));
-        await ApiCalls.Eventually(async () => Ids(await GetOk("api/v1/users/me/who-to-follow?limit=100", witness.Token), "userId") is var w && w.Contains(leader.Id) && w.Contains(blocksMe.Id), "both popular users suggested to the witness");
 
         await Ok(HttpMethod.Post, $"api/v1/ootds/{seenPost}/views", me.Token);
         using (var d = await Http.Send(HttpMethod.Delete, $"api/v1/ootds/{deletedPost}", deleter.Token)) Assert.Equal(HttpStatusCode.NoContent, d.StatusCode);
