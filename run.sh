@@ -100,7 +100,7 @@ PROCS_NS=$(date +%s%N)
 log "silo started (pid $SILO_PID, silo port $SILO_PORT, gateway $GATEWAY_PORT; log .data/logs/silo.log)"
 (
   cd Api/bin/$CONFIG/net10.0
-  Urls="$API_URL" Auth__DevKeyFile="$ROOT/.data/dev-signing.key" Catalog__Admins__0="$CATALOG_ADMIN" exec dotnet Ootd.Api.dll
+  Urls="$API_URL" Auth__DevKeyFile="$ROOT/.data/dev-signing.key" Catalog__Admins__0="$CATALOG_ADMIN" Ops__Admins__0="$CATALOG_ADMIN" exec dotnet Ootd.Api.dll
 ) >"$LOGS/api.log" 2>&1 &
 API_PID=$!
 log "API started (pid $API_PID, $API_URL; log .data/logs/api.log)"
@@ -167,6 +167,9 @@ cat <<INFO
     try           curl -s -X POST $API_URL/api/v1/auth/token -H 'Content-Type: application/json' \\
                        -d '{"username":"ava","password":"ootd-demo-2026"}'
     logs          .data/logs/silo.log, .data/logs/api.log
+    metrics       $API_URL/metrics (API)   http://127.0.0.1:$((GATEWAY_PORT + 10000))/metrics (silo; its /healthz, /readyz there)
+    dashboard     $API_URL/admin/dashboard/?access_token=<token of $CATALOG_ADMIN> (operators: Ops:Admins)
+    traces        Telemetry__Console=true ./run.sh prints every span into the logs; OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 exports them
     PostgreSQL    $PG_CS
   Ctrl-C stops the silo and the API$( [ "$PG_STARTED_HERE" -eq 1 ] && echo " and this PostgreSQL" ).
 
