@@ -132,7 +132,7 @@ start_api() {
   [ "$API_STARTS" -eq 1 ] && : >"$LOGS/api.log"
   (
     cd Api/bin/$CONFIG/net10.0
-    Urls="$API_URL" Auth__DevKeyFile="$DATA_DIR/dev-signing.key" Catalog__Admins__0="$CATALOG_ADMIN" exec dotnet Ootd.Api.dll
+    Urls="$API_URL" Auth__DevKeyFile="$DATA_DIR/dev-signing.key" Catalog__Admins__0="$CATALOG_ADMIN" Ops__Admins__0="$CATALOG_ADMIN" exec dotnet Ootd.Api.dll
   ) >>"$LOGS/api.log" 2>&1 &
   API_PID=$!
   log "API started (pid $API_PID, $API_URL; log ${LOGS#$ROOT/}/api.log)"
@@ -228,6 +228,9 @@ print_info() {
     try           curl -s -X POST $API_URL/api/v1/auth/token -H 'Content-Type: application/json' \\
                        -d '{"username":"ava","password":"ootd-demo-2026"}'
     logs          ${LOGS#$ROOT/}/silo.log, ${LOGS#$ROOT/}/api.log
+    metrics       $API_URL/metrics (API)   http://127.0.0.1:$((GATEWAY_PORT + 10000))/metrics (silo; its /healthz, /readyz there)
+    dashboard     $API_URL/admin/dashboard/?access_token=<token of $CATALOG_ADMIN> (operators: Ops:Admins)
+    traces        Telemetry__Console=true ./run.sh prints every span into the logs; OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 exports them
     PostgreSQL    $PG_CS
   Ctrl-C stops the silo and the API$( [ "$PG_STARTED_HERE" -eq 1 ] && echo " and this PostgreSQL" ).
 

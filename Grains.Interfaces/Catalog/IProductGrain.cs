@@ -68,6 +68,7 @@ public sealed record ProductSaveResult(
 /// image (IInferenceGrain), files the product under a super/sub-category and writes its embedding to the
 /// "products" vector index (table <c>item_vectors</c>, then the search shard of its super-category).
 /// </summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IProductGrain : IGrainWithStringKey
 {
     /// <summary>Creates or replaces the product and indexes its image. Invalid: bad fields or an image the models

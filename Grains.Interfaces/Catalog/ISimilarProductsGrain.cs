@@ -41,6 +41,7 @@ public sealed record PhotoSearchResult(
 /// products of the same super-category, those of the same sub-category first. Reads OOTD item embeddings from the
 /// <c>ootd_items</c> table, so the OOTD grain keeps no search state.
 /// </summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface ISimilarProductsGrain : IGrainWithIntegerKey
 {
     public const long Pool = 0;

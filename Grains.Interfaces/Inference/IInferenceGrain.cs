@@ -5,6 +5,7 @@ namespace Ootd.Grains.Inference;
 /// runs the models on its own threads; the grain only awaits). Activations prefer silos that declare a GPU
 /// (silo metadata <c>gpu=true</c>) and fall back to any silo. Use key 0 (<see cref="Pool"/>).
 /// </summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IInferenceGrain : IGrainWithIntegerKey
 {
     public const long Pool = 0;

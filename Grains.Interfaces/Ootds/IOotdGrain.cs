@@ -35,6 +35,7 @@ public sealed record OotdView(
     [property: Id(10)] string? AnalysisError = null);
 
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IOotdGrain : IGrainWithGuidKey
 {
     /// <summary>
@@ -60,6 +61,7 @@ public interface IOotdGrain : IGrainWithGuidKey
 }
 
 /// <summary>How the background analysis reports back to its OOTD (a normal, non-interleaved grain call).</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IOotdAnalysisTarget : IGrainWithGuidKey
 {
     /// <summary>Applies the result of analysis attempt <paramref name="attempt"/>; stale attempts are ignored.</summary>

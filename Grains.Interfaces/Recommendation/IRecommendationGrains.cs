@@ -4,6 +4,7 @@ using Orleans.Concurrency;
 namespace Ootd.Grains.Recommendation;
 
 /// <summary>Running mean item vector μ_c of one sub-category. Key: sub-category (e.g. "jeans").</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface ICategoryStatsGrain : IGrainWithStringKey
 {
     /// <summary>ṽ = v − μ_c with μ_c before this item (v itself while the category is empty), then adds v to the mean.</summary>
@@ -14,6 +15,7 @@ public interface ICategoryStatsGrain : IGrainWithStringKey
 }
 
 /// <summary>The recommender's side of one OOTD: style vector, tags, decayed TF-IDF column. Key: OOTD id.</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IOotdStyleGrain : IGrainWithGuidKey
 {
     /// <summary>The OOTD became Ready: compute item and OOTD style vectors from its analysed items, index them, tell the author's leader grain.</summary>
@@ -35,6 +37,7 @@ public interface IOotdStyleGrain : IGrainWithGuidKey
 }
 
 /// <summary>A style leader's upload style vector and the fan-out of new posts to followers. Key: user id.</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface ILeaderStyleGrain : IGrainWithGuidKey
 {
     /// <summary>An upload became Ready: update the upload style vector and its index entry, push the post to followers (or mark the author pull-only).</summary>
@@ -54,6 +57,7 @@ public interface IFeedObserver : IGrainObserver
 /// The recommender's side of one user: decayed TF-IDF row, last H viewed/liked OOTDs and the user style vector,
 /// seen and blocked sets, the followee inbox (fan-out on write) and live subscribers. Key: user id.
 /// </summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
     /// <summary>The user viewed / liked / clicked an OOTD (sent by the user grain).</summary>
@@ -99,6 +103,7 @@ public interface IFeedGrain : IGrainWithGuidKey
 }
 
 /// <summary>A ranked list written by the nightly job. Key: 'weekly', 'segment/&lt;segment&gt;', 'leaders/popular', 'leaders/segment/&lt;segment&gt;'.</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface ICurationGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<(Guid Id, double Score)>> Get();
@@ -108,6 +113,7 @@ public interface ICurationGrain : IGrainWithStringKey
 }
 
 /// <summary>The nightly recompute (reminder at the configured hour). Key: 0.</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IRecommenderBatchGrain : IGrainWithIntegerKey
 {
     /// <summary>Registers the nightly reminder if missing.</summary>

@@ -38,6 +38,7 @@ public sealed record ShardStatus(
 /// rebuilt from it on activation (or loaded from a snapshot whose version is current) and every night.
 /// Callers normally go through <c>VectorSearch</c>, which routes writes and fans queries out over all shards.
 /// </summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface ISearchShardGrain : IGrainWithStringKey
 {
     /// <summary>Inserts or replaces items (all must route to this shard). Persisted, then searchable at once.</summary>

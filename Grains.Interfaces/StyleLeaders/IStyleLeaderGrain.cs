@@ -3,6 +3,7 @@ using Ootd.Grains.Common;
 namespace Ootd.Grains.StyleLeaders;
 
 /// <summary>A user seen as someone to follow: upload history and followers. Key: user id.</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IStyleLeaderGrain : IGrainWithGuidKey
 {
     Task AddUpload(Guid ootdId, DateTimeOffset at);

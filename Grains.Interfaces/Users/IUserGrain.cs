@@ -30,6 +30,7 @@ public sealed record UserProfile(
 public sealed record RecentInteraction([property: Id(0)] Guid OotdId, [property: Id(1)] InteractionKind Kind, [property: Id(2)] DateTimeOffset At);
 
 /// <summary>A user: profile, followees and the last H viewed or liked OOTDs. Key: user id.</summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IUserGrain : IGrainWithGuidKey
 {
     /// <summary>Creates the user once; a second call with the same username is a no-op, another username a conflict.</summary>

@@ -90,8 +90,10 @@ public sealed class UploadTraceTests : IAsyncLifetime
         await Polling.Eventually(() =>
         {
             spans = Spans(trace);
-            var upsert = spans.FirstOrDefault(s => s.DisplayName.Contains("ISearchShardGrain/Upsert") && s.Kind == ActivityKind.Server);
-            return Task.FromResult(upsert is not null && spans.Any(s => s.Source.Name == "Npgsql" && HasAncestor(spans, s, upsert.SpanId)));
+            var applied = spans.Where(s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("IOotdAnalysisTarget/ApplyAnalysis")).ToArray();
+            var writes = spans.Where(s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("ISearchShardGrain/Upsert")
+                && applied.Any(a => HasAncestor(spans, s, a.SpanId))).ToArray();
+            return Task.FromResult(writes.Any(w => spans.Any(s => s.Source.Name == "Npgsql" && HasAncestor(spans, s, w.SpanId))));
         }, "the search shard write's PostgreSQL span in the upload's trace", seconds: 90, everyMs: 200);
 
         var byName = string.Join("\n", spans.Select(s => $"{s.Source.Name} {s.Kind} {s.DisplayName}").Distinct());
@@ -101,7 +103,10 @@ public sealed class UploadTraceTests : IAsyncLifetime
         var publish = Server("IOotdGrain/Publish");
         var analyse = Server("IInferenceGrain/AnalyzeMedia");
         var apply = Server("IOotdAnalysisTarget/ApplyAnalysis");
-        var upsert = Server("ISearchShardGrain/Upsert");
+        // the post's own shard write (the author's upload list may write the leaders' index under Publish as well)
+        var upsert = spans.Where(s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("ISearchShardGrain/Upsert"))
+            .FirstOrDefault(s => HasAncestor(spans, s, apply.SpanId))
+            ?? throw new Xunit.Sdk.XunitException($"no search shard write under ApplyAnalysis:\n{byName}");
         var modelRuns = spans.Where(s => s.Source.Name == InferenceMetrics.MeterName && s.DisplayName.StartsWith("model ")).ToArray();
         var shardSql = spans.Where(s => s.Source.Name == "Npgsql" && HasAncestor(spans, s, upsert.SpanId)).ToArray();
 
