@@ -26,7 +26,7 @@ public sealed class ModelHostMemoryTests
         await using var bounded = Host(photos: 2, crops: 4);
         await using var unbounded = Host(photos: 64, crops: 10_000);
         await Task.WhenAll(bounded.EnsureLoadedAsync(), unbounded.EnsureLoadedAsync());
-        var photos = Enumerable.Range(300, 16).Select(TestPhotos.OutfitJpeg).ToArray();
+        var photos = Enumerable.Range(300, 8).Select(TestPhotos.OutfitJpeg).ToArray();
 
         var analyses = await Task.WhenAll(photos.Select(p => bounded.AnalyzeAsync(p, PhotoKind.Outfit)));
         var use = bounded.MemoryUse;
@@ -36,7 +36,7 @@ public sealed class ModelHostMemoryTests
         Assert.Equal(4, bounded.Crops!.Peak);
         Assert.Equal((0, 0), (use.PhotosDecoded, use.PreparedCrops));   // nothing left behind
         Assert.Equal(0, bounded.Crops.Held);
-        Assert.Equal(16, bounded.Queue.Given);
+        Assert.Equal(8, bounded.Queue.Given);
 
         // Without the bound the same burst holds far more at once (what the bound prevents) …
         var reference = await Task.WhenAll(photos.Select(p => unbounded.AnalyzeAsync(p, PhotoKind.Outfit)));
