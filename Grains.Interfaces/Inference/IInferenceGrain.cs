@@ -43,4 +43,18 @@ public sealed record InferenceHostInfo(
     [property: Id(1)] string ExecutionProvider,
     [property: Id(2)] bool SiloDeclaresGpu,
     [property: Id(3)] bool ModelsLoaded,
-    [property: Id(4)] string? LoadError);
+    [property: Id(4)] string? LoadError)
+{
+    /// <summary>Backbone passes this silo's model host has run (crops through ResNet18).</summary>
+    [Id(5)] public long BackbonePasses { get; init; }
+    /// <summary>The analysis memory budget of this silo: photos in flight (<c>Inference:Memory:MaxPhotosInFlight</c>)
+    /// and prepared crops (<c>MaxPreparedCrops</c>, 0 before the models load).</summary>
+    [Id(6)] public int MaxPhotosInFlight { get; init; }
+    [Id(7)] public int MaxPreparedCrops { get; init; }
+    /// <summary>What analysis held at most: photos decoded at once and crops prepared and not yet consumed.</summary>
+    [Id(8)] public int PeakPhotosDecoded { get; init; }
+    [Id(9)] public int PeakPreparedCrops { get; init; }
+    /// <summary>Analyses waiting for a turn now, and turns given so far.</summary>
+    [Id(10)] public int Waiting { get; init; }
+    [Id(11)] public long TurnsGiven { get; init; }
+}

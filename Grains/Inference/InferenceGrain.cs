@@ -79,6 +79,13 @@ public sealed class InferenceGrain(
             : null;
         bool gpu = metadata is not null && metadata.TryGetValue(PreferGpuSilosFilter.MetadataKey, out var v)
                    && string.Equals(v, PreferGpuSilosFilter.GpuValue, StringComparison.OrdinalIgnoreCase);
-        return Task.FromResult(new InferenceHostInfo(silo.SiloAddress.ToString(), host.ExecutionProvider, gpu, host.IsLoaded, host.LoadError));
+        var use = host.MemoryUse;
+        return Task.FromResult(new InferenceHostInfo(silo.SiloAddress.ToString(), host.ExecutionProvider, gpu, host.IsLoaded, host.LoadError)
+        {
+            BackbonePasses = host.BatchTotals.TryGetValue("resnet18", out var backbone) ? backbone.Requests : 0,
+            MaxPhotosInFlight = host.Queue.Capacity, MaxPreparedCrops = host.Crops?.Capacity ?? 0,
+            PeakPhotosDecoded = use.PeakPhotosDecoded, PeakPreparedCrops = use.PeakPreparedCrops,
+            Waiting = host.Queue.Waiting, TurnsGiven = host.Queue.Given,
+        });
     }
 }
