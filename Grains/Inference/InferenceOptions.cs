@@ -70,7 +70,7 @@ public sealed class AnalysisMemoryOptions
     /// <summary><c>MaxPreparedCrops</c>: crop tensors prepared and not yet through the backbone; 0 (default) → two
     /// full batches per backbone worker, at least 256 (≈ 150 MB). Never below one batch (<c>Batching:MaxBatchSize</c>).</summary>
     public int MaxPreparedCrops { get; set; }
-    /// <summary><c>MaxQueueWaitSeconds</c>: how long one call to the pool waits for a turn before it gives up
+    /// <summary><c>MaxQueueWaitSeconds</c>: how long one call to the pool waits for a turn before it gives up (at least 1)
     /// (default 240): a post's analysis then asks again at once and keeps its place (not counted as an attempt); an
     /// interactive analysis answers "busy, try again". With <see cref="AnalysisOptions.TimeoutSeconds"/> it must fit in
     /// the pool's call timeout (<c>IInferenceGrain.CallTimeout</c>, 10 minutes) with a minute to spare.</summary>

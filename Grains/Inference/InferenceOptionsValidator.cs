@@ -21,11 +21,11 @@ public sealed class InferenceOptionsValidator : IValidateOptions<InferenceOption
             errors.Add($"Inference:Memory:MaxPreparedCrops must be 0 (auto) or 1–1000000; it is {memory.MaxPreparedCrops}.");
         if (memory.MaxPreparedCrops > 0 && memory.MaxPreparedCrops < options.Batching.MaxBatchSize)
             errors.Add($"Inference:Memory:MaxPreparedCrops ({memory.MaxPreparedCrops}) must hold at least one backbone batch (Inference:Batching:MaxBatchSize = {options.Batching.MaxBatchSize}).");
-        if (!(memory.MaxQueueWaitSeconds > 0))
-            errors.Add($"Inference:Memory:MaxQueueWaitSeconds must be above 0; it is {memory.MaxQueueWaitSeconds}.");
+        if (!(memory.MaxQueueWaitSeconds >= 1))
+            errors.Add($"Inference:Memory:MaxQueueWaitSeconds must be at least 1 (a post that waited that long asks again); it is {memory.MaxQueueWaitSeconds}.");
         if (!(options.Analysis.TimeoutSeconds > 0))
             errors.Add($"Inference:Analysis:TimeoutSeconds must be above 0; it is {options.Analysis.TimeoutSeconds}.");
-        if (memory.MaxQueueWaitSeconds > 0 && options.Analysis.TimeoutSeconds > 0
+        if (memory.MaxQueueWaitSeconds >= 1 && options.Analysis.TimeoutSeconds > 0
             && memory.MaxQueueWaitSeconds + options.Analysis.TimeoutSeconds > (CallTimeout - CallMargin).TotalSeconds)
             errors.Add($"Inference:Memory:MaxQueueWaitSeconds ({memory.MaxQueueWaitSeconds}) + Inference:Analysis:TimeoutSeconds ({options.Analysis.TimeoutSeconds}) " +
                        $"must stay within {(CallTimeout - CallMargin).TotalSeconds} s (the pool's call timeout, {CallTimeout.TotalSeconds} s, less a minute).");

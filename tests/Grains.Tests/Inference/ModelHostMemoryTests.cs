@@ -70,7 +70,7 @@ public sealed class ModelHostMemoryTests
     [Theory]
     [InlineData(-1, 0, 240, 120, "MaxPhotosInFlight")]
     [InlineData(0, 8, 240, 120, "MaxPreparedCrops")]                  // below one batch of 32
-    [InlineData(0, 0, 0, 120, "MaxQueueWaitSeconds")]
+    [InlineData(0, 0, 0.5, 120, "MaxQueueWaitSeconds")]
     [InlineData(0, 0, 240, 0, "TimeoutSeconds")]
     [InlineData(0, 0, 500, 120, "call timeout")]                      // 620 s do not fit in a 10-minute call
     public void Bad_memory_settings_are_refused_at_start_with_the_key_named(int photos, int crops, double wait, double timeout, string named)
