@@ -10,14 +10,29 @@ public interface IInferenceGrain : IGrainWithIntegerKey
 {
     public const long Pool = 0;
 
-    /// <summary>Analyses a stored photo (table <c>media</c>, by SHA-256 id). Under load a photo may wait in the
-    /// batching queues longer than the default 30 s response timeout; callers bound it themselves.</summary>
-    [ResponseTimeout("00:05:00")]
+    /// <summary>How long a call to the pool may take: a wait for a turn on the model host
+    /// (<c>Inference:Memory:MaxQueueWaitSeconds</c>) plus the analysis (<c>Inference:Analysis:TimeoutSeconds</c>), which
+    /// the silo checks at start to fit in it with a minute to spare.</summary>
+    public const string CallTimeout = "00:10:00";
+
+    /// <summary>Analyses a stored photo (table <c>media</c>, by SHA-256 id) in its turn, in order of arrival behind the
+    /// interactive analyses (the catalogue's products). The photo is read only once its turn has come.</summary>
+    [ResponseTimeout(CallTimeout)]
     Task<AnalysisResult> AnalyzeMedia(string mediaId, PhotoKind kind);
 
-    /// <summary>Analyses photo bytes that are not stored (e.g. "analyse without posting").</summary>
-    [ResponseTimeout("00:05:00")]
+    /// <summary>Analyses photo bytes that are not stored (e.g. "analyse without posting"): interactive, ahead of the
+    /// background analyses.</summary>
+    [ResponseTimeout(CallTimeout)]
     Task<AnalysisResult> AnalyzePhoto(byte[] photo, PhotoKind kind);
+
+    /// <summary>
+    /// The background analysis of a post's stored photo (outfit kind). Posts take turns oldest first by
+    /// <paramref name="postedAt"/>, so a backlog (a burst of uploads, or the pending posts a restart resumes) drains in
+    /// order at the pool's pace. When no turn came within <c>Inference:Memory:MaxQueueWaitSeconds</c> the answer is
+    /// <see cref="AnalysisFailure.Deferred"/>: ask again (it keeps its place; it is not a failed attempt).
+    /// </summary>
+    [ResponseTimeout(CallTimeout)]
+    Task<AnalysisResult> AnalyzePost(string mediaId, DateTimeOffset postedAt);
 
     /// <summary>Where this activation's models run: "CUDA" or "CPU", with the silo's gpu metadata.</summary>
     Task<InferenceHostInfo> Describe();
@@ -29,4 +44,18 @@ public sealed record InferenceHostInfo(
     [property: Id(1)] string ExecutionProvider,
     [property: Id(2)] bool SiloDeclaresGpu,
     [property: Id(3)] bool ModelsLoaded,
-    [property: Id(4)] string? LoadError);
+    [property: Id(4)] string? LoadError)
+{
+    /// <summary>Backbone passes this silo's model host has run (crops through ResNet18).</summary>
+    [Id(5)] public long BackbonePasses { get; init; }
+    /// <summary>The analysis memory budget of this silo: photos in flight (<c>Inference:Memory:MaxPhotosInFlight</c>)
+    /// and prepared crops (<c>MaxPreparedCrops</c>, 0 before the models load).</summary>
+    [Id(6)] public int MaxPhotosInFlight { get; init; }
+    [Id(7)] public int MaxPreparedCrops { get; init; }
+    /// <summary>What analysis held at most: photos decoded at once and crops prepared and not yet consumed.</summary>
+    [Id(8)] public int PeakPhotosDecoded { get; init; }
+    [Id(9)] public int PeakPreparedCrops { get; init; }
+    /// <summary>Analyses waiting for a turn now, and turns given so far.</summary>
+    [Id(10)] public int Waiting { get; init; }
+    [Id(11)] public long TurnsGiven { get; init; }
+}

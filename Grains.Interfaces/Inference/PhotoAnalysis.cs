@@ -74,8 +74,10 @@ public enum AnalysisFailure
     Rejected = 1,
     /// <summary>The media id has no stored photo.</summary>
     PhotoNotFound = 2,
-    /// <summary>The models could not run (not loaded, a runtime error): worth retrying.</summary>
+    /// <summary>The models could not run (not loaded, a runtime error, ran past its time limit): worth retrying.</summary>
     Unavailable = 3,
+    /// <summary>No turn on the model host came within the queue's wait limit: nothing ran; ask again.</summary>
+    Deferred = 4,
 }
 
 /// <summary>An analysis, or why there is none.</summary>
@@ -91,4 +93,5 @@ public sealed record AnalysisResult(
     public static AnalysisResult Rejected(string code, string reason) => new(null, AnalysisFailure.Rejected, reason, code);
     public static AnalysisResult NotFound(string reason) => new(null, AnalysisFailure.PhotoNotFound, reason);
     public static AnalysisResult Unavailable(string reason) => new(null, AnalysisFailure.Unavailable, reason);
+    public static AnalysisResult Deferred(string reason) => new(null, AnalysisFailure.Deferred, reason);
 }

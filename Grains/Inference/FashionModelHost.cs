@@ -18,6 +18,9 @@ namespace Ootd.Grains.Inference;
 /// CPU preprocessing (decode, pHash, crop and resize, on a bounded set of thread-pool workers) and then model
 /// execution through one dynamic batcher per model (backbone, detector, classifier, tagger, embedder), each with its
 /// own worker thread, so crops of many photos share backbone runs. One backbone pass per item crop feeds all heads.
+/// Memory is bounded (<see cref="AnalysisMemoryOptions"/>): a photo is decoded only once it has a turn of the
+/// <see cref="Queue"/> (at most <c>Inference:Memory:MaxPhotosInFlight</c> at once), and its crops are prepared only
+/// within the <see cref="CropBudget"/> (<c>MaxPreparedCrops</c>), whose units come back as the backbone consumes them.
 /// Post-processing follows <c>Ootd.Inference.FashionAnalyzer</c> (detector thresholds + NMS, outfit rules) and shares
 /// its attribute mapping (<see cref="AttributeReader"/>: groups filtered by sub-category, manifest priors per photo kind).
 /// </summary>
@@ -26,6 +29,7 @@ public sealed class FashionModelHost : IAsyncDisposable
     private readonly InferenceOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _cpu;
+    private readonly AnalysisQueue _queue;
     private readonly object _gate = new();
     private Task<LoadedModels>? _loading;
     private DateTime _lastFailure = DateTime.MinValue;
@@ -36,6 +40,8 @@ public sealed class FashionModelHost : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         int cpu = _options.PreprocessConcurrency > 0 ? _options.PreprocessConcurrency : Environment.ProcessorCount;
         _cpu = new SemaphoreSlim(cpu, cpu);
+        _queue = new AnalysisQueue(_options.Memory.PhotosInFlight(Environment.ProcessorCount),
+            TimeSpan.FromSeconds(_options.Analysis.TimeoutSeconds > 0 ? _options.Analysis.TimeoutSeconds : 120));
         Decoder = new PhotoDecoder(PhotoLimits.Default with { MaxWorkingSide = Math.Max(0, _options.MaxWorkingSide) });
         _taggerManifest = new Lazy<ModelManifest?>(ReadTaggerManifest);
     }
@@ -48,6 +54,45 @@ public sealed class FashionModelHost : IAsyncDisposable
     public string ExecutionProvider => _loading is { IsCompletedSuccessfully: true } t ? t.Result.Provider : "unloaded";
     public bool IsLoaded => _loading is { IsCompletedSuccessfully: true };
     public string? LoadError { get; private set; }
+
+    /// <summary>The turns of this host: at most <c>Inference:Memory:MaxPhotosInFlight</c> photos analysed at once.</summary>
+    public AnalysisQueue Queue => _queue;
+
+    /// <summary>The budget of prepared crop tensors (null before the models load).</summary>
+    public CropBudget? Crops => _loading is { IsCompletedSuccessfully: true } t ? t.Result.Crops : null;
+
+    /// <summary>
+    /// What analysis holds in memory now and at most since the last <see cref="ResetPeaks"/>, counted where it is
+    /// allocated: photos decoded and not yet released, and crop tensors written and not yet through the backbone.
+    /// </summary>
+    public AnalysisMemoryUse MemoryUse
+    {
+        get
+        {
+            (int Now, int Peak) crops = _loading is { IsCompletedSuccessfully: true } t ? t.Result.CropsInMemory : (0, 0);
+            return new AnalysisMemoryUse(Volatile.Read(ref _photosDecoded), Volatile.Read(ref _photosDecodedPeak), crops.Now, crops.Peak);
+        }
+    }
+
+    /// <summary>Sets the peaks of <see cref="MemoryUse"/> (and of the queue and crop budget) to the current values.</summary>
+    public void ResetPeaks()
+    {
+        Volatile.Write(ref _photosDecodedPeak, Volatile.Read(ref _photosDecoded));
+        _queue.ResetPeak();
+        if (_loading is { IsCompletedSuccessfully: true } t) t.Result.ResetPeaks();
+    }
+
+    private int _photosDecoded, _photosDecodedPeak;
+
+    private DecodedPhoto DecodeCounted(ReadOnlySpan<byte> bytes)
+    {
+        var photo = Decoder.Decode(bytes);
+        LoadedModels.Raise(ref _photosDecodedPeak, Interlocked.Increment(ref _photosDecoded));
+        return photo;
+    }
+
+    /// <summary>How long a pool call waits for a turn before it gives up (<c>Inference:Memory:MaxQueueWaitSeconds</c>).</summary>
+    public TimeSpan MaxQueueWait => TimeSpan.FromSeconds(_options.Memory.MaxQueueWaitSeconds);
 
     /// <summary>Batches and requests per model of this host (empty before the models load).</summary>
     public IReadOnlyDictionary<string, (long Batches, long Requests)> BatchTotals =>
@@ -96,6 +141,10 @@ public sealed class FashionModelHost : IAsyncDisposable
                         "Inference: models loaded from {Folder}; execution provider {Provider}; detector {Detector}; batching max {Batch} crops, max queue delay {Delay} ms",
                         models.Folder, models.Provider, models.Detector is null ? "none (outfits analysed as one item)" : $"{models.Detector.Spec.Windows.Length} windows",
                         _options.Batching.MaxBatchSize, _options.Batching.MaxQueueDelayMs);
+                    _logger.LogInformation(
+                        "Inference: analysis memory budget: {Photos} photos in flight, {Crops} prepared crops (~{Megabytes} MB of crop tensors); an analysis may run {Timeout} s once it has its turn",
+                        _queue.Capacity, models.Crops.Capacity, models.Crops.Capacity * (long)Ootd.Inference.Imaging.CropTensor.Length * sizeof(float) / (1 << 20),
+                        _queue.RunningLimit.TotalSeconds);
                     return models;
                 }
                 catch (Exception e)
@@ -125,18 +174,39 @@ public sealed class FashionModelHost : IAsyncDisposable
             return PerceptualHash.Fingerprint(photo.Image);
         }, cancellation);
 
-    /// <summary>Analyses a photo. Throws <see cref="ImageRejectedException"/> for bytes it refuses.</summary>
+    /// <summary>
+    /// Analyses a photo: waits for a turn (ahead of the posts' background analyses, with no limit on the wait), then
+    /// analyses it within the running-time limit. Throws <see cref="ImageRejectedException"/> for bytes it refuses and
+    /// <see cref="TimeoutException"/> when the analysis ran longer than <c>Inference:Analysis:TimeoutSeconds</c>.
+    /// </summary>
     public async Task<PhotoAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> bytes, PhotoKind kind, CancellationToken cancellation = default)
     {
+        using var turn = await _queue.WaitTurnAsync(AnalysisQueue.Interactive, Timeout.InfiniteTimeSpan, cancellation).ConfigureAwait(false);
+        return await AnalyzeAsync(turn!, bytes, kind, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a turn to analyse a photo (see <see cref="AnalysisQueue.WaitTurnAsync"/>): null when
+    /// <paramref name="maxWait"/> passed first. Read the photo only once the turn is given, and dispose the turn after.</summary>
+    public Task<AnalysisTurn?> WaitTurnAsync(long order, TimeSpan maxWait, CancellationToken cancellation = default) =>
+        _queue.WaitTurnAsync(order, maxWait, cancellation);
+
+    /// <summary>
+    /// Analyses a photo within a turn of <see cref="Queue"/>. Throws <see cref="ImageRejectedException"/> for bytes it
+    /// refuses, and <see cref="TimeoutException"/> once the turn has run longer than its limit (the work is cancelled).
+    /// </summary>
+    public async Task<PhotoAnalysis> AnalyzeAsync(AnalysisTurn turn, ReadOnlyMemory<byte> bytes, PhotoKind kind, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
         long started = Stopwatch.GetTimestamp();
         string outcome = "failed";
         using var pending = InferenceMetrics.PhotoAccepted();
         using var activity = InferenceMetrics.Activities.StartActivity("analyse photo");
         activity?.SetTag("ootd.photo.kind", kind.ToString());
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(turn.Running, cancellation);
         try
         {
-            var models = await LoadAsync().ConfigureAwait(false);
-            var result = await AnalyzeAsync(models, bytes, kind, cancellation).ConfigureAwait(false);
+            var models = await LoadAsync().WaitAsync(running.Token).ConfigureAwait(false);
+            var result = await AnalyzeAsync(models, bytes, kind, running.Token).ConfigureAwait(false);
             outcome = "ok";
             return result;
         }
@@ -144,6 +214,11 @@ public sealed class FashionModelHost : IAsyncDisposable
         {
             outcome = "rejected";
             throw;
+        }
+        catch (OperationCanceledException) when (running.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            outcome = "timeout";
+            throw new TimeoutException($"the analysis ran longer than {turn.RunningLimit.TotalSeconds:0.#} s and was stopped");
         }
         finally
         {
@@ -154,51 +229,61 @@ public sealed class FashionModelHost : IAsyncDisposable
     private async Task<PhotoAnalysis> AnalyzeAsync(LoadedModels m, ReadOnlyMemory<byte> bytes, PhotoKind kind, CancellationToken cancellation)
     {
         bool detect = kind == PhotoKind.Outfit && m.Detector is not null;
-        // Stage 1 (CPU): decode, hash, and the detector's window crops.
+        // Stage 1 (CPU): decode, hash, and the detector's windows.
         var prepared = await OnCpuAsync(() =>
         {
             long t = Stopwatch.GetTimestamp();
-            var photo = Decoder.Decode(bytes.Span);
+            var photo = DecodeCounted(bytes.Span);
             try
             {
                 ulong hash = PerceptualHash.Compute(photo.Image);
                 PixelBox[] windows = detect ? m.Detector!.Proposer.Propose(photo.Width, photo.Height) : [];
-                var tensors = windows.Select(w => m.CropTensor(photo, w)).ToArray();
                 InferenceMetrics.RecordPreprocess(InferenceMetrics.ElapsedMs(t));
-                return (Photo: photo, Hash: hash, Windows: windows, Tensors: tensors);
+                return (Photo: photo, Hash: hash, Windows: windows);
             }
             catch
             {
                 photo.Dispose();
+                Interlocked.Decrement(ref _photosDecoded);
                 throw;
             }
         }, cancellation).ConfigureAwait(false);
 
-        using var photo = prepared.Photo;
+        try
+        {
+            return await AnalyzeDecodedAsync(m, prepared.Photo, prepared.Hash, prepared.Windows, detect, kind, cancellation).ConfigureAwait(false);
+        }
+        finally
+        {
+            prepared.Photo.Dispose();
+            Interlocked.Decrement(ref _photosDecoded);
+        }
+    }
+
+    private async Task<PhotoAnalysis> AnalyzeDecodedAsync(LoadedModels m, DecodedPhoto photo, ulong hash, PixelBox[] windows, bool detect,
+        PhotoKind kind, CancellationToken cancellation)
+    {
         int width = photo.Width, height = photo.Height;
 
-        // Stage 2 (models): detection.
+        // Stage 2 (models): detection, on window crops prepared within the crop budget.
         List<DetectedItem> candidates = [];
         DetectedItem? best = null;
         if (detect)
         {
-            var windowFeatures = await Task.WhenAll(prepared.Tensors.Select(t => m.Backbone.RunAsync(t, cancellation))).ConfigureAwait(false);
-            m.ReturnTensors(prepared.Tensors);
+            var windowFeatures = await BackboneFeaturesAsync(m, photo, windows, cancellation).ConfigureAwait(false);
             var geometry = m.Detector!.Geometry();
             var rows = await Task.WhenAll(windowFeatures.Select((f, i) =>
                 m.DetectorHead!.RunAsync([f, geometry[(4 * i)..(4 * i + 4)]], cancellation))).ConfigureAwait(false);
             var scores = Stack(rows, "scores");
             var deltas = Stack(rows, "deltas");
-            (candidates, best) = m.Detector.Decode(scores, deltas, prepared.Windows, width, height);
+            (candidates, best) = m.Detector.Decode(scores, deltas, windows, width, height);
             if (candidates.Count == 0 && best is not null) candidates = [best];
         }
         else candidates = [new DetectedItem(PixelBox.Whole(width, height), -1, 1f)];
         if (candidates.Count == 0) candidates = [new DetectedItem(PixelBox.Whole(width, height), -1, 0f)];
 
         // Stage 1 again (CPU): item crops. Stage 2: one backbone pass per crop, all heads on its features.
-        var crops = await OnCpuAsync(() => candidates.Select(c => m.CropTensor(photo, c.Box)).ToArray(), cancellation).ConfigureAwait(false);
-        var features = await Task.WhenAll(crops.Select(c => m.Backbone.RunAsync(c, cancellation))).ConfigureAwait(false);
-        m.ReturnTensors(crops);
+        var features = await BackboneFeaturesAsync(m, photo, candidates.Select(c => c.Box).ToArray(), cancellation).ConfigureAwait(false);
         var classified = Task.WhenAll(features.Select(f => m.Classifier.RunAsync([f], cancellation)));
         var tagged = Task.WhenAll(features.Select(f => m.Tagger.RunAsync([f], cancellation)));
         var embedded = Task.WhenAll(features.Select(f => m.Embedder.RunAsync([f], cancellation)));
@@ -231,8 +316,52 @@ public sealed class FashionModelHost : IAsyncDisposable
                     PixelColourEstimator.Estimate(photo.Image, box));
                 items.Add(new AnalysedItem(item, new ItemVectors(embeddings[i], subs[i], reading.Vector, features[i])));
             }
-            return new PhotoAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, prepared.Hash, items, m.Provider);
+            return new PhotoAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, hash, items, m.Provider);
         }, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The backbone's features of each box of the photo. Crops are prepared (on the CPU slots) only with units of the
+    /// crop budget, as many at a time as are free, and each goes to the backbone batcher as soon as it is ready; its
+    /// unit comes back once the backbone has consumed it. So preprocessing waits for the backbone, never the reverse
+    /// piling up, however many photos are in flight.
+    /// </summary>
+    private async Task<float[][]> BackboneFeaturesAsync(LoadedModels m, DecodedPhoto photo, IReadOnlyList<PixelBox> boxes, CancellationToken cancellation)
+    {
+        var features = new Task<float[]>[boxes.Count];
+        int next = 0;
+        while (next < boxes.Count)
+        {
+            int first = next;
+            int granted = await m.Crops.TakeAsync(boxes.Count - first, cancellation).ConfigureAwait(false);
+            float[][] tensors;
+            try
+            {
+                tensors = await OnCpuAsync(() =>
+                {
+                    var made = new float[granted][];
+                    int k = 0;
+                    try
+                    {
+                        for (; k < granted; k++) made[k] = m.CropTensor(photo, boxes[first + k]);
+                    }
+                    catch
+                    {
+                        m.DropCrops(k);
+                        throw;
+                    }
+                    return made;
+                }, cancellation).ConfigureAwait(false);
+            }
+            catch
+            {
+                m.Crops.Return(granted);
+                throw;
+            }
+            for (int k = 0; k < granted; k++) features[first + k] = m.ConsumeAsync(tensors[k], cancellation);
+            next += granted;
+        }
+        return await Task.WhenAll(features).ConfigureAwait(false);
     }
 
     private static ItemAttribute ToItemAttribute(Ootd.Inference.AttributePrediction a) =>
@@ -261,6 +390,9 @@ public sealed class FashionModelHost : IAsyncDisposable
     }
 }
 
+/// <summary>What the analysis work holds: photos decoded and crop tensors not yet through the backbone, now and at most.</summary>
+public readonly record struct AnalysisMemoryUse(int PhotosDecoded, int PeakPhotosDecoded, int PreparedCrops, int PeakPreparedCrops);
+
 /// <summary>The loaded sessions and their batchers.</summary>
 internal sealed class LoadedModels : IAsyncDisposable
 {
@@ -281,6 +413,7 @@ internal sealed class LoadedModels : IAsyncDisposable
         var delay = TimeSpan.FromMilliseconds(Math.Max(0, options.Batching.MaxQueueDelayMs));
         // Idle crop tensors kept for reuse: a few batches' worth (4 × 32 × 600 KB ≈ 77 MB at the defaults).
         _tensors = new TensorPool(Ootd.Inference.Imaging.CropTensor.Length, 4 * Math.Max(1, options.Batching.MaxBatchSize));
+        Crops = new CropBudget(options.Memory.PreparedCrops(options.Batching.MaxBatchSize, backboneWorkers));
         int heads = Math.Max(1, options.Batching.HeadMaxBatchSize);
         Backbone = new ModelBatcher<float[], float[]>("resnet18", RunBackbone, Math.Max(1, options.Batching.MaxBatchSize), delay, backboneWorkers);
         Classifier = HeadBatcher(classifier, heads, delay);
@@ -291,6 +424,8 @@ internal sealed class LoadedModels : IAsyncDisposable
 
     public string Folder { get; }
     public string Provider => _backbone.Provider;
+    /// <summary>Crop tensors prepared and not yet through the backbone (<c>Inference:Memory:MaxPreparedCrops</c>).</summary>
+    public CropBudget Crops { get; }
     public WindowDetector? Detector { get; }
     public OutfitRules Rules { get; } = new();
     public HeadSession TaggerSession => _tagger;
@@ -333,18 +468,56 @@ internal sealed class LoadedModels : IAsyncDisposable
         return totals;
     }
 
-    /// <summary>A crop's backbone input in a pooled array: give it back with <see cref="ReturnTensors"/> once its
-    /// backbone run has completed (never while it may still be read; on failure paths just drop it).</summary>
+    /// <summary>A crop's backbone input in a pooled array. Only with a unit of <see cref="Crops"/>; hand it to
+    /// <see cref="ConsumeAsync"/>, which gives the array and the unit back.</summary>
     public float[] CropTensor(DecodedPhoto photo, PixelBox box)
     {
         var tensor = _tensors.Rent();
         Ootd.Inference.Imaging.CropTensor.Write(photo.Image, box, _backbone.MeanImage, tensor);
+        Raise(ref _cropsPeak, Interlocked.Increment(ref _crops));
         return tensor;
     }
 
-    public void ReturnTensors(IEnumerable<float[]> tensors)
+    private int _crops, _cropsPeak;
+
+    /// <summary>Crops written that will never reach the backbone (their preparation failed): no longer held.</summary>
+    public void DropCrops(int count) => Interlocked.Add(ref _crops, -count);
+
+    /// <summary>Crop tensors written and not yet through the backbone (counted where they are written), now and at most.</summary>
+    public (int Now, int Peak) CropsInMemory => (Volatile.Read(ref _crops), Volatile.Read(ref _cropsPeak));
+
+    public void ResetPeaks()
     {
-        foreach (var t in tensors) _tensors.Return(t);
+        Volatile.Write(ref _cropsPeak, Volatile.Read(ref _crops));
+        Crops.ResetPeak();
+    }
+
+    internal static void Raise(ref int peak, int value)
+    {
+        int seen;
+        while (value > (seen = Volatile.Read(ref peak)) && Interlocked.CompareExchange(ref peak, value, seen) != seen) { }
+    }
+
+    /// <summary>
+    /// Runs a prepared crop through the backbone; then its unit of the crop budget comes back and the array returns
+    /// to the pool (only once its backbone run has completed: a cancelled crop may still be read by a running batch,
+    /// so its array is just dropped).
+    /// </summary>
+    public async Task<float[]> ConsumeAsync(float[] tensor, CancellationToken cancellation)
+    {
+        bool consumed = false;
+        try
+        {
+            var features = await Backbone.RunAsync(tensor, cancellation).ConfigureAwait(false);
+            consumed = true;
+            return features;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _crops);
+            if (consumed) _tensors.Return(tensor);
+            Crops.Return(1);
+        }
     }
 
     // Each backbone worker runs one batch at a time: an input buffer per running batch, reused (19 MB at batch 32).

@@ -24,6 +24,7 @@ public sealed class InferenceOptions
 
     public BatchingOptions Batching { get; set; } = new();
     public AnalysisOptions Analysis { get; set; } = new();
+    public AnalysisMemoryOptions Memory { get; set; } = new();
     public DuplicateOptions Duplicates { get; set; } = new();
 }
 
@@ -49,10 +50,41 @@ public sealed class AnalysisOptions
     public int MaxAttempts { get; set; } = 4;
     /// <summary><c>RetryDelaySeconds</c>: first retry delay, doubled per attempt (default 2).</summary>
     public double RetryDelaySeconds { get; set; } = 2;
-    /// <summary><c>TimeoutSeconds</c>: one attempt's limit (default 120).</summary>
+    /// <summary><c>TimeoutSeconds</c>: how long one attempt may <em>run</em> once it has its turn on the model host
+    /// (default 120); the time a photo waits for its turn (<see cref="AnalysisMemoryOptions.MaxQueueWaitSeconds"/>)
+    /// does not count.</summary>
     public double TimeoutSeconds { get; set; } = 120;
     /// <summary><c>SweepMinutes</c>: period of the reminder that resumes analyses a dead silo left (default 2).</summary>
     public double SweepMinutes { get; set; } = 2;
+}
+
+/// <summary>
+/// <c>Inference:Memory</c>: the memory budget of the analysis work on one silo. At most <see cref="MaxPhotosInFlight"/>
+/// photos are decoded and analysed at once (the others wait for a turn holding nothing but their request: interactive
+/// analyses first, then posts oldest first), and at most <see cref="MaxPreparedCrops"/> crop tensors (588 KB each) are
+/// prepared and not yet through the backbone: preprocessing waits for the backbone. Peak analysis memory is about
+/// photos in flight × a decoded photo (≤ 8 MB for 1,600 px on the long side) + prepared crops × 0.59 MB + one batch
+/// buffer per backbone worker (19 MB at batch 32); on 2 cores: 8 photos and 256 crops ≈ 250 MB.
+/// </summary>
+public sealed class AnalysisMemoryOptions
+{
+    /// <summary><c>MaxPhotosInFlight</c>: photos analysed at once per silo; 0 (default) → 4 per core, at least 8.</summary>
+    public int MaxPhotosInFlight { get; set; }
+    /// <summary><c>MaxPreparedCrops</c>: crop tensors prepared and not yet through the backbone; 0 (default) → two
+    /// full batches per backbone worker, at least 256 (≈ 150 MB). Never below one batch (<c>Batching:MaxBatchSize</c>).</summary>
+    public int MaxPreparedCrops { get; set; }
+    /// <summary><c>MaxQueueWaitSeconds</c>: how long one call to the pool waits for a turn before it gives up (at least 1)
+    /// (default 240): a post's analysis then asks again at once and keeps its place (not counted as an attempt); an
+    /// interactive analysis answers "busy, try again". With <see cref="AnalysisOptions.TimeoutSeconds"/> it must fit in
+    /// the pool's call timeout (<c>IInferenceGrain.CallTimeout</c>, 10 minutes) with a minute to spare.</summary>
+    public double MaxQueueWaitSeconds { get; set; } = 240;
+
+    /// <summary>The photo bound in effect.</summary>
+    public int PhotosInFlight(int processors) => MaxPhotosInFlight > 0 ? MaxPhotosInFlight : Math.Max(8, 4 * processors);
+
+    /// <summary>The prepared-crop bound in effect for a backbone with <paramref name="workers"/> batch workers.</summary>
+    public int PreparedCrops(int maxBatchSize, int workers) =>
+        Math.Max(Math.Max(1, maxBatchSize), MaxPreparedCrops > 0 ? MaxPreparedCrops : Math.Max(256, 2 * maxBatchSize * workers));
 }
 
 /// <summary><c>Inference:Duplicates</c>: re-posting the same photo.</summary>

@@ -15,7 +15,9 @@ public static class InferenceServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddOotdInference(this IServiceCollection services)
     {
-        services.AddOptions<InferenceOptions>();
+        // Checked when the host starts (the memory budget and time limits: Inference:Memory, Inference:Analysis).
+        services.AddOptions<InferenceOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>());
         services.TryAddSingleton<FashionModelHost>();
         services.TryAddSingleton<AnalysisStore>();
         services.AddPlacementFilter<PreferGpuSilosFilter, PreferGpuSilosDirector>(ServiceLifetime.Transient);

@@ -16,7 +16,9 @@ namespace Ootd.Grains.Ootds;
 /// activation, so they stay right even when a silo dies between two steps of a command.
 /// The photo is analysed in the background after Publish returns: a detached task (off the grain's turn) awaits the
 /// inference pool and reports back through <see cref="IOotdAnalysisTarget.ApplyAnalysis"/>, a normal grain call, so
-/// state writes never overlap. A reminder and activation resume an analysis that a dead silo left unfinished.
+/// state writes never overlap. A reminder and activation resume an analysis that a dead silo left unfinished; the
+/// pool takes posts oldest first at its own pace (<see cref="IInferenceGrain.AnalyzePost"/>), so resuming many at once
+/// costs only their place in its queue.
 /// Before it reports back, the task applies the author's declared profile gender to the items' gender attribute
 /// (<see cref="DeclaredGender"/>).
 /// </summary>
@@ -205,7 +207,13 @@ public sealed class OotdGrain(
 
     // ------------------------------------------------------------------ analysis
 
-    /// <summary>Starts one analysis attempt in the background unless one is running or the post is not Analyzing.</summary>
+    /// <summary>
+    /// Starts one analysis attempt in the background unless one is running or the post is not Analyzing. The attempt
+    /// waits for its turn on the inference pool (posts go oldest first, at the pool's pace, so a backlog or the pending
+    /// posts a restart resumes never run all at once); a wait that ends without a turn asks again and keeps its place,
+    /// and is not an attempt. Only the analysis itself is timed (<c>Inference:Analysis:TimeoutSeconds</c>, by the
+    /// model host from the moment the turn is given), so a post never fails for having waited.
+    /// </summary>
     private void StartAnalysis()
     {
         if (_analysisRunning || !IsLive || state.State.Status != OotdStatus.Analyzing || state.State.Photo is null) return;
@@ -214,7 +222,7 @@ public sealed class OotdGrain(
         var self = this.AsReference<IOotdAnalysisTarget>();
         int attempt = state.State.AnalysisAttempts + 1;
         var mediaId = state.State.Photo.MediaId;
-        var timeout = TimeSpan.FromSeconds(Math.Max(1, Options.Analysis.TimeoutSeconds));
+        var postedAt = state.State.CreatedAt;
         var log = logger;
         var id = OotdId;
         var author = GrainFactory.GetGrain<IUserGrain>(state.State.AuthorId);
@@ -228,7 +236,8 @@ public sealed class OotdGrain(
             var started = AnalysisMetrics.AttemptStarted();
             try
             {
-                result = await pool.AnalyzeMedia(mediaId, PhotoKind.Outfit).WaitAsync(timeout);
+                do result = await pool.AnalyzePost(mediaId, postedAt);
+                while (result.Failure == AnalysisFailure.Deferred);
             }
             catch (Exception e)
             {
