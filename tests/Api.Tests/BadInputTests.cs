@@ -222,7 +222,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
         var before = await Stored();
         using var response = await Http.Upload(user.Token, ApiCalls.UploadForm(corrupt, fileName: "look.png", contentType: "image/png"));
         var problem = await response.AssertProblem(HttpStatusCode.BadRequest);
-        Assert.Contains("could not be decoded", (string)problem["detail"]!);
+        Assert.Contains("image data is damaged", (string)problem["detail"]!);
         Assert.Equal(before, await Stored());
         await AssertNoPosts(user);
     }
