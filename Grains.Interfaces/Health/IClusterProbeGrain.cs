@@ -5,6 +5,7 @@ namespace Ootd.Grains.Health;
 /// (no directory lookup, no activation on another silo). An answer proves that a silo is active and serves grain
 /// calls for this client; a silo that is still joining (or a dead one) does not answer. Use key 0.
 /// </summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IClusterProbeGrain : IGrainWithIntegerKey
 {
     /// <summary>The answering silo's address.</summary>

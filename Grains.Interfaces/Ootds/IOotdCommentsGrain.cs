@@ -17,6 +17,7 @@ public sealed record CommentResult([property: Id(0)] CommandResult Result, [prop
 /// The comments of one OOTD (rows in <c>ootd_comments</c>; pages are read from the table). Writing one also logs a
 /// <see cref="InteractionKind.Comment"/> interaction and tells the commenter's feed (taste). Key: OOTD id.
 /// </summary>
+[Orleans.CodeGeneration.Version(1)]
 public interface IOotdCommentsGrain : IGrainWithGuidKey
 {
     public const int MaxLength = 1000;
