@@ -11,12 +11,14 @@ public class DynamicBatcherTests
     {
         var sizes = new ConcurrentBag<int>();
         var gate = new ManualResetEventSlim(false);
-        int callerThread = Environment.CurrentManagedThreadId;
-        var threads = new ConcurrentBag<int>();
+        // Thread objects, not ids: a managed thread id is reused once its thread has ended, so an id alone can name a
+        // batch worker that only looks like the caller.
+        var callerThread = Thread.CurrentThread;
+        var threads = new ConcurrentBag<Thread>();
         await using var batcher = new DynamicBatcher<int, int>(xs =>
         {
             gate.Wait(TimeSpan.FromSeconds(10));
-            threads.Add(Environment.CurrentManagedThreadId);
+            threads.Add(Thread.CurrentThread);
             return xs.Select(x => x * 10).ToArray();
         }, maxBatchSize: 4, maxQueueDelay: TimeSpan.FromMilliseconds(50));
         batcher.BatchRan += sizes.Add;
