@@ -87,6 +87,20 @@ public static class ApiCalls
         return Guid.Parse((string)body["id"]!);
     }
 
+    /// <summary>Uploads a photo and waits until its post is ready; fails at once when its analysis failed.</summary>
+    public static async Task<Guid> UploadReady(this HttpClient http, string token, byte[] photo, string description, string hashtags)
+    {
+        var id = await http.UploadOk(token, photo, description, hashtags);
+        await Eventually(async () =>
+        {
+            using var r = await http.GetAsync($"api/v1/ootds/{id}");
+            var status = (string?)(await r.Json())["status"];
+            Assert.NotEqual("failed", status);
+            return status == "ready";
+        }, $"OOTD {id} ready", 120);
+        return id;
+    }
+
     /// <summary>
     /// GETs a JSON document, retrying while the gateway answers 5xx (a silo that just replaced a crashed one
     /// can take a few seconds before every grain call succeeds); fails with the last answer after the deadline.

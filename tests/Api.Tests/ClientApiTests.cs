@@ -18,18 +18,8 @@ public sealed class ClientApiTests(RecommendationClusterFixture cluster)
     private static int photoSeed = 5000;
     private HttpClient Http => cluster.Http;
 
-    private async Task<Guid> PostReady(SignedUp user, string hashtags = "#street", string description = "look of the day")
-    {
-        var id = await Http.UploadOk(user.Token, TestPhotos.Jpeg(96, 128, Interlocked.Increment(ref photoSeed)), description, hashtags);
-        await ApiCalls.Eventually(async () =>
-        {
-            using var r = await Http.GetAsync($"api/v1/ootds/{id}");
-            var status = (string?)(await r.Json())["status"];
-            Assert.NotEqual("failed", status);
-            return status == "ready";
-        }, $"OOTD {id} ready", 120);
-        return id;
-    }
+    private Task<Guid> PostReady(SignedUp user, string hashtags = "#street", string description = "look of the day") =>
+        Http.UploadReady(user.Token, TestPhotos.Jpeg(96, 128, Interlocked.Increment(ref photoSeed)), description, hashtags);
 
     private async Task<JsonObject> GetOk(string url, string? token)
     {

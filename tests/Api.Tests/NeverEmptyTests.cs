@@ -31,18 +31,8 @@ public sealed class NeverEmptyTests(FreshStartFixture cluster)
     private static int photoSeed = 9000;
     private HttpClient Http => cluster.Http;
 
-    private async Task<Guid> PostReady(SignedUp user, string hashtags = "#street")
-    {
-        var id = await Http.UploadOk(user.Token, TestPhotos.Jpeg(96, 128, Interlocked.Increment(ref photoSeed)), "look of the day", hashtags);
-        await ApiCalls.Eventually(async () =>
-        {
-            using var r = await Http.GetAsync($"api/v1/ootds/{id}");
-            var status = (string?)(await r.Json())["status"];
-            Assert.NotEqual("failed", status);
-            return status == "ready";
-        }, $"OOTD {id} ready", 120);
-        return id;
-    }
+    private Task<Guid> PostReady(SignedUp user, string hashtags = "#street") =>
+        Http.UploadReady(user.Token, TestPhotos.Jpeg(96, 128, Interlocked.Increment(ref photoSeed)), "look of the day", hashtags);
 
     private async Task<JsonArray> Items(string url, string token)
     {
