@@ -108,7 +108,8 @@ public static class SiloHosting
         silo.Services.AddSingleton<Orleans.Serialization.Serializers.IGeneralizedCodec, DatabaseFaultCodec>();
         silo.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         silo.Services.AddSocialStore();
-        silo.Services.AddOotdCatalog(connectionString, o => silo.Configuration.GetSection("Search").Bind(o));
+        silo.Services.AddOotdCatalog(connectionString, o => silo.Configuration.GetSection("Search").Bind(o),
+            o => silo.Configuration.GetSection(SimilarProductOptions.SectionName).Bind(o));
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SiloReadyAnnouncer>();
         silo.AddOotdInference(siloMetadata);
         silo.AddOotdRecommender(connectionString);

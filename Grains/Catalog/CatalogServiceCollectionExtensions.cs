@@ -9,11 +9,15 @@ public static class CatalogServiceCollectionExtensions
     /// <summary>
     /// Registers what the catalog grains need on a silo: the <c>products</c> table and the vector search (shard
     /// grains' store and <see cref="VectorSearch"/>; <paramref name="configureSearch"/> binds the <c>Search</c>
-    /// section). Needs an <c>NpgsqlDataSource</c> and the social store (interaction log).
+    /// section; <paramref name="configureSimilar"/> the <c>Catalog:SimilarProducts</c> section). Needs an
+    /// <c>NpgsqlDataSource</c> and the social store (interaction log).
     /// </summary>
-    public static IServiceCollection AddOotdCatalog(this IServiceCollection services, string connectionString, Action<SearchOptions>? configureSearch = null)
+    public static IServiceCollection AddOotdCatalog(this IServiceCollection services, string connectionString, Action<SearchOptions>? configureSearch = null,
+        Action<SimilarProductOptions>? configureSimilar = null)
     {
         services.AddVectorSearch(connectionString, configureSearch);
+        var similar = services.AddOptions<SimilarProductOptions>();
+        if (configureSimilar is not null) similar.Configure(configureSimilar);
         services.TryAddSingleton<ProductStore>();
         return services;
     }

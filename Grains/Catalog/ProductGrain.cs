@@ -87,18 +87,7 @@ public sealed class ProductGrain(
     {
         var bytes = await media.ReadMediaAsync(mediaId);
         if (bytes is null) return ProductShot.Product;
-        return await Task.Run(() =>
-        {
-            try
-            {
-                using var photo = models.Decoder.Decode(bytes);
-                return ProductShotDetector.Classify(photo.Image);
-            }
-            catch (Ootd.Inference.Imaging.ImageRejectedException)
-            {
-                return ProductShot.Product;
-            }
-        });
+        return await Task.Run(() => ProductShotDetector.Classify(models.Decoder, bytes));
     }
 
     private async Task TryRemoveFromIndex(string superCategory)

@@ -1,3 +1,4 @@
+using Ootd.Inference.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -7,7 +8,8 @@ namespace Ootd.Grains.Catalog;
 /// Tells a single-product shot (one product on a plain studio background, as shops photograph them) from a worn or
 /// scene photo: in a product shot almost all of the image border has one colour. Used when a product is saved with
 /// <see cref="ProductShot.Auto"/>: a product shot is analysed as one whole-image item, anything else goes through the
-/// detector.
+/// detector. The visual search decides a query photo with the same <see cref="Classify(PhotoDecoder, ReadOnlySpan{byte})"/>,
+/// so a catalogue photo sent as a query is analysed exactly as it was when it was indexed.
 /// </summary>
 public static class ProductShotDetector
 {
@@ -16,6 +18,24 @@ public static class ProductShotDetector
 
     /// <summary>Largest per-channel difference from the typical colour that still counts as "the same".</summary>
     public const int Tolerance = 24;
+
+    /// <summary>
+    /// The shot of photo bytes, decoded as the analysis decodes them (EXIF rotation, working size). Bytes the decoder
+    /// refuses count as a product shot: the analysis then rejects them with the reason.
+    /// </summary>
+    public static ProductShot Classify(PhotoDecoder decoder, ReadOnlySpan<byte> bytes)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        try
+        {
+            using var photo = decoder.Decode(bytes);
+            return Classify(photo.Image);
+        }
+        catch (ImageRejectedException)
+        {
+            return ProductShot.Product;
+        }
+    }
 
     public static ProductShot Classify(Image<Rgb24> image)
     {

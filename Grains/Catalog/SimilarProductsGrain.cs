@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Search;
 using Orleans.Concurrency;
@@ -6,50 +7,77 @@ namespace Ootd.Grains.Catalog;
 
 /// <summary>
 /// Visual product search. Stateless and reentrant: it only awaits the search shards, the inference pool and the
-/// database. Each item's super-category shards are asked for more hits than needed
-/// (<see cref="SimilarProductRanking.CandidateCount"/>) and the item's sub-category is ranked first.
+/// database. Each item is searched in its super-category's shards (and in any other super-category the classifier
+/// gives at least <see cref="SimilarProductOptions.ExtraSuperCategoryProbability"/>), asking for more hits than
+/// needed (<see cref="SimilarProductRanking.CandidateCount"/>), ranked by <see cref="SimilarProductRanking"/>.
+/// A query photo takes the catalogue's own path: a single-product shot (<see cref="ProductShotDetector"/>, the test
+/// the catalogue uses) is analysed as one whole-image item and categorised by <see cref="ProductFilingRules"/>,
+/// exactly as a product is indexed; any other photo goes through the detector, item by item.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class SimilarProductsGrain(ProductStore products, VectorSearch search) : Grain, ISimilarProductsGrain
+public sealed class SimilarProductsGrain(ProductStore products, VectorSearch search, FashionModelHost models,
+    IOptions<SimilarProductOptions> options) : Grain, ISimilarProductsGrain
 {
+    private readonly SimilarProductOptions _options = options.Value;
+
     public async Task<IReadOnlyList<ItemProducts>> ForOotd(Guid ootdId, int k)
     {
         var items = await products.OotdItemEmbeddingsAsync(ootdId);
         // The items' searches run at once (the grain is reentrant; each fans out over its super-category's shards).
         var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Super, i.Embedding)
-            ? ForEmbedding(i.Embedding, i.Super, i.Sub, k)
+            ? Find(i.Embedding, i.Super, SimilarProductRanking.SameSub(i.Sub), null, k)
             : Task.FromResult<IReadOnlyList<SimilarProduct>>([])));
         return items.Select((i, n) => new ItemProducts(i.ItemNo, i.Super, i.Sub, found[n])).ToArray();
     }
 
-    public async Task<IReadOnlyList<SimilarProduct>> ForEmbedding(float[] embedding, string superCategory, string subCategory, int k)
-    {
-        if (k < 1 || k > 100) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be 1..100");
-        var candidates = SimilarProductRanking.CandidateCount(k, search.Options.MaxResults);
-        var hits = await search.Search(SearchOptions.ProductsIndex, superCategory, embedding, candidates);
-        var ranked = SimilarProductRanking.Rank(hits, subCategory, candidates);
-        // A product deleted between the search and this read is skipped; keep ranking order.
-        var rows = await products.FindReadyAsync(ranked.Select(h => h.Key).ToArray());
-        return ranked.Where(h => rows.ContainsKey(h.Key)).Take(k).Select(h =>
-        {
-            var p = rows[h.Key];
-            return new SimilarProduct(p.Id, p.Title, p.Brand, p.Price, p.ShopUrl, p.SuperCategory ?? superCategory,
-                p.SubCategory ?? h.SubCategory, MathF.Round(h.Similarity, 4));
-        }).ToArray();
-    }
+    public Task<IReadOnlyList<SimilarProduct>> ForEmbedding(float[] embedding, string superCategory, string subCategory, int k) =>
+        Find(embedding, superCategory, SimilarProductRanking.SameSub(subCategory), null, k);
 
     public async Task<PhotoSearchResult> ForPhoto(byte[] photo, string? superCategory, int k)
     {
         if (superCategory is not null) search.Options.GetScope(SearchOptions.ProductsIndex, superCategory);
-        var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).AnalyzePhoto(photo, PhotoKind.Outfit);
+        // The catalogue's decision (ProductGrain with shot Auto), on the same decoder.
+        var shot = photo is { Length: > 0 } ? await Task.Run(() => ProductShotDetector.Classify(models.Decoder, photo)) : ProductShot.Product;
+        var kind = shot == ProductShot.Product ? PhotoKind.Product : PhotoKind.Outfit;
+        var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).AnalyzePhoto(photo, kind);
         if (!analysis.Succeeded) return new PhotoSearchResult(analysis.Failure, analysis.Reason, 0, 0, []);
         var a = analysis.Analysis!;
-        var items = a.Items.Where(i => superCategory is null || i.Item.SuperCategory == superCategory).ToList();
-        var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Item.SuperCategory, i.Vectors.Embedding)
-            ? ForEmbedding(i.Vectors.Embedding, i.Item.SuperCategory, i.Item.SubCategory, k)
+        List<(AnalysedItem Item, bool OnlyItsSuper)> items;
+        if (kind == PhotoKind.Product && a.Items.Count > 0)
+        {
+            // Filed as the catalogue files a product without a category hint (the superCategory field acts as one).
+            var filing = ProductFilingRules.File(a.Items, superCategory);
+            var item = a.Items[filing.ItemIndex];
+            items = [(item with { Item = item.Item with { SuperCategory = filing.SuperCategory, SubCategory = filing.SubCategory } }, superCategory is not null)];
+        }
+        else items = a.Items.Where(i => superCategory is null || i.Item.SuperCategory == superCategory).Select(i => (i, superCategory is not null)).ToList();
+        var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Item.Item.SuperCategory, i.Item.Vectors.Embedding)
+            ? Find(i.Item.Vectors.Embedding, i.Item.Item.SuperCategory, SimilarProductRanking.SubProbabilities(i.Item.Vectors.SubCategoryProbabilities),
+                i.OnlyItsSuper ? null : i.Item.Vectors.SubCategoryProbabilities, k)
             : Task.FromResult<IReadOnlyList<SimilarProduct>>([])));
         return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height,
-            items.Select((i, n) => new PhotoSearchItem(i.Item, found[n])).ToArray());
+            items.Select((i, n) => new PhotoSearchItem(i.Item.Item, found[n])).ToArray());
+    }
+
+    /// <summary>The k best products for an embedding: its super-category's shards (and the other likely
+    /// super-categories when <paramref name="subProbabilities"/> are given), ranked, joined with the ready rows.</summary>
+    private async Task<IReadOnlyList<SimilarProduct>> Find(float[] embedding, string superCategory, Func<string, float> agreement,
+        IReadOnlyList<float>? subProbabilities, int k)
+    {
+        if (k < 1 || k > 100) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be 1..100");
+        var candidates = SimilarProductRanking.CandidateCount(k, search.Options.MaxResults);
+        var supers = SimilarProductRanking.SuperCategories(superCategory, subProbabilities, _options.ExtraSuperCategoryProbability,
+            search.Options.GetIndex(SearchOptions.ProductsIndex).EffectiveSuperCategories);
+        var hits = await Task.WhenAll(supers.Select(s => search.Search(SearchOptions.ProductsIndex, s, embedding, candidates)));
+        var ranked = SimilarProductRanking.Rank(hits.SelectMany(h => h), agreement, _options.SubCategoryWeight, candidates);
+        // A product deleted between the search and this read is skipped; keep ranking order.
+        var rows = await products.FindReadyAsync(ranked.Select(r => r.Hit.Key).ToArray());
+        return ranked.Where(r => rows.ContainsKey(r.Hit.Key)).Take(k).Select(r =>
+        {
+            var p = rows[r.Hit.Key];
+            return new SimilarProduct(p.Id, p.Title, p.Brand, p.Price, p.ShopUrl, p.SuperCategory ?? superCategory,
+                p.SubCategory ?? r.Hit.SubCategory, MathF.Round(r.Score, 4));
+        }).ToArray();
     }
 
     private bool IsSearchable(string superCategory, float[] embedding)

@@ -5,6 +5,7 @@ using Ootd.CatalogImport;
 //   import  <folder> [--csv file] [--split s] [--api url] [--username u] [--password p] [--parallel n] [--force]
 //                    [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report failures.csv]
 //   quality [--ccp folder] [--split test] [--k 5] [--limit n] [--api url] [--username u] [--password p] [--parallel n]
+//   photo-search [folder] [--split test] [--count 40] [--seed 1] [--k 5] [--parallel n] [--verbose] [--save folder] [--api url] [--username u] [--password p]
 // Credentials default to OOTD_CATALOG_USER / OOTD_CATALOG_PASSWORD. Exit code: 0 all rows imported or skipped,
 // 2 some rows failed, 1 the import could not run.
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "help";
@@ -38,12 +39,21 @@ try
             return await QualityCommand.RunAsync(client, ccp, options.Get("split") ?? "test", options.Int("k", 5), options.Int("limit", 0),
                 options.Int("parallel", 2), Console.Out, cancel.Token);
         }
+        case "photo-search":
+        {
+            var folder = options.Positional.FirstOrDefault() ?? options.Get("folder") ?? Options.DefaultDataset("products")
+                         ?? throw new ArgumentException("products folder not found: pass it");
+            using var client = options.Client();
+            return await PhotoSearchCommand.RunAsync(client, new CatalogFolder(folder, options.Get("csv")), options.Get("split") ?? "test",
+                options.Int("count", 40), options.Int("seed", 1), options.Int("k", 5), options.Int("parallel", 2), options.Has("verbose"), options.Get("save"), Console.Out, cancel.Token);
+        }
         default:
             Console.WriteLine("""
                 usage:
                   Ootd.CatalogImport import <folder> [--csv file] [--split s] [--api http://127.0.0.1:8080] [--username u] [--password p]
                                          [--parallel 4] [--force] [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report file]
                   Ootd.CatalogImport quality [--ccp ../shared/datasets/ccp] [--split test] [--k 5] [--limit n] [--api url] [--username u] [--password p]
+                  Ootd.CatalogImport photo-search [../shared/datasets/products] [--split test] [--count 40] [--seed 1] [--k 5] [--verbose] [--api url] ...
                 credentials: --username/--password or OOTD_CATALOG_USER/OOTD_CATALOG_PASSWORD (a catalog admin for import)
                 """);
             return command == "help" ? 0 : 1;
