@@ -42,21 +42,26 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
         var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).AnalyzePhoto(photo, kind);
         if (!analysis.Succeeded) return new PhotoSearchResult(analysis.Failure, analysis.Reason, 0, 0, []);
         var a = analysis.Analysis!;
-        List<(AnalysedItem Item, bool OnlyItsSuper)> items;
         if (kind == PhotoKind.Product && a.Items.Count > 0)
         {
-            // Filed as the catalogue files a product without a category hint (the superCategory field acts as one).
+            // Filed as the catalogue files a product without a category hint (the superCategory field acts as one), and
+            // searched in every likely super-category: the shop's category may differ from the classifier's.
             var filing = ProductFilingRules.File(a.Items, superCategory);
-            var item = a.Items[filing.ItemIndex];
-            items = [(item with { Item = item.Item with { SuperCategory = filing.SuperCategory, SubCategory = filing.SubCategory } }, superCategory is not null)];
+            var shotItem = a.Items[filing.ItemIndex];
+            var filed = shotItem.Item with { SuperCategory = filing.SuperCategory, SubCategory = filing.SubCategory };
+            var products = IsSearchable(filed.SuperCategory, shotItem.Vectors.Embedding)
+                ? await Find(shotItem.Vectors.Embedding, filed.SuperCategory, SimilarProductRanking.SubProbabilities(shotItem.Vectors.SubCategoryProbabilities),
+                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, k)
+                : [];
+            return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height, [new PhotoSearchItem(filed, products)]);
         }
-        else items = a.Items.Where(i => superCategory is null || i.Item.SuperCategory == superCategory).Select(i => (i, superCategory is not null)).ToList();
-        var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Item.Item.SuperCategory, i.Item.Vectors.Embedding)
-            ? Find(i.Item.Vectors.Embedding, i.Item.Item.SuperCategory, SimilarProductRanking.SubProbabilities(i.Item.Vectors.SubCategoryProbabilities),
-                i.OnlyItsSuper ? null : i.Item.Vectors.SubCategoryProbabilities, k)
+        // A street photo: each detected item as an OOTD's item is searched (ForOotd).
+        var items = a.Items.Where(i => superCategory is null || i.Item.SuperCategory == superCategory).ToList();
+        var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Item.SuperCategory, i.Vectors.Embedding)
+            ? Find(i.Vectors.Embedding, i.Item.SuperCategory, SimilarProductRanking.SameSub(i.Item.SubCategory), null, k)
             : Task.FromResult<IReadOnlyList<SimilarProduct>>([])));
         return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height,
-            items.Select((i, n) => new PhotoSearchItem(i.Item.Item, found[n])).ToArray());
+            items.Select((i, n) => new PhotoSearchItem(i.Item, found[n])).ToArray());
     }
 
     /// <summary>The k best products for an embedding: its super-category's shards (and the other likely

@@ -185,6 +185,35 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
     }
 
     [Fact]
+    public async Task A_catalogue_photo_sent_as_a_search_finds_its_own_product_first()
+    {
+        var admin = await AdminTokenAsync();
+        var shopper = await Http.SignUp();
+        // product shots filed by the shop's category (one per super-category): whatever the classifier makes of each
+        // photo, the same photo searched must come back with its own product first
+        var products = new List<(string Id, byte[] Photo)>();
+        foreach (var (hint, n) in new[] { "Tshirts", "Casual Shoes", "Handbags", "Jeans", "Dresses", "Jackets" }.Select((h, n) => (h, n)))
+        {
+            var id = NewId("shot");
+            var photo = TestPhotos.ProductShot(9100 + n);
+            using var r = await PostProduct(admin, ProductForm(id, photo, category: hint));
+            Assert.True(r.StatusCode == HttpStatusCode.Created, await r.Content.ReadAsStringAsync());
+            products.Add((id, photo));
+        }
+        foreach (var (id, photo) in products)
+        {
+            var items = (await SearchAsync(shopper.Token, photo, k: 5))["items"]!.AsArray();
+            var item = Assert.Single(items); // one garment filling the frame: one item, as when it was indexed
+            var found = item!["similarProducts"]!.AsArray();
+            Assert.True(found.Count > 0 && (string)found[0]!["productId"]! == id,
+                $"{id}: first results {string.Join(", ", found.Select(p => $"{p!["productId"]} {p["superCategory"]} {p["score"]}"))}");
+            Assert.All(found, p => Assert.InRange((float)p!["score"]!, 0f, 1f));
+        }
+        foreach (var (id, _) in products)
+            using (var d = await Http.Send(HttpMethod.Delete, $"api/v1/products/{id}", admin)) Assert.Equal(HttpStatusCode.NoContent, d.StatusCode);
+    }
+
+    [Fact]
     public async Task Image_search_rejects_unknown_super_categories_and_bad_photos()
     {
         var shopper = await Http.SignUp();

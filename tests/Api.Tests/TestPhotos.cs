@@ -12,6 +12,31 @@ public static class TestPhotos
 
     public static byte[] Gif(int width = 32, int height = 32) => Encode(width, height, 3, (img, s) => img.SaveAsGif(s));
 
+    /// <summary>
+    /// A catalogue-style product shot: one garment-like shape (striped, its colours and outline from
+    /// <paramref name="seed"/>) filling most of a plain near-white frame.
+    /// </summary>
+    public static byte[] ProductShot(int seed, int size = 224)
+    {
+        using var image = new Image<Rgb24>(size, size, new Rgb24(248, 248, 248));
+        var random = new Random(seed);
+        Rgb24 Colour() => new((byte)random.Next(20, 200), (byte)random.Next(20, 200), (byte)random.Next(20, 200));
+        var (a, b) = (Colour(), Colour());
+        int margin = size / 10, stripe = 4 + random.Next(12), tilt = random.Next(-3, 4);
+        double waist = 0.5 + random.NextDouble() * 0.4;
+        for (var y = margin; y < size - margin; y++)
+        {
+            // a shape that narrows towards its middle by a seed-dependent amount
+            double t = Math.Abs((y - size / 2.0) / (size / 2.0 - margin));
+            int half = (int)((size / 2.0 - margin) * (waist + (1 - waist) * t));
+            for (var x = size / 2 - half; x < size / 2 + half; x++)
+                image[x, y] = ((x + tilt * y) / stripe % 2 == 0) ? a : b;
+        }
+        using var stream = new MemoryStream();
+        image.SaveAsJpeg(stream);
+        return stream.ToArray();
+    }
+
     /// <summary>A JPEG cut off at 60 % of its length: no end-of-image marker.</summary>
     public static byte[] TruncatedJpeg() => Jpeg(160, 200, 5)[..(int)(Jpeg(160, 200, 5).Length * 0.6)];
 

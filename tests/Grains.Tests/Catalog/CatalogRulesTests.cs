@@ -53,18 +53,61 @@ public sealed class CatalogRulesTests
     }
 
     [Fact]
-    public void Ranking_puts_the_items_sub_category_first_then_the_nearest()
+    public void Ranking_scores_similarity_with_the_sub_category_as_a_soft_term()
     {
         SimilarItem[] hits =
         [
             new("a", "jeans", 0.10f), new("b", "trousers", 0.05f), new("c", "jeans", 0.30f),
-            new("d", "shorts", 0.01f), new("e", "jeans", 0.20f), new("a", "jeans", 0.40f),
+            new("d", "shorts", 0.001f), new("e", "jeans", 0.20f), new("a", "jeans", 0.40f), new("f", "shorts", 1.6f),
         ];
-        var ranked = SimilarProductRanking.Rank(hits, "jeans", 4);
-        Assert.Equal(["a", "e", "c", "d"], ranked.Select(h => h.Key));
-        Assert.Equal(0.10f, ranked[0].Distance); // a duplicate key keeps its nearest hit
-        Assert.Equal(["d", "b", "a"], SimilarProductRanking.Rank(hits, null, 3).Select(h => h.Key));
-        Assert.Empty(SimilarProductRanking.Rank(hits, "jeans", 0));
+        var ranked = SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0.1f, 5);
+        // d (cosine 0.999) and b (0.95), of other sub-categories, beat the farther jeans e and c: no tier pushes a
+        // nearer product behind every product of the item's sub-category
+        Assert.Equal(["a", "d", "b", "e", "c"], ranked.Select(r => r.Hit.Key));
+        Assert.Equal(0.10f, ranked[0].Hit.Distance); // a duplicate key keeps its nearest hit
+        Assert.Equal(0.9f * 0.9f + 0.1f, ranked[0].Score, 5);
+        Assert.Equal(0.9f * 0.999f, ranked[1].Score, 5);
+        Assert.All(SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0.1f, 10), r => Assert.InRange(r.Score, 0f, 1f));
+        Assert.Equal(0f, SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub(null), 0.1f, 10)[^1].Score); // cosine −0.6 → 0
+        // weight 0: visual similarity alone; weight 1: the sub-category alone (ties by distance)
+        Assert.Equal(["d", "b", "a"], SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0f, 3).Select(r => r.Hit.Key));
+        Assert.Equal(["a", "e", "c"], SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 1f, 3).Select(r => r.Hit.Key));
+        Assert.Empty(SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0.1f, 0));
+    }
+
+    [Fact]
+    public void Sub_category_agreement_is_the_classifier_probability()
+    {
+        var probabilities = new float[FashionTaxonomy.Subs.Count];
+        probabilities[FashionTaxonomy.Sub("tshirt").Index] = 0.55f;
+        probabilities[FashionTaxonomy.Sub("knit_sweater").Index] = 0.45f;
+        var agreement = SimilarProductRanking.SubProbabilities(probabilities);
+        Assert.Equal(0.55f, agreement("tshirt"));
+        Assert.Equal(0.45f, agreement("knit_sweater"));
+        Assert.Equal(0f, agreement("jeans"));
+        Assert.Equal(0f, agreement("no-such-sub"));
+        Assert.Equal(0f, SimilarProductRanking.SubProbabilities([1f, 0f])("tshirt")); // wrong length: no evidence
+        // a sweater-like t-shirt photo: its own t-shirt product (cosine 1) stays ahead of a similar sweater
+        SimilarItem[] hits = [new("sweater", "knit_sweater", 0.08f), new("own", "tshirt", 0f)];
+        Assert.Equal("own", SimilarProductRanking.Rank(hits, agreement, 0.1f, 2)[0].Hit.Key);
+    }
+
+    [Fact]
+    public void An_item_is_searched_in_its_super_category_and_the_other_likely_ones()
+    {
+        var probabilities = new float[FashionTaxonomy.Subs.Count];
+        probabilities[FashionTaxonomy.Sub("shirt_blouse").Index] = 0.6f;
+        probabilities[FashionTaxonomy.Sub("dress").Index] = 0.25f;
+        probabilities[FashionTaxonomy.Sub("jacket").Index] = 0.05f;
+        probabilities[FashionTaxonomy.Sub("blazer").Index] = 0.04f;   // outer 0.09 in all
+        probabilities[FashionTaxonomy.Sub("heels").Index] = 0.06f;
+        var all = SearchOptions.FashionSuperCategories;
+        Assert.Equal(["top", "dress"], SimilarProductRanking.SuperCategories("top", probabilities, 0.1f, all));
+        Assert.Equal(["top", "outer", "dress"], SimilarProductRanking.SuperCategories("top", probabilities, 0.085f, all));
+        Assert.Equal(["bag", "top", "dress"], SimilarProductRanking.SuperCategories("bag", probabilities, 0.1f, all)); // its own first
+        Assert.Equal(["top"], SimilarProductRanking.SuperCategories("top", probabilities, 0.1f, ["top", "bottom"]));  // only searchable ones
+        Assert.Equal(["top"], SimilarProductRanking.SuperCategories("top", probabilities, 1.5f, all));              // switched off
+        Assert.Equal(["top"], SimilarProductRanking.SuperCategories("top", null, 0.1f, all));
     }
 
     [Fact]

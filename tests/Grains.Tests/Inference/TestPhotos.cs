@@ -52,4 +52,20 @@ public static class TestPhotos
         using var image = Outfit(seed);
         return Jpeg(image, quality);
     }
+
+    /// <summary>An outfit photo whose surroundings are a busy scene (random blocks on the left and right), not a plain
+    /// studio background: <c>ProductShotDetector</c> calls it worn, so an image search runs the detector on it.</summary>
+    public static byte[] StreetJpeg(int seed, int quality = 90)
+    {
+        using var image = Outfit(seed);
+        var rng = new Random(seed + 1);
+        int band = image.Width / 8;
+        for (int y = 0; y < image.Height; y += 12)
+        {
+            var colour = new Rgb24((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
+            for (int dy = y; dy < Math.Min(image.Height, y + 12); dy++)
+                for (int x = 0; x < band; x++) { image[x, dy] = colour; image[image.Width - 1 - x, dy] = colour; }
+        }
+        return Jpeg(image, quality);
+    }
 }
