@@ -21,7 +21,8 @@ public static class Reshoot
 {
     public static ReshootSettings Draw(int seed, string productId)
     {
-        var random = new Random(HashCode.Combine(seed, StableHash(productId)));
+        // (not HashCode.Combine: it is seeded per process)
+        var random = new Random(unchecked(StableHash(productId) * 486187739 + seed));
         float U(float a, float b) => a + (float)random.NextDouble() * (b - a);
         return new ReshootSettings(
             CropArea: U(0.60f, 0.95f), CropAspect: MathF.Exp(U(MathF.Log(3f / 4), MathF.Log(4f / 3))),
