@@ -35,7 +35,7 @@ public sealed record OotdView(
     [property: Id(10)] string? AnalysisError = null);
 
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
-[Orleans.CodeGeneration.Version(1)]
+[Orleans.CodeGeneration.Version(2)]
 public interface IOotdGrain : IGrainWithGuidKey
 {
     /// <summary>
@@ -58,6 +58,29 @@ public interface IOotdGrain : IGrainWithGuidKey
     Task<CommandResult> Like(Guid userId);
 
     Task<CommandResult> Unlike(Guid userId);
+
+    // ------------------------------------------------------------------ style vector and TF-IDF column (recommender)
+
+    /// <summary>
+    /// The OOTD's style vector, tags and decayed TF-IDF column; null when it has no style row (not analysed, or
+    /// unknown). Interleaves: feeds read many posts' signals, and a viewer's taste reads the post it just viewed.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<Recommendation.OotdStyleSignals?> GetStyleSignals();
+
+    /// <summary>s_o alone (null when not analysed): what a user's style vector needs.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<float[]?> GetStyle();
+
+    /// <summary>A user viewed, liked, commented or clicked through this OOTD: its TF-IDF column learns it.</summary>
+    [Orleans.Concurrency.OneWay]
+    Task Touched(Guid userId, InteractionKind kind, DateTimeOffset at);
+
+    /// <summary>
+    /// Computes the style vector of a Ready post that has none (the nightly repair; a post computes it itself when
+    /// its analysis is applied). True when the post has one afterwards.
+    /// </summary>
+    Task<bool> ComputeStyle();
 }
 
 /// <summary>How the background analysis reports back to its OOTD (a normal, non-interleaved grain call).</summary>

@@ -14,38 +14,6 @@ public interface ICategoryStatsGrain : IGrainWithStringKey
     Task<(float[] Mean, long Count)> GetMean();
 }
 
-/// <summary>The recommender's side of one OOTD: style vector, tags, decayed TF-IDF column. Key: OOTD id.</summary>
-[Orleans.CodeGeneration.Version(1)]
-public interface IOotdStyleGrain : IGrainWithGuidKey
-{
-    /// <summary>The OOTD became Ready: compute item and OOTD style vectors from its analysed items, index them, tell the author's leader grain.</summary>
-    [OneWay]
-    Task Analysed(AnalysedOotd ootd);
-
-    /// <summary>Same as <see cref="Analysed"/> but awaited (tests, the nightly backfill).</summary>
-    Task<bool> Analyse(AnalysedOotd ootd);
-
-    /// <summary>A user viewed, liked or clicked through this OOTD.</summary>
-    [OneWay]
-    Task Touched(Guid userId, InteractionKind kind, DateTimeOffset at);
-
-    /// <summary>Null when the OOTD has no style row (not analysed, or unknown).</summary>
-    Task<OotdStyleSignals?> GetSignals();
-
-    /// <summary>s_o alone (null when not analysed): what a user's style vector needs.</summary>
-    Task<float[]?> GetStyle();
-}
-
-/// <summary>A style leader's upload style vector and the fan-out of new posts to followers. Key: user id.</summary>
-[Orleans.CodeGeneration.Version(1)]
-public interface ILeaderStyleGrain : IGrainWithGuidKey
-{
-    /// <summary>An upload became Ready: update the upload style vector and its index entry, push the post to followers (or mark the author pull-only).</summary>
-    Task UploadReady(Guid ootdId, DateTimeOffset createdAt, float[] style);
-
-    Task<LeaderStyle> GetStyle();
-}
-
 /// <summary>Receives live feed events (server-sent events in the API). Subscribed through <see cref="IFeedGrain.Subscribe"/>.</summary>
 public interface IFeedObserver : IGrainObserver
 {
@@ -54,19 +22,13 @@ public interface IFeedObserver : IGrainObserver
 }
 
 /// <summary>
-/// The recommender's side of one user: decayed TF-IDF row, last H viewed/liked OOTDs and the user style vector,
-/// seen and blocked sets, the followee inbox (fan-out on write) and live subscribers. Key: user id.
+/// The feed assembler of one user: pages of the personal feed, similar OOTDs, who-to-follow and the explore lists,
+/// computed from the user's taste (read from <c>IUserGrain</c>), the followee inbox (fan-out on write), both block
+/// directions and the curated lists; live subscribers get followee posts as they arrive. Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(1)]
+[Orleans.CodeGeneration.Version(2)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
-    /// <summary>The user viewed / liked / clicked an OOTD (sent by the user grain).</summary>
-    [OneWay]
-    Task Interacted(TasteEvent e);
-
-    /// <summary>Awaited form of <see cref="Interacted"/> (benchmarks, tests).</summary>
-    Task Record(TasteEvent e);
-
     /// <summary>A followee's post became Ready (fan-out on write).</summary>
     [OneWay]
     Task FolloweePosted(Guid ootdId, Guid authorId, DateTimeOffset createdAt);
@@ -91,10 +53,6 @@ public interface IFeedGrain : IGrainWithGuidKey
     /// <summary>Another user blocked or unblocked this one (keeps both directions' sets current).</summary>
     [AlwaysInterleave]
     Task BlockedBy(Guid userId, bool blocked);
-
-    /// <summary>Interleaves (feeds ask each other for taste while computing), so two users computing at once cannot deadlock.</summary>
-    [AlwaysInterleave]
-    Task<UserTaste> GetTaste();
 
     /// <summary>Subscribes (or renews) a live observer; subscriptions expire unless renewed within the observer TTL.</summary>
     Task Subscribe(IFeedObserver observer);

@@ -37,7 +37,7 @@ public sealed record LeaderSuggestion(
 
 /// <summary>
 /// What the scorers know of an OOTD: author, post time, style vector s_o (null until analysed), tags, and its
-/// TF-IDF column before idf (user → Σ kindWeight·β^d), as the OOTD's style grain keeps it.
+/// TF-IDF column before idf (user → Σ kindWeight·β^d), as the OOTD grain keeps it.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record OotdStyleSignals(
@@ -57,6 +57,16 @@ public sealed record UserTaste(
     [property: Id(3)] IReadOnlyList<string> StyleTags,
     [property: Id(4)] string? Segment,
     [property: Id(5)] double Mass);
+
+/// <summary>
+/// What a user's own feed needs of their taste: the taste, the most recent viewed/liked OOTDs (newest first, at most
+/// H: the item-based seeds) and every viewed or liked OOTD (never shown again).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record OwnTaste(
+    [property: Id(0)] UserTaste Taste,
+    [property: Id(1)] IReadOnlyList<Guid> Recent,
+    [property: Id(2)] IReadOnlyList<Guid> Seen);
 
 /// <summary>A style leader's upload style vector (recency-weighted over recent uploads) and follower count.</summary>
 [GenerateSerializer, Immutable]
@@ -84,14 +94,7 @@ public sealed record BatchReport(
     [property: Id(4)] int CuratedLists,
     [property: Id(5)] double Seconds);
 
-/// <summary>Used by the recommender hooks (kept here so the social grains need not know the recommender).</summary>
-[GenerateSerializer, Immutable]
-public sealed record AnalysedOotd(
-    [property: Id(0)] Guid AuthorId,
-    [property: Id(1)] DateTimeOffset CreatedAt,
-    [property: Id(2)] IReadOnlyList<string> Hashtags);
-
-/// <summary>An interaction as the user's feed grain learns of it.</summary>
+/// <summary>An interaction as the user's taste learns of it.</summary>
 [GenerateSerializer, Immutable]
 public sealed record TasteEvent(
     [property: Id(0)] Guid OotdId,

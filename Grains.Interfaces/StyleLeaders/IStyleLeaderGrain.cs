@@ -2,8 +2,11 @@ using Ootd.Grains.Common;
 
 namespace Ootd.Grains.StyleLeaders;
 
-/// <summary>A user seen as someone to follow: upload history and followers. Key: user id.</summary>
-[Orleans.CodeGeneration.Version(1)]
+/// <summary>
+/// A user seen as someone to follow: upload history, followers, the upload style vector (recency-weighted over the
+/// H newest analysed uploads, indexed in "leader-style") and the delivery of new posts to followers. Key: user id.
+/// </summary>
+[Orleans.CodeGeneration.Version(2)]
 public interface IStyleLeaderGrain : IGrainWithGuidKey
 {
     Task AddUpload(Guid ootdId, DateTimeOffset at);
@@ -20,4 +23,13 @@ public interface IStyleLeaderGrain : IGrainWithGuidKey
     Task<IdPage> GetFollowers(int offset, int limit);
 
     Task<int> GetFollowerCount();
+
+    /// <summary>
+    /// An upload became Ready: update the upload style vector and its index entry, push the post to followers (or
+    /// mark the author pull-only).
+    /// </summary>
+    Task UploadReady(Guid ootdId, DateTimeOffset createdAt, float[] style);
+
+    /// <summary>The upload style vector and follower count (the latent who-to-follow source).</summary>
+    Task<Recommendation.LeaderStyle> GetLeaderStyle();
 }

@@ -29,8 +29,11 @@ public sealed record UserProfile(
 [GenerateSerializer, Immutable]
 public sealed record RecentInteraction([property: Id(0)] Guid OotdId, [property: Id(1)] InteractionKind Kind, [property: Id(2)] DateTimeOffset At);
 
-/// <summary>A user: profile, followees and the last H viewed or liked OOTDs. Key: user id.</summary>
-[Orleans.CodeGeneration.Version(1)]
+/// <summary>
+/// A user: profile, followees, the last H viewed or liked OOTDs, and their taste (decayed TF-IDF row, user style
+/// vector, seen set). Key: user id.
+/// </summary>
+[Orleans.CodeGeneration.Version(2)]
 public interface IUserGrain : IGrainWithGuidKey
 {
     /// <summary>Creates the user once; a second call with the same username is a no-op, another username a conflict.</summary>
@@ -76,6 +79,28 @@ public interface IUserGrain : IGrainWithGuidKey
     /// <summary>A followee of this user was deleted: the following count is read again (one-way).</summary>
     [Orleans.Concurrency.OneWay]
     Task FolloweeDeleted(Guid followeeId);
+
+    // ------------------------------------------------------------------ taste (recommender)
+
+    /// <summary>
+    /// The user viewed, liked, commented or clicked an OOTD: the decayed TF row, the recent list and the user style
+    /// vector learn it (sent by this grain after a view or like, and by the comments grain).
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task Interacted(Recommendation.TasteEvent e);
+
+    /// <summary>Awaited form of <see cref="Interacted"/> (benchmarks, tests).</summary>
+    Task RecordTaste(Recommendation.TasteEvent e);
+
+    /// <summary>
+    /// What other users' feeds need of this user (TF-IDF row, style vector, stated tags, segment). Interleaves: feeds
+    /// read many users' tastes while their own users' grains are busy.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<Recommendation.UserTaste> GetTaste();
+
+    /// <summary>What this user's own feed reads: the taste with fresh idf, the recent list and the seen set.</summary>
+    Task<Recommendation.OwnTaste> GetOwnTaste();
 }
 
 /// <summary>

@@ -36,7 +36,7 @@ public sealed class OotdCommentsGrain(NpgsqlDataSource db) : Grain, IOotdComment
             cmd.Parameters.AddWithValue(OotdId.ToString());
             await cmd.ExecuteNonQueryAsync();
         }
-        await GrainFactory.GetGrain<IFeedGrain>(authorId).Interacted(new TasteEvent(OotdId, InteractionKind.Comment, comment.CreatedAt));
+        await GrainFactory.GetGrain<IUserGrain>(authorId).Interacted(new TasteEvent(OotdId, InteractionKind.Comment, comment.CreatedAt));
         return new CommentResult(CommandResult.Ok, comment);
     }
 

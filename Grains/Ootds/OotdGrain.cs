@@ -22,7 +22,7 @@ namespace Ootd.Grains.Ootds;
 /// Before it reports back, the task applies the author's declared profile gender to the items' gender attribute
 /// (<see cref="DeclaredGender"/>).
 /// </summary>
-public sealed class OotdGrain(
+public sealed partial class OotdGrain(
     [PersistentState("ootd", "ootd")] IPersistentState<OotdState> state,
     PostIndex posts,
     LikeLedger likes,
@@ -30,6 +30,7 @@ public sealed class OotdGrain(
     AnalysisStore analysisStore,
     FashionModelHost modelHost,
     IOptions<InferenceOptions> inferenceOptions,
+    OotdStyle style,
     ILogger<OotdGrain> logger) : Grain, IOotdGrain, IOotdAnalysisTarget, IRemindable
 {
     private const string AnalysisReminder = "analysis";
@@ -291,9 +292,8 @@ public sealed class OotdGrain(
             await state.WriteStateAsync();
             await ClearAnalysisReminderAsync();
             AnalysisMetrics.Outcome("ready");
-            // Recommender hook (one-way): style vectors, vector index, followers' feeds.
-            await GrainFactory.GetGrain<Recommendation.IOotdStyleGrain>(OotdId)
-                .Analysed(new Recommendation.AnalysedOotd(state.State.AuthorId, state.State.CreatedAt, state.State.Hashtags.ToList()));
+            // Recommender: style vectors, vector index, the author's upload style, followers' feeds.
+            await StyleAfterAnalysisAsync();
             return;
         }
 

@@ -116,10 +116,7 @@ public sealed class RecommenderBatchGrain(
         try
         {
             foreach (var id in await store.UnstyledOotdsAsync(Limit))
-            {
-                if (await GrainFactory.GetGrain<IOotdGrain>(id).Get() is { Status: OotdStatus.Ready } post)
-                    await GrainFactory.GetGrain<IOotdStyleGrain>(id).Analyse(new AnalysedOotd(post.AuthorId, post.CreatedAt, post.Hashtags));
-            }
+                await GrainFactory.GetGrain<IOotdGrain>(id).ComputeStyle();   // only a live, Ready post computes one
             foreach (var style in await store.UnindexedStylesAsync(Limit))
             {
                 if (StyleProjection.Project(style.Style, serving.Value.IndexDimensions) is { } key)

@@ -113,6 +113,12 @@ public static class RecommenderHostingExtensions
         silo.Services.Configure<RecommenderServingOptions>(section);
         silo.Services.TryAddSingleton<RecommendationStore>();
         silo.Services.TryAddSingleton<NightlyRecompute>();
+        silo.Services.TryAddSingleton<FeedAssembler>();
+        silo.Services.TryAddSingleton<Ootd.Grains.StyleLeaders.FollowerFanOut>();
+        // The per-entity facets the grains hold (one instance per activation).
+        silo.Services.TryAddTransient<Ootd.Grains.Users.TasteProfile>();
+        silo.Services.TryAddTransient<Ootd.Grains.Ootds.OotdStyle>();
+        silo.Services.TryAddTransient<Ootd.Grains.StyleLeaders.UploadStyle>();
         silo.Services.AddVectorSearch(connectionString, o => silo.Configuration.GetSection(SearchOptions.SectionName).Bind(o));
         silo.Services.PostConfigure<SearchOptions>(o =>
         {

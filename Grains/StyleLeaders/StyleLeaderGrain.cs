@@ -1,4 +1,5 @@
 using Ootd.Grains.Common;
+using Ootd.Grains.Recommendation;
 using Ootd.Grains.Storage;
 
 namespace Ootd.Grains.StyleLeaders;
@@ -7,9 +8,11 @@ namespace Ootd.Grains.StyleLeaders;
 /// A user seen as someone to follow. Its upload list and follower count are derived from the <c>ootd_posts</c>
 /// and <c>follows</c> tables on activation (they are the source of truth), then kept current by the
 /// notifications the OOTD and user grains send; so a silo that dies between two steps never leaves them wrong
-/// for longer than one activation.
+/// for longer than one activation. It holds the leader's upload style vector (<see cref="UploadStyle"/>, read when
+/// first needed) and delivers each analysed upload to the followers' feeds (<see cref="FollowerFanOut"/>).
 /// </summary>
-public sealed class StyleLeaderGrain(PostIndex posts, FollowGraph follows) : Grain, IStyleLeaderGrain
+public sealed class StyleLeaderGrain(PostIndex posts, FollowGraph follows, UploadStyle uploadStyle, FollowerFanOut fanOut)
+    : Grain, IStyleLeaderGrain
 {
     private List<Upload> _uploads = [];   // newest first
     private long _followerCount;
@@ -53,6 +56,20 @@ public sealed class StyleLeaderGrain(PostIndex posts, FollowGraph follows) : Gra
         // A count that could not be re-read after a change is read now (a failure here is an honest 503 on a read).
         if (_followerCountStale) await RefreshFollowerCountAsync(rethrow: true);
         return (int)_followerCount;
+    }
+
+    public async Task UploadReady(Guid ootdId, DateTimeOffset createdAt, float[] style)
+    {
+        ArgumentNullException.ThrowIfNull(style);
+        await uploadStyle.LoadAsync(UserId);
+        await uploadStyle.AddAsync(ootdId, createdAt, style);
+        await fanOut.DeliverAsync(UserId, ootdId, createdAt, await GetFollowerCount());
+    }
+
+    public async Task<LeaderStyle> GetLeaderStyle()
+    {
+        await uploadStyle.LoadAsync(UserId);
+        return new LeaderStyle(UserId, uploadStyle.Vector, await GetFollowerCount(), uploadStyle.RecentUploads);
     }
 
     /// <summary>

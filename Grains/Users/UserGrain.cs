@@ -11,16 +11,18 @@ namespace Ootd.Grains.Users;
 
 /// <summary>
 /// A user: profile and recent views/likes in grain state; follow edges in the <c>follows</c> table (written with
-/// their interaction row in one statement); follower and post counts come from the user's style-leader grain.
+/// their interaction row in one statement); follower and post counts come from the user's style-leader grain; the
+/// user's taste (TF-IDF row, style vector, seen set) in the <see cref="TasteProfile"/> it holds (UserGrain.Taste.cs).
 /// Deletion (<see cref="AccountDeletion"/>): the state turns into a tombstone first (profile gone, tokens refused),
 /// then the erase steps run; a reminder repeats them until they all succeed, so a dead silo never leaves half an
 /// account behind.
 /// </summary>
-public sealed class UserGrain(
+public sealed partial class UserGrain(
     [PersistentState("user", "ootd")] IPersistentState<UserState> state,
     FollowGraph follows,
     NpgsqlDataSource db,
     IOptions<SocialOptions> options,
+    TasteProfile taste,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
     private const string EraseReminder = "erase";
@@ -93,6 +95,7 @@ public sealed class UserGrain(
         if (Same(state.State.Profile, normalised)) return CommandResult.Same;
         state.State.Profile = normalised;
         await state.WriteStateAsync();
+        await TasteProfileChangedAsync();
         return CommandResult.Ok;
     }
 
@@ -181,8 +184,9 @@ public sealed class UserGrain(
         recent.Insert(0, new RecentInteraction(ootdId, kind, at));
         if (recent.Count > RecentLimit) recent.RemoveRange(RecentLimit, recent.Count - RecentLimit);
         await state.WriteStateAsync();
-        // Recommender hook (one-way): the user's decayed TF row and style vector.
-        await GrainFactory.GetGrain<Recommendation.IFeedGrain>(UserId).Interacted(new Recommendation.TasteEvent(ootdId, kind, at));
+        // The user's decayed TF row and style vector learn it on a turn of their own (one-way to this grain), so the
+        // view or like is answered without waiting for them.
+        await this.AsReference<IUserGrain>().Interacted(new Recommendation.TasteEvent(ootdId, kind, at));
     }
 
     public Task<IReadOnlyList<RecentInteraction>> GetRecentInteractions() =>

@@ -19,7 +19,7 @@ namespace Ootd.Benchmarks.Recommendation;
 
 /// <summary>
 /// recommender benchmark, side by side in one run:
-///  1. ingest: interactions/s through the recommender grains (IFeedGrain.Record: decayed TF row, user style vector,
+///  1. ingest: interactions/s through the recommender grains (IUserGrain.RecordTaste: decayed TF row, user style vector,
 ///     OOTD column) and through the full view path (IOotdGrain.RecordView: log row, user state, hooks) vs the fastest
 ///     bare grain call (IUserGrain.Exists) measured on the same silo: before and after, at the same concurrency and at
 ///     4× as many calls in flight;
@@ -89,7 +89,7 @@ public static class RecommenderBenchmark
             }
             for (var i = 0; i < viewers.Length; i++)
                 for (var k = 0; k < 5; k++) await grains.GetGrain<IUserGrain>(viewers[i]).Follow(authors[(i + k * 7) % authors.Length]);
-            await Eventually(async () => (await Task.WhenAll(posts.Select(p => grains.GetGrain<IOotdStyleGrain>(p).GetStyle()))).All(s => s is not null));
+            await Eventually(async () => (await Task.WhenAll(posts.Select(p => grains.GetGrain<IOotdGrain>(p).GetStyle()))).All(s => s is not null));
             Console.WriteLine($"  setup: {authors.Length} authors, {viewers.Length} viewers, {posts.Count} Ready OOTDs in {setup.Elapsed.TotalSeconds:F1} s");
 
             var random = new Random(1);
@@ -97,11 +97,11 @@ public static class RecommenderBenchmark
                 Kind: random.NextDouble() < 0.2 ? InteractionKind.Like : InteractionKind.View)).ToArray();
             // Warm-up: activate every grain involved.
             await Load(concurrency, viewers.Length, i => grains.GetGrain<IUserGrain>(viewers[i]).Exists());
-            await Load(concurrency, viewers.Length, i => grains.GetGrain<IFeedGrain>(viewers[i]).GetTaste());
-            await Load(concurrency, posts.Count, i => grains.GetGrain<IOotdStyleGrain>(posts[i]).GetStyle());
+            await Load(concurrency, viewers.Length, i => grains.GetGrain<IUserGrain>(viewers[i]).GetTaste());
+            await Load(concurrency, posts.Count, i => grains.GetGrain<IOotdGrain>(posts[i]).GetStyle());
 
             var bare = await Load(concurrency, ingest, i => grains.GetGrain<IUserGrain>(events[i].User).Exists());
-            var rec = await Load(concurrency, ingest, i => grains.GetGrain<IFeedGrain>(events[i].User).Record(new TasteEvent(events[i].Ootd, events[i].Kind, Clock.UtcNow())));
+            var rec = await Load(concurrency, ingest, i => grains.GetGrain<IUserGrain>(events[i].User).RecordTaste(new TasteEvent(events[i].Ootd, events[i].Kind, Clock.UtcNow())));
             var bare2 = await Load(concurrency, ingest, i => grains.GetGrain<IUserGrain>(events[i].User).Exists());
             var fullCount = Math.Min(ingest, 5000);
             var full = await Load(concurrency, fullCount, i => grains.GetGrain<IOotdGrain>(events[i].Ootd).RecordView(events[i].User));
@@ -110,7 +110,7 @@ public static class RecommenderBenchmark
             var bareRate = new[] { bare, bare2, bareWide }.Max(t => ingest / t.TotalSeconds);
             Console.WriteLine($"  ingest ({concurrency} in flight, {ingest:N0} calls each):");
             Console.WriteLine($"    bare grain call (IUserGrain.Exists), best     {bareRate,12:N0} calls/s   (before {ingest / bare.TotalSeconds:N0}, after {ingest / bare2.TotalSeconds:N0}, {4 * concurrency} in flight {ingest / bareWide.TotalSeconds:N0})");
-            Console.WriteLine($"    recommender ingest (IFeedGrain.Record)        {ingest / rec.TotalSeconds,12:N0} interactions/s   ratio {ingest / rec.TotalSeconds / bareRate:F2} of the best bare");
+            Console.WriteLine($"    recommender ingest (IUserGrain.RecordTaste)   {ingest / rec.TotalSeconds,12:N0} interactions/s   ratio {ingest / rec.TotalSeconds / bareRate:F2} of the best bare");
             Console.WriteLine($"    full view path (IOotdGrain.RecordView, {fullCount:N0}) {fullCount / full.TotalSeconds,8:N0} interactions/s   ratio {fullCount / full.TotalSeconds / bareRate:F2} of the best bare (log row + user state write + hooks)");
 
             var batch = await grains.GetGrain<IRecommenderBatchGrain>(0).RunNow();

@@ -9,45 +9,11 @@ using Xunit;
 
 namespace Ootd.Tests.Recommendation;
 
-/// <summary>The recommender grains on a test cluster with a real scratch database.</summary>
-public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : IClassFixture<RecommendationSiloFixture>
+/// <summary>The feed grain (feed, similar, explore, who to follow, blocks, live subscribers) and the nightly batch on a test cluster with a real scratch database.</summary>
+[Collection(RecommenderCluster.Name)]
+public sealed class RecommendationGrainTests(RecommendationSiloFixture f)
 {
     private IClusterClient Client => f.Client;
-
-    private static float[] Compose(int style, int seed)
-    {
-        var (p, a, e) = RecommendationSiloFixture.ItemBlocks(style, seed);
-        return StyleVectors.ComposeItem([p, a, e], RecommenderOptions.Default.ItemBlockWeights);
-    }
-
-    [Fact]
-    public async Task Ready_ootd_gets_item_vectors_centred_by_the_running_sub_category_mean()
-    {
-        var author = await f.NewUserAsync();
-        var sub = "polo-" + Guid.NewGuid().ToString("N")[..8];
-        var first = await f.PostReadyAsync(author, 0, 11, sub, "Street", "#linen");
-        var second = await f.PostReadyAsync(author, 1, 12, sub);
-
-        var s1 = (await Client.GetGrain<IOotdStyleGrain>(first).GetSignals())!;
-        var s2 = (await Client.GetGrain<IOotdStyleGrain>(second).GetSignals())!;
-        var v1 = Compose(0, 11);
-        var v2 = Compose(1, 12);
-        // The first item of a sub-category is centred by an empty mean (itself); the second by the first.
-        Assert.Equal(v1.Length, s1.Style!.Length);
-        for (var i = 0; i < v1.Length; i++)
-        {
-            Assert.Equal(v1[i], s1.Style[i], 4);
-            Assert.Equal(v2[i] - v1[i], s2.Style![i], 4);
-        }
-        Assert.Contains("street", s1.Tags);
-        Assert.Contains("linen", s1.Tags);
-        Assert.Contains(sub, s1.Tags);
-        var (mean, count) = await Client.GetGrain<ICategoryStatsGrain>(sub).GetMean();
-        Assert.Equal(2, count);
-        Assert.Equal((v1[3] + v2[3]) / 2, mean[3], 4);
-        Assert.Equal(2, await f.Db.ScalarAsync("SELECT count(*) FROM ootd_styles WHERE author_id = $1", author));
-        Assert.Equal(2, await f.Db.ScalarAsync("SELECT count(*) FROM item_vectors WHERE index_name = 'ootd-style' AND item_key = ANY($1)", (object)new[] { first.ToString(), second.ToString() }));
-    }
 
     [Fact]
     public async Task Similar_ranks_the_same_style_first_and_never_returns_the_seed_own_or_seen()
@@ -70,27 +36,6 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         Assert.DoesNotContain(seen, similar);
         Assert.DoesNotContain(own, similar);
         Assert.Null(await Client.GetGrain<IFeedGrain>(viewer).Similar(Guid.NewGuid(), 10));
-    }
-
-    [Fact]
-    public async Task User_style_is_the_recency_weighted_mean_of_recent_views_and_rebuilds_from_the_log()
-    {
-        var author = await f.NewUserAsync();
-        var viewer = await f.NewUserAsync();
-        var a = await f.PostReadyAsync(author, 1, 31);
-        var b = await f.PostReadyAsync(author, 0, 32);
-        await f.ViewAsync(viewer, a);
-        await f.ViewAsync(viewer, b, InteractionKind.Like);
-
-        var sa = (await Client.GetGrain<IOotdStyleGrain>(a).GetStyle())!;
-        var sb = (await Client.GetGrain<IOotdStyleGrain>(b).GetStyle())!;
-        var o = RecommenderOptions.Default;
-        var expected = StyleVectors.UserStyle([sb, sa], o.History, o.Alpha)!;   // b is the most recent
-        var taste = await Client.GetGrain<IFeedGrain>(viewer).GetTaste();
-        Assert.Equal(1.0, Similarity.Cosine(expected, taste.Style!), 5);
-        // The like weighs more than the view in the decayed TF row (same idf: no batch has run for these).
-        Assert.True(taste.Ratings[b] > taste.Ratings[a]);
-        Assert.InRange(taste.Mass, 3.9, 4.0 + 1e-9);
     }
 
     [Fact]
@@ -214,6 +159,39 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
     }
 
     [Fact]
+    public async Task Every_live_subscriber_gets_a_followee_post_once_and_an_unsubscribed_one_no_more()
+    {
+        var me = await f.NewUserAsync();
+        var author = await f.NewUserAsync();
+        await f.FollowAsync(me, author);
+        var kept = new ConcurrentQueue<FeedEvent>();
+        var left = new ConcurrentQueue<FeedEvent>();
+        var keptObserver = new Collector(kept);
+        var leftObserver = new Collector(left);
+        var keptReference = Client.CreateObjectReference<IFeedObserver>(keptObserver);
+        var leftReference = Client.CreateObjectReference<IFeedObserver>(leftObserver);
+        var feed = Client.GetGrain<IFeedGrain>(me);
+        await feed.Subscribe(keptReference);
+        await feed.Subscribe(leftReference);
+        await feed.Subscribe(keptReference);   // a renewal, not a second subscription
+
+        static bool Has(ConcurrentQueue<FeedEvent> events, Guid post) => events.Any(e => e.Entries.Any(x => x.OotdId == post));
+        var first = await f.PostReadyAsync(author, 0, 75);
+        await RecommendationSiloFixture.Eventually(() => Task.FromResult(Has(kept, first) && Has(left, first)), "the first post at both subscribers", 20);
+
+        await feed.Unsubscribe(leftReference);
+        var second = await f.PostReadyAsync(author, 1, 76);
+        var third = await f.PostReadyAsync(author, 0, 77);
+        await RecommendationSiloFixture.Eventually(() => Task.FromResult(Has(kept, second) && Has(kept, third)), "the later posts at the kept subscriber", 20);
+        Assert.False(Has(left, second) || Has(left, third), "an unsubscribed observer got a post");
+        Assert.Single(kept, e => e.Entries.Any(x => x.OotdId == first));
+        Client.DeleteObjectReference<IFeedObserver>(keptReference);
+        Client.DeleteObjectReference<IFeedObserver>(leftReference);
+        GC.KeepAlive(keptObserver);
+        GC.KeepAlive(leftObserver);
+    }
+
+    [Fact]
     public async Task Authors_above_the_fan_out_limit_are_pulled_not_pushed()
     {
         var star = await f.NewUserAsync();
@@ -312,7 +290,7 @@ public sealed class RecommendationGrainTests(RecommendationSiloFixture f) : ICla
         var o = RecommenderOptions.Default;
         var index = new TfIdfIndex(log, DateTimeOffset.UtcNow, o);
         var styles = new List<float[]>();
-        foreach (var p in posts.AsEnumerable().Reverse()) styles.Add((await Client.GetGrain<IOotdStyleGrain>(p).GetStyle())!);
+        foreach (var p in posts.AsEnumerable().Reverse()) styles.Add((await Client.GetGrain<IOotdGrain>(p).GetStyle())!);
         var style = StyleVectors.UserStyle(styles, o.History, o.Alpha);
         var tags = new HashSet<string>(["street"], StringComparer.OrdinalIgnoreCase);
         var expected = BlendedSimilarity.Users(new UserSignals(a, index.User(a), style, tags), new UserSignals(b, index.User(b), style, tags), o);

@@ -12,6 +12,13 @@ using Xunit;
 
 namespace Ootd.Tests.Recommendation;
 
+/// <summary>The recommender test classes share one cluster (<see cref="RecommendationSiloFixture"/>), run one after another.</summary>
+[CollectionDefinition(Name)]
+public sealed class RecommenderCluster : ICollectionFixture<RecommendationSiloFixture>
+{
+    public const string Name = "recommender cluster";
+}
+
 /// <summary>
 /// An in-process cluster on a scratch database with the real migrations, the recommender and vector search as the
 /// silo registers them; fan-out limit 3 (so the pull path is testable), no nightly reminder (tests run the batch).
@@ -49,7 +56,7 @@ public class RecommendationSiloFixture : SiloFixture
         var published = await Client.GetGrain<IOotdGrain>(id).Publish(Samples.Post(author, "look", hashtags.Length == 0 ? ["look"] : hashtags));
         Assert.True(published.Succeeded, published.Message);
         await Client.GetGrain<IOotdAnalysisTarget>(id).ApplyAnalysis(1, AnalysisResult.Ok(Analysis(style, seed, subCategory)));
-        await Eventually(async () => await Client.GetGrain<IOotdStyleGrain>(id).GetSignals() is not null, $"style of {id}");
+        await Eventually(async () => await Client.GetGrain<IOotdGrain>(id).GetStyleSignals() is not null, $"style of {id}");
         return id;
     }
 
@@ -77,7 +84,7 @@ public class RecommendationSiloFixture : SiloFixture
             ? await Client.GetGrain<IOotdGrain>(ootd).Like(user)
             : await Client.GetGrain<IOotdGrain>(ootd).RecordView(user);
         Assert.True(result.Succeeded, result.Message);
-        await Eventually(async () => (await Client.GetGrain<IFeedGrain>(user).GetTaste()).Ratings.ContainsKey(ootd), $"taste of {user}");
+        await Eventually(async () => (await Client.GetGrain<IUserGrain>(user).GetTaste()).Ratings.ContainsKey(ootd), $"taste of {user}");
     }
 
     public async Task FollowAsync(Guid follower, Guid followee) =>

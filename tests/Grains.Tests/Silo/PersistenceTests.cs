@@ -71,6 +71,47 @@ public sealed class PersistenceTests(SiloFixture silo) : IClassFixture<SiloFixtu
     }
 
     [Fact]
+    public async Task State_rows_keep_the_names_earlier_releases_wrote_them_under()
+    {
+        // Rows written the way every release so far writes them (state "user" / "ootd" of the grains UserGrain and
+        // OotdGrain) load into today's grains. A renamed grain class or state name orphans them: it needs a migration.
+        var storage = silo.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SiloHosting.StorageName);
+        var userId = Guid.NewGuid();
+        var user = Client.GetGrain<IUserGrain>(userId);
+        var profile = Samples.Profile("Old Release", "vintage");
+        await storage.WriteStateAsync("user", user.GetGrainId(), new ProbeState<UserState>(new UserState
+        {
+            Exists = true, Username = "old_release", Profile = profile, CreatedAt = DateTimeOffset.UtcNow.AddYears(-1),
+        }));
+        var ootdId = Guid.NewGuid();
+        var ootd = Client.GetGrain<IOotdGrain>(ootdId);
+        var photo = Samples.Post(userId).Photo;
+        await storage.WriteStateAsync("ootd", ootd.GetGrainId(), new ProbeState<OotdState>(new OotdState
+        {
+            Exists = true, AuthorId = userId, Photo = photo, Description = "from the old release", Status = OotdStatus.Failed,
+            CreatedAt = DateTimeOffset.UtcNow.AddDays(-1), AnalysisError = "kept",
+        }));
+
+        Assert.Equal("old_release", (await user.GetProfile())!.Username);
+        var view = (await ootd.Get())!;
+        Assert.Equal("from the old release", view.Description);
+        Assert.Equal(OotdStatus.Failed, view.Status);
+
+        // and write back where they read: no second row, and the stored row holds the change
+        async Task<long> Rows() => await silo.Db.ScalarAsync("SELECT count(*) FROM orleans_grain_state");
+        var rows = await Rows();
+        Assert.Equal(CommandStatus.Done, (await user.UpdateProfile(profile with { DisplayName = "New Release" })).Status);
+        Assert.Equal(CommandStatus.Done, (await ootd.Delete(userId)).Status);
+        Assert.Equal(rows, await Rows());
+        var stored = new ProbeState<UserState>(new UserState());
+        await storage.ReadStateAsync("user", user.GetGrainId(), stored);
+        Assert.Equal("New Release", stored.State.Profile!.DisplayName);
+        var storedPost = new ProbeState<OotdState>(new OotdState());
+        await storage.ReadStateAsync("ootd", ootd.GetGrainId(), storedPost);
+        Assert.Equal(OotdStatus.Deleted, storedPost.State.Status);
+    }
+
+    [Fact]
     public async Task A_write_with_a_stale_etag_is_rejected_by_the_storage_sql()
     {
         var storage = silo.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SiloHosting.StorageName);

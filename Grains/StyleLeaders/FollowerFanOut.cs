@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Ootd.Grains.Recommendation;
+
+namespace Ootd.Grains.StyleLeaders;
+
+/// <summary>
+/// Delivers a leader's new post to followers' feeds: fan-out on write (one one-way message per follower, sent off the
+/// grain's turn, 500 followers a page) while the author has at most
+/// <see cref="RecommenderServingOptions.FanOutFollowerLimit"/> followers; above it the author is marked pull-only
+/// (<c>rec_pull_authors</c>) and followers' feeds read the author's posts when they are computed.
+/// </summary>
+public sealed class FollowerFanOut(
+    RecommendationStore store,
+    IGrainFactory grains,
+    IOptions<RecommenderServingOptions> serving,
+    ILogger<FollowerFanOut> logger)
+{
+    private const int FanOutPage = 500;
+
+    public async Task DeliverAsync(Guid authorId, Guid ootdId, DateTimeOffset createdAt, int followers)
+    {
+        if (followers > serving.Value.FanOutFollowerLimit)
+        {
+            await store.MarkPullAuthorAsync(authorId, followers);
+            return;
+        }
+        await store.UnmarkPullAuthorAsync(authorId);
+        if (followers == 0) return;
+        // Off the grain's turn: the leader keeps answering while the followers' inboxes are filled.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var after = Guid.Empty;
+                while (true)
+                {
+                    var page = await store.FollowersAfterAsync(authorId, after, FanOutPage);
+                    foreach (var follower in page) await grains.GetGrain<IFeedGrain>(follower).FolloweePosted(ootdId, authorId, createdAt);
+                    if (page.Count < FanOutPage) break;
+                    after = page[^1];
+                }
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Leader {Id}: fan-out of {Ootd} stopped; followers not reached get it when their feed grain next activates (inbox read from the tables)", authorId, ootdId);
+            }
+        });
+    }
+}

@@ -1,0 +1,145 @@
+using Ootd.Grains.Common;
+using Microsoft.Extensions.Options;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Recommendation;
+
+namespace Ootd.Grains.Users;
+
+/// <summary>
+/// What the recommender knows of one user's taste, held by their <see cref="UserGrain"/> (one instance per
+/// activation) and read from the tables the first time it is needed (the interactions log, <c>ootd_styles</c>,
+/// <c>rec_idf</c>), then kept current as interactions arrive: the decayed TF row (Σ kindWeight·β^d per OOTD), the
+/// last H viewed/liked OOTDs and the user style vector (w_m = ((H − m + 1)/H)^α), the seen set, and the demographic
+/// segment and stated style tags of the profile (mirrored to <c>rec_users</c> for the nightly job).
+/// </summary>
+public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains, IOptions<RecommenderServingOptions> serving)
+{
+    private const int LogLimit = 5000;
+    private static readonly TimeSpan IdfTtl = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan InFlight = TimeSpan.FromSeconds(30);
+
+    private readonly RecommenderOptions _o = serving.Value.Formulas();
+    private readonly Dictionary<Guid, float[]?> _styles = new();
+    // Log rows read on load that their own event may still be on its way for (counted once, not twice).
+    private readonly Dictionary<(Guid, InteractionKind), DateTimeOffset> _justLoaded = new();
+    private Task? _load;
+    private Guid _userId;
+    private DecayedCounts _tf = null!;
+    private List<(Guid Ootd, DateTimeOffset At)> _recent = [];   // newest first, distinct, at most H
+    private readonly HashSet<Guid> _seen = [];
+    private float[]? _style;
+    private Dictionary<Guid, double> _idf = new();
+    private long _userCount;
+    private DateTimeOffset _idfAt = DateTimeOffset.MinValue;
+    private string? _segment;
+    private IReadOnlyList<string> _styleTags = [];
+
+    /// <summary>Reads the taste once (interleaving callers share the read; a failed read is retried by the next caller).</summary>
+    public Task LoadAsync(Guid userId, ProfileData? profile)
+    {
+        if (_load is { IsFaulted: true } or { IsCanceled: true }) _load = null;
+        return _load ??= ReadAsync(userId, profile);
+    }
+
+    /// <summary>True once the taste was read (a profile change before that is picked up by the read itself).</summary>
+    public bool IsLoaded => _load is { IsCompletedSuccessfully: true };
+
+    private async Task ReadAsync(Guid userId, ProfileData? profile)
+    {
+        _userId = userId;
+        var now = Clock.UtcNow();
+        _tf = new DecayedCounts(now, _o.Beta);
+        _recent = [];
+        _seen.Clear();
+        _justLoaded.Clear();
+        foreach (var (ootd, kind, at) in await store.ReadUserInteractionsAsync(userId, LogLimit))
+        {
+            _tf.Add(ootd, _o.KindWeight(kind), at);
+            if (now - at < InFlight) _justLoaded.TryAdd((ootd, kind), at);
+            if (kind is not (InteractionKind.View or InteractionKind.Like)) continue;
+            _seen.Add(ootd);
+            if (_recent.Count < _o.History && _recent.All(r => r.Ootd != ootd)) _recent.Add((ootd, at));
+        }
+        var styles = await store.ReadStylesAsync(_recent.Select(r => r.Ootd).ToList());
+        foreach (var (ootd, _) in _recent) _styles[ootd] = styles.GetValueOrDefault(ootd)?.Style;
+        _style = ComputeStyle();
+        await RefreshIdfAsync(now, force: true);
+        await ProfileChangedAsync(profile, now);
+    }
+
+    /// <summary>The user style vector (null before the first viewed or liked analysed OOTD).</summary>
+    public float[]? Style => _style;
+
+    /// <summary>
+    /// One interaction: its weight joins the TF row; a view or like also joins the seen set and the recent list (the
+    /// style vector is recomputed, reading the OOTD's style vector if it is not known yet), and the OOTD's own TF-IDF
+    /// column is told. Call after <see cref="LoadAsync"/>.
+    /// </summary>
+    public async Task RecordAsync(TasteEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var weight = _o.KindWeight(e.Kind);
+        if (weight <= 0) return;
+        var counted = _justLoaded.Remove((e.OotdId, e.Kind), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
+        if (!counted) _tf.Add(e.OotdId, weight, e.At);
+        var ootd = grains.GetGrain<IOotdGrain>(e.OotdId);
+        if (e.Kind is InteractionKind.View or InteractionKind.Like)
+        {
+            _seen.Add(e.OotdId);
+            _recent.RemoveAll(r => r.Ootd == e.OotdId);
+            _recent.Insert(0, (e.OotdId, e.At));
+            if (_recent.Count > _o.History)
+            {
+                foreach (var (gone, _) in _recent.Skip(_o.History)) _styles.Remove(gone);
+                _recent.RemoveRange(_o.History, _recent.Count - _o.History);
+            }
+            if (!_styles.TryGetValue(e.OotdId, out var style) || style is null) _styles[e.OotdId] = await ootd.GetStyle();
+            _style = ComputeStyle();
+        }
+        await ootd.Touched(_userId, e.Kind, e.At);
+    }
+
+    private float[]? ComputeStyle()
+    {
+        var styles = _recent.Select(r => _styles.GetValueOrDefault(r.Ootd)).OfType<float[]>().ToList();
+        if (styles.Count == 0) return null;
+        var dim = styles[0].Length;
+        return StyleVectors.UserStyle(styles.Where(s => s.Length == dim).ToList(), _o.History, _o.Alpha);
+    }
+
+    /// <summary>The TF-IDF row (tf · idf as of the last batch; an OOTD newer than it counts with df ≈ 1), style vector, tags, segment and mass.</summary>
+    public UserTaste Snapshot(DateTimeOffset now)
+    {
+        var n = (int)Math.Min(int.MaxValue, Math.Max(1, _userCount));
+        var ratings = _tf.At(now);
+        foreach (var key in ratings.Keys.ToList())
+            ratings[key] *= _idf.TryGetValue(key, out var idf) ? idf : TfIdf.Idf(1, n);
+        return new UserTaste(_userId, ratings, _style, _styleTags, _segment, _tf.Total(now));
+    }
+
+    /// <summary>What the user's own feed reads: the snapshot, the recent list (item-based seeds) and the seen set.</summary>
+    public OwnTaste Own(DateTimeOffset now) => new(Snapshot(now), _recent.Select(r => r.Ootd).ToList(), _seen.ToList());
+
+    /// <summary>Re-reads idf and the user count of the last batch when they are older than 10 minutes (or when forced).</summary>
+    public async Task RefreshIdfAsync(DateTimeOffset now, bool force = false)
+    {
+        if (!force && now - _idfAt < IdfTtl) return;
+        _idf = await store.ReadIdfAsync(_tf.Keys.ToList());
+        _userCount = await store.LastUserCountAsync();
+        _idfAt = now;
+    }
+
+    /// <summary>
+    /// The profile's segment (gender × age band as of <paramref name="now"/>) and style tags; written to
+    /// <c>rec_users</c> when they changed. A missing profile (deleted account) keeps the last known values.
+    /// </summary>
+    public async Task ProfileChangedAsync(ProfileData? profile, DateTimeOffset now)
+    {
+        if (profile is null) return;
+        var segment = DemographicSegment.Of(profile.Gender, profile.BirthYear, now.Year);
+        var tags = profile.StyleTags.Select(t => t.ToLowerInvariant()).ToList();
+        if (segment != _segment || !tags.SequenceEqual(_styleTags)) await store.UpsertUserAsync(_userId, segment, tags);
+        _segment = segment;
+        _styleTags = tags;
+    }
+}
