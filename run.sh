@@ -228,7 +228,7 @@ print_info() {
     try           curl -s -X POST $API_URL/api/v1/auth/token -H 'Content-Type: application/json' \\
                        -d '{"username":"ava","password":"ootd-demo-2026"}'
     logs          ${LOGS#$ROOT/}/silo.log, ${LOGS#$ROOT/}/api.log
-    metrics       $API_URL/metrics (API)   http://127.0.0.1:$((GATEWAY_PORT + 10000))/metrics (silo; its /healthz, /readyz there)
+    metrics       $API_URL/metrics (API)   http://127.0.0.1:$((GATEWAY_PORT - 10000))/metrics (silo; its /healthz, /readyz there)
     dashboard     $API_URL/admin/dashboard/?access_token=<token of $CATALOG_ADMIN> (operators: Ops:Admins)
     traces        Telemetry__Console=true ./run.sh prints every span into the logs; OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 exports them
     PostgreSQL    $PG_CS

@@ -29,9 +29,14 @@ public sealed record OotdSiloSettings
     public bool Migrate { get; init; } = true;
     /// <summary>
     /// <c>Silo:HttpPort</c>: the silo's small HTTP listener for <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>.
-    /// Default: the gateway port + 10000 (40000 for 30000, so silos started side by side get their own); 0 = any free port.
+    /// Default: the gateway port − <see cref="HttpPortBelowGateway"/> (20000 for 30000, so silos started side by side
+    /// get their own), below Linux's ephemeral range 32768–60999 where an outgoing connection could already hold it;
+    /// 0 = any free port (also the default when the gateway port is too low to subtract from).
     /// </summary>
-    public int HttpPort { get; init; } = 40000;
+    public int HttpPort { get; init; } = 30000 - HttpPortBelowGateway;
+
+    /// <summary>How far below the gateway port the silo's HTTP listener is by default.</summary>
+    public const int HttpPortBelowGateway = 10000;
     /// <summary>
     /// <c>Silo:ShutdownTimeout</c>, default 00:00:07: how long SIGTERM waits for grain deactivation and leaving the
     /// cluster. Short by default so a local supervisor (run.sh) stops within 10 s even after a fault, when a graceful
@@ -69,7 +74,7 @@ public sealed record OotdSiloSettings
     private static int HttpPortOf(IConfiguration configuration, int gatewayPort)
     {
         var text = configuration["Silo:HttpPort"];
-        if (string.IsNullOrWhiteSpace(text)) return gatewayPort + 10000 <= 65535 && gatewayPort > 0 ? gatewayPort + 10000 : 0;
+        if (string.IsNullOrWhiteSpace(text)) return gatewayPort - HttpPortBelowGateway >= 1024 ? gatewayPort - HttpPortBelowGateway : 0;
         if (!int.TryParse(text, out var port) || port is < 0 or > 65535)
         {
             throw new InvalidOperationException($"Silo:HttpPort '{text}' is not a port number (0-65535; 0 = any free port).");

@@ -21,6 +21,21 @@ public sealed class SiloSettingsTests
         Assert.Equal(IPAddress.Loopback, settings.AdvertisedIP);
         Assert.Equal(OotdSiloSettings.DefaultConnectionString, settings.ConnectionString);
         Assert.True(settings.Migrate);
+        Assert.Equal(20000, settings.HttpPort);
+    }
+
+    [Theory]
+    [InlineData(null, 20000)]
+    [InlineData("30001", 20001)]
+    [InlineData("40000", 30000)]
+    [InlineData("5000", 0)]
+    public void The_silo_http_port_defaults_below_the_ephemeral_port_range(string? gatewayPort, int expected)
+    {
+        // Linux hands out 32768-60999 to outgoing connections: a listener there can find its port taken.
+        var settings = gatewayPort is null ? Read() : Read(("Orleans:GatewayPort", gatewayPort));
+        Assert.Equal(expected, settings.HttpPort);
+        Assert.InRange(settings.HttpPort, 0, 32767);
+        Assert.Equal(12345, Read(("Orleans:GatewayPort", gatewayPort ?? "30000"), ("Silo:HttpPort", "12345")).HttpPort);
     }
 
     [Fact]
