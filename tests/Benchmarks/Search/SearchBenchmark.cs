@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Ootd.Grains.Search;
+using Ootd.VectorIndex;
 using Orleans.Configuration;
 
 namespace Ootd.Benchmarks.Search;
