@@ -209,9 +209,3 @@ public class ClusterFixture : IAsyncLifetime
         return env;
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
-{
-    public const string Name = "cluster";
-}
