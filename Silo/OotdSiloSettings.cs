@@ -9,10 +9,12 @@ namespace Ootd.Silo;
 /// </summary>
 public sealed record OotdSiloSettings
 {
-    public const string DefaultConnectionString = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
-
-    /// <summary><c>ConnectionStrings:Postgres</c>.</summary>
-    public string ConnectionString { get; init; } = DefaultConnectionString;
+    /// <summary>
+    /// <c>ConnectionStrings:Postgres</c>, from configuration only (appsettings.json for local development, the
+    /// environment variable <c>ConnectionStrings__Postgres</c> or a Secret in deployments); empty when not set, and
+    /// <see cref="RequireConnectionString"/> then stops the silo with a clear message.
+    /// </summary>
+    public string ConnectionString { get; init; } = "";
     /// <summary><c>Orleans:ClusterId</c>, default "ootd-dev".</summary>
     public string ClusterId { get; init; } = "ootd-dev";
     /// <summary><c>Orleans:ServiceId</c>, default "ootd" (the grain state key: keep it stable across deployments).</summary>
@@ -55,7 +57,7 @@ public sealed record OotdSiloSettings
         var ip = orleans["AdvertisedIP"];
         return new OotdSiloSettings
         {
-            ConnectionString = configuration.GetConnectionString("Postgres") is { Length: > 0 } cs ? cs : defaults.ConnectionString,
+            ConnectionString = configuration.GetConnectionString("Postgres") ?? defaults.ConnectionString,
             ClusterId = orleans["ClusterId"] is { Length: > 0 } cluster ? cluster : defaults.ClusterId,
             ServiceId = orleans["ServiceId"] is { Length: > 0 } service ? service : defaults.ServiceId,
             SiloPort = Port(orleans, "SiloPort", defaults.SiloPort),
@@ -70,6 +72,11 @@ public sealed record OotdSiloSettings
             InKubernetes = new[] { "POD_NAME", "POD_NAMESPACE", "POD_IP" }.All(v => !string.IsNullOrWhiteSpace(configuration[v])),
         };
     }
+
+    /// <summary>These settings, or an error naming the missing connection string.</summary>
+    public OotdSiloSettings RequireConnectionString() => !string.IsNullOrWhiteSpace(ConnectionString) ? this
+        : throw new InvalidOperationException("ConnectionStrings:Postgres is not set: give the silo its database in " +
+            "appsettings.json or the environment variable ConnectionStrings__Postgres (./run.sh sets it from OOTD_PG).");
 
     private static int HttpPortOf(IConfiguration configuration, int gatewayPort)
     {

@@ -21,7 +21,7 @@ if (args.Length > 0 && args[0] == "migrate")
 {
     var config = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
         .AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
-    await using var dataSource = Npgsql.NpgsqlDataSource.Create(OotdSiloSettings.From(config).ConnectionString);
+    await using var dataSource = Npgsql.NpgsqlDataSource.Create(OotdSiloSettings.From(config).RequireConnectionString().ConnectionString);
     var applied = await new Ootd.Silo.Database.Migrator().ApplyAsync(dataSource);
     Console.WriteLine(applied.Count == 0 ? "migrations: the database is up to date" : $"migrations: applied {string.Join(", ", applied)}");
     return 0;

@@ -29,7 +29,7 @@ public static class SiloHosting
     /// </summary>
     public static IHostApplicationBuilder AddOotdSilo(this IHostApplicationBuilder builder)
     {
-        var settings = OotdSiloSettings.From(builder.Configuration);
+        var settings = OotdSiloSettings.From(builder.Configuration).RequireConnectionString();
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(settings.ConnectionString));
         if (settings.Migrate)

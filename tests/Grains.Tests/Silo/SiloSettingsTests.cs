@@ -19,7 +19,7 @@ public sealed class SiloSettingsTests
         Assert.Equal(11111, settings.SiloPort);
         Assert.Equal(30000, settings.GatewayPort);
         Assert.Equal(IPAddress.Loopback, settings.AdvertisedIP);
-        Assert.Equal(OotdSiloSettings.DefaultConnectionString, settings.ConnectionString);
+        Assert.Equal("", settings.ConnectionString);   // no password in the code: it comes from configuration
         Assert.True(settings.Migrate);
         Assert.Equal(20000, settings.HttpPort);
     }
@@ -50,6 +50,15 @@ public sealed class SiloSettingsTests
         Assert.Equal(30001, settings.GatewayPort);
         Assert.Equal(IPAddress.Parse("10.1.2.3"), settings.AdvertisedIP);
         Assert.False(settings.Migrate);
+    }
+
+    [Fact]
+    public void A_silo_without_a_connection_string_stops_with_a_clear_message()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new());
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddOotdSilo());
+        Assert.Contains("ConnectionStrings:Postgres", error.Message);
+        Assert.Contains("ConnectionStrings__Postgres", error.Message);
     }
 
     [Theory]
