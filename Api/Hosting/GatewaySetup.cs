@@ -31,6 +31,8 @@ public static class GatewaySetup
 
         builder.AddOotdOrleansClient(connectionString);
         builder.AddOotdServiceDefaults("ootd-api");
+        // Photo size limits, shared with the silo's decoder and validated at start (a bad value names its key).
+        builder.AddValidatedOptions<Ootd.Grains.Common.MediaOptions>(Ootd.Grains.Common.MediaOptions.Section);
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {
