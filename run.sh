@@ -23,10 +23,12 @@ log() { echo "[run $(elapsed)s] $*"; }
 API_PORT="${OOTD_API_PORT:-8080}"
 SILO_PORT="${OOTD_SILO_PORT:-11111}"
 GATEWAY_PORT="${OOTD_GATEWAY_PORT:-30000}"
-export OOTD_PG_PORT="${OOTD_PG_PORT:-25432}"
+OOTD_PG_WAS_SET="${OOTD_PG:+1}"
+# OOTD_PG_PORT, OOTD_PG (the connection string) and their defaults: scripts/env.sh
+source "$ROOT/scripts/env.sh"
 CLUSTER_ID="${OOTD_CLUSTER_ID:-ootd-dev}"
 API_URL="http://127.0.0.1:$API_PORT"
-PG_CS="${OOTD_PG:-Host=127.0.0.1;Port=$OOTD_PG_PORT;Username=ootd;Password=ootd;Database=ootd}"
+PG_CS="$OOTD_PG"
 CONFIG=Release
 DATA_DIR="${OOTD_DATA_DIR:-$ROOT/.data}"
 LOGS="$DATA_DIR/logs"
@@ -56,7 +58,7 @@ PG_STARTED_HERE=0
 if scripts/pg-ready.sh "$PG_CS" 2>/dev/null; then
   log "PostgreSQL already answering on $(echo "$PG_CS" | tr ';' '\n' | grep -i '^port=' | cut -d= -f2): using it (it stays up afterwards)"
 else
-  if [ -n "${OOTD_PG:-}" ]; then echo "OOTD_PG is set but that PostgreSQL does not answer: $OOTD_PG" >&2; exit 1; fi
+  if [ -n "$OOTD_PG_WAS_SET" ]; then echo "OOTD_PG is set but that PostgreSQL does not answer: $OOTD_PG" >&2; exit 1; fi
   log "starting PostgreSQL 15 on 127.0.0.1:$OOTD_PG_PORT (data in .data/pg)"
   scripts/pg.sh start
   PG_STARTED_HERE=1
@@ -228,7 +230,7 @@ print_info() {
     try           curl -s -X POST $API_URL/api/v1/auth/token -H 'Content-Type: application/json' \\
                        -d '{"username":"ava","password":"ootd-demo-2026"}'
     logs          ${LOGS#$ROOT/}/silo.log, ${LOGS#$ROOT/}/api.log
-    metrics       $API_URL/metrics (API)   http://127.0.0.1:$((GATEWAY_PORT + 10000))/metrics (silo; its /healthz, /readyz there)
+    metrics       $API_URL/metrics (API)   http://127.0.0.1:$((GATEWAY_PORT - 10000))/metrics (silo; its /healthz, /readyz there)
     dashboard     $API_URL/admin/dashboard/?access_token=<token of $CATALOG_ADMIN> (operators: Ops:Admins)
     traces        Telemetry__Console=true ./run.sh prints every span into the logs; OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317 exports them
     PostgreSQL    $PG_CS

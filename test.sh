@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-export OOTD_PG="${OOTD_PG:-Host=127.0.0.1;Port=${OOTD_PG_PORT:-25432};Username=ootd;Password=ootd;Database=ootd}"
+source scripts/env.sh   # OOTD_PG, OOTD_PG_PORT
 if ! scripts/pg-ready.sh "$OOTD_PG" 2>/dev/null; then
   scripts/pg.sh start || { echo "could not start PostgreSQL" >&2; exit 1; }
 fi

@@ -3,6 +3,7 @@ using Ootd.Api.Contracts;
 using Ootd.Api.Health;
 using Ootd.Grains.Health;
 using Ootd.Api.Media;
+using Ootd.ServiceDefaults;
 
 namespace Ootd.Api;
 
@@ -10,8 +11,8 @@ public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "alive" }))
-            .WithName("Alive").WithTags("Health").AllowAnonymous().ExcludeFromDescription();
+        // Liveness is the shared one (ServiceDefaults, the silo's too): local checks only, "Healthy" in plain text.
+        app.MapOotdLiveness().AllowAnonymous();
         app.MapGet("/readyz", Ready)
             .WithName("Ready").WithTags("Health").AllowAnonymous().ExcludeFromDescription();
         return app;

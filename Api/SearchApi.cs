@@ -6,6 +6,7 @@ using Ootd.Grains.Catalog;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Search;
+using Ootd.Taxonomy;
 
 namespace Ootd.Api;
 
@@ -50,7 +51,7 @@ public static class SearchApi
         }
         catch (UnknownSearchScopeException)
         {
-            return Problems.Invalid(new() { ["superCategory"] = [$"Unknown super-category '{super}': use outer, top, bottom, dress, shoes or bag."] });
+            return Problems.Invalid(new() { ["superCategory"] = [$"Unknown super-category '{super}': use {FashionTaxonomy.SuperNamesText}."] });
         }
         return result.Failure switch
         {

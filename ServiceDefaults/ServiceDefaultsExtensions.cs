@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -106,10 +107,15 @@ public static class ServiceDefaultsExtensions
         return app;
     }
 
+    /// <summary><c>/healthz</c>: the checks tagged live (local only, never a dependency), answered "Healthy" in plain text.
+    /// Both hosts map it through here; the gateway keeps its own richer <c>/readyz</c>.</summary>
+    public static IEndpointConventionBuilder MapOotdLiveness(this IEndpointRouteBuilder app) =>
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) });
+
     /// <summary><c>/healthz</c> (checks tagged live) and <c>/readyz</c> (checks tagged ready) as plain-text health endpoints.</summary>
     public static WebApplication MapOotdHealthChecks(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(LiveTag) });
+        app.MapOotdLiveness();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag) });
         return app;
     }

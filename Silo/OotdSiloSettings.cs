@@ -9,10 +9,12 @@ namespace Ootd.Silo;
 /// </summary>
 public sealed record OotdSiloSettings
 {
-    public const string DefaultConnectionString = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
-
-    /// <summary><c>ConnectionStrings:Postgres</c>.</summary>
-    public string ConnectionString { get; init; } = DefaultConnectionString;
+    /// <summary>
+    /// <c>ConnectionStrings:Postgres</c>, from configuration only (appsettings.json for local development, the
+    /// environment variable <c>ConnectionStrings__Postgres</c> or a Secret in deployments); empty when not set, and
+    /// <see cref="RequireConnectionString"/> then stops the silo with a clear message.
+    /// </summary>
+    public string ConnectionString { get; init; } = "";
     /// <summary><c>Orleans:ClusterId</c>, default "ootd-dev".</summary>
     public string ClusterId { get; init; } = "ootd-dev";
     /// <summary><c>Orleans:ServiceId</c>, default "ootd" (the grain state key: keep it stable across deployments).</summary>
@@ -29,9 +31,14 @@ public sealed record OotdSiloSettings
     public bool Migrate { get; init; } = true;
     /// <summary>
     /// <c>Silo:HttpPort</c>: the silo's small HTTP listener for <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c>.
-    /// Default: the gateway port + 10000 (40000 for 30000, so silos started side by side get their own); 0 = any free port.
+    /// Default: the gateway port − <see cref="HttpPortBelowGateway"/> (20000 for 30000, so silos started side by side
+    /// get their own), below Linux's ephemeral range 32768–60999 where an outgoing connection could already hold it;
+    /// 0 = any free port (also the default when the gateway port is too low to subtract from).
     /// </summary>
-    public int HttpPort { get; init; } = 40000;
+    public int HttpPort { get; init; } = 30000 - HttpPortBelowGateway;
+
+    /// <summary>How far below the gateway port the silo's HTTP listener is by default.</summary>
+    public const int HttpPortBelowGateway = 10000;
     /// <summary>
     /// <c>Silo:ShutdownTimeout</c>, default 00:00:07: how long SIGTERM waits for grain deactivation and leaving the
     /// cluster. Short by default so a local supervisor (run.sh) stops within 10 s even after a fault, when a graceful
@@ -50,7 +57,7 @@ public sealed record OotdSiloSettings
         var ip = orleans["AdvertisedIP"];
         return new OotdSiloSettings
         {
-            ConnectionString = configuration.GetConnectionString("Postgres") is { Length: > 0 } cs ? cs : defaults.ConnectionString,
+            ConnectionString = configuration.GetConnectionString("Postgres") ?? defaults.ConnectionString,
             ClusterId = orleans["ClusterId"] is { Length: > 0 } cluster ? cluster : defaults.ClusterId,
             ServiceId = orleans["ServiceId"] is { Length: > 0 } service ? service : defaults.ServiceId,
             SiloPort = Port(orleans, "SiloPort", defaults.SiloPort),
@@ -66,10 +73,15 @@ public sealed record OotdSiloSettings
         };
     }
 
+    /// <summary>These settings, or an error naming the missing connection string.</summary>
+    public OotdSiloSettings RequireConnectionString() => !string.IsNullOrWhiteSpace(ConnectionString) ? this
+        : throw new InvalidOperationException("ConnectionStrings:Postgres is not set: give the silo its database in " +
+            "appsettings.json or the environment variable ConnectionStrings__Postgres (./run.sh sets it from OOTD_PG).");
+
     private static int HttpPortOf(IConfiguration configuration, int gatewayPort)
     {
         var text = configuration["Silo:HttpPort"];
-        if (string.IsNullOrWhiteSpace(text)) return gatewayPort + 10000 <= 65535 && gatewayPort > 0 ? gatewayPort + 10000 : 0;
+        if (string.IsNullOrWhiteSpace(text)) return gatewayPort - HttpPortBelowGateway >= 1024 ? gatewayPort - HttpPortBelowGateway : 0;
         if (!int.TryParse(text, out var port) || port is < 0 or > 65535)
         {
             throw new InvalidOperationException($"Silo:HttpPort '{text}' is not a port number (0-65535; 0 = any free port).");

@@ -7,7 +7,7 @@ using Ootd.Silo;
 // The OOTD silo: configuration from appsettings.json, environment variables and the command line
 // (e.g. --Orleans:SiloPort=11112 --Orleans:GatewayPort=30001). Ctrl-C / SIGTERM stop it cleanly.
 // appsettings.json is read from the build output, whatever folder the silo is started from.
-// Beside Orleans' own ports the silo answers plain HTTP on Silo:HttpPort (default gateway port + 10000):
+// Beside Orleans' own ports the silo answers plain HTTP on Silo:HttpPort (default gateway port - 10000, i.e. 20000):
 // /healthz (liveness, local), /readyz (active in the cluster) and /metrics (Prometheus).
 // `Ootd.Silo healthcheck` (the image's HEALTHCHECK): GET /healthz on Silo:HttpPort (env Silo__HttpPort, default 8080 there).
 if (HealthProbe.Requested(args, $"http://127.0.0.1:{Environment.GetEnvironmentVariable("Silo__HttpPort") ?? "8080"}/healthz", out var probeExit))
@@ -21,7 +21,7 @@ if (args.Length > 0 && args[0] == "migrate")
 {
     var config = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory).AddJsonFile("appsettings.json", optional: true)
         .AddEnvironmentVariables().AddCommandLine(args[1..]).Build();
-    await using var dataSource = Npgsql.NpgsqlDataSource.Create(OotdSiloSettings.From(config).ConnectionString);
+    await using var dataSource = Npgsql.NpgsqlDataSource.Create(OotdSiloSettings.From(config).RequireConnectionString().ConnectionString);
     var applied = await new Ootd.Silo.Database.Migrator().ApplyAsync(dataSource);
     Console.WriteLine(applied.Count == 0 ? "migrations: the database is up to date" : $"migrations: applied {string.Join(", ", applied)}");
     return 0;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Ootd.Grains.Catalog;
+using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Storage;
@@ -29,7 +30,7 @@ public static class SiloHosting
     /// </summary>
     public static IHostApplicationBuilder AddOotdSilo(this IHostApplicationBuilder builder)
     {
-        var settings = OotdSiloSettings.From(builder.Configuration);
+        var settings = OotdSiloSettings.From(builder.Configuration).RequireConnectionString();
         builder.Services.AddSingleton(settings);
         builder.Services.TryAddSingleton(_ => NpgsqlDataSource.Create(settings.ConnectionString));
         if (settings.Migrate)
@@ -40,6 +41,13 @@ public static class SiloHosting
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.AddOotdTelemetry();
+        // Photo size limits: the gateway's section, so its header check and this silo's decoder refuse the same photos.
+        var media = builder.AddValidatedOptions<MediaOptions>(MediaOptions.Section);
+        builder.Services.PostConfigure<InferenceOptions>(o =>
+        {
+            o.MaxPhotoBytes = media.MaxPhotoBytes;
+            o.MaxPixels = media.MaxPixels;
+        });
         builder.Services.AddSingleton<SiloActiveHealthCheck>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloActiveHealthCheck>());
         builder.Services.AddHealthChecks().AddCheck<SiloActiveHealthCheck>("orleans-silo", tags: [ServiceDefaultsExtensions.ReadyTag]);

@@ -62,7 +62,7 @@ start() {
   prepare_dirs
   if [ ! -s "$DATA/PG_VERSION" ]; then
     log "initialising a new cluster in $DATA"
-    local pw; pw="$(mktemp)"; echo "ootd" > "$pw"; chmod 644 "$pw"
+    local pw; pw="$(mktemp)"; echo "${OOTD_PG_PASSWORD:-ootd}" > "$pw"; chmod 644 "$pw"
     as_owner "$BIN/initdb" -D "$DATA" -U ootd --pwfile="$pw" -E UTF8 --locale=C.UTF-8 \
       --auth-local=trust --auth-host=scram-sha-256 >/dev/null
     rm -f "$pw"

@@ -1,27 +1,22 @@
 using Npgsql;
 using NpgsqlTypes;
+using Ootd.Grains.Users;
 
 namespace Ootd.Api.Accounts;
 
 public sealed record Account(Guid UserId, string Username, string PasswordHash, string[] Roles);
 
-/// <summary>Sign-in credentials in the <c>accounts</c> table (the profile itself lives in the user grain).</summary>
-public sealed class AccountStore(NpgsqlDataSource db)
+/// <summary>
+/// Sign-in credentials in the <c>accounts</c> table (the profile itself lives in the user grain). The silo owns the
+/// table: the gateway reads it here and writes through <see cref="IAccountGrain"/>.
+/// </summary>
+public sealed class AccountStore(NpgsqlDataSource db, IClusterClient cluster)
 {
-    public static string KeyOf(string username) => username.Trim().ToLowerInvariant();
+    public static string KeyOf(string username) => Usernames.KeyOf(username);
 
     /// <summary>False when the username (case-insensitive) is already taken.</summary>
-    public async Task<bool> TryCreate(Guid userId, string username, string passwordHash, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand(
-            "INSERT INTO accounts (user_id, username, username_key, password_hash) VALUES ($1, $2, $3, $4) " +
-            "ON CONFLICT (username_key) DO NOTHING");
-        cmd.Parameters.AddWithValue(userId);
-        cmd.Parameters.AddWithValue(username);
-        cmd.Parameters.AddWithValue(KeyOf(username));
-        cmd.Parameters.AddWithValue(passwordHash);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
-    }
+    public Task<bool> TryCreate(Guid userId, string username, string passwordHash, CancellationToken ct) =>
+        cluster.GetGrain<IAccountGrain>(userId).Create(username, passwordHash);
 
     public async Task<Account?> FindByUsername(string username, CancellationToken ct)
     {
@@ -43,14 +38,8 @@ public sealed class AccountStore(NpgsqlDataSource db)
     }
 
     /// <summary>Replaces the password hash of a live account; false when there is none.</summary>
-    public async Task<bool> SetPasswordHash(Guid userId, string passwordHash, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("UPDATE accounts SET password_hash = $2 WHERE user_id = $1 AND password_hash <> $3");
-        cmd.Parameters.AddWithValue(userId);
-        cmd.Parameters.AddWithValue(passwordHash);
-        cmd.Parameters.AddWithValue(Ootd.Grains.Users.AccountDeletion.ErasedPasswordHash);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
-    }
+    public Task<bool> SetPasswordHash(Guid userId, string passwordHash, CancellationToken ct) =>
+        cluster.GetGrain<IAccountGrain>(userId).SetPasswordHash(passwordHash);
 
     public async Task<bool> Exists(Guid userId, CancellationToken ct)
     {
@@ -60,10 +49,5 @@ public sealed class AccountStore(NpgsqlDataSource db)
     }
 
     /// <summary>Undoes a sign-up whose user grain could not be created.</summary>
-    public async Task Delete(Guid userId, CancellationToken ct)
-    {
-        await using var cmd = db.CreateCommand("DELETE FROM accounts WHERE user_id = $1");
-        cmd.Parameters.AddWithValue(userId);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    public Task Delete(Guid userId, CancellationToken ct) => cluster.GetGrain<IAccountGrain>(userId).Remove();
 }

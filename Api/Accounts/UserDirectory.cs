@@ -9,7 +9,7 @@ namespace Ootd.Api.Accounts;
 /// <summary>
 /// Who a user is at a glance (username, display name, avatar), from the <c>accounts</c> table: author summaries on
 /// posts and user search are one query each. The profile itself stays in the user grain; the gateway copies the
-/// display name here on sign-up and profile changes, and fills a missing copy (accounts made before the column
+/// display name here (through the silo's <see cref="IAccountGrain"/>, the table's only writer) on sign-up and profile changes, and fills a missing copy (accounts made before the column
 /// existed) from the grain on first read.
 /// </summary>
 public sealed class UserDirectory(NpgsqlDataSource db, IClusterClient cluster)
@@ -51,21 +51,13 @@ public sealed class UserDirectory(NpgsqlDataSource db, IClusterClient cluster)
     public async Task<AuthorSummary?> Summary(Guid id, CancellationToken ct = default) =>
         (await Summaries([id], ct)).GetValueOrDefault(id);
 
-    public async Task SetDisplayName(Guid userId, string displayName, CancellationToken ct = default)
-    {
-        await using var cmd = db.CreateCommand("UPDATE accounts SET display_name = $2 WHERE user_id = $1");
-        cmd.Parameters.AddWithValue(userId);
-        cmd.Parameters.AddWithValue(displayName);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    /// <summary>Copies the display name into the account (the silo writes it: <see cref="IAccountGrain"/>).</summary>
+    public Task SetDisplayName(Guid userId, string displayName, CancellationToken ct = default) =>
+        cluster.GetGrain<IAccountGrain>(userId).SetDisplayName(displayName);
 
-    public async Task SetAvatar(Guid userId, string mediaId, CancellationToken ct = default)
-    {
-        await using var cmd = db.CreateCommand("UPDATE accounts SET avatar_media_id = $2 WHERE user_id = $1");
-        cmd.Parameters.AddWithValue(userId);
-        cmd.Parameters.AddWithValue(mediaId);
-        await cmd.ExecuteNonQueryAsync(ct);
-    }
+    /// <summary>Records the avatar's media id in the account (the silo writes it: <see cref="IAccountGrain"/>).</summary>
+    public Task SetAvatar(Guid userId, string mediaId, CancellationToken ct = default) =>
+        cluster.GetGrain<IAccountGrain>(userId).SetAvatar(mediaId);
 
     /// <summary>The avatar's media id; null when the user has none (or does not exist).</summary>
     public async Task<string?> AvatarOf(Guid userId, CancellationToken ct = default)

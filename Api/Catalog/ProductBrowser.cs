@@ -3,6 +3,7 @@ using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Ootd.Grains.Catalog;
+using Ootd.Taxonomy;
 
 namespace Ootd.Api.Catalog;
 
@@ -17,7 +18,8 @@ public sealed record ProductFilter(IReadOnlyList<string> Words, string? SuperCat
 public sealed class ProductBrowser(NpgsqlDataSource db)
 {
     public const int MaxQuery = 200;
-    private static readonly string[] Supers = ["outer", "top", "bottom", "dress", "shoes", "bag"];
+    /// <summary>The super-categories a product listing may be filtered by: the taxonomy's (<see cref="FashionTaxonomy"/>).</summary>
+    public static IReadOnlyList<string> Supers { get; } = FashionTaxonomy.SuperNames;
     private static readonly string[] Genders = ["female", "male", "unisex"];
 
     public static ProductFilter? Parse(string? query, string? superCategory, string? gender, string? minPrice, string? maxPrice,

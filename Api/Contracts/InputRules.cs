@@ -8,16 +8,17 @@ namespace Ootd.Api.Contracts;
 /// <summary>The limits on user input, in one place; each method adds field errors for a validation problem.</summary>
 public static partial class InputRules
 {
-    public const int MaxDisplayName = 50;
-    public const int MaxStyleTags = 20;
-    public const int MaxTagLength = 40;
-    public const int MaxDescription = 2_000;
-    public const int MaxHashtags = 30;
+    // The content limits are the grains' (ContentLimits, Grains.Interfaces): one definition for the API and the silo.
+    public const int MaxDisplayName = ContentLimits.MaxDisplayNameLength;
+    public const int MaxStyleTags = ContentLimits.MaxStyleTags;
+    public const int MaxTagLength = ContentLimits.MaxHashtagLength;
+    public const int MaxDescription = ContentLimits.MaxDescriptionLength;
+    public const int MaxHashtags = ContentLimits.MaxHashtags;
     public const int MinPassword = 8;
     public const int MaxPassword = 128;
     public const int MaxPageSize = 100;
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{3,32}$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-]{3,32}$")] // 3..32: ContentLimits.MinUsernameLength..MaxUsernameLength
     private static partial Regex UsernamePattern();
 
     public static void Username(string? username, Dictionary<string, string[]> errors)

@@ -14,8 +14,6 @@ namespace Ootd.Api.Hosting;
 /// <summary>Wires the gateway: Orleans client, database, auth, problem details, OpenAPI, telemetry and the feature APIs.</summary>
 public static class GatewaySetup
 {
-    public const string DefaultConnectionString = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
-
     public static WebApplicationBuilder AddOotdGateway(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
@@ -24,11 +22,17 @@ public static class GatewaySetup
             builder.WebHost.UseUrls(config["Api:Urls"] is { Length: > 0 } urls ? urls : "http://127.0.0.1:8080");
         }
 
-        var connectionString = config.GetConnectionString("Postgres") is { Length: > 0 } cs ? cs : DefaultConnectionString;
+        // From configuration only (appsettings.json for local development, ConnectionStrings__Postgres or a Secret in
+        // deployments): no password lives in the code.
+        var connectionString = config.GetConnectionString("Postgres") is { Length: > 0 } cs ? cs
+            : throw new InvalidOperationException("ConnectionStrings:Postgres is not set: give the gateway its database in " +
+                "appsettings.json or the environment variable ConnectionStrings__Postgres (./run.sh sets it from OOTD_PG).");
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ootd-api" }.Build());
 
         builder.AddOotdOrleansClient(connectionString);
         builder.AddOotdServiceDefaults("ootd-api");
+        // Photo size limits, shared with the silo's decoder and validated at start (a bad value names its key).
+        builder.AddValidatedOptions<Ootd.Grains.Common.MediaOptions>(Ootd.Grains.Common.MediaOptions.Section);
 
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
         {

@@ -4,6 +4,7 @@ using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 using Ootd.Api.Security;
+using Ootd.Grains.Common;
 
 namespace Ootd.Api.Media;
 
@@ -52,10 +53,13 @@ public sealed class PhotoInspector
 
     public static PhotoInspector FromConfiguration(IConfiguration config)
     {
-        var maxPixels = config.GetValue("Media:MaxPixels", 40_000_000L);
+        // The Media section is the silo's too (its decoder refuses what this refuses): Grains.Interfaces' MediaOptions.
+        var media = new MediaOptions();
+        config.GetSection(MediaOptions.Section).Bind(media);
+        var maxPixels = media.MaxPixels;
         var checks = config.GetSection($"{AbuseLimitOptions.SectionName}:PhotoChecks").Get<PhotoCheckOptions>() ?? new PhotoCheckOptions();
         var megapixels = checks.MaxMegapixelsAtOnce > 0 ? checks.MaxMegapixelsAtOnce : (int)Math.Clamp(2 * maxPixels / 1_000_000, 1, int.MaxValue);
-        return new(config.GetValue("Media:MaxPhotoBytes", 10L * 1024 * 1024), maxPixels, config.GetValue("Media:MaxSide", 12_000),
+        return new(media.MaxPhotoBytes, maxPixels, media.MaxSide,
             new PhotoDecodeRoom(megapixels, checks.QueueTimeout));
     }
 

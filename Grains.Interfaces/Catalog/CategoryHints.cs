@@ -1,3 +1,5 @@
+using Ootd.Taxonomy;
+
 namespace Ootd.Grains.Catalog;
 
 /// <summary>
@@ -7,16 +9,9 @@ namespace Ootd.Grains.Catalog;
 /// </summary>
 public static class CategoryHints
 {
-    /// <summary>The taxonomy's super-categories and their sub-categories (DESIGN §4), in taxonomy order.</summary>
-    public static readonly IReadOnlyDictionary<string, string[]> Taxonomy = new Dictionary<string, string[]>(StringComparer.Ordinal)
-    {
-        ["outer"] = ["coat", "jacket", "padded_jacket", "blazer", "cardigan", "vest"],
-        ["top"] = ["tshirt", "shirt_blouse", "knit_sweater", "hoodie_sweatshirt", "sleeveless_top", "polo"],
-        ["bottom"] = ["jeans", "trousers", "shorts", "skirt", "leggings", "track_pants"],
-        ["dress"] = ["dress", "jumpsuit"],
-        ["shoes"] = ["sneakers", "flats_loafers", "heels", "boots", "sandals", "slippers", "formal_shoes"],
-        ["bag"] = ["backpack", "handbag_tote", "shoulder_crossbody", "clutch_wallet", "travel_bag"],
-    };
+    /// <summary>The taxonomy's super-categories and their sub-categories (<see cref="FashionTaxonomy"/>), in taxonomy order.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Taxonomy =
+        FashionTaxonomy.Supers.ToDictionary(s => s.Name, s => s.SubCategories.ToArray(), StringComparer.Ordinal);
 
     private static readonly Dictionary<string, string> SuperOfSub =
         Taxonomy.SelectMany(t => t.Value.Select(sub => (sub, t.Key))).ToDictionary(p => p.sub, p => p.Key, StringComparer.Ordinal);

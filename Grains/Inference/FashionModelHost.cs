@@ -42,7 +42,10 @@ public sealed class FashionModelHost : IAsyncDisposable
         _cpu = new SemaphoreSlim(cpu, cpu);
         _queue = new AnalysisQueue(_options.Memory.PhotosInFlight(Environment.ProcessorCount),
             TimeSpan.FromSeconds(_options.Analysis.TimeoutSeconds > 0 ? _options.Analysis.TimeoutSeconds : 120));
-        Decoder = new PhotoDecoder(PhotoLimits.Default with { MaxWorkingSide = Math.Max(0, _options.MaxWorkingSide) });
+        Decoder = new PhotoDecoder(PhotoLimits.Default with
+        {
+            MaxWorkingSide = Math.Max(0, _options.MaxWorkingSide), MaxBytes = _options.MaxPhotoBytes, MaxPixels = _options.MaxPixels,
+        });
         _taggerManifest = new Lazy<ModelManifest?>(ReadTaggerManifest);
     }
 

@@ -17,6 +17,9 @@ public sealed class InferenceOptions
     /// <summary><c>Inference:MaxWorkingSide</c>: photos with a longer side are scaled down to it right after decoding
     /// (default 1,600 px; boxes are still reported in the original's pixels); 0 analyses at full size.</summary>
     public int MaxWorkingSide { get; set; } = 1600;
+    /// <summary>The decoder's byte and pixel limits: the silo copies them from the shared <c>Media</c> section.</summary>
+    public long MaxPhotoBytes { get; set; } = Ootd.Inference.Imaging.PhotoLimits.Default.MaxBytes;
+    public long MaxPixels { get; set; } = Ootd.Inference.Imaging.PhotoLimits.Default.MaxPixels;
     /// <summary><c>Inference:Gpu</c>: "auto" (probe CUDA at start), "true" or "false": sets the silo metadata gpu=….</summary>
     public string Gpu { get; set; } = "auto";
     /// <summary><c>Inference:LoadOnStart</c>: load the models when the silo starts (default true) instead of on first use.</summary>

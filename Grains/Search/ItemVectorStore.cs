@@ -3,15 +3,6 @@ using NpgsqlTypes;
 
 namespace Ootd.Grains.Search;
 
-/// <summary>A live row of one shard's slice of <c>item_vectors</c>.</summary>
-public sealed record StoredVector(string Key, string SubCategory, float[] Vector);
-
-/// <summary>
-/// What a shard's slice of the table looked like: highest row version and row count (deleted rows included).
-/// A snapshot is reused only when the slice still has the same fingerprint.
-/// </summary>
-public readonly record struct SliceVersion(long MaxVersion, long Rows);
-
 /// <summary>A shard's slice read in one statement: its live vectors and its version.</summary>
 public sealed record ShardSlice(IReadOnlyList<StoredVector> Items, SliceVersion Version);
 

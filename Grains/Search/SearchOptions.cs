@@ -16,7 +16,7 @@ public sealed class SearchOptions
     public const string SectionName = "Search";
 
     /// <summary>The six super-categories of the fashion taxonomy (DESIGN §4): the default scope list of an index.</summary>
-    public static readonly IReadOnlyList<string> FashionSuperCategories = ["outer", "top", "bottom", "dress", "shoes", "bag"];
+    public static readonly IReadOnlyList<string> FashionSuperCategories = FashionTaxonomy.SuperNames;
 
     /// <summary>The built-in index of catalog products, used when <see cref="Indexes"/> does not name it.</summary>
     public const string ProductsIndex = "products";

@@ -72,6 +72,10 @@ public sealed class OperationsApiTests(ClusterFixture cluster)
         Assert.Equal("Healthy", await live.Content.ReadAsStringAsync());
         using var ready = await http.GetAsync("readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        // The gateway's liveness is the same shared check (ServiceDefaults' MapOotdLiveness).
+        using var gatewayLive = await Http.GetAsync("healthz");
+        Assert.Equal(HttpStatusCode.OK, gatewayLive.StatusCode);
+        Assert.Equal("Healthy", await gatewayLive.Content.ReadAsStringAsync());
     }
 
     [Fact]

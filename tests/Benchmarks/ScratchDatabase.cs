@@ -7,7 +7,7 @@ namespace Ootd.Benchmarks;
 public static class ScratchDatabase
 {
     public static string BaseConnection =>
-        Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : OotdSiloSettings.DefaultConnectionString;
+        Ootd.Tests.Infrastructure.TestPostgres.BaseConnectionString;
 
     /// <summary>Creates an empty database with a fresh name; returns its connection string.</summary>
     public static async Task<string> CreateAsync()

@@ -2,7 +2,7 @@ using Ootd.Inference;
 using Ootd.Inference.Imaging;
 using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 using Xunit;
 
 namespace Ootd.Tests;

@@ -1,4 +1,4 @@
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 using Xunit;
 
 namespace Ootd.Tests;

@@ -29,9 +29,20 @@ public sealed class Platform : IAsyncDisposable
 
     public Uri ApiUrl { get; }
 
-    public string AdminConnectionString => $"Host=127.0.0.1;Port={options.PgPort};Username=ootd;Password=ootd;Database=postgres;Pooling=false";
+    public string AdminConnectionString => Server("postgres", pooling: false);
 
-    public string ConnectionString => $"Host=127.0.0.1;Port={options.PgPort};Username=ootd;Password=ootd;Database={Database}";
+    public string ConnectionString => Server(Database, pooling: true);
+
+    /// <summary>
+    /// The harness's own PostgreSQL (scripts/pg.sh's 'ootd' user) on --pg-port; the password comes from the environment
+    /// (OOTD_PG_PASSWORD, which scripts/env.sh sets), never from the code.
+    /// </summary>
+    private string Server(string database, bool pooling) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1", Port = options.PgPort, Username = "ootd", Database = database, Pooling = pooling,
+        Password = System.Environment.GetEnvironmentVariable("OOTD_PG_PASSWORD") is { Length: > 0 } password ? password
+            : throw new InvalidOperationException("Set OOTD_PG_PASSWORD (source scripts/env.sh) for the harness's PostgreSQL."),
+    }.ConnectionString;
 
     public async Task Start()
     {

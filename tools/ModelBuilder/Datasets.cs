@@ -2,6 +2,7 @@ using System.Globalization;
 using Ootd.Inference.Backbone;
 using Ootd.Inference.Imaging;
 using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 
 namespace Ootd.ModelBuilder;
 

@@ -6,7 +6,7 @@ using Ootd.Inference.Detection;
 using Ootd.Inference.Imaging;
 using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 
 namespace Ootd.ModelBuilder;
 

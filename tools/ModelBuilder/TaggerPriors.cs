@@ -4,7 +4,7 @@ using Ootd.Inference;
 using Ootd.Inference.Attributes;
 using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 
 namespace Ootd.ModelBuilder;
 

@@ -1,6 +1,6 @@
 using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 
 namespace Ootd.RecEval;
 

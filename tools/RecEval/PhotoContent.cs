@@ -2,6 +2,7 @@ using System.Globalization;
 using Ootd.Grains.Recommendation;
 using Ootd.Inference.Models;
 using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 
 namespace Ootd.RecEval;
 

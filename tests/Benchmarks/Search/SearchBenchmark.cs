@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Ootd.Grains.Search;
+using Ootd.VectorIndex;
 using Orleans.Configuration;
 
 namespace Ootd.Benchmarks.Search;
@@ -408,7 +409,7 @@ internal static class SearchBenchmark
         var s = new Settings(
             Sizes: [10_000, 100_000], Dimensions: 128, Queries: 1000, K: 10, Expansion: 64, Shards: 4, PointsPerCluster: 100,
             Noise: 0.35f, Threads: Environment.ProcessorCount, InFlight: 16, Grains: true,
-            Postgres: Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd",
+            Postgres: Ootd.Tests.Infrastructure.TestPostgres.BaseConnectionString,
             Rounds: 3, Real: false, Synthetic: true, Features: null, DatasetsFolder: null, Models: null, ShardExpansion: 0, EfCompare: true, Split: true);
         for (var i = 0; i < args.Length; i++)
         {

@@ -1,7 +1,7 @@
 using Ootd.Grains.Catalog;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Search;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Ootd.Grains.Inference;
 using Ootd.Inference.Imaging;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 using Xunit;
 
 namespace Ootd.Tests.Inference;

@@ -2,7 +2,7 @@ using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Users;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 using Ootd.Tests.Infrastructure;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

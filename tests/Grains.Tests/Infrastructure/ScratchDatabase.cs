@@ -8,7 +8,7 @@ namespace Ootd.Tests.Infrastructure;
 /// </summary>
 public sealed class ScratchDatabase : IAsyncDisposable
 {
-    public const string DefaultBase = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
+    public static string DefaultBase => TestPostgres.BaseConnectionString;
 
     private readonly string _adminConnectionString;
 
@@ -26,7 +26,7 @@ public sealed class ScratchDatabase : IAsyncDisposable
 
     public static async Task<ScratchDatabase> CreateAsync()
     {
-        var baseString = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } env ? env : DefaultBase;
+        var baseString = DefaultBase;
         var name = $"ootd_t_{Guid.NewGuid():N}"[..24];
         var admin = new NpgsqlConnectionStringBuilder(baseString) { Pooling = false };
         await using (var connection = new NpgsqlConnection(admin.ConnectionString))

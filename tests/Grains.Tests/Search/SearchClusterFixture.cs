@@ -16,7 +16,7 @@ public sealed class SearchClusterFixture : IAsyncLifetime
 {
     public const int Dims = 16;
 
-    private const string DefaultPg = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
+    private static string DefaultPg => Ootd.Tests.Infrastructure.TestPostgres.BaseConnectionString;
     private readonly string _database = $"ootd_t_search_{Guid.NewGuid():N}"[..30];
     private InProcessTestCluster? _cluster;
 
@@ -44,7 +44,7 @@ public sealed class SearchClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var admin = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } env ? env : DefaultPg;
+        var admin = DefaultPg;
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
@@ -102,7 +102,7 @@ public sealed class SearchClusterFixture : IAsyncLifetime
             await _cluster.DisposeAsync();
         }
         NpgsqlConnection.ClearAllPools();
-        var admin = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } env ? env : DefaultPg;
+        var admin = DefaultPg;
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();

@@ -1,6 +1,7 @@
 using System.Text;
+using Ootd.Grains.Search;
 
-namespace Ootd.Grains.Search;
+namespace Ootd.VectorIndex;
 
 /// <summary>
 /// One shard's searchable state: an <see cref="HnswIndex"/> plus the map between item keys and the graph's numeric ids

@@ -4,19 +4,22 @@ using Ootd.Grains.Users;
 namespace Ootd.Grains.Common;
 
 /// <summary>
-/// Size limits on what users write, and the character rule (<see cref="TextRules"/>). The API checks them first; the grains check again (defence in depth), so a
-/// bad message from any client is refused with a clear reason instead of being stored.
+/// Size limits on what users write, and the character rule (<see cref="TextRules"/>), defined once: the API's input
+/// rules (<c>Api/Contracts/InputRules.cs</c>) read these numbers and check them first; the grains check again (defence in
+/// depth), so a bad message from any client is refused with a clear reason instead of being stored, and nothing the
+/// API accepts is refused by a grain.
 /// </summary>
 public static class ContentLimits
 {
     public const int MaxDescriptionLength = 2_000;
     public const int MaxHashtags = 30;
-    public const int MaxHashtagLength = 100;
+    public const int MaxHashtagLength = 40;
     public const int MinDisplayNameLength = 1;
     public const int MaxDisplayNameLength = 50;
-    public const int MaxUsernameLength = 50;
-    public const int MaxStyleTags = 30;
-    public const int MaxStyleTagLength = 50;
+    public const int MinUsernameLength = 3;
+    public const int MaxUsernameLength = 32;
+    public const int MaxStyleTags = 20;
+    public const int MaxStyleTagLength = 40;
     public const int MaxMediaIdLength = 128;
 
     /// <summary>Null when the post is acceptable, otherwise why not.</summary>

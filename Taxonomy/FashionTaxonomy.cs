@@ -1,4 +1,4 @@
-namespace Ootd.Inference.Taxonomy;
+namespace Ootd.Taxonomy;
 
 /// <summary>A super-category (outer, top, …) and its sub-categories.</summary>
 public sealed record SuperCategory(int Index, string Name, IReadOnlyList<string> SubCategories);
@@ -21,6 +21,12 @@ public static class FashionTaxonomy
         new(4, "shoes", ["sneakers", "flats_loafers", "heels", "boots", "sandals", "slippers", "formal_shoes"]),
         new(5, "bag", ["backpack", "handbag_tote", "shoulder_crossbody", "clutch_wallet", "travel_bag"]),
     ];
+
+    /// <summary>The super-categories' names in taxonomy order: the search shards' default scopes.</summary>
+    public static IReadOnlyList<string> SuperNames { get; } = Supers.Select(s => s.Name).ToArray();
+
+    /// <summary>The super-categories' names for people: "outer, top, bottom, dress, shoes or bag".</summary>
+    public static string SuperNamesText { get; } = string.Join(", ", SuperNames.Take(SuperNames.Count - 1)) + " or " + SuperNames[^1];
 
     public static IReadOnlyList<SubCategory> Subs { get; } =
         Supers.SelectMany(s => s.SubCategories.Select(n => (s, n))).Select((p, i) => new SubCategory(i, p.n, p.s)).ToArray();

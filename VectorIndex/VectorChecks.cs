@@ -1,4 +1,6 @@
-namespace Ootd.Grains.Search;
+using Ootd.Grains.Search;
+
+namespace Ootd.VectorIndex;
 
 /// <summary>Input checks shared by the index, the shard grains and the router.</summary>
 public static class VectorChecks

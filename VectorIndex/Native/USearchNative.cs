@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Ootd.Grains.Search.Native;
+namespace Ootd.VectorIndex.Native;
 
 /// <summary>
 /// The slice of USearch's C API (<c>c/usearch.h</c>, shipped as <c>libusearch_c.so</c> by Cloud.Unum.USearch 2.26.6)

@@ -1,7 +1,9 @@
 using Ootd.Grains.Search;
+using Ootd.Tests.Search;
+using Ootd.VectorIndex;
 using Xunit;
 
-namespace Ootd.Tests.Search;
+namespace Ootd.Tests.VectorIndex;
 
 public sealed class ShardSegmentTests
 {

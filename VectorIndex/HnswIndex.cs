@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using Ootd.Grains.Search.Native;
+using Ootd.VectorIndex.Native;
 
-namespace Ootd.Grains.Search;
+namespace Ootd.VectorIndex;
 
 /// <summary>A native index call failed (out of memory, unreadable snapshot, …).</summary>
 public sealed class HnswIndexException(string message) : InvalidOperationException(message);

@@ -11,7 +11,8 @@ namespace Ootd.Tests.Api;
 /// </summary>
 public class ClusterFixture : IAsyncLifetime
 {
-    public const string DefaultPg = "Host=127.0.0.1;Port=25432;Username=ootd;Password=ootd;Database=ootd";
+    /// <summary>The PostgreSQL the scratch databases are made on (<see cref="Infrastructure.TestPostgres"/>).</summary>
+    public static string DefaultPg => Infrastructure.TestPostgres.BaseConnectionString;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(150);
 
     private readonly string clusterId = "t" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
@@ -44,7 +45,7 @@ public class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var basePg = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : DefaultPg;
+        var basePg = DefaultPg;
         var admin = new NpgsqlConnectionStringBuilder(basePg) { Database = "postgres", Pooling = false };
         await using (var conn = new NpgsqlConnection(admin.ConnectionString))
         {
@@ -167,7 +168,7 @@ public class ClusterFixture : IAsyncLifetime
         Http.Dispose();
         api?.Dispose();
         Silo?.Dispose();
-        var basePg = Environment.GetEnvironmentVariable("OOTD_PG") is { Length: > 0 } pg ? pg : DefaultPg;
+        var basePg = DefaultPg;
         var admin = new NpgsqlConnectionStringBuilder(basePg) { Database = "postgres", Pooling = false };
         NpgsqlConnection.ClearAllPools();
         await using var conn = new NpgsqlConnection(admin.ConnectionString);
@@ -208,10 +209,4 @@ public class ClusterFixture : IAsyncLifetime
         foreach (var (k, v) in ExtraEnvironment) env[k] = v;
         return env;
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
-{
-    public const string Name = "cluster";
 }

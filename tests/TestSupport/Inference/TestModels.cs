@@ -1,7 +1,7 @@
 using Ootd.Inference.Detection;
 using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
-using Ootd.Inference.Taxonomy;
+using Ootd.Taxonomy;
 
 namespace Ootd.Tests.Inference;
 
