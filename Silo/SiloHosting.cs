@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Ootd.Grains.Catalog;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Storage;
 using Ootd.Silo.Database;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Inference.Backbone;
 using Ootd.Silo;
 using Ootd.Tests.Api;
