@@ -6,6 +6,7 @@ using Npgsql;
 using Ootd.Grains.Catalog;
 using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Storage;
 using Ootd.Silo.Database;

@@ -34,6 +34,14 @@ public interface IInferenceGrain : IGrainWithIntegerKey
     [ResponseTimeout(CallTimeout)]
     Task<AnalysisResult> AnalyzePost(string mediaId, DateTimeOffset postedAt);
 
+    /// <summary>
+    /// <see cref="AnalyzePost"/> with the author's declared profile gender: the pool gives the items the wearer's gender
+    /// (Female → "Women", Male → "Men", unless the sub-category is exclusive to the other gender by the tagger's prior;
+    /// other values leave the models' gender). The analysis carries the photo's fingerprint (one decode per upload).
+    /// </summary>
+    [ResponseTimeout(CallTimeout)]
+    Task<AnalysisResult> AnalyzePostWornBy(string mediaId, DateTimeOffset postedAt, Users.Gender authorGender);
+
     /// <summary>Where this activation's models run: "CUDA" or "CPU", with the silo's gpu metadata.</summary>
     Task<InferenceHostInfo> Describe();
 }

@@ -1,7 +1,8 @@
 namespace Ootd.Grains.Inference;
 
-/// <summary>What a photo shows: an outfit (detector finds the items) or one product (the whole picture is the item).</summary>
-public enum PhotoKind { Outfit = 0, Product = 1 }
+/// <summary>What a photo shows: an outfit (detector finds the items) or one product (the whole picture is the item);
+/// Auto: the pool decides from the photo (a plain studio border makes it a product; <see cref="PhotoAnalysis.Kind"/>).</summary>
+public enum PhotoKind { Outfit = 0, Product = 1, Auto = 2 }
 
 /// <summary>An item's box in the pixels of the upright (EXIF-rotated) photo.</summary>
 [GenerateSerializer, Immutable]
@@ -57,7 +58,8 @@ public sealed record AnalysedItem(
     [property: Id(0)] OotdItem Item,
     [property: Id(1)] ItemVectors Vectors);
 
-/// <summary>The analysis of one photo.</summary>
+/// <summary>The analysis of one photo, with the fingerprint of the same decode: <see cref="PerceptualHash"/>, and
+/// whether it has enough structure to match near duplicates by (<see cref="PerceptualHashInformative"/>).</summary>
 [GenerateSerializer, Immutable]
 public sealed record PhotoAnalysis(
     [property: Id(0)] int Width,
@@ -65,7 +67,12 @@ public sealed record PhotoAnalysis(
     [property: Id(2)] string Format,
     [property: Id(3)] ulong PerceptualHash,
     [property: Id(4)] IReadOnlyList<AnalysedItem> Items,
-    [property: Id(5)] string ExecutionProvider);
+    [property: Id(5)] string ExecutionProvider)
+{
+    [Id(6)] public bool PerceptualHashInformative { get; init; }
+    /// <summary>What the photo was analysed as: Outfit or Product (for <see cref="PhotoKind.Auto"/>, what it showed).</summary>
+    [Id(7)] public PhotoKind Kind { get; init; }
+}
 
 public enum AnalysisFailure
 {

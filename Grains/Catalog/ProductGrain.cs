@@ -14,8 +14,6 @@ public sealed class ProductGrain(
     ProductStore products,
     VectorSearch search,
     InteractionLog interactions,
-    AnalysisStore media,
-    FashionModelHost models,
     ILogger<ProductGrain> logger) : Grain, IProductGrain
 {
     private string Id => this.GetPrimaryKeyString();
@@ -31,9 +29,15 @@ public sealed class ProductGrain(
         }
 
         var before = await products.FindAsync(Id);
-        if (draft.Shot == ProductShot.Auto) draft = draft with { Shot = await DecideShotAsync(draft.Image.MediaId) };
-        var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool)
-            .AnalyzeMedia(draft.Image.MediaId, draft.Shot == ProductShot.Worn ? PhotoKind.Outfit : PhotoKind.Product);
+        // Shot "auto": the pool decides from the photo, on the analysis' own decode (a plain studio border: a product shot).
+        var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).AnalyzeMedia(draft.Image.MediaId, draft.Shot switch
+        {
+            ProductShot.Worn => PhotoKind.Outfit,
+            ProductShot.Auto => PhotoKind.Auto,
+            _ => PhotoKind.Product,
+        });
+        if (draft.Shot == ProductShot.Auto)
+            draft = draft with { Shot = analysis.Analysis?.Kind == PhotoKind.Outfit ? ProductShot.Worn : ProductShot.Product };
 
         if (analysis.Failure is AnalysisFailure.Rejected or AnalysisFailure.PhotoNotFound || (analysis.Succeeded && analysis.Analysis!.Items.Count == 0))
         {
@@ -83,13 +87,6 @@ public sealed class ProductGrain(
 
     /// <summary>Single-product shot or worn photo, from the stored image (decoded off the grain scheduler). An image
     /// that cannot be read counts as a product shot: the analysis then rejects it with the reason.</summary>
-    private async Task<ProductShot> DecideShotAsync(string mediaId)
-    {
-        var bytes = await media.ReadMediaAsync(mediaId);
-        if (bytes is null) return ProductShot.Product;
-        return await Task.Run(() => ProductShotDetector.Classify(models.Decoder, bytes));
-    }
-
     private async Task TryRemoveFromIndex(string superCategory)
     {
         try { await search.Remove(SearchOptions.ProductsIndex, superCategory, [Id]); }

@@ -10,12 +10,12 @@ namespace Ootd.Grains.Catalog;
 /// database. Each item is searched in its super-category's shards (and in any other super-category the classifier
 /// gives at least <see cref="SimilarProductOptions.ExtraSuperCategoryProbability"/>), asking for more hits than
 /// needed (<see cref="SimilarProductRanking.CandidateCount"/>), ranked by <see cref="SimilarProductRanking"/>.
-/// A query photo takes the catalogue's own path: a single-product shot (<see cref="ProductShotDetector"/>, the test
-/// the catalogue uses) is analysed as one whole-image item and categorised by <see cref="ProductFilingRules"/>,
+/// A query photo takes the catalogue's own path: a single-product shot (the pool's <see cref="PhotoKind.Auto"/>
+/// decision, the one the catalogue uses) is analysed as one whole-image item and categorised by <see cref="ProductFilingRules"/>,
 /// exactly as a product is indexed; any other photo goes through the detector, item by item.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class SimilarProductsGrain(ProductStore products, VectorSearch search, FashionModelHost models,
+public sealed class SimilarProductsGrain(ProductStore products, VectorSearch search,
     IOptions<SimilarProductOptions> options) : Grain, ISimilarProductsGrain
 {
     private readonly SimilarProductOptions _options = options.Value;
@@ -36,12 +36,11 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
     public async Task<PhotoSearchResult> ForPhoto(byte[] photo, string? superCategory, int k)
     {
         if (superCategory is not null) search.Options.GetScope(SearchOptions.ProductsIndex, superCategory);
-        // The catalogue's decision (ProductGrain with shot Auto), on the same decoder.
-        var shot = photo is { Length: > 0 } ? await Task.Run(() => ProductShotDetector.Classify(models.Decoder, photo)) : ProductShot.Product;
-        var kind = shot == ProductShot.Product ? PhotoKind.Product : PhotoKind.Outfit;
-        var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).AnalyzePhoto(photo, kind);
+        // The catalogue's decision (ProductGrain with shot Auto): the pool decides from the photo, on its one decode.
+        var analysis = await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).AnalyzePhoto(photo, PhotoKind.Auto);
         if (!analysis.Succeeded) return new PhotoSearchResult(analysis.Failure, analysis.Reason, 0, 0, []);
         var a = analysis.Analysis!;
+        var kind = a.Kind;
         if (kind == PhotoKind.Product && a.Items.Count > 0)
         {
             // Filed as the catalogue files a product without a category hint (the superCategory field acts as one), and

@@ -10,9 +10,15 @@ namespace Ootd.Grains.Inference;
 /// </summary>
 public sealed class AnalysisStore(NpgsqlDataSource dataSource)
 {
+    private long _mediaReads;
+
+    /// <summary>Photos this silo has read back from <c>media</c> (one per upload: the analysis' own read).</summary>
+    public long MediaReads => Interlocked.Read(ref _mediaReads);
+
     /// <summary>The stored bytes of a photo, or null.</summary>
     public async Task<byte[]?> ReadMediaAsync(string mediaId, CancellationToken cancellation = default)
     {
+        Interlocked.Increment(ref _mediaReads);
         await using var cmd = dataSource.Command("SELECT bytes FROM media WHERE id = $1", mediaId);
         return await cmd.ExecuteScalarAsync(cancellation) as byte[];
     }
@@ -65,12 +71,13 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Records the photo of a new post unless the same author already has a live post with the same bytes or a
     /// perceptual hash within <paramref name="maxDistance"/> bits; then returns that post's id. Serialised per author
-    /// (advisory lock) so two concurrent uploads of one photo cannot both pass. An uninformative hash (a photo with
-    /// almost no structure) is stored as NULL and matches by bytes only.
+    /// (advisory lock) so two concurrent uploads of one photo cannot both pass. Without a hash (a post's photo is
+    /// fingerprinted by its analysis, <see cref="RecordFingerprintAsync"/>; an uninformative hash, of a photo with
+    /// almost no structure, counts as none) the row's hash is NULL and the photo matches by bytes only.
     /// </summary>
-    public async Task<Guid?> ClaimPhotoAsync(Guid ootdId, Guid authorId, string mediaId, PhotoHash photoHash, int maxDistance)
+    public async Task<Guid?> ClaimPhotoAsync(Guid ootdId, Guid authorId, string mediaId, ulong? photoHash, int maxDistance)
     {
-        object hash = photoHash.Informative ? unchecked((long)photoHash.Hash) : DBNull.Value;
+        object hash = photoHash is { } h ? unchecked((long)h) : DBNull.Value;
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await using (var lockAuthor = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 200))", connection, tx))
@@ -106,6 +113,53 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter { Value = mediaId });
             insert.Parameters.Add(new NpgsqlParameter { Value = hash, NpgsqlDbType = NpgsqlDbType.Bigint });
             await insert.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+        return null;
+    }
+
+    /// <summary>
+    /// The fingerprint of a post's photo, as its analysis computed it: the id of an earlier live post of the same
+    /// author whose photo is within <paramref name="maxDistance"/> bits (this post is then its near duplicate and its
+    /// hash is not kept), else null and the hash is stored for later posts to be compared with. Serialised per author
+    /// with <see cref="ClaimPhotoAsync"/>. Null <paramref name="photoHash"/> (uninformative) or a negative distance:
+    /// nothing to compare.
+    /// </summary>
+    public async Task<Guid?> RecordFingerprintAsync(Guid ootdId, Guid authorId, ulong? photoHash, int maxDistance)
+    {
+        if (photoHash is not { } h) return null;
+        long hash = unchecked((long)h);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var lockAuthor = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 200))", connection, tx))
+        {
+            lockAuthor.Parameters.Add(new NpgsqlParameter { Value = authorId });
+            await lockAuthor.ExecuteNonQueryAsync();
+        }
+        // Only an earlier post counts (by fingerprint time, then id), so of two near duplicates the later one ends.
+        await using (var find = new NpgsqlCommand("""
+            SELECT f.ootd_id FROM ootd_fingerprints f
+            JOIN ootd_fingerprints me ON me.ootd_id = $2
+            LEFT JOIN ootd_posts p ON p.ootd_id = f.ootd_id
+            WHERE f.author_id = $1 AND f.ootd_id <> $2 AND $4 >= 0 AND f.phash IS NOT NULL
+              AND bit_count((f.phash # $3::bigint)::bit(64)) <= $4
+              AND (f.created_at, f.ootd_id) < (me.created_at, me.ootd_id)
+              AND p.ootd_id IS NOT NULL AND p.deleted_at IS NULL
+            ORDER BY bit_count((f.phash # $3::bigint)::bit(64)), f.created_at
+            LIMIT 1
+            """, connection, tx))
+        {
+            find.Parameters.Add(new NpgsqlParameter { Value = authorId });
+            find.Parameters.Add(new NpgsqlParameter { Value = ootdId });
+            find.Parameters.Add(new NpgsqlParameter { Value = hash, NpgsqlDbType = NpgsqlDbType.Bigint });
+            find.Parameters.Add(new NpgsqlParameter { Value = maxDistance });
+            if (await find.ExecuteScalarAsync() is Guid existing) return existing;
+        }
+        await using (var update = new NpgsqlCommand("UPDATE ootd_fingerprints SET phash = $2 WHERE ootd_id = $1", connection, tx))
+        {
+            update.Parameters.Add(new NpgsqlParameter { Value = ootdId });
+            update.Parameters.Add(new NpgsqlParameter { Value = hash, NpgsqlDbType = NpgsqlDbType.Bigint });
+            await update.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();
         return null;

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Ootd.Grains.Users;
+using Ootd.Inference.Attributes;
+using Ootd.Inference.Hosting;
 using Ootd.Inference.Imaging;
 using Orleans.Concurrency;
 using Orleans.Runtime.MembershipService.SiloMetadata;
@@ -6,7 +9,8 @@ using Orleans.Runtime.MembershipService.SiloMetadata;
 namespace Ootd.Grains.Inference;
 
 /// <summary>
-/// The inference pool. Stateless and reentrant: each activation only awaits the silo's <see cref="FashionModelHost"/>
+/// The inference pool, the only door from grains into the model host (Ootd.Inference's one photo pipeline), whose results
+/// it maps to the contract records. Stateless and reentrant: each activation only awaits the silo's <see cref="FashionModelHost"/>
 /// (which decodes on the thread pool and runs the models on its batchers' own threads), so one activation can have
 /// many photos in flight and their crops share backbone batches. Every analysis first waits for a turn of the host's
 /// <see cref="AnalysisQueue"/> (interactive ones first, then posts oldest first), so the silo analyses at most
@@ -26,6 +30,17 @@ public sealed class InferenceGrain(
     public Task<AnalysisResult> AnalyzePost(string mediaId, DateTimeOffset postedAt) =>
         AnalyzeStored(mediaId, PhotoKind.Outfit, postedAt.UtcTicks, deferred: true);
 
+    public Task<AnalysisResult> AnalyzePostWornBy(string mediaId, DateTimeOffset postedAt, Gender authorGender) =>
+        AnalyzeStored(mediaId, PhotoKind.Outfit, postedAt.UtcTicks, deferred: true, WearerOf(authorGender));
+
+    /// <summary>Who wears a post's outfit, as the author declared it (no wearer for other or unspecified genders).</summary>
+    internal static Wearer? WearerOf(Gender declared) => declared switch
+    {
+        Gender.Female => Wearer.Female,
+        Gender.Male => Wearer.Male,
+        _ => null,
+    };
+
     public async Task<AnalysisResult> AnalyzePhoto(byte[] photo, PhotoKind kind)
     {
         if (photo is null || photo.Length == 0) return AnalysisResult.Rejected(nameof(ImageRejection.Empty), "The photo is empty.");
@@ -36,7 +51,7 @@ public sealed class InferenceGrain(
 
     /// <summary>A stored photo in its turn: the bytes are read from <c>media</c> only once the turn has come, so a
     /// long queue holds no photos.</summary>
-    private async Task<AnalysisResult> AnalyzeStored(string mediaId, PhotoKind kind, long order, bool deferred)
+    private async Task<AnalysisResult> AnalyzeStored(string mediaId, PhotoKind kind, long order, bool deferred, Wearer? wearer = null)
     {
         if (string.IsNullOrWhiteSpace(mediaId)) return AnalysisResult.NotFound("a media id is required");
         using var turn = await host.WaitTurnAsync(order, host.MaxQueueWait);
@@ -46,7 +61,7 @@ public sealed class InferenceGrain(
         catch (Exception e) { return AnalysisResult.Unavailable($"the photo could not be read: {e.Message}"); }
         if (bytes is null) return AnalysisResult.NotFound($"photo {mediaId} not found");
         if (bytes.Length == 0) return AnalysisResult.Rejected(nameof(ImageRejection.Empty), "The photo is empty.");
-        return await Analyze(turn, bytes, kind);
+        return await Analyze(turn, bytes, kind, wearer);
     }
 
     private AnalysisResult Busy(bool deferred)
@@ -55,11 +70,12 @@ public sealed class InferenceGrain(
         return deferred ? AnalysisResult.Deferred(reason) : AnalysisResult.Unavailable(reason + "; try again later");
     }
 
-    private async Task<AnalysisResult> Analyze(AnalysisTurn turn, byte[] photo, PhotoKind kind)
+    private async Task<AnalysisResult> Analyze(AnalysisTurn turn, byte[] photo, PhotoKind kind, Wearer? wearer = null)
     {
         try
         {
-            return AnalysisResult.Ok(await host.AnalyzeAsync(turn, photo, kind));
+            var analysis = await host.AnalyzeAsync(turn, photo, ToPipeline(kind), wearer);
+            return AnalysisResult.Ok(ToContract(analysis));
         }
         catch (ImageRejectedException e)
         {
@@ -71,6 +87,30 @@ public sealed class InferenceGrain(
             return AnalysisResult.Unavailable($"the models could not analyse the photo: {e.Message}");
         }
     }
+
+    /// <summary>The pipeline's analysis as the contract's records (items as a post shows them, with their vectors).</summary>
+    internal static PhotoAnalysis ToContract(Ootd.Inference.OutfitAnalysis analysis) =>
+        new(analysis.Width, analysis.Height, analysis.Format, analysis.Fingerprint.Hash, analysis.Items.Select(ToContract).ToList(), analysis.Provider)
+        {
+            PerceptualHashInformative = analysis.Fingerprint.Informative,
+            Kind = analysis.Kind == Ootd.Inference.PhotoKind.Product ? PhotoKind.Product : PhotoKind.Outfit,
+        };
+
+    /// <summary>The contract's photo kind as the pipeline's (the wire keeps its own enum: the API does not load the models).</summary>
+    internal static Ootd.Inference.PhotoKind ToPipeline(PhotoKind kind) => kind switch
+    {
+        PhotoKind.Product => Ootd.Inference.PhotoKind.Product,
+        PhotoKind.Auto => Ootd.Inference.PhotoKind.Auto,
+        _ => Ootd.Inference.PhotoKind.Outfit,
+    };
+
+    private static AnalysedItem ToContract(Ootd.Inference.FashionItem item) => new(
+        new OotdItem(
+            new ItemBox(item.Box.X0, item.Box.Y0, item.Box.X1, item.Box.Y1),
+            item.SuperCategory, item.SuperConfidence, item.SubCategory, item.SubConfidence, item.DetectorScore,
+            item.Attributes.Select(a => new ItemAttribute(a.Group, a.MultiLabel, a.Values.Select(v => new LabelConfidence(v.Label, v.Probability)).ToList())).ToList(),
+            item.UnknownAttributeGroups, item.PixelColour),
+        new ItemVectors(item.Embedding, item.SubCategoryProbabilities, item.AttributeVector, item.BackboneFeatures));
 
     public Task<InferenceHostInfo> Describe()
     {

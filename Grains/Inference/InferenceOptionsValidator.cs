@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Ootd.Inference.Hosting;
 
 namespace Ootd.Grains.Inference;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Ootd.Inference.Hosting;
 using Orleans.Placement;
 
 namespace Ootd.Grains.Inference;
@@ -18,7 +19,8 @@ public static class InferenceServiceCollectionExtensions
         // Checked when the host starts (the memory budget and time limits: Inference:Memory, Inference:Analysis).
         services.AddOptions<InferenceOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>());
-        services.TryAddSingleton<FashionModelHost>();
+        services.TryAddSingleton(sp => new FashionModelHost(sp.GetRequiredService<IOptions<InferenceOptions>>().Value,
+            sp.GetService<ILogger<FashionModelHost>>()));
         services.TryAddSingleton<AnalysisStore>();
         services.AddPlacementFilter<PreferGpuSilosFilter, PreferGpuSilosDirector>(ServiceLifetime.Transient);
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, ModelHostStartup>();

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
-using Ootd.Inference.Imaging;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Storage;
 using Ootd.Grains.StyleLeaders;
 using Ootd.Grains.Users;
@@ -19,8 +19,9 @@ namespace Ootd.Grains.Ootds;
 /// state writes never overlap. A reminder and activation resume an analysis that a dead silo left unfinished; the
 /// pool takes posts oldest first at its own pace (<see cref="IInferenceGrain.AnalyzePost"/>), so resuming many at once
 /// costs only their place in its queue.
-/// Before it reports back, the task applies the author's declared profile gender to the items' gender attribute
-/// (<see cref="DeclaredGender"/>).
+/// The task first reads the author's declared profile gender: the pool gives the items the wearer's gender
+/// (<see cref="IInferenceGrain.AnalyzePostWornBy"/>). The grain never touches the photo itself: the pool reads and
+/// decodes it once, and the analysis brings its fingerprint, by which a near duplicate of an earlier post is found.
 /// </summary>
 public sealed partial class OotdGrain(
     [PersistentState("ootd", "ootd")] IPersistentState<OotdState> state,
@@ -28,7 +29,6 @@ public sealed partial class OotdGrain(
     LikeLedger likes,
     InteractionLog interactions,
     AnalysisStore analysisStore,
-    FashionModelHost modelHost,
     IOptions<InferenceOptions> inferenceOptions,
     OotdStyle style,
     ILogger<OotdGrain> logger) : Grain, IOotdGrain, IOotdAnalysisTarget, IRemindable
@@ -82,17 +82,11 @@ public sealed partial class OotdGrain(
             return CommandResult.NotFound("the author does not exist");
         }
 
-        // Duplicate check before anything is stored: the same author posting the same photo again (same bytes, or a
-        // perceptual hash within the configured distance) gets the existing post's id.
-        var photo = await analysisStore.ReadMediaAsync(post.Photo.MediaId);
-        if (photo is not null)
-        {
-            PhotoHash hash;
-            try { hash = await modelHost.FingerprintAsync(photo); }
-            catch (ImageRejectedException e) { return CommandResult.Invalid(e.Message); }
-            var existing = await analysisStore.ClaimPhotoAsync(OotdId, post.AuthorId, post.Photo.MediaId, hash, Options.Duplicates.MaxHammingDistance);
-            if (existing is { } duplicateOf) return CommandResult.Duplicate(duplicateOf);
-        }
+        // Duplicate check before anything is stored: the same author posting the same bytes again gets the existing
+        // post's id. The photo is neither read nor decoded here: a near duplicate (other bytes, a perceptual hash within
+        // the configured distance) is found when the analysis brings the fingerprint of its one decode (ApplyAnalysis).
+        var existing = await analysisStore.ClaimPhotoAsync(OotdId, post.AuthorId, post.Photo.MediaId, null, Options.Duplicates.MaxHammingDistance);
+        if (existing is { } duplicateOf) return CommandResult.Duplicate(duplicateOf);
 
         state.State.Exists = true;
         state.State.AuthorId = post.AuthorId;
@@ -227,7 +221,6 @@ public sealed partial class OotdGrain(
         var log = logger;
         var id = OotdId;
         var author = GrainFactory.GetGrain<IUserGrain>(state.State.AuthorId);
-        var host = modelHost;
         // Off the grain's scheduler: the grain keeps serving calls while the models run; the result comes back as a
         // normal call, so it is applied on a turn of its own.
         _ = Task.Run(async () =>
@@ -237,7 +230,8 @@ public sealed partial class OotdGrain(
             var started = AnalysisMetrics.AttemptStarted();
             try
             {
-                do result = await pool.AnalyzePost(mediaId, postedAt);
+                var gender = await DeclaredGenderAsync(author, log, id);
+                do result = await pool.AnalyzePostWornBy(mediaId, postedAt, gender);
                 while (result.Failure == AnalysisFailure.Deferred);
             }
             catch (Exception e)
@@ -245,7 +239,6 @@ public sealed partial class OotdGrain(
                 result = AnalysisResult.Unavailable($"analysis attempt {attempt} failed: {e.Message}");
             }
             AnalysisMetrics.AttemptEnded(started, result.Succeeded);
-            if (result.Succeeded) result = await WithDeclaredGenderAsync(result, author, host, log, id);
             try
             {
                 await self.ApplyAnalysis(attempt, result);
@@ -258,22 +251,19 @@ public sealed partial class OotdGrain(
     }
 
     /// <summary>
-    /// The author's declared gender applied to the items (<see cref="DeclaredGender"/>); called off the grain's turn.
-    /// Without a profile, a gender group or on any error the analysis stays as the models made it.
+    /// The author's declared profile gender, which the pool gives the items (called off the grain's turn). Without a
+    /// profile or on any error: unspecified, and the items keep the models' gender.
     /// </summary>
-    private static async Task<AnalysisResult> WithDeclaredGenderAsync(
-        AnalysisResult result, IUserGrain author, FashionModelHost host, ILogger log, Guid id)
+    private static async Task<Gender> DeclaredGenderAsync(IUserGrain author, ILogger log, Guid id)
     {
         try
         {
-            if (host.TaggerGroup("gender") is not { } group) return result;
-            if (await author.GetProfile() is not { } profile) return result;
-            return new DeclaredGender(group).Apply(result, profile.Profile.Gender);
+            return await author.GetProfile() is { } profile ? profile.Profile.Gender : Gender.Unspecified;
         }
         catch (Exception e)
         {
-            log.LogWarning(e, "OOTD {Id}: the author's declared gender could not be applied; the items keep the models' gender", id);
-            return result;
+            log.LogWarning(e, "OOTD {Id}: the author's declared gender could not be read; the items keep the models' gender", id);
+            return Gender.Unspecified;
         }
     }
 
@@ -281,6 +271,16 @@ public sealed partial class OotdGrain(
     {
         _analysisRunning = false;
         if (!IsLive || state.State.Status != OotdStatus.Analyzing) return;   // deleted meanwhile, or already done
+        if (result.Succeeded)
+        {
+            // The fingerprint of the analysis' decode: a near duplicate of an earlier live post of the author's ends here.
+            var analysis = result.Analysis!;
+            if (await analysisStore.RecordFingerprintAsync(OotdId, state.State.AuthorId,
+                    analysis.PerceptualHashInformative ? analysis.PerceptualHash : null, Options.Duplicates.MaxHammingDistance) is { } duplicateOf)
+            {
+                result = AnalysisResult.Rejected("Duplicate", CommandResult.Duplicate(duplicateOf).Message!);
+            }
+        }
         if (result.Succeeded)
         {
             var items = result.Analysis!.Items;

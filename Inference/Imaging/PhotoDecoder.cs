@@ -116,10 +116,17 @@ public sealed class PhotoDecoder
         return frames;
     }
 
+    private long _decodes;
+
+    /// <summary>Photos this decoder has started to decode (past the header checks): what one upload costs in full
+    /// decodes, read by the tests that pin "one decode per upload in the silo".</summary>
+    public long Decodes => Interlocked.Read(ref _decodes);
+
     /// <summary>Checks and decodes; throws <see cref="ImageRejectedException"/> for anything it will not accept.</summary>
     public DecodedPhoto Decode(ReadOnlySpan<byte> bytes)
     {
         var (format, width, height) = Inspect(bytes);
+        Interlocked.Increment(ref _decodes);
         int maxSide = Limits.MaxWorkingSide;
         bool large = maxSide > 0 && Math.Max(width, height) > maxSide;
         // A large photo holds its pixels of the budget while it exists at full size.

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Inference.Backbone;
 using Ootd.Silo;
 using Ootd.Tests.Api;
@@ -262,7 +263,7 @@ internal sealed class Platform : IAsyncDisposable
             ["Orleans__GatewayPort"] = _gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Orleans__AdvertisedIP"] = "127.0.0.1",
             ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Ootd.Grains.Inference.FashionModelHost"] = "Information",
+            ["Logging__LogLevel__Ootd.Inference.Hosting.FashionModelHost"] = "Information",
         };
         foreach (var (k, v) in _o.SiloSettings) settings[k.Replace(":", "__", StringComparison.Ordinal)] = v;
         Silo = new ChildProcess("silo", Layout.SiloDll, Common(settings));

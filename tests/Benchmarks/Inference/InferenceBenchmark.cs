@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Users;
 using Ootd.Inference.Backbone;
@@ -203,7 +204,7 @@ public static class InferenceBenchmark
             Console.WriteLine($"workload {w.Name}: {w.Description}; {w.Calls} calls per round");
 
         // (2) model host: photo bytes in, decode + crop + backbone + heads, concurrent callers.
-        await using var modelHost = new FashionModelHost(Microsoft.Extensions.Options.Options.Create(inference));
+        await using var modelHost = new FashionModelHost(inference);
         await modelHost.EnsureLoadedAsync();
         Console.WriteLine($"execution provider: {modelHost.ExecutionProvider} (model host backbone)");
         foreach (var w in workloads)
@@ -213,7 +214,7 @@ public static class InferenceBenchmark
                 var warm = w with { Calls = Math.Min(w.Calls, 2 * o.Batch) };
                 BareStaged(warm); BareOverlapped(warm); BarePerCore(warm);
             }
-            await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => modelHost.AnalyzeAsync(w.Photos[i % w.Photos.Count], w.Kind));
+            await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => modelHost.AnalyzeAsync(w.Photos[i % w.Photos.Count], HostKind(w.Kind)));
         }
 
         // (3) + (4) an in-process silo on a scratch database; with --no-database, (3) on a silo with in-memory
@@ -275,7 +276,7 @@ public static class InferenceBenchmark
                     {
                         r.Staged.Add(BareStaged(w)); r.Overlapped.Add(BareOverlapped(w)); r.PerCore.Add(BarePerCore(w));
                     }
-                    var (hostRate, hostBatch) = await Passes(w, async bytes => await modelHost.AnalyzeAsync(bytes, w.Kind));
+                    var (hostRate, hostBatch) = await Passes(w, async bytes => await modelHost.AnalyzeAsync(bytes, HostKind(w.Kind)));
                     r.Host.Add(hostRate); r.HostBatch = hostBatch;
                     var (poolRate, poolBatch) = await Passes(w, async bytes =>
                     {
@@ -399,6 +400,9 @@ public static class InferenceBenchmark
 
     /// <summary>One kind of traffic for the throughput rounds: <paramref name="Calls"/> analyses of these photos per round.</summary>
     private sealed record Workload(string Name, string Description, List<byte[]> Photos, PhotoKind Kind, int Calls);
+
+    /// <summary>The pool's photo kind as the model host's (the host is Ootd.Inference's, the pool's the contract's).</summary>
+    private static Ootd.Inference.PhotoKind HostKind(PhotoKind kind) => kind == PhotoKind.Product ? Ootd.Inference.PhotoKind.Product : Ootd.Inference.PhotoKind.Outfit;
 
     private sealed class WorkloadRounds
     {

@@ -8,6 +8,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Users;

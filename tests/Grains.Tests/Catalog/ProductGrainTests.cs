@@ -147,7 +147,7 @@ public sealed class ProductGrainTests(InferenceSiloFixture silo) : IClassFixture
 
         var photo = TestPhotos.StreetJpeg(7);
         using (var decoded = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(photo))
-            Assert.Equal(ProductShot.Worn, ProductShotDetector.Classify(decoded)); // a scene: the search runs the detector
+            Assert.Equal(Ootd.Inference.PhotoKind.Outfit, Ootd.Inference.Detection.ProductShotDetector.Classify(decoded)); // a scene: the search runs the detector
         var result = await Similar.ForPhoto(photo, null, 3);
         Assert.Equal(Ootd.Grains.Inference.AnalysisFailure.None, result.Failure);
         Assert.NotEmpty(result.Items);

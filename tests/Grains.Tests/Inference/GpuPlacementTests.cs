@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Silo;
 using Ootd.Silo.Database;
 using Ootd.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Ootds;
 using Ootd.Silo;
 using Ootd.Silo.Database;

@@ -51,6 +51,8 @@ public sealed class OotdAnalysisTests(InferenceSiloFixture silo) : IClassFixture
         var embeddings = await new AnalysisStore(silo.Db.DataSource).ReadEmbeddingsAsync(id);
         Assert.All(embeddings, e => Assert.Equal(1.0, Math.Sqrt(e.Sum(x => (double)x * x)), 3));
         Assert.Equal(1, await silo.Db.ScalarAsync("SELECT count(*) FROM ootd_fingerprints WHERE ootd_id = $1 AND author_id = $2", id, author));
+        // … with the photo's perceptual hash, which the analysis computed on its own decode
+        Assert.Equal(1, await silo.Db.ScalarAsync("SELECT count(*) FROM ootd_fingerprints WHERE ootd_id = $1 AND phash IS NOT NULL", id));
 
         // after a restart of the grain (new activation) the items are still there
         var again = await Client.GetGrain<IOotdGrain>(id).Get();
@@ -114,6 +116,7 @@ public sealed class OotdAnalysisTests(InferenceSiloFixture silo) : IClassFixture
         var photo = await silo.StoreMediaAsync(TestPhotos.Jpeg(image, 90), 480, 720);
         var (first, r1) = await PublishAsync(author, photo);
         Assert.Equal(CommandStatus.Done, r1.Status);
+        Assert.Equal(OotdStatus.Ready, (await silo.WaitForAnalysisAsync(first, Limit)).Status);
 
         // same bytes
         var (_, same) = await PublishAsync(author, photo);
@@ -124,9 +127,13 @@ public sealed class OotdAnalysisTests(InferenceSiloFixture silo) : IClassFixture
         using var smaller = image.Clone(x => x.Resize(240, 360));
         var reencoded = await silo.StoreMediaAsync(TestPhotos.Jpeg(smaller, 60));
         Assert.NotEqual(photo.MediaId, reencoded.MediaId);
-        var (_, near) = await PublishAsync(author, reencoded);
-        Assert.Equal(CommandStatus.Conflict, near.Status);
-        Assert.Equal(first, near.DuplicateOf);
+        // (its bytes differ, so publish takes it; the analysis' fingerprint finds the earlier post and the new one ends)
+        var (nearId, near) = await PublishAsync(author, reencoded);
+        Assert.Equal(CommandStatus.Done, near.Status);
+        var nearView = await silo.WaitForAnalysisAsync(nearId, Limit);
+        Assert.Equal(OotdStatus.Failed, nearView.Status);
+        Assert.Contains($"you already posted this photo (OOTD {first})", nearView.AnalysisError);
+        Assert.True(nearView.Items is null || nearView.Items.Count == 0);
 
         // another author may post it; another photo is fine
         Assert.Equal(CommandStatus.Done, (await PublishAsync(other, photo)).Result.Status);
@@ -149,14 +156,17 @@ public sealed class OotdAnalysisTests(InferenceSiloFixture silo) : IClassFixture
     }
 
     [Fact]
-    public async Task A_stored_file_that_is_not_a_photo_is_refused_at_publish()
+    public async Task A_stored_file_that_is_not_a_photo_fails_its_analysis_at_once_with_the_reason()
     {
+        // (the gateway refuses such a file before it is stored; the silo does not decode at publish)
         var author = await Samples.NewUserAsync(Client);
         var photo = await silo.StoreMediaAsync(BadPhotos.NotAnImage());
         var (id, result) = await PublishAsync(author, photo);
-        Assert.Equal(CommandStatus.Invalid, result.Status);
-        Assert.Contains("JPEG", result.Message);
-        Assert.Null(await Client.GetGrain<IOotdGrain>(id).Get());
+        Assert.Equal(CommandStatus.Done, result.Status);
+        var view = await silo.WaitForAnalysisAsync(id, Limit);
+        Assert.Equal(OotdStatus.Failed, view.Status);
+        Assert.Contains("JPEG", view.AnalysisError);
+        Assert.DoesNotContain("attempts", view.AnalysisError);   // refused, not retried
     }
 
     [Fact]

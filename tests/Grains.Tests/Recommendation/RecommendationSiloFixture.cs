@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Users;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Ootd.Grains.Common;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Silo;
 using Xunit;
 
@@ -32,7 +33,7 @@ public sealed class MediaLimitsTests
         var inference = services.GetRequiredService<IOptions<InferenceOptions>>().Value;
         Assert.Equal(20_971_520, inference.MaxPhotoBytes);
         Assert.Equal(50_000_000, inference.MaxPixels);
-        await using var host = new FashionModelHost(Options.Create(inference));
+        await using var host = new FashionModelHost(inference);
         Assert.Equal(20_971_520, host.Decoder.Limits.MaxBytes);
         Assert.Equal(50_000_000, host.Decoder.Limits.MaxPixels);
     }

@@ -63,7 +63,7 @@ public sealed class VersionedInterfaceTests : IAsyncLifetime
         builder.ConfigureSilo((options, silo) =>
         {
             silo.AddOotdProviders(connectionString);
-            silo.Services.Configure<Ootd.Grains.Inference.InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; });
+            silo.Services.Configure<Ootd.Inference.Hosting.InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; });
             if (IsNew(options.SiloName)) silo.Services.AddSingleton<IGrainInterfacePropertiesProvider, NextReleaseInterfaces>();
         });
         // the caller (a gateway of the new release) also speaks version N+1

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Ootd.Grains.Ootds;
 using Ootd.ServiceDefaults;
 using Ootd.Silo;
@@ -101,7 +102,7 @@ public sealed class UploadTraceTests : IAsyncLifetime
             ?? throw new Xunit.Sdk.XunitException($"no server span for {method} in the trace:\n{byName}");
 
         var publish = Server("IOotdGrain/Publish");
-        var analyse = Server("IInferenceGrain/AnalyzePost");
+        var analyse = Server("IInferenceGrain/AnalyzePostWornBy");
         var apply = Server("IOotdAnalysisTarget/ApplyAnalysis");
         // the post's own shard write (the author's upload list may write the leaders' index under Publish as well)
         var upsert = spans.Where(s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("ISearchShardGrain/Upsert"))

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Ootd.Inference.Attributes;
 using Ootd.Inference.Backbone;
 using Ootd.Inference.Detection;
@@ -11,18 +10,20 @@ using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
 using Ootd.Inference.Taxonomy;
 
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Hosting;
 
 /// <summary>
-/// The silo's model host (a DI singleton): photo bytes → items, off the Orleans scheduler. Each photo goes through
+/// The one photo pipeline (a DI singleton in the silo; <see cref="FashionAnalyzer"/> is its synchronous front for tools
+/// and tests): photo bytes → items, fingerprint included, off the caller's scheduler. The photo is decoded once. Each photo goes through
 /// CPU preprocessing (decode, pHash, crop and resize, on a bounded set of thread-pool workers) and then model
 /// execution through one dynamic batcher per model (backbone, detector, classifier, tagger, embedder), each with its
 /// own worker thread, so crops of many photos share backbone runs. One backbone pass per item crop feeds all heads.
 /// Memory is bounded (<see cref="AnalysisMemoryOptions"/>): a photo is decoded only once it has a turn of the
 /// <see cref="Queue"/> (at most <c>Inference:Memory:MaxPhotosInFlight</c> at once), and its crops are prepared only
 /// within the <see cref="CropBudget"/> (<c>MaxPreparedCrops</c>), whose units come back as the backbone consumes them.
-/// Post-processing follows <c>Ootd.Inference.FashionAnalyzer</c> (detector thresholds + NMS, outfit rules) and shares
-/// its attribute mapping (<see cref="AttributeReader"/>: groups filtered by sub-category, manifest priors per photo kind).
+/// Post-processing: detector thresholds + NMS, outfit rules, attribute reading (<see cref="AttributeReader"/>: groups
+/// filtered by sub-category, manifest priors per photo kind) and, when the wearer is known, the wearer's gender
+/// (<see cref="WearerGender"/>).
 /// </summary>
 public sealed class FashionModelHost : IAsyncDisposable
 {
@@ -34,15 +35,25 @@ public sealed class FashionModelHost : IAsyncDisposable
     private Task<LoadedModels>? _loading;
     private DateTime _lastFailure = DateTime.MinValue;
 
-    public FashionModelHost(IOptions<InferenceOptions> options, ILogger<FashionModelHost>? logger = null)
+    private readonly ModelRepository? _repository;
+    private readonly OnnxSessionFactory? _factory;
+
+    public FashionModelHost(InferenceOptions options, ILogger? logger = null) : this(options, logger, null, null, null)
     {
-        _options = options.Value;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>With the model folder, session factory and decoder given (<see cref="FashionAnalyzer"/>).</summary>
+    internal FashionModelHost(InferenceOptions options, ILogger? logger, ModelRepository? repository, OnnxSessionFactory? factory, PhotoDecoder? decoder)
+    {
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _repository = repository;
+        _factory = factory;
         int cpu = _options.PreprocessConcurrency > 0 ? _options.PreprocessConcurrency : Environment.ProcessorCount;
         _cpu = new SemaphoreSlim(cpu, cpu);
         _queue = new AnalysisQueue(_options.Memory.PhotosInFlight(Environment.ProcessorCount),
             TimeSpan.FromSeconds(_options.Analysis.TimeoutSeconds > 0 ? _options.Analysis.TimeoutSeconds : 120));
-        Decoder = new PhotoDecoder(PhotoLimits.Default with
+        Decoder = decoder ?? new PhotoDecoder(PhotoLimits.Default with
         {
             MaxWorkingSide = Math.Max(0, _options.MaxWorkingSide), MaxBytes = _options.MaxPhotoBytes, MaxPixels = _options.MaxPixels,
         });
@@ -51,6 +62,7 @@ public sealed class FashionModelHost : IAsyncDisposable
 
     private readonly Lazy<ModelManifest?> _taggerManifest;
 
+    /// <summary>The decoder of every photo this host analyses (<see cref="PhotoDecoder.Decodes"/> counts them).</summary>
     public PhotoDecoder Decoder { get; }
 
     /// <summary>"CUDA" or "CPU" once loaded; "unloaded" before.</summary>
@@ -116,7 +128,7 @@ public sealed class FashionModelHost : IAsyncDisposable
     {
         try
         {
-            var repository = string.IsNullOrWhiteSpace(_options.ModelsPath) ? ModelRepository.Default() : new ModelRepository(_options.ModelsPath);
+            var repository = _repository ?? (string.IsNullOrWhiteSpace(_options.ModelsPath) ? ModelRepository.Default() : new ModelRepository(_options.ModelsPath));
             return repository.Manifests.GetValueOrDefault("tagger");
         }
         catch (Exception e)
@@ -138,7 +150,7 @@ public sealed class FashionModelHost : IAsyncDisposable
             {
                 try
                 {
-                    var models = LoadedModels.Load(_options, _logger);
+                    var models = LoadedModels.Load(_options, _logger, _repository, _factory);
                     LoadError = null;
                     _logger.LogInformation(
                         "Inference: models loaded from {Folder}; execution provider {Provider}; detector {Detector}; batching max {Batch} crops, max queue delay {Delay} ms",
@@ -169,23 +181,15 @@ public sealed class FashionModelHost : IAsyncDisposable
         finally { _cpu.Release(); }
     }
 
-    /// <summary>Decodes (safely) and hashes a photo; <see cref="ImageRejectedException"/> for bytes it refuses.</summary>
-    public Task<PhotoHash> FingerprintAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellation = default) =>
-        OnCpuAsync(() =>
-        {
-            using var photo = Decoder.Decode(bytes.Span);
-            return PerceptualHash.Fingerprint(photo.Image);
-        }, cancellation);
-
     /// <summary>
     /// Analyses a photo: waits for a turn (ahead of the posts' background analyses, with no limit on the wait), then
     /// analyses it within the running-time limit. Throws <see cref="ImageRejectedException"/> for bytes it refuses and
     /// <see cref="TimeoutException"/> when the analysis ran longer than <c>Inference:Analysis:TimeoutSeconds</c>.
     /// </summary>
-    public async Task<PhotoAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> bytes, PhotoKind kind, CancellationToken cancellation = default)
+    public async Task<OutfitAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> bytes, PhotoKind kind, CancellationToken cancellation = default)
     {
         using var turn = await _queue.WaitTurnAsync(AnalysisQueue.Interactive, Timeout.InfiniteTimeSpan, cancellation).ConfigureAwait(false);
-        return await AnalyzeAsync(turn!, bytes, kind, cancellation).ConfigureAwait(false);
+        return await AnalyzeAsync(turn!, bytes, kind, null, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Waits for a turn to analyse a photo (see <see cref="AnalysisQueue.WaitTurnAsync"/>): null when
@@ -194,10 +198,13 @@ public sealed class FashionModelHost : IAsyncDisposable
         _queue.WaitTurnAsync(order, maxWait, cancellation);
 
     /// <summary>
-    /// Analyses a photo within a turn of <see cref="Queue"/>. Throws <see cref="ImageRejectedException"/> for bytes it
-    /// refuses, and <see cref="TimeoutException"/> once the turn has run longer than its limit (the work is cancelled).
+    /// Analyses a photo within a turn of <see cref="Queue"/>: one decode, the fingerprint (pHash) of that decode and the
+    /// items. With <paramref name="wearer"/> (the author's declared gender) the items' gender is the wearer's
+    /// (<see cref="WearerGender"/>). Throws <see cref="ImageRejectedException"/> for bytes it refuses, and
+    /// <see cref="TimeoutException"/> once the turn has run longer than its limit (the work is cancelled).
     /// </summary>
-    public async Task<PhotoAnalysis> AnalyzeAsync(AnalysisTurn turn, ReadOnlyMemory<byte> bytes, PhotoKind kind, CancellationToken cancellation = default)
+    public async Task<OutfitAnalysis> AnalyzeAsync(AnalysisTurn turn, ReadOnlyMemory<byte> bytes, PhotoKind kind, Wearer? wearer = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(turn);
         long started = Stopwatch.GetTimestamp();
@@ -209,7 +216,7 @@ public sealed class FashionModelHost : IAsyncDisposable
         try
         {
             var models = await LoadAsync().WaitAsync(running.Token).ConfigureAwait(false);
-            var result = await AnalyzeAsync(models, bytes, kind, running.Token).ConfigureAwait(false);
+            var result = await AnalyzeAsync(models, bytes, kind, wearer, running.Token).ConfigureAwait(false);
             outcome = "ok";
             return result;
         }
@@ -229,20 +236,20 @@ public sealed class FashionModelHost : IAsyncDisposable
         }
     }
 
-    private async Task<PhotoAnalysis> AnalyzeAsync(LoadedModels m, ReadOnlyMemory<byte> bytes, PhotoKind kind, CancellationToken cancellation)
+    private async Task<OutfitAnalysis> AnalyzeAsync(LoadedModels m, ReadOnlyMemory<byte> bytes, PhotoKind kind, Wearer? wearer, CancellationToken cancellation)
     {
-        bool detect = kind == PhotoKind.Outfit && m.Detector is not null;
-        // Stage 1 (CPU): decode, hash, and the detector's windows.
+        // Stage 1 (CPU): decode, hash, the kind when the photo decides it, and the detector's windows.
         var prepared = await OnCpuAsync(() =>
         {
             long t = Stopwatch.GetTimestamp();
             var photo = DecodeCounted(bytes.Span);
             try
             {
-                ulong hash = PerceptualHash.Compute(photo.Image);
-                PixelBox[] windows = detect ? m.Detector!.Proposer.Propose(photo.Width, photo.Height) : [];
+                var hash = PerceptualHash.Fingerprint(photo.Image);
+                var decided = kind == PhotoKind.Auto ? ProductShotDetector.Classify(photo.Image) : kind;
+                PixelBox[] windows = decided == PhotoKind.Outfit && m.Detector is not null ? m.Detector.Proposer.Propose(photo.Width, photo.Height) : [];
                 InferenceMetrics.RecordPreprocess(InferenceMetrics.ElapsedMs(t));
-                return (Photo: photo, Hash: hash, Windows: windows);
+                return (Photo: photo, Hash: hash, Windows: windows, Kind: decided);
             }
             catch
             {
@@ -254,7 +261,8 @@ public sealed class FashionModelHost : IAsyncDisposable
 
         try
         {
-            return await AnalyzeDecodedAsync(m, prepared.Photo, prepared.Hash, prepared.Windows, detect, kind, cancellation).ConfigureAwait(false);
+            bool detect = prepared.Kind == PhotoKind.Outfit && m.Detector is not null;
+            return await AnalyzeDecodedAsync(m, prepared.Photo, prepared.Hash, prepared.Windows, detect, prepared.Kind, wearer, cancellation).ConfigureAwait(false);
         }
         finally
         {
@@ -263,8 +271,8 @@ public sealed class FashionModelHost : IAsyncDisposable
         }
     }
 
-    private async Task<PhotoAnalysis> AnalyzeDecodedAsync(LoadedModels m, DecodedPhoto photo, ulong hash, PixelBox[] windows, bool detect,
-        PhotoKind kind, CancellationToken cancellation)
+    private async Task<OutfitAnalysis> AnalyzeDecodedAsync(LoadedModels m, DecodedPhoto photo, PhotoHash hash, PixelBox[] windows, bool detect,
+        PhotoKind kind, Wearer? wearer, CancellationToken cancellation)
     {
         int width = photo.Width, height = photo.Height;
 
@@ -302,24 +310,25 @@ public sealed class FashionModelHost : IAsyncDisposable
                 ? Enumerable.Range(0, candidates.Count).ToList()
                 : m.Rules.Apply(candidates, classifierSupers, best).Select(k => candidates.IndexOf(k)).Where(i => i >= 0).ToList();
             if (keep.Count == 0) keep = [0];
-            var items = new List<AnalysedItem>(keep.Count);
+            var items = new List<FashionItem>(keep.Count);
+            var gender = wearer is null ? null : m.Attributes.Group(WearerGender.GroupName);
             foreach (int i in keep)
             {
                 var superProbs = FashionTaxonomy.SuperProbabilities(subs[i]);
                 int super = candidates[i].Super >= 0 ? candidates[i].Super : ArgMax(superProbs);
                 var sub = FashionTaxonomy.Subs.Where(s => s.Super.Index == super).MaxBy(s => subs[i][s.Index])!;
-                var reading = m.Attributes.Read(tags[i], sub.Name, kind == PhotoKind.Product ? Ootd.Inference.PhotoKind.Product : Ootd.Inference.PhotoKind.Outfit);
+                var reading = m.Attributes.Read(tags[i], sub.Name, kind);
+                var attributes = gender is null ? reading.Attributes : WearerGender.Apply(gender, reading.Attributes, wearer!.Value, sub.Name);
                 var box = candidates[i].Box;
-                var original = photo.ToOriginal(box);   // boxes are reported in the original photo's pixels
-                var item = new OotdItem(
-                    new ItemBox(original.X0, original.Y0, original.X1, original.Y1),
+                items.Add(new FashionItem(
+                    photo.ToOriginal(box),   // boxes are reported in the original photo's pixels
                     FashionTaxonomy.Supers[super].Name, superProbs[super], sub.Name, subs[i][sub.Index],
                     candidates[i].Super >= 0 ? candidates[i].Score : 1f,
-                    reading.Attributes.Select(ToItemAttribute).ToList(), m.Attributes.NotCovered,
-                    PixelColourEstimator.Estimate(photo.Image, box));
-                items.Add(new AnalysedItem(item, new ItemVectors(embeddings[i], subs[i], reading.Vector, features[i])));
+                    attributes, m.Attributes.NotCovered,
+                    PixelColourEstimator.Estimate(photo.Image, box),
+                    embeddings[i], features[i], subs[i], reading.Vector));
             }
-            return new PhotoAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, hash, items, m.Provider);
+            return new OutfitAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, items) { Fingerprint = hash, Provider = m.Provider, Kind = kind };
         }, cancellation).ConfigureAwait(false);
     }
 
@@ -366,9 +375,6 @@ public sealed class FashionModelHost : IAsyncDisposable
         }
         return await Task.WhenAll(features).ConfigureAwait(false);
     }
-
-    private static ItemAttribute ToItemAttribute(Ootd.Inference.AttributePrediction a) =>
-        new(a.Group, a.MultiLabel, a.Values.Select(v => new LabelConfidence(v.Label, v.Probability)).ToList());
 
     private static HeadOutput Stack(IReadOnlyList<IReadOnlyDictionary<string, float[]>> rows, string output)
     {
@@ -440,19 +446,19 @@ internal sealed class LoadedModels : IAsyncDisposable
     public ModelBatcher<float[][], IReadOnlyDictionary<string, float[]>>? DetectorHead { get; }
     public ModelBatcher<float[][], IReadOnlyDictionary<string, float[]>> Tagger { get; }
 
-    public static LoadedModels Load(InferenceOptions options, ILogger logger)
+    public static LoadedModels Load(InferenceOptions options, ILogger logger, ModelRepository? models = null, OnnxSessionFactory? sessions = null)
     {
-        var repository = string.IsNullOrWhiteSpace(options.ModelsPath) ? ModelRepository.Default() : new ModelRepository(options.ModelsPath);
+        var repository = models ?? (string.IsNullOrWhiteSpace(options.ModelsPath) ? ModelRepository.Default() : new ModelRepository(options.ModelsPath));
         bool cudaLikely = options.PreferCuda && OnnxSessionFactory.MissingCudaLibrary is null;
         int intraOp = options.IntraOpThreads > 0 ? options.IntraOpThreads : cudaLikely ? Environment.ProcessorCount : 1;
-        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = options.PreferCuda, IntraOpThreads = intraOp }, logger);
+        var factory = sessions ?? new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = options.PreferCuda, IntraOpThreads = intraOp }, logger);
         var backbone = new ResNetBackbone(factory, string.IsNullOrWhiteSpace(options.BackbonePath) ? null : options.BackbonePath);
         int workers = options.Batching.BackboneWorkers > 0 ? options.Batching.BackboneWorkers
             : backbone.Provider == "CUDA" ? 1 : Math.Max(1, Environment.ProcessorCount / intraOp);
         logger.LogInformation("Inference: backbone on {Provider}, {Workers} batch worker(s) × {Threads} intra-op thread(s)",
             backbone.Provider, workers, intraOp);
         // The heads are tiny: one thread each is plenty.
-        var headFactory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = options.PreferCuda, IntraOpThreads = 1 }, logger);
+        var headFactory = sessions ?? new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = options.PreferCuda, IntraOpThreads = 1 }, logger);
         var detector = repository.Manifests.ContainsKey("detector") ? repository.Open("detector", headFactory) : null;
         if (detector is null) logger.LogWarning("Inference: no detector manifest in {Folder}: outfit photos are analysed as one item", repository.Folder);
         return new LoadedModels(repository.Folder, backbone,

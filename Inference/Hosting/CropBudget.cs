@@ -1,4 +1,4 @@
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Hosting;
 
 /// <summary>
 /// The model host's budget of prepared crop tensors: a crop may be prepared only with a unit of the budget, and the

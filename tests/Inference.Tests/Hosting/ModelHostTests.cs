@@ -1,5 +1,6 @@
-using Microsoft.Extensions.Options;
-using Ootd.Grains.Inference;
+using Ootd.Inference;
+using Ootd.Inference.Attributes;
+using Ootd.Inference.Hosting;
 using Ootd.Inference.Imaging;
 using Ootd.Taxonomy;
 using Xunit;
@@ -14,16 +15,16 @@ public sealed class ModelHostFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Single = new FashionModelHost(Options.Create(new InferenceOptions
+        Single = new FashionModelHost(new InferenceOptions
         {
             ModelsPath = TestModels.Folder, IntraOpThreads = 1,
             Batching = new BatchingOptions { MaxBatchSize = 1, HeadMaxBatchSize = 1, MaxQueueDelayMs = 0 },
-        }));
-        Batched = new FashionModelHost(Options.Create(new InferenceOptions
+        });
+        Batched = new FashionModelHost(new InferenceOptions
         {
             ModelsPath = TestModels.Folder, IntraOpThreads = 1,
             Batching = new BatchingOptions { MaxBatchSize = 16, HeadMaxBatchSize = 64, MaxQueueDelayMs = 30 },
-        }));
+        });
         await Task.WhenAll(Single.EnsureLoadedAsync(), Batched.EnsureLoadedAsync());
     }
 
@@ -36,9 +37,9 @@ public sealed class ModelHostFixture : IAsyncLifetime
 
 public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFixture>
 {
-    private static void AssertSane(AnalysedItem analysed, int width, int height)
+    private static void AssertSane(FashionItem item, int width, int height)
     {
-        var (item, v) = (analysed.Item, analysed.Vectors);
+        var v = item;
         Assert.InRange(item.Box.X0, 0, width); Assert.InRange(item.Box.X1, item.Box.X0, width);
         Assert.InRange(item.Box.Y0, 0, height); Assert.InRange(item.Box.Y1, item.Box.Y0, height);
         Assert.Equal(item.SuperCategory, FashionTaxonomy.Sub(item.SubCategory).Super.Name);
@@ -51,7 +52,7 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         Assert.Equal(512, v.BackboneFeatures.Length);
         Assert.Equal(TestModels.Colours.Length + TestModels.Seasons.Length + TestModels.Genders.Length, v.AttributeVector.Length);
         var gender = Assert.Single(item.Attributes, a => a.Group == "gender");
-        Assert.InRange(Assert.Single(gender.Values).Confidence, 0f, 1f);
+        Assert.InRange(Assert.Single(gender.Values).Probability, 0f, 1f);
         var colour = Assert.Single(item.Attributes, a => a.Group == "color");
         Assert.False(colour.MultiLabel);
         Assert.Contains(Assert.Single(colour.Values).Label, TestModels.Colours);
@@ -71,7 +72,8 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         Assert.NotEmpty(analysis.Items);
         foreach (var item in analysis.Items) AssertSane(item, 240, 360);
         Assert.Contains(hosts.Batched.ExecutionProvider, new[] { "CPU", "CUDA" });
-        Assert.Equal((await hosts.Batched.FingerprintAsync(bytes)).Hash, analysis.PerceptualHash);
+        Assert.Equal(FingerprintOf(bytes), analysis.Fingerprint);
+        Assert.Equal(PhotoKind.Outfit, analysis.Kind);
         // The detector ran: its head saw one row per proposal window of the manifest, and the backbone saw those
         // windows plus one crop per candidate item (at least one per item kept).
         var windows = new Ootd.Inference.Models.ModelRepository(TestModels.Folder).Manifests["detector"].Detector!.Windows.Length;
@@ -84,7 +86,7 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
     {
         var analysis = await hosts.Single.AnalyzeAsync(TestPhotos.OutfitJpeg(2), PhotoKind.Product);
         var item = Assert.Single(analysis.Items);
-        Assert.Equal(new ItemBox(0, 0, 240, 360), item.Item.Box);
+        Assert.Equal(new PixelBox(0, 0, 240, 360), item.Box);
         AssertSane(item, 240, 360);
     }
 
@@ -106,8 +108,8 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         foreach (var item in outfit.Items) AssertSane(item, 2000, 3000);
 
         var product = await hosts.Single.AnalyzeAsync(bytes, PhotoKind.Product);
-        Assert.Equal(new ItemBox(0, 0, 2000, 3000), Assert.Single(product.Items).Item.Box);
-        Assert.Equal((await hosts.Single.FingerprintAsync(bytes)).Hash, product.PerceptualHash);
+        Assert.Equal(new PixelBox(0, 0, 2000, 3000), Assert.Single(product.Items).Box);
+        Assert.Equal(FingerprintOf(bytes), product.Fingerprint);
     }
 
     [Fact]
@@ -118,14 +120,14 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         foreach (var (kind, power) in new[] { (PhotoKind.Outfit, TestModels.GenderPrior.OutfitHeadPower), (PhotoKind.Product, TestModels.GenderPrior.ProductHeadPower) })
         {
             var analysis = await hosts.Single.AnalyzeAsync(bytes, kind);
-            foreach (var (item, vectors) in analysis.Items.Select(i => (i.Item, i.Vectors)))
+            foreach (var item in analysis.Items)
             {
-                var head = vectors.AttributeVector[offset..];   // the raw head output, unchanged by the prior
+                var head = item.AttributeVector[offset..];   // the raw head output, unchanged by the prior
                 Assert.Equal(1.0, head.Sum(), 3);
                 var expected = Ootd.Inference.Attributes.PriorCombination.Combine(head, TestModels.GenderPrior.For(item.SubCategory), power);
                 var shown = Assert.Single(Assert.Single(item.Attributes, a => a.Group == "gender").Values);
                 Assert.Equal(TestModels.Genders[Array.IndexOf(expected, expected.Max())], shown.Label);
-                Assert.Equal(expected.Max(), shown.Confidence, 5);
+                Assert.Equal(expected.Max(), shown.Probability, 5);
             }
         }
         var prior = hosts.Single.TaggerGroup("gender")!.Prior!;
@@ -138,7 +140,7 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
     public async Task Batched_analyses_equal_single_ones()
     {
         var photos = Enumerable.Range(100, 8).Select(seed => TestPhotos.OutfitJpeg(seed)).ToArray();
-        var single = new List<PhotoAnalysis>();
+        var single = new List<OutfitAnalysis>();
         foreach (var p in photos) single.Add(await hosts.Single.AnalyzeAsync(p, PhotoKind.Outfit));   // one at a time
         Assert.Equal(0, hosts.Single.BatchTotals.Values.Count(t => t.Requests != t.Batches));
 
@@ -159,16 +161,16 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
 
         for (int p = 0; p < photos.Length; p++)
         {
-            Assert.Equal(single[p].PerceptualHash, batched[p].PerceptualHash);
+            Assert.Equal(single[p].Fingerprint, batched[p].Fingerprint);
             Assert.Equal(single[p].Items.Count, batched[p].Items.Count);
             for (int i = 0; i < single[p].Items.Count; i++)
             {
                 var (a, b) = (single[p].Items[i], batched[p].Items[i]);
-                Assert.Equal(a.Item.SubCategory, b.Item.SubCategory);
-                Assert.Equal(a.Item.Box, b.Item.Box);
-                Assert.Equal(a.Item.SubConfidence, b.Item.SubConfidence, 4);
-                for (int k = 0; k < 128; k++) Assert.Equal(a.Vectors.Embedding[k], b.Vectors.Embedding[k], 4);
-                for (int k = 0; k < 512; k += 7) Assert.Equal(a.Vectors.BackboneFeatures[k], b.Vectors.BackboneFeatures[k], 3);
+                Assert.Equal(a.SubCategory, b.SubCategory);
+                Assert.Equal(a.Box, b.Box);
+                Assert.Equal(a.SubConfidence, b.SubConfidence, 4);
+                for (int k = 0; k < 128; k++) Assert.Equal(a.Embedding[k], b.Embedding[k], 4);
+                for (int k = 0; k < 512; k += 7) Assert.Equal(a.BackboneFeatures[k], b.BackboneFeatures[k], 3);
             }
         }
     }
@@ -191,7 +193,77 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         };
         var e = await Assert.ThrowsAsync<ImageRejectedException>(() => hosts.Batched.AnalyzeAsync(bytes, PhotoKind.Outfit));
         Assert.Equal(expected, e.Reason);
-        await Assert.ThrowsAsync<ImageRejectedException>(() => hosts.Batched.FingerprintAsync(bytes));
+    }
+
+    /// <summary>The fingerprint of a decode of its own (the host's default working size).</summary>
+    private static PhotoHash FingerprintOf(byte[] bytes)
+    {
+        using var photo = new PhotoDecoder().Decode(bytes);
+        return PerceptualHash.Fingerprint(photo.Image);
+    }
+
+    [Fact]
+    public async Task One_analysis_is_one_decode_and_its_fingerprint_is_that_decode_s()
+    {
+        var bytes = TestPhotos.OutfitJpeg(11);
+        // Tests of one class run one after another, so the decoder's count moves for this photo alone.
+        long before = hosts.Batched.Decoder.Decodes;
+        var analysis = await hosts.Batched.AnalyzeAsync(bytes, PhotoKind.Outfit);
+        Assert.Equal(1, hosts.Batched.Decoder.Decodes - before);
+        Assert.Equal(FingerprintOf(bytes), analysis.Fingerprint);
+        Assert.True(analysis.Fingerprint.Informative);
+    }
+
+    [Fact]
+    public async Task A_declared_wearer_gives_the_items_the_wearer_s_gender_unless_the_sub_category_is_the_other_gender_s()
+    {
+        // The test heads find dresses, shoes and more in the made-up outfits; the prior makes formal shoes men's only.
+        var photos = Enumerable.Range(20, 6).Select(seed => TestPhotos.OutfitJpeg(seed)).ToArray();
+        int changed = 0;
+        foreach (var bytes in photos)
+        {
+            var plain = await hosts.Single.AnalyzeAsync(bytes, PhotoKind.Outfit);
+            using var turn = await hosts.Single.WaitTurnAsync(AnalysisQueue.Interactive, Timeout.InfiniteTimeSpan);
+            var worn = await hosts.Single.AnalyzeAsync(turn!, bytes, PhotoKind.Outfit, Wearer.Female);
+            Assert.Equal(plain.Items.Count, worn.Items.Count);
+            for (int i = 0; i < plain.Items.Count; i++)
+            {
+                var (a, b) = (plain.Items[i], worn.Items[i]);
+                var shown = Assert.Single(Assert.Single(b.Attributes, x => x.Group == "gender").Values);
+                if (a.SubCategory == "formal_shoes") Assert.Equal(Assert.Single(a.Attributes, x => x.Group == "gender"), Assert.Single(b.Attributes, x => x.Group == "gender"));
+                else
+                {
+                    Assert.Equal(new LabelScore("Women", 1f), shown);
+                    changed++;
+                }
+                // Everything else is the models' own: other groups, vectors.
+                Assert.Equal(a.Attributes.Where(x => x.Group != "gender").Select(x => x.Values[0]), b.Attributes.Where(x => x.Group != "gender").Select(x => x.Values[0]));
+                Assert.Equal(a.AttributeVector, b.AttributeVector);
+                Assert.Equal(a.Embedding, b.Embedding);
+            }
+        }
+        Assert.True(changed > 0);
+    }
+
+    [Fact]
+    public async Task Auto_photos_are_decided_from_the_picture_a_studio_shot_is_a_product()
+    {
+        using var studio = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(224, 224, new SixLabors.ImageSharp.PixelFormats.Rgb24(250, 250, 250));
+        for (int y = 30; y < 200; y++) for (int x = 60; x < 160; x++) studio[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24(20, 30, (byte)(90 + y % 40));
+        var product = await hosts.Batched.AnalyzeAsync(TestPhotos.Jpeg(studio), PhotoKind.Auto);
+        Assert.Equal(PhotoKind.Product, product.Kind);
+        Assert.Equal(new PixelBox(0, 0, 224, 224), Assert.Single(product.Items).Box);
+
+        // A street scene: no plain border, so the detector looks for the items (its windows went through the backbone).
+        using var street = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(240, 360);
+        var rng = new Random(3);
+        for (int y = 0; y < 360; y++) for (int x = 0; x < 240; x++)
+            street[x, y] = x is >= 60 and < 180 && y is >= 40 and < 340 ? new SixLabors.ImageSharp.PixelFormats.Rgb24(10, 10, 120)
+                : new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)(x + rng.Next(60)), (byte)(y / 2 + rng.Next(60)), (byte)rng.Next(256));
+        var detectorBefore = hosts.Batched.BatchTotals["detector"].Requests;
+        var outfit = await hosts.Batched.AnalyzeAsync(TestPhotos.Jpeg(street), PhotoKind.Auto);
+        Assert.Equal(PhotoKind.Outfit, outfit.Kind);
+        Assert.True(hosts.Batched.BatchTotals["detector"].Requests > detectorBefore);
     }
 
     [Fact]

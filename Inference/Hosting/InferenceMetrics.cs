@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Hosting;
 
 /// <summary>
 /// The meter "Ootd.Inference": per model (tag <c>model</c>) the batch size, the time each request waited in the

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Ootd.Grains.Inference;
+using Ootd.Inference.Hosting;
 using Xunit;
 
 namespace Ootd.Tests.Inference;

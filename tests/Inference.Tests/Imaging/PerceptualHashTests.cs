@@ -1,4 +1,4 @@
-using Ootd.Grains.Inference;
+using Ootd.Inference.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;

@@ -1,6 +1,6 @@
 using Ootd.Inference.Onnx;
 
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Hosting;
 
 /// <summary>Finds out whether the CUDA execution provider loads here (creates a one-node session on it).</summary>
 public static class GpuProbe

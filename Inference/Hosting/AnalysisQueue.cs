@@ -1,4 +1,4 @@
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Hosting;
 
 /// <summary>
 /// Turns for photo analyses on one silo: at most <see cref="Capacity"/> photos are analysed at once; the others wait

@@ -1,4 +1,4 @@
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Hosting;
 
 /// <summary>Configuration of the model host and the analysis of posts (section <c>Inference</c>).</summary>
 public sealed class InferenceOptions

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Ootd.Inference;
 
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Hosting;
 
 /// <summary>
 /// A <see cref="DynamicBatcher{TIn,TOut}"/> for one model that also measures each request's queue time and each

@@ -3,7 +3,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
-namespace Ootd.Grains.Inference;
+namespace Ootd.Inference.Imaging;
 
 /// <summary>
 /// 64-bit DCT perceptual hash (pHash) of a photo: luminance shrunk to 32×32, 2-D DCT-II, the 8×8 lowest frequencies,

@@ -1,0 +1,36 @@
+using Ootd.Inference;
+using Ootd.Inference.Detection;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace Ootd.Tests.Detection;
+
+/// <summary>A photo of kind Auto (a product saved with shot "auto") is decided from the picture.</summary>
+public sealed class ProductShotDetectorTests
+{
+    [Fact]
+    public void A_product_on_a_plain_background_is_a_product_shot_and_a_scene_is_not()
+    {
+        using var studio = new Image<Rgb24>(224, 224, new Rgb24(250, 250, 250));
+        Fill(studio, 50, 20, 174, 210, (x, y) => new Rgb24(20, 30, (byte)(90 + y % 40))); // the product, not touching the border
+        for (int x = 0; x < 224; x += 7) studio[x, 223] = new Rgb24(200, 200, 200);      // a little JPEG-like noise
+        Assert.Equal(PhotoKind.Product, ProductShotDetector.Classify(studio));
+
+        using var street = new Image<Rgb24>(240, 360);
+        var rng = new Random(3);
+        Fill(street, 0, 0, 240, 360, (x, y) => new Rgb24((byte)(x + rng.Next(60)), (byte)(y / 2 + rng.Next(60)), (byte)rng.Next(256)));
+        Fill(street, 60, 40, 180, 340, (_, _) => new Rgb24(10, 10, 120)); // a person
+        Assert.Equal(PhotoKind.Outfit, ProductShotDetector.Classify(street));
+
+        using var worn = new Image<Rgb24>(200, 300, new Rgb24(255, 255, 255));
+        Fill(worn, 0, 120, 200, 300, (_, _) => new Rgb24(40, 60, 160)); // a garment cut off by the frame on three sides
+        Assert.Equal(PhotoKind.Outfit, ProductShotDetector.Classify(worn));
+    }
+
+    private static void Fill(Image<Rgb24> image, int x0, int y0, int x1, int y1, Func<int, int, Rgb24> colour)
+    {
+        for (int y = y0; y < y1; y++)
+            for (int x = x0; x < x1; x++) image[x, y] = colour(x, y);
+    }
+}
