@@ -14,14 +14,19 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     private readonly Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> _run;
     private readonly Channel<(TIn Input, TaskCompletionSource<TOut> Result)> _queue;
     private readonly Task[] _workers;
+    private readonly Onnx.BatchBuckets? _buckets;
     private int _running;
 
-    public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1)
+    /// <param name="buckets">The fixed batch sizes the model runs at (padded), if any: workers sharing a burst then take
+    /// bucket-sized shares (40 crops: 32 and 8), so sharing adds no padding.</param>
+    public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1,
+        Onnx.BatchBuckets? buckets = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxQueueDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         _run = runBatch;
+        _buckets = buckets;
         MaxBatchSize = maxBatchSize;
         MaxQueueDelay = maxQueueDelay;
         Workers = workers;
@@ -84,7 +89,8 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     {
         if (Workers == 1) return MaxBatchSize;
         int idle = IdleWorkers();
-        return Math.Clamp((1 + waiting + idle - 1) / idle, 1, MaxBatchSize);
+        int share = Math.Clamp((1 + waiting + idle - 1) / idle, 1, MaxBatchSize);
+        return _buckets?.RoundUp(share, MaxBatchSize) ?? share;
     }
 
     private int IdleWorkers() => Math.Max(1, Workers - Volatile.Read(ref _running));

@@ -18,6 +18,7 @@ public static class InferenceServiceCollectionExtensions
         // Checked when the host starts (the memory budget and time limits: Inference:Memory, Inference:Analysis).
         services.AddOptions<InferenceOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, BackboneExecutionValidator>());
         services.TryAddSingleton<FashionModelHost>();
         services.TryAddSingleton<AnalysisStore>();
         services.AddPlacementFilter<PreferGpuSilosFilter, PreferGpuSilosDirector>(ServiceLifetime.Transient);
