@@ -15,6 +15,7 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     private readonly Channel<(TIn Input, TaskCompletionSource<TOut> Result)> _queue;
     private readonly Task[] _workers;
     private readonly Onnx.BatchBuckets? _buckets;
+    private readonly object _drain = new();
     private int _running;
 
     /// <param name="buckets">The fixed batch sizes the model runs at (padded), if any: workers sharing a burst then take
@@ -63,17 +64,31 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
             // Several workers: let a burst arrive whole (one queue delay at most) before sharing it out.
             if (Workers > 1 && reader.CanCount && reader.Count + 1 < MaxBatchSize * IdleWorkers() && MaxQueueDelay > TimeSpan.Zero)
                 await Task.Delay(MaxQueueDelay).ConfigureAwait(false);
-            int limit = BatchLimit(reader.CanCount ? reader.Count : MaxBatchSize);
-            while (batch.Count < limit)
+            // One worker at a time sizes its share and drains it, and counts as running as soon as its batch is
+            // closed: workers sharing a burst then get the shares they computed, not an interleaving of both (20 and
+            // 20 where buckets asked for 32 and 8).
+            int limit = 0;
+            bool counted = false;
+            while (true)
             {
-                if (reader.TryRead(out var next)) { batch.Add(next); continue; }
+                lock (_drain)
+                {
+                    if (limit == 0) limit = BatchLimit(reader.CanCount ? reader.Count : MaxBatchSize);
+                    while (batch.Count < limit && reader.TryRead(out var next)) batch.Add(next);
+                    if (batch.Count >= limit)
+                    {
+                        Interlocked.Increment(ref _running);
+                        counted = true;
+                        break;
+                    }
+                }
                 var wait = deadline - DateTime.UtcNow;
                 if (wait <= TimeSpan.Zero) break;
                 using var timeout = new CancellationTokenSource(wait);
                 try { if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break; }
                 catch (OperationCanceledException) { break; }
             }
-            Interlocked.Increment(ref _running);
+            if (!counted) Interlocked.Increment(ref _running);
             try { Run(batch); }
             finally { Interlocked.Decrement(ref _running); }
             batch.Clear();
