@@ -526,17 +526,16 @@ public static class InferenceBenchmark
     }
 
     /// <summary>The backbone settings of a --bound variant.</summary>
-    private static BackboneExecutionOptions BackboneFor(string variant, Options o) => variant switch
+    private static BackboneExecutionOptions BackboneFor(string variant, Options o)
     {
-        "on" => new() { BatchBuckets = o.Buckets ?? "auto-on", IoBinding = "true", Sessions = o.Sessions, CudnnConvAlgoSearch = o.Cudnn },
-        "off" => new() { BatchBuckets = "none", IoBinding = "false", Sessions = o.Sessions, CudnnConvAlgoSearch = o.Cudnn },
-        "auto" => new() { Sessions = o.Sessions, CudnnConvAlgoSearch = o.Cudnn },
-        _ => throw new ArgumentException($"--bound {variant}: auto, on, off or both"),
-    } is var b && b.BatchBuckets == "auto-on" ? WithBuckets(b, BatchBuckets.PowersOfTwo(o.Batch).ToString()) : b;
-
-    private static BackboneExecutionOptions WithBuckets(BackboneExecutionOptions b, string buckets)
-    {
-        b.BatchBuckets = buckets;
+        var b = new BackboneExecutionOptions { Sessions = o.Sessions, CudnnConvAlgoSearch = o.Cudnn };
+        switch (variant)
+        {
+            case "on": b.BatchBuckets = o.Buckets ?? BatchBuckets.PowersOfTwo(o.Batch).ToString(); b.IoBinding = "true"; break;
+            case "off": b.BatchBuckets = "none"; b.IoBinding = "false"; break;
+            case "auto": break;
+            default: throw new ArgumentException($"--bound {variant}: auto, on, off or both");
+        }
         return b;
     }
 
