@@ -95,7 +95,7 @@ public sealed class BackboneBatchRunnerTests : IDisposable
         Assert.Equal(3, runner.ExtraSessions);          // worker 1: batch 2; worker 2: its own, and batch 2
         runner.WarmUp();
         Assert.True(runner.UsesIoBinding);
-        var batches = Enumerable.Range(0, 6).Select(i => Crops(i % 2 == 0 ? 2 : 7, 20 + i)).ToArray();
+        var batches = Enumerable.Range(0, 12).Select(i => Crops(i % 2 == 0 ? 2 : 7, 20 + i)).ToArray();
         var results = await Task.WhenAll(batches.Select(b => Task.Run(() => runner.Run(b))));
         for (int i = 0; i < batches.Length; i++) AssertSameRows(Unpadded(batches[i]), results[i]);
     }
