@@ -55,6 +55,11 @@ public sealed class Platform : IAsyncDisposable
         {
             ["Urls"] = ApiUrl.ToString().TrimEnd('/'),
             ["Auth__DevKeyFile"] = Path.Combine(options.DataDir, "failover-signing.key"),
+            // The harness measures faults, not the abuse limits: its clients sign up and post from one address faster
+            // than a person would (12 sign-ups, about 24 uploads a minute each). --api-env can set them back.
+            ["AbuseLimits__SignUp__PermitLimit"] = "0",
+            ["AbuseLimits__Uploads__PermitLimit"] = "0",
+            ["AbuseLimits__Search__PermitLimit"] = "0",
         }, options.ApiEnv), options.LogDir);
         await WaitUntilReady(options.Silos, TimeSpan.FromSeconds(180));
     }
