@@ -14,14 +14,20 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     private readonly Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> _run;
     private readonly Channel<(TIn Input, TaskCompletionSource<TOut> Result)> _queue;
     private readonly Task[] _workers;
+    private readonly Onnx.BatchBuckets? _buckets;
+    private readonly object _drain = new();
     private int _running;
 
-    public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1)
+    /// <param name="buckets">The fixed batch sizes the model runs at (padded), if any: workers sharing a burst then take
+    /// bucket-sized shares (40 crops: 32 and 8), so sharing adds no padding.</param>
+    public DynamicBatcher(Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay, int workers = 1,
+        Onnx.BatchBuckets? buckets = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxQueueDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         _run = runBatch;
+        _buckets = buckets;
         MaxBatchSize = maxBatchSize;
         MaxQueueDelay = maxQueueDelay;
         Workers = workers;
@@ -58,17 +64,31 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
             // Several workers: let a burst arrive whole (one queue delay at most) before sharing it out.
             if (Workers > 1 && reader.CanCount && reader.Count + 1 < MaxBatchSize * IdleWorkers() && MaxQueueDelay > TimeSpan.Zero)
                 await Task.Delay(MaxQueueDelay).ConfigureAwait(false);
-            int limit = BatchLimit(reader.CanCount ? reader.Count : MaxBatchSize);
-            while (batch.Count < limit)
+            // One worker at a time sizes its share and drains it, and counts as running as soon as its batch is
+            // closed: workers sharing a burst then get the shares they computed, not an interleaving of both (20 and
+            // 20 where buckets asked for 32 and 8).
+            int limit = 0;
+            bool counted = false;
+            while (true)
             {
-                if (reader.TryRead(out var next)) { batch.Add(next); continue; }
+                lock (_drain)
+                {
+                    if (limit == 0) limit = BatchLimit(reader.CanCount ? reader.Count : MaxBatchSize);
+                    while (batch.Count < limit && reader.TryRead(out var next)) batch.Add(next);
+                    if (batch.Count >= limit)
+                    {
+                        Interlocked.Increment(ref _running);
+                        counted = true;
+                        break;
+                    }
+                }
                 var wait = deadline - DateTime.UtcNow;
                 if (wait <= TimeSpan.Zero) break;
                 using var timeout = new CancellationTokenSource(wait);
                 try { if (!await reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false)) break; }
                 catch (OperationCanceledException) { break; }
             }
-            Interlocked.Increment(ref _running);
+            if (!counted) Interlocked.Increment(ref _running);
             try { Run(batch); }
             finally { Interlocked.Decrement(ref _running); }
             batch.Clear();
@@ -84,7 +104,8 @@ public sealed class DynamicBatcher<TIn, TOut> : IAsyncDisposable
     {
         if (Workers == 1) return MaxBatchSize;
         int idle = IdleWorkers();
-        return Math.Clamp((1 + waiting + idle - 1) / idle, 1, MaxBatchSize);
+        int share = Math.Clamp((1 + waiting + idle - 1) / idle, 1, MaxBatchSize);
+        return _buckets?.RoundUp(share, MaxBatchSize) ?? share;
     }
 
     private int IdleWorkers() => Math.Max(1, Workers - Volatile.Read(ref _running));

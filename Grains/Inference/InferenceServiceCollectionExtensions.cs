@@ -19,6 +19,7 @@ public static class InferenceServiceCollectionExtensions
         // Checked when the host starts (the memory budget and time limits: Inference:Memory, Inference:Analysis).
         services.AddOptions<InferenceOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, BackboneExecutionValidator>());
         services.TryAddSingleton(sp => new FashionModelHost(sp.GetRequiredService<IOptions<InferenceOptions>>().Value,
             sp.GetService<ILogger<FashionModelHost>>()));
         services.TryAddSingleton<AnalysisStore>();

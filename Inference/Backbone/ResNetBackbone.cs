@@ -22,11 +22,16 @@ public sealed class ResNetBackbone : IDisposable
     public ResNetBackbone(OnnxSessionFactory factory, string? modelPath = null)
     {
         var path = modelPath ?? BackboneFiles.EnsureConverted();
+        ModelPath = path;
         _session = factory.Create(File.ReadAllBytes(path), "resnet18");
         _mean = BackboneFiles.ReadMeanImage();
     }
 
     public string Provider => _session.Provider;
+    /// <summary>The dynamic-batch model file this backbone was loaded from (more sessions of it: <see cref="BackboneBatchRunner"/>).</summary>
+    public string ModelPath { get; }
+    /// <summary>The ONNX Runtime session (thread-safe for concurrent runs).</summary>
+    public InferenceSession Session => _session.Session;
     public ReadOnlySpan<float> MeanImage => _mean;
 
     /// <summary>Preprocesses boxes of a photo into one input tensor [N,3,224,224].</summary>
@@ -56,13 +61,20 @@ public sealed class ResNetBackbone : IDisposable
     /// </summary>
     public void Run(Memory<float> batch, int count, Span<float> features)
     {
+        Run(_session.Session, batch, count, features);
+    }
+
+    /// <summary>The plain path on any session of the backbone: the first <paramref name="count"/> crops of
+    /// <paramref name="batch"/> → N×512 features into <paramref name="features"/>.</summary>
+    public static void Run(InferenceSession session, Memory<float> batch, int count, Span<float> features)
+    {
         if (count == 0) return;
         if (batch.Length < count * CropTensor.Length) throw new ArgumentException("batch shorter than count crops");
         if (features.Length < count * FeatureSize) throw new ArgumentException("features shorter than count rows");
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance,
             batch[..(count * CropTensor.Length)], [count, 3, CropTensor.Side, CropTensor.Side]);
         using var options = new RunOptions();
-        using var outputs = _session.Session.Run(options, InputNames, [input], OutputNames);
+        using var outputs = session.Run(options, InputNames, [input], OutputNames);
         var output = outputs[0].GetTensorDataAsSpan<float>();
         if (output.Length != count * FeatureSize) throw new InvalidDataException($"backbone gave {output.Length} values for {count} crops");
         output.CopyTo(features);

@@ -409,12 +409,13 @@ internal sealed class LoadedModels : IAsyncDisposable
     private readonly HeadSession _classifier, _tagger, _embedder;
     private readonly HeadSession? _detectorHead;
     private readonly TensorPool _tensors;
-    private readonly ConcurrentBag<float[]> _batchBuffers = [];
+    private readonly BackboneBatchRunner _runner;
 
     private LoadedModels(string folder, ResNetBackbone backbone, HeadSession classifier, HeadSession tagger, HeadSession embedder,
-        HeadSession? detectorHead, InferenceOptions options, int backboneWorkers)
+        HeadSession? detectorHead, InferenceOptions options, int backboneWorkers, BackboneBatchRunner runner)
     {
         Folder = folder;
+        _runner = runner;
         _backbone = backbone; _classifier = classifier; _tagger = tagger; _embedder = embedder; _detectorHead = detectorHead;
         Attributes = new AttributeReader(tagger.Manifest);
         if (detectorHead is not null)
@@ -424,7 +425,8 @@ internal sealed class LoadedModels : IAsyncDisposable
         _tensors = new TensorPool(Ootd.Inference.Imaging.CropTensor.Length, 4 * Math.Max(1, options.Batching.MaxBatchSize));
         Crops = new CropBudget(options.Memory.PreparedCrops(options.Batching.MaxBatchSize, backboneWorkers));
         int heads = Math.Max(1, options.Batching.HeadMaxBatchSize);
-        Backbone = new ModelBatcher<float[], float[]>("resnet18", RunBackbone, Math.Max(1, options.Batching.MaxBatchSize), delay, backboneWorkers);
+        Backbone = new ModelBatcher<float[], float[]>("resnet18", RunBackbone, Math.Max(1, options.Batching.MaxBatchSize), delay, backboneWorkers,
+            runner.Plan.Buckets);
         Classifier = HeadBatcher(classifier, heads, delay);
         Tagger = HeadBatcher(tagger, heads, delay);
         Embedder = HeadBatcher(embedder, heads, delay);
@@ -451,10 +453,15 @@ internal sealed class LoadedModels : IAsyncDisposable
         var repository = models ?? (string.IsNullOrWhiteSpace(options.ModelsPath) ? ModelRepository.Default() : new ModelRepository(options.ModelsPath));
         bool cudaLikely = options.PreferCuda && OnnxSessionFactory.MissingCudaLibrary is null;
         int intraOp = options.IntraOpThreads > 0 ? options.IntraOpThreads : cudaLikely ? Environment.ProcessorCount : 1;
-        var factory = sessions ?? new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = options.PreferCuda, IntraOpThreads = intraOp }, logger);
+        var factory = sessions ?? new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = options.PreferCuda, IntraOpThreads = intraOp,
+            CudnnConvAlgoSearch = options.Backbone.AlgoSearch, AllowSpinning = options.Backbone.AllowSpinning }, logger);
         var backbone = new ResNetBackbone(factory, string.IsNullOrWhiteSpace(options.BackbonePath) ? null : options.BackbonePath);
+        var plan = options.Backbone.Resolve(backbone.Provider == "CUDA", Math.Max(1, options.Batching.MaxBatchSize));
         int workers = options.Batching.BackboneWorkers > 0 ? options.Batching.BackboneWorkers
-            : backbone.Provider == "CUDA" ? 1 : Math.Max(1, Environment.ProcessorCount / intraOp);
+            : backbone.Provider == "CUDA" ? (plan.Sessions == BackboneSessionLayout.Shared ? 1 : 2) : Math.Max(1, Environment.ProcessorCount / intraOp);
+        var runner = new BackboneBatchRunner(backbone, factory, plan, workers, Math.Max(1, options.Batching.MaxBatchSize), logger);
+        if (plan.WarmUp) runner.WarmUp();
+        logger.LogInformation("Inference: backbone runs: {Plan}{IoBinding}", plan, plan.IoBinding && !runner.UsesIoBinding ? " (IoBinding off after its start-up check)" : "");
         logger.LogInformation("Inference: backbone on {Provider}, {Workers} batch worker(s) × {Threads} intra-op thread(s)",
             backbone.Provider, workers, intraOp);
         // The heads are tiny: one thread each is plenty.
@@ -463,7 +470,7 @@ internal sealed class LoadedModels : IAsyncDisposable
         if (detector is null) logger.LogWarning("Inference: no detector manifest in {Folder}: outfit photos are analysed as one item", repository.Folder);
         return new LoadedModels(repository.Folder, backbone,
             repository.Open("classifier", headFactory), repository.Open("tagger", headFactory), repository.Open("embedder", headFactory),
-            detector, options, workers);
+            detector, options, workers, runner);
     }
 
     public Dictionary<string, (long Batches, long Requests)> Totals()
@@ -530,23 +537,9 @@ internal sealed class LoadedModels : IAsyncDisposable
     }
 
     // Each backbone worker runs one batch at a time: an input buffer per running batch, reused (19 MB at batch 32).
-    private IReadOnlyList<float[]> RunBackbone(IReadOnlyList<float[]> crops)
-    {
-        int length = Ootd.Inference.Imaging.CropTensor.Length;
-        if (!_batchBuffers.TryTake(out var buffer) || buffer.Length < crops.Count * length)
-            buffer = GC.AllocateUninitializedArray<float>(Backbone.MaxBatchSize * length);
-        try
-        {
-            for (int i = 0; i < crops.Count; i++) crops[i].AsSpan(0, length).CopyTo(buffer.AsSpan(i * length, length));
-            var features = new float[crops.Count * ResNetBackbone.FeatureSize];
-            _backbone.Run(buffer, crops.Count, features);
-            return ResNetBackbone.Split(features, crops.Count);
-        }
-        finally
-        {
-            _batchBuffers.Add(buffer);
-        }
-    }
+    // Each backbone worker has its own reused input buffer (19 MB at batch 32) in the runner; the runner pads to the
+    // configured bucket and runs plain or through IoBinding (Inference:Backbone).
+    private IReadOnlyList<float[]> RunBackbone(IReadOnlyList<float[]> crops) => _runner.Run(crops);
 
     private static ModelBatcher<float[][], IReadOnlyDictionary<string, float[]>> HeadBatcher(HeadSession head, int maxBatch, TimeSpan delay) =>
         new(head.Manifest.Name, rows =>
@@ -572,6 +565,7 @@ internal sealed class LoadedModels : IAsyncDisposable
         await Tagger.DisposeAsync();
         await Embedder.DisposeAsync();
         if (DetectorHead is not null) await DetectorHead.DisposeAsync();
+        _runner.Dispose();
         _backbone.Dispose(); _classifier.Dispose(); _tagger.Dispose(); _embedder.Dispose(); _detectorHead?.Dispose();
     }
 }

@@ -29,6 +29,8 @@ public sealed class InferenceOptions
     public AnalysisOptions Analysis { get; set; } = new();
     public AnalysisMemoryOptions Memory { get; set; } = new();
     public DuplicateOptions Duplicates { get; set; } = new();
+    /// <summary><c>Inference:Backbone</c>: batch shapes, IoBinding, sessions and CUDA settings of the backbone's runs.</summary>
+    public Ootd.Inference.Onnx.BackboneExecutionOptions Backbone { get; set; } = new();
 }
 
 /// <summary><c>Inference:Batching</c>: one dynamic batcher per model.</summary>
@@ -40,7 +42,8 @@ public sealed class BatchingOptions
     public double MaxQueueDelayMs { get; set; } = 4;
     /// <summary><c>BackboneWorkers</c>: backbone batches run at once; 0 → auto: on a CPU, processor count ÷ intra-op
     /// threads (two single-threaded runs side by side lose less to photo decoding on the same cores than one
-    /// two-threaded run, whose threads wait for each other); 1 with CUDA (one stream, big batches).</summary>
+    /// two-threaded run, whose threads wait for each other); with CUDA 2 when each worker has its own sessions
+    /// (<c>Inference:Backbone:Sessions</c>, two batches in flight), else 1 (one stream, big batches).</summary>
     public int BackboneWorkers { get; set; }
     /// <summary><c>HeadMaxBatchSize</c>: rows per head run (default 256; heads are tiny).</summary>
     public int HeadMaxBatchSize { get; set; } = 256;

@@ -13,7 +13,7 @@ public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
     private long _batches, _requests;
 
     public ModelBatcher(string model, Func<IReadOnlyList<TIn>, IReadOnlyList<TOut>> runBatch, int maxBatchSize, TimeSpan maxQueueDelay,
-        int workers = 1)
+        int workers = 1, Ootd.Inference.Onnx.BatchBuckets? buckets = null)
     {
         Model = model;
         _batcher = new DynamicBatcher<(TIn, long), TOut>(batch =>
@@ -31,7 +31,7 @@ public sealed class ModelBatcher<TIn, TOut> : IAsyncDisposable
             Interlocked.Add(ref _requests, batch.Count);
             InferenceMetrics.RecordBatch(model, batch.Count, InferenceMetrics.ElapsedMs(start), queue);
             return outputs;
-        }, maxBatchSize, maxQueueDelay, workers);
+        }, maxBatchSize, maxQueueDelay, workers, buckets);
     }
 
     public string Model { get; }

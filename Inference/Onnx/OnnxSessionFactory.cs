@@ -12,6 +12,11 @@ public sealed record OnnxRuntimeSettings
     public int CudaDeviceId { get; init; }
     /// <summary>Intra-op threads per session; keep 1–2 on a shared CPU.</summary>
     public int IntraOpThreads { get; init; } = 1;
+    /// <summary>The CUDA provider's <c>cudnn_conv_algo_search</c> (HEURISTIC, EXHAUSTIVE or DEFAULT). ONNX Runtime's own
+    /// default is EXHAUSTIVE: a cuDNN benchmark for every new input shape.</summary>
+    public string CudnnConvAlgoSearch { get; init; } = "HEURISTIC";
+    /// <summary><c>session.intra_op.allow_spinning</c>: off by default (a batcher thread feeds the session).</summary>
+    public bool AllowSpinning { get; init; }
 
     public static OnnxRuntimeSettings Default { get; } = new();
 }
@@ -31,7 +36,7 @@ public sealed class OnnxSessionFactory(OnnxRuntimeSettings? settings = null, ILo
 {
     private readonly OnnxRuntimeSettings _settings = settings ?? OnnxRuntimeSettings.Default;
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
-    private readonly Action<SessionOptions, int> _appendCuda = appendCuda ?? ((o, id) => o.AppendExecutionProvider_CUDA(id));
+    private readonly Action<SessionOptions, int> _appendCuda = appendCuda ?? ((o, id) => AppendCuda(o, id, settings ?? OnnxRuntimeSettings.Default));
     // With the real provider, look for CUDA's own libraries first: without them ONNX Runtime's attempt fails anyway,
     // after printing an error line per session (harmless, but it buries real errors in the logs of CPU machines).
     private readonly bool _probeCudaLibraries = appendCuda is null;
@@ -65,7 +70,8 @@ public sealed class OnnxSessionFactory(OnnxRuntimeSettings? settings = null, ILo
                 options = BaseOptions();
                 _appendCuda(options, _settings.CudaDeviceId);
                 var session = new InferenceSession(model, options);
-                _logger.LogInformation("Model {Model} runs on CUDA device {Device}", name, _settings.CudaDeviceId);
+                _logger.LogInformation("Model {Model} runs on CUDA device {Device} (cudnn_conv_algo_search {Search})", name, _settings.CudaDeviceId,
+                    _settings.CudnnConvAlgoSearch);
                 return new OnnxModelSession(session, "CUDA");
             }
             catch (Exception e)
@@ -93,8 +99,20 @@ public sealed class OnnxSessionFactory(OnnxRuntimeSettings? settings = null, ILo
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", _settings.AllowSpinning ? "1" : "0");
         return options;
+    }
+
+    /// <summary>The CUDA provider with the settings' options (the provider copies them when appended).</summary>
+    private static void AppendCuda(SessionOptions options, int deviceId, OnnxRuntimeSettings settings)
+    {
+        using var cuda = new OrtCUDAProviderOptions();
+        cuda.UpdateOptions(new Dictionary<string, string>
+        {
+            ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["cudnn_conv_algo_search"] = settings.CudnnConvAlgoSearch,
+        });
+        options.AppendExecutionProvider_CUDA(cuda);
     }
 
     private static string FirstLine(string text)

@@ -40,7 +40,12 @@ namespace Ootd.Benchmarks.Inference;
 /// --products DIR (../shared/datasets/products/images)
 /// --preprocess N (0: the host's own choice, the core count: photos decoded and cropped at once)
 /// --no-database (no PostgreSQL: (3) runs on a silo with in-memory clustering and storage, (4) is skipped)
-/// --require-cuda (stop with exit code 3 when the bare loop's backbone did not get the CUDA execution provider).
+/// --require-cuda (stop with exit code 3 when the bare loop's backbone did not get the CUDA execution provider)
+/// --bound auto|on|off|both (auto: the host's and pool's backbone settings as in production, <c>Inference:Backbone</c>
+/// all "auto"; on: batches padded to buckets (--buckets LIST, default 1, 2, 4, … up to --batch) and run through
+/// IoBinding; off: exact sizes and plain Run; both: (2) and (3) twice per round, off and on side by side)
+/// --sessions auto|shared|per-worker|per-worker-and-bucket (Inference:Backbone:Sessions of the host and pool)
+/// --cudnn HEURISTIC|EXHAUSTIVE|DEFAULT (cudnn_conv_algo_search of every session, bare loops included).
 /// </summary>
 public static class InferenceBenchmark
 {
@@ -61,13 +66,22 @@ public static class InferenceBenchmark
             ModelsPath = models, IntraOpThreads = o.HostThreads, Gpu = "auto", PreprocessConcurrency = o.Preprocess,
             Batching = new BatchingOptions { MaxBatchSize = o.Batch, MaxQueueDelayMs = o.DelayMs, BackboneWorkers = o.Workers },
         };
+        // The backbone settings of (2) and (3): one variant, or "off" and "on" side by side (--bound both).
+        var variants = (o.Bound == "both" ? new[] { "off", "on" } : [o.Bound]).Select(v => (Name: v, Backbone: BackboneFor(v, o))).ToArray();
+        foreach (var v in variants)
+        {
+            var errors = v.Backbone.Validate(o.Batch);
+            if (errors.Count > 0) { Console.WriteLine($"--bound {v.Name}: {string.Join(" ", errors)}"); return 2; }
+            Console.WriteLine($"backbone settings \"{v.Name}\": buckets {v.Backbone.BatchBuckets}, IoBinding {v.Backbone.IoBinding}, sessions {v.Backbone.Sessions}, cudnn {v.Backbone.CudnnConvAlgoSearch}");
+        }
+        string Label(string variant) => variants.Length > 1 ? $" [{variant}]" : "";
 
         // Everything is set up first, then the three throughput figures are measured in interleaved rounds (bare,
         // host, pool, bare, host, pool, …) and their medians compared, so a change of machine load between phases
         // does not decide the comparison.
         // The bare loop's session logs which provider it got, and why CUDA did not load when it did not.
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = o.Threads },
+        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = o.Threads, CudnnConvAlgoSearch = o.Cudnn },
             loggers.CreateLogger("bare loop"));
         using var backbone = new ResNetBackbone(factory);
         var decoder = new PhotoDecoder();
@@ -102,7 +116,7 @@ public static class InferenceBenchmark
 
         // (1b) one loop per core side by side, each running single-threaded batches (what the host does on a CPU by
         // default), on a session with one intra-op thread. The faster of (1) and (1b) is the bare backbone baseline.
-        using var singleThreaded = new ResNetBackbone(new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = 1 }));
+        using var singleThreaded = new ResNetBackbone(new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = inference.PreferCuda, IntraOpThreads = 1, CudnnConvAlgoSearch = o.Cudnn }));
         singleThreaded.Run(batches[0].Data, batches[0].Count);
         Console.WriteLine($"execution provider: {singleThreaded.Provider} (side-by-side loops backbone)");
         double BareSideBySide()
@@ -203,10 +217,18 @@ public static class InferenceBenchmark
         foreach (var w in workloads)
             Console.WriteLine($"workload {w.Name}: {w.Description}; {w.Calls} calls per round");
 
-        // (2) model host: photo bytes in, decode + crop + backbone + heads, concurrent callers.
-        await using var modelHost = new FashionModelHost(inference);
-        await modelHost.EnsureLoadedAsync();
-        Console.WriteLine($"execution provider: {modelHost.ExecutionProvider} (model host backbone)");
+        // (2) model host: photo bytes in, decode + crop + backbone + heads, concurrent callers (one host per variant).
+        var modelHosts = new Dictionary<string, FashionModelHost>();
+        try
+        {
+        foreach (var v in variants)
+        {
+            var host = new FashionModelHost(WithBackbone(inference, v.Backbone),
+                loggers.CreateLogger<FashionModelHost>());
+            modelHosts[v.Name] = host;
+            await host.EnsureLoadedAsync();
+            Console.WriteLine($"execution provider: {host.ExecutionProvider} (model host backbone{Label(v.Name)})");
+        }
         foreach (var w in workloads)
         {
             if (w.Kind == PhotoKind.Product)
@@ -214,7 +236,8 @@ public static class InferenceBenchmark
                 var warm = w with { Calls = Math.Min(w.Calls, 2 * o.Batch) };
                 BareStaged(warm); BareOverlapped(warm); BarePerCore(warm);
             }
-            await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => modelHost.AnalyzeAsync(w.Photos[i % w.Photos.Count], HostKind(w.Kind)));
+            foreach (var host in modelHosts.Values)
+                await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => host.AnalyzeAsync(w.Photos[i % w.Photos.Count], HostKind(w.Kind)));
         }
 
         // (3) + (4) an in-process silo on a scratch database; with --no-database, (3) on a silo with in-memory
@@ -227,29 +250,41 @@ public static class InferenceBenchmark
                 await using var ds = NpgsqlDataSource.Create(cs);
                 await new Migrator().ApplyAsync(ds);
             }
-            var builder = Host.CreateApplicationBuilder();
-            builder.Logging.SetMinimumLevel(LogLevel.Error);
-            builder.UseOrleans(silo =>
+            // One silo per variant, each its own cluster (the first keeps service id "bench": (4) runs on it).
+            async Task<(IHost App, IClusterClient Client, IInferenceGrain Pool)> StartSilo(int index, BackboneExecutionOptions backbone)
             {
-                silo.UseLocalhostClustering(siloPort: 22222 + Random.Shared.Next(1000), gatewayPort: 40000 + Random.Shared.Next(1000),
-                    serviceId: "bench", clusterId: "bench");
-                if (cs is not null) silo.AddOotdProviders(cs);
-                else AddInMemoryProviders(silo);
-                silo.Services.Configure<InferenceOptions>(x =>
+                var builder = Host.CreateApplicationBuilder();
+                builder.Logging.SetMinimumLevel(LogLevel.Error);
+                builder.UseOrleans(silo =>
                 {
-                    x.ModelsPath = inference.ModelsPath; x.IntraOpThreads = inference.IntraOpThreads; x.Batching = inference.Batching;
-                    x.PreprocessConcurrency = inference.PreprocessConcurrency;
-                    x.Analysis.TimeoutSeconds = 300;
+                    silo.UseLocalhostClustering(siloPort: 22222 + 1000 * index + Random.Shared.Next(1000), gatewayPort: 40000 + 1000 * index + Random.Shared.Next(1000),
+                        serviceId: index == 0 ? "bench" : $"bench{index}", clusterId: index == 0 ? "bench" : $"bench{index}");
+                    if (cs is not null) silo.AddOotdProviders(cs);
+                    else AddInMemoryProviders(silo);
+                    silo.Services.Configure<InferenceOptions>(x =>
+                    {
+                        x.ModelsPath = inference.ModelsPath; x.IntraOpThreads = inference.IntraOpThreads; x.Batching = inference.Batching;
+                        x.PreprocessConcurrency = inference.PreprocessConcurrency;
+                        x.Analysis.TimeoutSeconds = 300;
+                        x.Backbone = backbone;
+                    });
                 });
-            });
-            using var app = builder.Build();
-            await app.StartAsync();
-            var client = app.Services.GetRequiredService<IClusterClient>();
-            var pool = client.GetGrain<IInferenceGrain>(IInferenceGrain.Pool);
-            foreach (var w in workloads)
-                await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => pool.AnalyzePhoto(w.Photos[i % w.Photos.Count], w.Kind));
-            var info = await pool.Describe();
-            Console.WriteLine($"execution provider: {info.ExecutionProvider} (inference grain pool on silo {info.Silo}, gpu metadata {info.SiloDeclaresGpu}, {(cs is null ? "in-memory clustering and storage" : "scratch PostgreSQL database")})");
+                var started = builder.Build();
+                await started.StartAsync();
+                var siloClient = started.Services.GetRequiredService<IClusterClient>();
+                return (started, siloClient, siloClient.GetGrain<IInferenceGrain>(IInferenceGrain.Pool));
+            }
+            var silos = new Dictionary<string, (IHost App, IClusterClient Client, IInferenceGrain Pool)>();
+            for (int k = 0; k < variants.Length; k++) silos[variants[k].Name] = await StartSilo(k, variants[k].Backbone);
+            var (app, client, _) = silos[variants[0].Name];
+            InferenceHostInfo info = null!;
+            foreach (var (name, silo) in silos)
+            {
+                foreach (var w in workloads)
+                    await Load(o.Concurrency, Math.Min(w.Calls, 2 * o.Batch), i => silo.Pool.AnalyzePhoto(w.Photos[i % w.Photos.Count], w.Kind));
+                info = await silo.Pool.Describe();
+                Console.WriteLine($"execution provider: {info.ExecutionProvider} (inference grain pool{Label(name)} on silo {info.Silo}, gpu metadata {info.SiloDeclaresGpu}, {(cs is null ? "in-memory clustering and storage" : "scratch PostgreSQL database")})");
+            }
 
             // Throughput is counted in backbone passes per second: one per product photo, one per detector window and
             // item crop of an outfit photo, so every workload compares with the bare loop directly.
@@ -276,15 +311,22 @@ public static class InferenceBenchmark
                     {
                         r.Staged.Add(BareStaged(w)); r.Overlapped.Add(BareOverlapped(w)); r.PerCore.Add(BarePerCore(w));
                     }
-                    var (hostRate, hostBatch) = await Passes(w, async bytes => await modelHost.AnalyzeAsync(bytes, HostKind(w.Kind)));
-                    r.Host.Add(hostRate); r.HostBatch = hostBatch;
-                    var (poolRate, poolBatch) = await Passes(w, async bytes =>
+                    var rates = new List<string>();
+                    foreach (var v in variants)
                     {
-                        var a = await pool.AnalyzePhoto(bytes, w.Kind);
-                        if (!a.Succeeded) throw new InvalidOperationException(a.Reason);
-                    });
-                    r.Pool.Add(poolRate); r.PoolBatch = poolBatch;
-                    line.Add($"{w.Name}: {(r.Staged.Count > 0 ? $"bare photos {r.Staged[^1],5:F1} / {r.Overlapped[^1],5:F1} / {r.PerCore[^1],5:F1}  " : "")}host {hostRate,5:F1}  pool {poolRate,5:F1}");
+                        var host = modelHosts[v.Name];
+                        var pool = silos[v.Name].Pool;
+                        var (hostRate, hostBatch) = await Passes(w, async bytes => await host.AnalyzeAsync(bytes, HostKind(w.Kind)));
+                        r.Host(v.Name).Add(hostRate); r.HostBatch[v.Name] = hostBatch;
+                        var (poolRate, poolBatch) = await Passes(w, async bytes =>
+                        {
+                            var a = await pool.AnalyzePhoto(bytes, w.Kind);
+                            if (!a.Succeeded) throw new InvalidOperationException(a.Reason);
+                        });
+                        r.Pool(v.Name).Add(poolRate); r.PoolBatch[v.Name] = poolBatch;
+                        rates.Add($"host{Label(v.Name)} {hostRate,5:F1}  pool{Label(v.Name)} {poolRate,5:F1}");
+                    }
+                    line.Add($"{w.Name}: {(r.Staged.Count > 0 ? $"bare photos {r.Staged[^1],5:F1} / {r.Overlapped[^1],5:F1} / {r.PerCore[^1],5:F1}  " : "")}{string.Join("  ", rates)}");
                 }
                 Console.WriteLine($"    round {round} (backbone passes/s): {string.Join("   ", line)}");
             }
@@ -297,10 +339,13 @@ public static class InferenceBenchmark
             foreach (var w in workloads)
             {
                 var r = results[w.Name];
-                double h = Stats.Median(r.Host), pr = Stats.Median(r.Pool);
                 Console.WriteLine($"workload {w.Name} ({w.Description}), backbone passes/s:");
+                foreach (var v in variants)
+                {
+                double h = Stats.Median(r.Host(v.Name)), pr = Stats.Median(r.Pool(v.Name));
+                string label = Label(v.Name);
                 string ofJob = "";
-                if (r.Staged.Count > 0)
+                if (r.Staged.Count > 0 && v.Name == variants[0].Name)
                 {
                     double c = Stats.Median(r.Staged), d = Stats.Median(r.Overlapped), e = Stats.Median(r.PerCore);
                     var (jobName, job) = new[] { ("(1c)", c), ("(1d)", d), ("(1e)", e) }.MaxBy(x => x.Item2);
@@ -308,13 +353,25 @@ public static class InferenceBenchmark
                     Console.WriteLine($"  (1d) plain code, next chunk decoded meanwhile  {d,7:F1}   ({d / best:P0} of {bestName})");
                     Console.WriteLine($"  (1e) plain code, one whole-job loop per core   {e,7:F1}   ({e / best:P0} of {bestName})");
                     Console.WriteLine($"  best bare photo-in job: {jobName} {job:F1}");
+                }
+                if (r.Staged.Count > 0)
+                {
+                    var (jobName, job) = new[] { ("(1c)", Stats.Median(r.Staged)), ("(1d)", Stats.Median(r.Overlapped)), ("(1e)", Stats.Median(r.PerCore)) }.MaxBy(x => x.Item2);
                     ofJob = $"; {h / job:P0} of {jobName}";
-                    Console.WriteLine($"  (2) model host, dynamic batching             {h,7:F1}   ({h / best:P0} of {bestName}{ofJob}; mean backbone batch {r.HostBatch:F1})");
-                    Console.WriteLine($"  (3) inference grain pool                     {pr,7:F1}   ({pr / best:P0} of {bestName}; {pr / job:P0} of {jobName}; {pr / h:P0} of the host; mean backbone batch {r.PoolBatch:F1})");
+                    Console.WriteLine($"  (2) model host, dynamic batching{label,-13}{h,7:F1}   ({h / best:P0} of {bestName}{ofJob}; mean backbone batch {r.HostBatch[v.Name]:F1})");
+                    Console.WriteLine($"  (3) inference grain pool{label,-21}{pr,7:F1}   ({pr / best:P0} of {bestName}; {pr / job:P0} of {jobName}; {pr / h:P0} of the host; mean backbone batch {r.PoolBatch[v.Name]:F1})");
                     continue;
                 }
-                Console.WriteLine($"  (2) model host, dynamic batching             {h,7:F1}   ({h / best:P0} of {bestName}; mean backbone batch {r.HostBatch:F1})");
-                Console.WriteLine($"  (3) inference grain pool                     {pr,7:F1}   ({pr / best:P0} of {bestName}; {pr / h:P0} of the host; mean backbone batch {r.PoolBatch:F1})");
+                Console.WriteLine($"  (2) model host, dynamic batching{label,-13}{h,7:F1}   ({h / best:P0} of {bestName}; mean backbone batch {r.HostBatch[v.Name]:F1})");
+                Console.WriteLine($"  (3) inference grain pool{label,-21}{pr,7:F1}   ({pr / best:P0} of {bestName}; {pr / h:P0} of the host; mean backbone batch {r.PoolBatch[v.Name]:F1})");
+                }
+                if (variants.Length > 1)
+                {
+                    // Each round measured off and on one right after the other: the ratio of the medians, and per round.
+                    string Ratio(Func<string, List<double>> series) =>
+                        $"{Stats.Median(series("on")) / Stats.Median(series("off")):F2}× (rounds: {string.Join(", ", series("on").Zip(series("off"), (a, b) => $"{a / b:F2}"))})";
+                    Console.WriteLine($"  bound on / off: host {Ratio(r.Host)}   pool {Ratio(r.Pool)}");
+                }
             }
             PrintMeter("last pool round");
             InferenceMetrics.ResetTotals();
@@ -322,11 +379,20 @@ public static class InferenceBenchmark
             // (4) publish → Ready, outfit photos, one post at a time after a short pause (no queueing).
             if (cs is null) Console.WriteLine("(4) publish → Ready skipped: --no-database (a post reads its photo from the media table and keeps its state in PostgreSQL)");
             else await PublishToReadyAsync(client, cs, o, photos);
-            await app.StopAsync();
+            foreach (var silo in silos.Values)
+            {
+                await silo.App.StopAsync();
+                silo.App.Dispose();
+            }
         }
         finally
         {
             if (cs is not null) await ScratchDatabase.DropAsync(cs);
+        }
+        }
+        finally
+        {
+            foreach (var host in modelHosts.Values) await host.DisposeAsync();
         }
         return 0;
     }
@@ -409,10 +475,12 @@ public static class InferenceBenchmark
         public List<double> Staged { get; } = [];
         public List<double> Overlapped { get; } = [];
         public List<double> PerCore { get; } = [];
-        public List<double> Host { get; } = [];
-        public List<double> Pool { get; } = [];
-        public double HostBatch { get; set; }
-        public double PoolBatch { get; set; }
+        private readonly Dictionary<string, List<double>> _host = [], _pool = [];
+        /// <summary>Per backbone variant (--bound).</summary>
+        public List<double> Host(string variant) => _host.TryGetValue(variant, out var l) ? l : _host[variant] = [];
+        public List<double> Pool(string variant) => _pool.TryGetValue(variant, out var l) ? l : _pool[variant] = [];
+        public Dictionary<string, double> HostBatch { get; } = [];
+        public Dictionary<string, double> PoolBatch { get; } = [];
     }
 
     /// <summary>
@@ -461,6 +529,26 @@ public static class InferenceBenchmark
         return new Photos($"generated {width}×{height} JPEGs", GeneratedJpegs(width, height));
     }
 
+    /// <summary>The backbone settings of a --bound variant.</summary>
+    private static BackboneExecutionOptions BackboneFor(string variant, Options o)
+    {
+        var b = new BackboneExecutionOptions { Sessions = o.Sessions, CudnnConvAlgoSearch = o.Cudnn };
+        switch (variant)
+        {
+            case "on": b.BatchBuckets = o.Buckets ?? BatchBuckets.PowersOfTwo(o.Batch).ToString(); b.IoBinding = "true"; break;
+            case "off": b.BatchBuckets = "none"; b.IoBinding = "false"; break;
+            case "auto": break;
+            default: throw new ArgumentException($"--bound {variant}: auto, on, off or both");
+        }
+        return b;
+    }
+
+    private static InferenceOptions WithBackbone(InferenceOptions o, BackboneExecutionOptions backbone) => new()
+    {
+        ModelsPath = o.ModelsPath, IntraOpThreads = o.IntraOpThreads, Gpu = o.Gpu, PreprocessConcurrency = o.PreprocessConcurrency,
+        Batching = o.Batching, Backbone = backbone,
+    };
+
     private static string DefaultModels()
     {
         var repo = Path.Combine(BackboneFiles.RepositoryRoot() ?? ".", "models");
@@ -482,7 +570,8 @@ public static class InferenceBenchmark
     }
 
     private sealed record Options(int Images, int Concurrency, int Posts, int Batch, double DelayMs, int Threads, string? Models, string? Photos, int Rounds,
-        int HostThreads, int Workers, string? Products, int Outfits, string[] Workloads, bool NoDatabase, bool RequireCuda, int Preprocess)
+        int HostThreads, int Workers, string? Products, int Outfits, string[] Workloads, bool NoDatabase, bool RequireCuda, int Preprocess,
+        string Bound, string? Buckets, string Sessions, string Cudnn)
     {
         public static Options Parse(string[] args)
         {
@@ -494,7 +583,8 @@ public static class InferenceBenchmark
                 int.Parse(Get("--rounds") ?? "3"), int.Parse(Get("--host-threads") ?? "0"), int.Parse(Get("--workers") ?? "0"),
                 Get("--products"), int.Parse(Get("--outfits") ?? "24"),
                 (Get("--workloads") ?? "catalog,outfits,big-photo").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                args.Contains("--no-database"), args.Contains("--require-cuda"), int.Parse(Get("--preprocess") ?? "0"));
+                args.Contains("--no-database"), args.Contains("--require-cuda"), int.Parse(Get("--preprocess") ?? "0"),
+                Get("--bound") ?? "auto", Get("--buckets"), Get("--sessions") ?? "auto", Get("--cudnn") ?? "HEURISTIC");
         }
     }
 }
