@@ -34,6 +34,7 @@ public sealed class OptionsAtStartTests
         Assert.Equal(4, services.GetRequiredService<IOptions<SearchOptions>>().Value.RebuildHourUtc);
         Assert.Equal(0.1f, services.GetRequiredService<IOptions<SimilarProductOptions>>().Value.SubCategoryWeight);
         Assert.Equal(3, services.GetRequiredService<IOptions<RecommenderServingOptions>>().Value.NightlyHourUtc);
+        services.GetRequiredService<IStartupValidator>().Validate();
     }
 
     [Fact]
