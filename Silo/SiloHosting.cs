@@ -83,7 +83,7 @@ public static class SiloHosting
             silo.Services.Configure<Orleans.Configuration.ClusterMembershipOptions>(
                 builder.Configuration.GetSection("Orleans:Membership"));
             silo.AddOotdProviders(settings.ConnectionString);
-            silo.Services.Configure<SocialOptions>(builder.Configuration.GetSection("Social"));
+            silo.Services.AddOptions<SocialOptions>().BindConfiguration("Social");
         });
         return builder;
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Ootd.Api.Accounts;
 using Ootd.Api.Auth;
@@ -73,7 +74,8 @@ public static class GatewaySetup
         builder.Services.AddSingleton<Ootd.Api.Catalog.ProductBrowser>();
         builder.Services.AddSingleton<MediaStore>();
         builder.Services.AddSingleton<Ootd.Api.Health.LiveSilos>();
-        builder.Services.AddSingleton(sp => PhotoInspector.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton(sp => PhotoInspector.FromOptions(sp.GetRequiredService<IOptions<Ootd.Grains.Common.MediaOptions>>().Value,
+            sp.GetRequiredService<IOptions<AbuseLimitOptions>>().Value.PhotoChecks));
         return builder;
     }
 

@@ -51,13 +51,13 @@ public sealed class PhotoInspector
 
     public int MaxSide { get; }
 
-    public static PhotoInspector FromConfiguration(IConfiguration config)
+    /// <summary>
+    /// The inspector of the gateway from the validated <c>Media</c> section (the silo's too: its decoder refuses what
+    /// this refuses) and <c>AbuseLimits:PhotoChecks</c>.
+    /// </summary>
+    public static PhotoInspector FromOptions(MediaOptions media, PhotoCheckOptions checks)
     {
-        // The Media section is the silo's too (its decoder refuses what this refuses): Grains.Interfaces' MediaOptions.
-        var media = new MediaOptions();
-        config.GetSection(MediaOptions.Section).Bind(media);
         var maxPixels = media.MaxPixels;
-        var checks = config.GetSection($"{AbuseLimitOptions.SectionName}:PhotoChecks").Get<PhotoCheckOptions>() ?? new PhotoCheckOptions();
         var megapixels = checks.MaxMegapixelsAtOnce > 0 ? checks.MaxMegapixelsAtOnce : (int)Math.Clamp(2 * maxPixels / 1_000_000, 1, int.MaxValue);
         return new(media.MaxPhotoBytes, maxPixels, media.MaxSide,
             new PhotoDecodeRoom(megapixels, checks.QueueTimeout));

@@ -32,9 +32,11 @@ public static class AbuseLimitSetup
         // No "Server: Kestrel" banner.
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 
-        var section = builder.Configuration.GetSection(AbuseLimitOptions.SectionName);
-        builder.Services.Configure<AbuseLimitOptions>(section);
-        var limits = section.Get<AbuseLimitOptions>() ?? new AbuseLimitOptions();
+        // Bound and checked at start (nested sections included: [ValidateObjectMembers]); the values read here for the
+        // forwarded headers and the rate limiter are the same section's.
+        builder.Services.AddOptions<AbuseLimitOptions>().BindConfiguration(AbuseLimitOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        var limits = builder.Configuration.GetSection(AbuseLimitOptions.SectionName).Get<AbuseLimitOptions>() ?? new AbuseLimitOptions();
 
         if (limits.TrustedProxies.Length > 0)
         {

@@ -17,6 +17,7 @@ public static class CatalogServiceCollectionExtensions
     {
         services.AddVectorSearch(connectionString, configureSearch);
         var similar = services.AddOptions<SimilarProductOptions>();
+        similar.ValidateDataAnnotations().ValidateOnStart();
         if (configureSimilar is not null) similar.Configure(configureSimilar);
         services.TryAddSingleton<ProductStore>();
         return services;

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Ootd.Grains.Catalog;
 
 /// <summary>
@@ -12,6 +14,7 @@ public sealed class SimilarProductOptions
     /// Weight of the sub-category agreement in a product's score (0..1): score = (1 − w) · max(0, cosine) + w · P(the
     /// product's sub-category | item). 0 ranks by visual similarity alone.
     /// </summary>
+    [Range(0.0, 1.0)]
     public float SubCategoryWeight { get; set; } = 0.1f;
 
     /// <summary>
@@ -19,5 +22,6 @@ public sealed class SimilarProductOptions
     /// own super-category is always searched), so a product filed under a neighbouring super-category (a kurta filed
     /// as a top that looks like a dress) is still found. Above 1: only the item's own super-category.
     /// </summary>
+    [Range(0.0, double.MaxValue)]
     public float ExtraSuperCategoryProbability { get; set; } = 0.1f;
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,9 +31,11 @@ public sealed class RecommenderServingOptions
     public double? CommentWeight { get; set; }
 
     /// <summary>Authors with more followers than this are pull-only: no per-follower write when they post. Default 5,000.</summary>
+    [Range(0, int.MaxValue)]
     public int FanOutFollowerLimit { get; set; } = 5_000;
 
     /// <summary>Hour of the day (UTC) of the nightly recompute. Default 3.</summary>
+    [Range(0, 23)]
     public int NightlyHourUtc { get; set; } = 3;
 
     /// <summary>Turns the nightly reminder off (tools, some tests).</summary>
@@ -42,36 +45,46 @@ public sealed class RecommenderServingOptions
     /// Also look every N seconds whether anything the batch reads changed (interactions, analysed posts, profiles,
     /// deletions) and recompute when it did. 0 = only at start, nightly and on demand. Default 60.
     /// </summary>
+    [Range(0, int.MaxValue)]
     public int BatchIntervalSeconds { get; set; } = 60;
 
     /// <summary>With the interval on, recompute at least this often even when nothing changed (the weekly window and the decay move). Default 3,600.</summary>
+    [Range(1, int.MaxValue)]
     public int BatchMaxStalenessSeconds { get; set; } = 3600;
 
     /// <summary>Recompute once when the silo starts (before it takes requests), so a fresh cluster serves curated lists and neighbours at once. Default true.</summary>
     public bool RecomputeAtStart { get; set; } = true;
 
     /// <summary>The most seconds silo start waits for that first recompute (it goes on in the background after). Default 60.</summary>
+    [Range(0, int.MaxValue)]
     public int StartRecomputeTimeoutSeconds { get; set; } = 60;
 
     /// <summary>How many days of the interactions log the nightly job reads (β^d is tiny beyond). Default 60.</summary>
+    [Range(1, 3650)]
     public int BatchWindowDays { get; set; } = 60;
 
     /// <summary>Entries a computed feed holds (the cursor pages through them). Default 200.</summary>
+    [Range(1, 100_000)]
     public int FeedDepth { get; set; } = 200;
 
     /// <summary>Candidates fetched from a vector index (similar OOTDs, item-based, latent leaders) before re-ranking. Default 100.</summary>
+    [Range(1, 100_000)]
     public int CandidatePool { get; set; } = 100;
 
     /// <summary>Ranked entries kept per curated list by the nightly job. Default 200.</summary>
+    [Range(1, 100_000)]
     public int CuratedDepth { get; set; } = 200;
 
     /// <summary>A live-feed subscription expires unless renewed within this many seconds. Default 120.</summary>
+    [Range(1, int.MaxValue)]
     public int ObserverTtlSeconds { get; set; } = 120;
 
     /// <summary>Followee posts older than this are not pulled into the feed. Default 14 days.</summary>
+    [Range(1, 3650)]
     public int FolloweeWindowDays { get; set; } = 14;
 
     /// <summary>Dimension of the random projection of style vectors kept in the vector indexes. Default 128.</summary>
+    [Range(1, 65_536)]
     public int IndexDimensions { get; set; } = 128;
 
     public RecommenderOptions Formulas() => new RecommenderOptions
@@ -89,6 +102,23 @@ public sealed class RecommenderServingOptions
             ? new Dictionary<Ootd.Grains.Common.InteractionKind, double>(RecommenderOptions.Default.KindWeights) { [Ootd.Grains.Common.InteractionKind.Comment] = comment }
             : RecommenderOptions.Default.KindWeights,
     }.Validate();
+}
+
+/// <summary>The formula weights of <c>Recommender</c> (Lambda, Alpha, …) checked at start by <see cref="RecommenderOptions.Validate"/>.</summary>
+public sealed class RecommenderFormulaValidator : IValidateOptions<RecommenderServingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RecommenderServingOptions options)
+    {
+        try
+        {
+            options.Formulas();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail($"{RecommenderServingOptions.SectionName}:{e.ParamName}: {e.Message}");
+        }
+    }
 }
 
 /// <summary>The vector indexes the recommender keeps (through <see cref="VectorSearch"/>).</summary>
@@ -110,7 +140,10 @@ public static class RecommenderHostingExtensions
     public static ISiloBuilder AddOotdRecommender(this ISiloBuilder silo, string connectionString)
     {
         var section = silo.Configuration.GetSection(RecommenderServingOptions.SectionName);
-        silo.Services.Configure<RecommenderServingOptions>(section);
+        silo.Services.AddOptions<RecommenderServingOptions>().Bind(section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecommenderServingOptions>, RecommenderFormulaValidator>());
         silo.Services.TryAddSingleton<RecommendationStore>();
         silo.Services.TryAddSingleton<NightlyRecompute>();
         silo.Services.TryAddSingleton<FeedAssembler>();

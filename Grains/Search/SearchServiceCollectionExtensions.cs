@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Ootd.Grains.Search;
@@ -26,6 +27,8 @@ public static class SearchServiceCollectionExtensions
     {
         var builder = services.AddOptions<SearchOptions>();
         if (configure is not null) builder.Configure(configure);
+        builder.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>());
         services.TryAddSingleton<VectorSearch>();
         return services;
     }

@@ -99,12 +99,12 @@ public sealed class LimitAgreementTests
         {
             ["Media:MaxPhotoBytes"] = "20971520", ["Media:MaxPixels"] = "50000000", ["Media:MaxSide"] = "9000",
         }).Build();
-        var inspector = PhotoInspector.FromConfiguration(config);
+        var inspector = PhotoInspector.FromOptions(config.GetSection(MediaOptions.Section).Get<MediaOptions>()!, new());
         Assert.Equal(20_971_520, inspector.MaxBytes);
         Assert.Equal(50_000_000, inspector.MaxPixels);
         Assert.Equal(9000, inspector.MaxSide);
 
-        var defaults = PhotoInspector.FromConfiguration(new ConfigurationBuilder().Build());
+        var defaults = PhotoInspector.FromOptions(new MediaOptions(), new());
         Assert.Equal(new MediaOptions().MaxPhotoBytes, defaults.MaxBytes);
         Assert.Equal(new MediaOptions().MaxPixels, defaults.MaxPixels);
     }
