@@ -9,8 +9,10 @@ public static class Samples
     public static ProfileData Profile(string name = "Mina", params string[] tags) =>
         new(name, Gender.Female, 1994, BodyShape.Hourglass, tags.Length == 0 ? ["minimal", "street"] : tags);
 
+    /// <summary>A post of a photo of its own (a fresh media id: the same author posting the same bytes twice is a
+    /// duplicate, which Publish refuses at once).</summary>
     public static NewOotd Post(Guid authorId, string description = "linen shirt, wide jeans", params string[] hashtags) =>
-        new(authorId, new PhotoRef(new string('a', 64), "image/jpeg", 800, 1200), description,
+        new(authorId, new PhotoRef(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), "image/jpeg", 800, 1200), description,
             hashtags.Length == 0 ? ["summer", "casual"] : hashtags);
 
     public static async Task<Guid> NewUserAsync(IClusterClient client, string? username = null)
