@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
+using Ootd.ServiceDefaults;
 
 namespace Ootd.Api.Auth;
 
@@ -13,10 +14,8 @@ public static class AuthSetup
     public static WebApplicationBuilder AddOotdAuth(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        var lifetime = config.GetValue("Auth:TokenLifetime", TimeSpan.FromHours(1));
-        var clockSkew = config.GetValue("Auth:ClockSkew", TimeSpan.FromSeconds(30));
-        var issuer = config["Auth:Issuer"] ?? Issuer;
-        var audience = config["Auth:Audience"] ?? Audience;
+        var auth = builder.AddValidatedOptions<AuthOptions>(AuthOptions.Section);
+        var (lifetime, clockSkew, issuer, audience) = (auth.TokenLifetime, auth.ClockSkew, auth.Issuer, auth.Audience);
 
         using var bootLogFactory = LoggerFactory.Create(l => l.AddConsole());
         var keyBytes = SigningKeySource.Load(config, builder.Environment, bootLogFactory.CreateLogger("Ootd.Api.Auth"));
@@ -24,7 +23,7 @@ public static class AuthSetup
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new AccessTokens(key, lifetime, issuer, audience, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(new PasswordHasher(config.GetValue("Auth:PasswordIterations", PasswordHasher.MinimumIterations)));
+        builder.Services.AddSingleton(new PasswordHasher(auth.PasswordIterations));
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>

@@ -13,9 +13,9 @@ public enum RefreshOutcome { Ok, Unknown, Expired, Reused }
 /// (the owner signs in again). Every family of a user is revoked on password change and account deletion.
 /// Lifetime: <c>Auth:RefreshTokenLifetime</c> (default 30 days).
 /// </summary>
-public sealed class RefreshTokens(NpgsqlDataSource db, IConfiguration config)
+public sealed class RefreshTokens(NpgsqlDataSource db, Microsoft.Extensions.Options.IOptions<AuthOptions> options)
 {
-    public TimeSpan Lifetime { get; } = config.GetValue("Auth:RefreshTokenLifetime", TimeSpan.FromDays(30));
+    public TimeSpan Lifetime { get; } = options.Value.RefreshTokenLifetime;
 
     public const int MaxLength = 200;
 
