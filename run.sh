@@ -134,6 +134,10 @@ start_api() {
   [ "$API_STARTS" -eq 1 ] && : >"$LOGS/api.log"
   (
     cd Api/bin/$CONFIG/net10.0
+    # The demo seeder (12 users) and the catalogue admin sign up from this machine's address within a minute: the
+    # public limit (10 sign-ups an hour per address) would stop the demo half-way, so this local platform allows 100
+    # unless the caller sets AbuseLimits__SignUp__PermitLimit itself.
+    AbuseLimits__SignUp__PermitLimit="${AbuseLimits__SignUp__PermitLimit:-100}" \
     Urls="$API_URL" Auth__DevKeyFile="$DATA_DIR/dev-signing.key" Catalog__Admins__0="$CATALOG_ADMIN" Ops__Admins__0="$CATALOG_ADMIN" exec dotnet Ootd.Api.dll
   ) >>"$LOGS/api.log" 2>&1 &
   API_PID=$!
