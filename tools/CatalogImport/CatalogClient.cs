@@ -100,7 +100,15 @@ public sealed class CatalogClient(HttpClient http, string username, string passw
                     continue;
                 }
                 if (!IsTransient(response.StatusCode) || attempt >= maxAttempts) return response;
+                // A 429 or 503 says when to come back (Retry-After): wait that long rather than hammer the limit.
+                var wait = response.Headers.RetryAfter?.Delta;
                 response.Dispose();
+                if (wait is { } w && w > TimeSpan.Zero)
+                {
+                    await Task.Delay(w, ct);
+                    attempt--;   // a wait the server asked for is not a failed attempt
+                    continue;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested && attempt < maxAttempts)
             {
