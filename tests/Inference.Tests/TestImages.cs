@@ -52,39 +52,4 @@ internal static class TestImages
         image.SaveAsGif(ms, new GifEncoder());
         return ms.ToArray();
     }
-
-    /// <summary>A PNG that is only a header claiming <paramref name="width"/>×<paramref name="height"/> pixels.</summary>
-    public static byte[] PngHeaderOnly(int width, int height)
-    {
-        var ms = new MemoryStream();
-        ms.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        WriteBigEndian(ihdr, 0, (uint)width); WriteBigEndian(ihdr, 4, (uint)height);
-        ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
-        Chunk(ms, "IHDR", ihdr);
-        Chunk(ms, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
-        Chunk(ms, "IEND", []);
-        return ms.ToArray();
-    }
-
-    private static void Chunk(Stream s, string type, byte[] data)
-    {
-        var len = new byte[4]; WriteBigEndian(len, 0, (uint)data.Length); s.Write(len);
-        var body = System.Text.Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        s.Write(body);
-        var crc = new byte[4]; WriteBigEndian(crc, 0, Crc32(body)); s.Write(crc);
-    }
-
-    private static void WriteBigEndian(byte[] b, int o, uint v) { b[o] = (byte)(v >> 24); b[o + 1] = (byte)(v >> 16); b[o + 2] = (byte)(v >> 8); b[o + 3] = (byte)v; }
-
-    private static uint Crc32(byte[] data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (var d in data)
-        {
-            crc ^= d;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
-    }
 }

@@ -55,7 +55,7 @@ public class PhotoDecoderTests
     [Fact]
     public void Rejects_a_50000_by_50000_header_without_decoding_it()
     {
-        var bytes = TestImages.PngHeaderOnly(50_000, 50_000);
+        var bytes = Ootd.Tests.Inference.BadPhotos.HugeHeader(50_000, 50_000);
         Assert.Equal(ImageRejection.TooManyPixels, Rejection(bytes));
     }
 
