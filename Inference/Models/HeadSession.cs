@@ -10,7 +10,8 @@ public sealed record HeadOutput(float[] Data, int Count, int Width)
     public ReadOnlySpan<float> Row(int i) => Data.AsSpan(i * Width, Width);
 }
 
-/// <summary>A small trained head (ONNX) that reads [N, width] inputs and writes [N, width] outputs.</summary>
+/// <summary>A small trained head (ONNX) that reads [N, width] inputs and writes [N, width] outputs; a softmax output named by
+/// the manifest's <see cref="ModelManifest.Calibration"/> comes back temperature-scaled.</summary>
 public sealed class HeadSession : IDisposable
 {
     private readonly OnnxModelSession _session;
@@ -49,6 +50,9 @@ public sealed class HeadSession : IDisposable
             var flat = t.ToArray();
             result[o.Name] = new HeadOutput(flat, count, flat.Length / count);
         }
+        // Calibrated confidences: the manifest's temperature, applied to every caller's rows (API, catalogue, tools).
+        if (Manifest.Calibration is { } c && result.TryGetValue(c.Output, out var calibrated))
+            TemperatureScaling.ApplyRows(calibrated.Data, calibrated.Width, c.Temperature);
         return result;
     }
 

@@ -59,6 +59,8 @@ public sealed record ModelManifest
     public DetectorSpec? Detector { get; init; }
     public YoloSpec? Yolo { get; init; }
     public TrainingSpec? Training { get; init; }
+    /// <summary>How one softmax output's probabilities are calibrated before anyone sees them (null: as the ONNX writes them).</summary>
+    public CalibrationSpec? Calibration { get; init; }
     public required string Rebuild { get; init; }
     public Dictionary<string, double>? Metrics { get; init; }
 
@@ -75,7 +77,21 @@ public sealed record ModelManifest
     {
         var manifest = JsonSerializer.Deserialize<ModelManifest>(json, Json) ?? throw new InvalidDataException("empty manifest");
         foreach (var group in manifest.AttributeGroups ?? []) CheckPrior(group);
+        CheckCalibration(manifest);
         return manifest;
+    }
+
+    /// <summary>A calibration must be a temperature (finite, &gt; 0) for one of the model's softmax outputs.</summary>
+    /// <exception cref="InvalidDataException">it is not</exception>
+    public static void CheckCalibration(ModelManifest manifest)
+    {
+        if (manifest.Calibration is not { } c) return;
+        if (c.Method != TemperatureScaling.Method)
+            throw new InvalidDataException($"{manifest.Name}: calibration method '{c.Method}' is not supported (only '{TemperatureScaling.Method}')");
+        if (!float.IsFinite(c.Temperature) || c.Temperature <= 0)
+            throw new InvalidDataException($"{manifest.Name}: calibration temperature must be a finite number > 0");
+        if (manifest.Outputs.FirstOrDefault(o => o.Name == c.Output) is not { Activation: "softmax" })
+            throw new InvalidDataException($"{manifest.Name}: calibration output '{c.Output}' is not a softmax output of the model");
     }
 
     /// <summary>A prior must have one probability row (summing to 1) per sub-category, each as long as the labels.</summary>

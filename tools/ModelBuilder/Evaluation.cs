@@ -28,6 +28,55 @@ public static class Evaluation
         return section.EndsWith('\n') ? section : section + "\n";
     }
 
+    /// <summary>The sections `report` writes but keeps from the previous REPORT.md when a command other than the full
+    /// report produced them (the classifier's cross-source table and augmented-view training).</summary>
+    public static readonly string[] KeptTitles = [ClassifierTraining.CrossSourceTitle, ClassifierTraining.ViewsTitle];
+
+    /// <summary><paramref name="report"/> with the section titled <paramref name="title"/> replaced by <paramref name="section"/>
+    /// (inserted before <paramref name="before"/>, or appended, when it is not there yet).</summary>
+    public static string ReplaceSection(string report, string title, string section, string before = "## Budget and caveats")
+    {
+        if (!section.EndsWith('\n')) section += "\n";
+        if (KeptSection(report, title) is { } old)
+        {
+            int start = report.IndexOf(title, StringComparison.Ordinal);
+            return report[..start] + section + report[(start + old.Length)..];
+        }
+        int at = report.IndexOf(before, StringComparison.Ordinal);
+        return at >= 0 ? report[..at] + section + "\n" + report[at..] : report.TrimEnd('\n') + "\n\n" + section;
+    }
+
+    /// <summary>`report classifier`: only the classifier's section of models/REPORT.md and its manifest metrics.</summary>
+    public static int ReportClassifier()
+    {
+        var data = Datasets.Locate();
+        var items = FeatureStore.Open("items").Features;
+        var repo = new ModelRepository(Paths.ModelsFolder);
+        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 1 });
+        var m = new Dictionary<string, double>();
+        var section = ClassifierCalibration.Section(data, items, repo, factory, m);
+        WriteSection("## Classifier (`models/classifier.onnx`)", section, "## Attribute tagger");
+        var path = Path.Combine(Paths.ModelsFolder, "classifier.json");
+        File.WriteAllText(path, (ModelManifest.Parse(File.ReadAllText(path)) with { Metrics = m }).ToJson());
+        Console.WriteLine(section);
+        return 0;
+    }
+
+    /// <summary>Replaces (or adds) one section of models/REPORT.md.</summary>
+    public static void WriteSection(string title, string section, string before = "## Budget and caveats")
+    {
+        var reportPath = Path.Combine(Paths.ModelsFolder, "REPORT.md");
+        var report = File.Exists(reportPath) ? File.ReadAllText(reportPath) : "# Model report\n\n";
+        File.WriteAllText(reportPath, ReplaceSection(report, title, section, before));
+    }
+
+    public static int Report(string[] which)
+    {
+        if (which.Length == 1 && which[0] == "classifier") return ReportClassifier();
+        if (which.Length > 0) { Console.Error.WriteLine("report [classifier]"); return 2; }
+        return Report();
+    }
+
     public static int Report()
     {
         var data = Datasets.Locate();
@@ -43,6 +92,10 @@ public static class Evaluation
         md.AppendLine();
         var metrics = new Dictionary<string, Dictionary<string, double>>();
         if (repo.Manifests.ContainsKey("classifier")) ClassifierSection(data, items, repo, factory, md, metrics);
+        var reportPath = Path.Combine(Paths.ModelsFolder, "REPORT.md");
+        var previous = File.Exists(reportPath) ? File.ReadAllText(reportPath) : "";
+        foreach (var title in KeptTitles)
+            if (KeptSection(previous, title) is { } kept) md.Append(kept);
         if (repo.Manifests.ContainsKey("tagger")) TaggerSection(data, items, repo, factory, md, metrics);
         if (repo.Manifests.ContainsKey("embedder")) RetrievalSection(data, items, repo, factory, md, metrics);
         if (repo.Manifests.ContainsKey("detector")) DetectorSection(data, items, repo, factory, md, metrics);
@@ -65,8 +118,7 @@ public static class Evaluation
         md.AppendLine("  (shoes, bag, purse, top) fix the super-category only.");
         md.AppendLine();
         // The serving-speed section comes from tests/Benchmarks, not from this command: carried over as it is.
-        var reportPath = Path.Combine(Paths.ModelsFolder, "REPORT.md");
-        if (File.Exists(reportPath) && KeptSection(File.ReadAllText(reportPath), ServingSpeedTitle) is { } speed) md.Append(speed);
+        if (KeptSection(previous, ServingSpeedTitle) is { } speed) md.Append(speed);
         File.WriteAllText(reportPath, md.ToString());
         foreach (var (name, m) in metrics)
         {
@@ -87,35 +139,8 @@ public static class Evaluation
     }
 
     private static void ClassifierSection(Datasets data, Dictionary<string, float[]> items, ModelRepository repo, OnnxSessionFactory factory,
-        StringBuilder md, Dictionary<string, Dictionary<string, double>> metrics)
-    {
-        using var head = repo.Open("classifier", factory);
-        var m = metrics["classifier"] = new();
-        md.AppendLine("## Classifier (`models/classifier.onnx`)");
-        md.AppendLine();
-        md.AppendLine("| test set | crops | top-1 super | crops with sub label | top-1 sub |");
-        md.AppendLine("|---|---:|---:|---:|---:|");
-        foreach (var (name, crops) in new[] { ("CCP garment crops", data.CcpCrops()), ("products", data.Products()), ("clothing", data.Clothing()) })
-        {
-            var test = crops.Where(c => c.Split == "test" && items.ContainsKey(c.Key)).ToList();
-            var outs = head.Run(Stack(test.Select(c => items[c.Key]).ToList()), test.Count)["sub_probabilities"];
-            int superOk = 0, subOk = 0, subAll = 0;
-            for (int i = 0; i < test.Count; i++)
-            {
-                var probs = outs.Row(i);
-                if (Trainers.ArgMax(FashionTaxonomy.SuperProbabilities(probs)) == test[i].Super) superOk++;
-                if (test[i].Sub >= 0) { subAll++; if (Trainers.ArgMax(probs) == test[i].Sub) subOk++; }
-            }
-            md.AppendLine($"| {name} | {test.Count} | {P((double)superOk / test.Count)} | {subAll} | {P((double)subOk / Math.Max(1, subAll))} |");
-            var key = name.Split(' ')[0].ToLowerInvariant();
-            m[$"test.{key}.top1Super"] = Math.Round((double)superOk / test.Count, 4);
-            m[$"test.{key}.top1Sub"] = Math.Round((double)subOk / Math.Max(1, subAll), 4);
-        }
-        md.AppendLine();
-        md.AppendLine("Super-category = arg max of the summed sub-category probabilities. CCP shoes/bag/purse/top and clothing `shoes` have no reliable");
-        md.AppendLine("sub-category label, so they count only for the super-category column.");
-        md.AppendLine();
-    }
+        StringBuilder md, Dictionary<string, Dictionary<string, double>> metrics) =>
+        md.Append(ClassifierCalibration.Section(data, items, repo, factory, metrics["classifier"] = new()));
 
     private static void TaggerSection(Datasets data, Dictionary<string, float[]> items, ModelRepository repo, OnnxSessionFactory factory,
         StringBuilder md, Dictionary<string, Dictionary<string, double>> metrics)

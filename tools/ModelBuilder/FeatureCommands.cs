@@ -60,8 +60,13 @@ public static class FeatureCommands
                 case "windows":
                     FeatureExtractor.Run(store, WindowWork(data), workers);
                     break;
+                case ClassifierTraining.ViewSet:
+                    var backgrounds = ClassificationViews.LoadBackgrounds(data);
+                    try { FeatureExtractor.Run(store, ClassifierTraining.ViewWork(data), workers, backgrounds); }
+                    finally { backgrounds.ForEach(b => b.Dispose()); }
+                    break;
                 default:
-                    Console.Error.WriteLine($"unknown feature set {set} (items, views, windows)");
+                    Console.Error.WriteLine($"unknown feature set {set} (items, views, windows, {ClassifierTraining.ViewSet})");
                     return 2;
             }
         }

@@ -8,13 +8,16 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace Ootd.ModelBuilder;
 
-/// <summary>What to extract from one image: a box (null = whole image) or an augmented view (seed).</summary>
-public sealed record ExtractionItem(string Key, PixelBox? Box, int? AugmentSeed = null);
+/// <summary>What to extract from one image: a box (null = whole image) or an augmented view (seed): the retrieval
+/// protocol's <see cref="Augmenter"/> view of the box, or with <paramref name="Classification"/> a
+/// <see cref="ClassificationViews"/> view (box jitter and backgrounds from the whole photo).</summary>
+public sealed record ExtractionItem(string Key, PixelBox? Box, int? AugmentSeed = null, bool Classification = false);
 
 /// <summary>Runs the backbone over many images with a few parallel single-threaded sessions.</summary>
 public static class FeatureExtractor
 {
-    public static void Run(FeatureStore store, IEnumerable<(string ImagePath, List<ExtractionItem> Items)> work, int workers = 2)
+    public static void Run(FeatureStore store, IEnumerable<(string ImagePath, List<ExtractionItem> Items)> work, int workers = 2,
+        IReadOnlyList<Image<Rgb24>>? backgrounds = null)
     {
         var jobs = work.Select(j => (j.ImagePath, Items: j.Items.Where(i => !store.Contains(i.Key)).ToList()))
             .Where(j => j.Items.Count > 0).ToList();
@@ -53,7 +56,12 @@ public static class FeatureExtractor
                     foreach (var item in items)
                     {
                         var slot = batch.AsSpan(keys.Count * CropTensor.Length, CropTensor.Length);
-                        if (item.AugmentSeed is int seed)
+                        if (item.AugmentSeed is int cs && item.Classification)
+                        {
+                            using var view = ClassificationViews.Render(photo.Image, item.Box, cs, backgrounds ?? []);
+                            backbone.Prepare(view, slot);
+                        }
+                        else if (item.AugmentSeed is int seed)
                         {
                             using var source = item.Box is { } b ? CropTensor.CropResize(photo.Image, b) : photo.Image.Clone();
                             using var view = Augmenter.View(source, seed);

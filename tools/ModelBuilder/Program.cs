@@ -6,7 +6,10 @@ return command switch
 {
     "backbone" => FeatureCommands.Backbone(),
     "features" => FeatureCommands.Features(args.Length > 1 ? args[1..] : ["items", "views", "windows"], workers),
-    "report" => Evaluation.Report(),
+    "report" => Evaluation.Report(args[1..]),
+    "calibrate" => ClassifierCalibration.Run(),
+    "cross-source" => ClassifierTraining.CrossSource(),
+    "consumer" => ConsumerCheck.Run(args.Length > 1 ? args[1] : null),
     "street" => StreetAnalysis.Run(workers),
     "priors" => TaggerPriors.Run(),
     "train" => Trainers.Train(args.Length > 1 ? args[1..] : ["classifier", "tagger", "embedder", "detector"]),
@@ -18,12 +21,15 @@ static int Help()
     Console.WriteLine("""
         ModelBuilder — builds the project's models from ../shared/datasets (or OOTD_DATASETS).
           backbone                 convert ResNet18 to a dynamic batch (git-ignored cache) and check batched == single
-          features [items|views|windows]  extract and cache backbone features under .data/features (OOTD_WORKERS=2)
+          features [items|views|windows|classviews]  extract and cache backbone features under .data/features (OOTD_WORKERS=2)
           train [classifier|tagger|embedder|detector]  train heads on cached features → models/*.onnx + *.json (OOTD_EPOCHS)
           street                   every CCP photo through FashionAnalyzer as an OOTD → .data/street-items-<models hash>.tsv (tagger outputs per item)
           priors                   P(gender | sub-category) from products train into models/tagger.json (no retraining); head powers
                                    chosen on products val and CCP val (street cache); figures → manifest metrics + REPORT.md
-          report                   measure the committed heads on the test splits → models/REPORT.md and manifest metrics
+          cross-source             classifier trained on two sources, tested on the third (with/without augmented views) → REPORT.md
+          consumer [models folder] clothing test photos through FashionAnalyzer as product photos: super-category accuracy, ECE
+          calibrate                fit the classifier's temperature on val (all three sources) → models/classifier.json `calibration`
+          report [classifier]      measure the committed heads on the test splits → models/REPORT.md and manifest metrics
         """);
     return 0;
 }

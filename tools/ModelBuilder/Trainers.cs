@@ -53,36 +53,7 @@ public static class Trainers
     }
 
     // ---------------------------------------------------------------- classifier
-    public static void Classifier(Datasets data, Dictionary<string, float[]> items)
-    {
-        var crops = AllCrops(data).Where(c => items.ContainsKey(c.Key)).ToList();
-        var train = crops.Where(c => c.Split == "train").ToList();
-        var val = crops.Where(c => c.Split == "val").ToList();
-        var weights = BalancedWeights(train, c => c.Sub >= 0 ? c.Sub : 100 + c.Super);
-        var examples = train.Select((c, i) => new Example { X = items[c.Key], Classes = [Allowed(c)], Weight = weights[i] }).ToList();
-        var (mu, sigma) = HeadNetwork.Standardisation(train.Select(c => items[c.Key]), 512);
-        var net = new HeadNetwork(512, 256, [new Segment("sub_probabilities", SegmentKind.Softmax, 32)], mu, sigma);
-        net.Train(examples, Epochs, validate: n =>
-        {
-            int ok = 0, all = 0;
-            foreach (var c in val.Where(c => c.Sub >= 0)) { all++; if (ArgMax(n.Predict(items[c.Key])) == c.Sub) ok++; }
-            return (double)ok / all;
-        });
-        var manifest = new ModelManifest
-        {
-            Name = "classifier", Kind = "classifier", File = "classifier.onnx",
-            Inputs = [new TensorSpec("features", [-1, 512])],
-            Outputs = [new TensorSpec("sub_probabilities", [-1, 32], "softmax", FashionTaxonomy.Subs.Select(s => s.Name).ToArray())],
-            Preprocessing = ModelManifest.ResNetPreprocessing("item box (detector RoI or whole product photo), stretched to 224×224"),
-            Training = new TrainingSpec(
-                ["ccp/ccp_boxes.csv garment crops (tag→taxonomy map)", "products/styles.csv (articleType→sub-category map)", "clothing/ (class→sub-category map)"],
-                new() { ["train"] = train.Count, ["val"] = val.Count, ["trainWithSubLabel"] = train.Count(c => c.Sub >= 0) },
-                $"MLP 512→256 ReLU→32 softmax, Adam lr 1e-3, batch 64, weight decay 1e-4, class weights 1/√n, {Epochs} epochs, best val epoch {net.BestEpoch}",
-                "Crops whose label fixes only the super-category (CCP shoes/bag/purse/top, clothing shoes) are trained on the summed probability of that super-category's sub-categories. Super-category = sum of its sub-categories' probabilities."),
-            Rebuild = Rebuild + "train classifier",
-        };
-        Save(manifest, net.ToOnnx("classifier", [("features", 512)]));
-    }
+    public static void Classifier(Datasets data, Dictionary<string, float[]> items) => ClassifierTraining.Train(data, items);
 
     // ---------------------------------------------------------------- tagger
     public sealed record TaggerGroup(string Name, bool MultiLabel, string Column, string[] Labels);
