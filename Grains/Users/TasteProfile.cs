@@ -91,10 +91,17 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         ArgumentNullException.ThrowIfNull(e);
         var weight = _o.KindWeight(e.Kind);
         if (weight <= 0) return;
+        var ootd = grains.GetGrain<IOotdGrain>(e.OotdId);
+        var seenKind = e.Kind is InteractionKind.View or InteractionKind.Like;
+        // Read what is missing first, then change the taste in one synchronous step: GetTaste interleaves, and must
+        // never see the TF row without the style vector that goes with it.
+        OotdStyleSignals? fetched = null;
+        var fetch = seenKind && (!_styles.TryGetValue(e.OotdId, out var known) || known is null || !_tags.ContainsKey(e.OotdId));
+        if (fetch) fetched = await ootd.GetStyleSignals();
+
         var counted = _justLoaded.Remove((e.OotdId, e.Kind), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
         if (!counted) _tf.Add(e.OotdId, weight, e.At);
-        var ootd = grains.GetGrain<IOotdGrain>(e.OotdId);
-        if (e.Kind is InteractionKind.View or InteractionKind.Like)
+        if (seenKind)
         {
             _seen.Add(e.OotdId);
             var liked = e.Kind == InteractionKind.Like || _recent.Any(r => r.Ootd == e.OotdId && r.Liked);
@@ -105,8 +112,6 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
                 _likes.Remove(e.OotdId);
                 _likes.Insert(0, e.OotdId);
                 if (_likes.Count > _o.History) _likes.RemoveRange(_o.History, _likes.Count - _o.History);
-                // Co-likers (users who liked the same post) are the user-based source's live neighbours.
-                await store.AddCoLikesAsync(_userId, e.OotdId);
             }
             if (_recent.Count > _o.History) _recent.RemoveRange(_o.History, _recent.Count - _o.History);
             var kept = _recent.Select(r => r.Ootd).Concat(_likes).ToHashSet();
@@ -115,14 +120,15 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
                 _styles.Remove(gone);
                 _tags.Remove(gone);
             }
-            if (!_styles.TryGetValue(e.OotdId, out var style) || style is null || !_tags.ContainsKey(e.OotdId))
+            if (fetch)
             {
-                var signals = await ootd.GetStyleSignals();
-                _styles[e.OotdId] = signals?.Style;
-                _tags[e.OotdId] = signals?.Tags ?? [];
+                _styles[e.OotdId] = fetched?.Style;
+                _tags[e.OotdId] = fetched?.Tags ?? [];
             }
             _style = ComputeStyle();
         }
+        // Co-likers (users who liked the same post) are the user-based source's live neighbours.
+        if (e.Kind == InteractionKind.Like) await store.AddCoLikesAsync(_userId, e.OotdId);
         await ootd.Touched(_userId, e.Kind, e.At);
     }
 
