@@ -231,6 +231,7 @@ public static class RecommendationContracts
         FeedSource.WeeklyBest => "weeklyBest",
         FeedSource.SegmentBest => "segmentBest",
         FeedSource.Followees => "followee",
+        FeedSource.Exploration => "exploration",
         _ => source.ToString(),
     };
 

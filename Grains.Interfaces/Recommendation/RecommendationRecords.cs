@@ -3,7 +3,8 @@ using Ootd.Grains.Common;
 namespace Ootd.Grains.Recommendation;
 
 /// <summary>Where a feed entry came from.</summary>
-public enum FeedSource { UserBased = 1, ItemBased = 2, WeeklyBest = 3, SegmentBest = 4, Followees = 5 }
+/// <remarks><see cref="Exploration"/>: random unseen posts away from the viewer's current taste, bounded by its quota.</remarks>
+public enum FeedSource { UserBased = 1, ItemBased = 2, WeeklyBest = 3, SegmentBest = 4, Followees = 5, Exploration = 6 }
 
 /// <summary>Where a who-to-follow suggestion came from.</summary>
 public enum LeaderSource { Latent = 1, Graph = 2, SimilarSegment = 3, Popular = 4 }
@@ -60,13 +61,18 @@ public sealed record UserTaste(
 
 /// <summary>
 /// What a user's own feed needs of their taste: the taste, the most recent viewed/liked OOTDs (newest first, at most
-/// H: the item-based seeds) and every viewed or liked OOTD (never shown again).
+/// H), every viewed or liked OOTD (never shown again), the most recent liked OOTDs (newest first: the item-based
+/// seeds) and the tag taste (tag → log-lift of the tag among liked posts over its rate among seen posts).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record OwnTaste(
     [property: Id(0)] UserTaste Taste,
     [property: Id(1)] IReadOnlyList<Guid> Recent,
-    [property: Id(2)] IReadOnlyList<Guid> Seen);
+    [property: Id(2)] IReadOnlyList<Guid> Seen)
+{
+    [Id(3)] public IReadOnlyList<Guid> RecentLikes { get; init; } = [];
+    [Id(4)] public IReadOnlyDictionary<string, double> TagTaste { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>A style leader's upload style vector (recency-weighted over recent uploads) and follower count.</summary>
 [GenerateSerializer, Immutable]

@@ -20,6 +20,47 @@ public sealed class FeedViewer(Guid userId, OwnTaste own, IReadOnlySet<Guid> blo
     public IReadOnlyList<Guid> Recent { get; } = own.Recent;
     public IReadOnlySet<Guid> Seen { get; } = own.Seen.ToHashSet();
     public IReadOnlySet<Guid> Blocked { get; } = blocked;
+    /// <summary>The most recent likes, newest first (item-based seeds).</summary>
+    public IReadOnlyList<Guid> RecentLikes { get; } = own.RecentLikes;
+    /// <summary>Tag → log-lift among likes over the rate among seen posts.</summary>
+    public IReadOnlyDictionary<string, double> TagTaste { get; } = own.TagTaste;
+}
+
+/// <summary>A new user's taste before any like: a style vector from the profile and the tags it came from.</summary>
+public sealed record ProfilePrior(float[] Style, IReadOnlySet<string> Tags)
+{
+    /// <summary>Declared tags as post tags are stored (lower case, no '#'), with "a b"/"a-b" also as "a_b" and "ab".</summary>
+    public static IReadOnlyList<string> TagVariants(IEnumerable<string> declared) => declared
+        .Select(t => t.Trim().TrimStart('#').ToLowerInvariant()).Where(t => t.Length > 0)
+        .SelectMany(t => new[] { t, t.Replace(' ', '_').Replace('-', '_'), t.Replace(" ", "").Replace("-", "").Replace("_", "") })
+        .Distinct().ToList();
+
+    /// <summary>
+    /// normalise(mean of the tagged posts' styles) + ½ · normalise(mean of the segment's best posts' styles); either
+    /// part may be missing (vectors of another length than the first are skipped); null when both are.
+    /// </summary>
+    public static float[]? Combine(IReadOnlyList<float[]> tagged, IReadOnlyList<float[]> segmentBest)
+    {
+        var a = UnitMean(tagged);
+        var b = UnitMean(segmentBest);
+        if (a is null) return b;
+        if (b is null || b.Length != a.Length) return a;
+        var r = new float[a.Length];
+        for (var i = 0; i < r.Length; i++) r[i] = a[i] + 0.5f * b[i];
+        return r;
+    }
+
+    private static float[]? UnitMean(IReadOnlyList<float[]> vectors)
+    {
+        if (vectors.Count == 0) return null;
+        var dim = vectors[0].Length;
+        var sum = new double[dim];
+        foreach (var v in vectors.Where(v => v.Length == dim))
+            for (var i = 0; i < dim; i++) sum[i] += v[i];
+        var norm = Math.Sqrt(sum.Sum(x => x * x));
+        if (norm == 0) return null;
+        return sum.Select(x => (float)(x / norm)).ToArray();
+    }
 }
 
 /// <summary>
@@ -36,7 +77,6 @@ public sealed class FeedAssembler(
     IOptions<RecommenderServingOptions> serving,
     ILogger<FeedAssembler> logger)
 {
-    private const int ItemSeeds = 10;
     private readonly RecommenderOptions _o = serving.Value.Formulas();
 
     private RecommenderServingOptions S => serving.Value;
@@ -46,39 +86,45 @@ public sealed class FeedAssembler(
     /// <summary>
     /// A fresh feed list (at most <see cref="RecommenderServingOptions.FeedDepth"/> entries), never the viewer's own,
     /// seen, deleted or blocked posts. <paramref name="inbox"/> holds the followee posts pushed to the viewer.
+    /// Every source drops seen posts before it is cut to its size, so none of them dries up as the seen set grows.
     /// </summary>
     public async Task<List<FeedEntry>> FeedAsync(FeedViewer viewer, IEnumerable<(Guid Ootd, Guid Author, DateTimeOffset At)> inbox, int inboxLimit)
     {
         var now = Clock.UtcNow();
         var me = Signals(viewer.Taste);
+        var prior = await ProfilePriorAsync(viewer);
         var userBased = UserBasedAsync(viewer, me);
-        var itemBased = ItemBasedAsync(viewer);
+        var itemBased = ItemBasedAsync(viewer, prior);
+        var exploration = ExplorationAsync(viewer, prior);
         var weekly = grains.GetGrain<ICurationGrain>(CurationLists.Weekly).Get();
         var segmentKey = viewer.Taste.Segment;
         var segment = segmentKey is null ? Task.FromResult<IReadOnlyList<(Guid, double)>>([]) : grains.GetGrain<ICurationGrain>(CurationLists.Segment(segmentKey)).Get();
-        // Every followee's recent posts (not only pull-only authors'): someone followed a moment ago has no pushed
-        // posts in the inbox yet, and their existing posts must show as followee posts at once.
-        var pulled = store.FolloweePostsAsync(viewer.UserId, now.AddDays(-S.FolloweeWindowDays), inboxLimit, pullOnly: false);
-        await Task.WhenAll(userBased, itemBased, weekly, segment, pulled);
+        // Every unseen post of every followee (not only pull-only authors', not only posts newer than the follow):
+        // someone followed a moment ago has no pushed posts in the inbox yet, and their existing posts must show as
+        // followee posts at once. Seen posts are dropped in the query, before its LIMIT.
+        var pulled = store.FolloweePostsAsync(viewer.UserId, now.AddDays(-S.FolloweeWindowDays), inboxLimit, pullOnly: false, exclude: viewer.Seen.ToList());
+        await Task.WhenAll(userBased, itemBased, exploration, weekly, segment, pulled);
 
-        var followees = inbox.Concat(await pulled).DistinctBy(p => p.Ootd).OrderByDescending(p => p.At).ThenBy(p => p.Ootd)
+        var followees = inbox.Where(p => !viewer.Seen.Contains(p.Ootd)).Concat(await pulled).DistinctBy(p => p.Ootd)
+            .OrderByDescending(p => p.At).ThenBy(p => p.Ootd)
             .Select(p => (p.Ootd, Score: 1 / (1 + Math.Max(0, (now - p.At).TotalHours)))).ToList();
         // A followee's post is shown as a followee post, never under another source's label.
         var fromFollowees = followees.Select(f => f.Ootd).ToHashSet();
         IReadOnlyList<(Guid Id, double Score)> NotFollowees(IEnumerable<(Guid Id, double Score)> list) => list.Where(x => !fromFollowees.Contains(x.Id)).ToList();
         var scored = new Dictionary<FeedSource, IReadOnlyList<(Guid Id, double Score)>>
         {
-            [FeedSource.UserBased] = NotFollowees((await userBased).Select(s => (s.OotdId, s.Score))),
-            [FeedSource.ItemBased] = NotFollowees((await itemBased).Select(s => (s.OotdId, s.Score))),
+            [FeedSource.UserBased] = NotFollowees(await userBased),
+            [FeedSource.ItemBased] = NotFollowees(await itemBased),
             [FeedSource.WeeklyBest] = NotFollowees(await weekly),
             [FeedSource.SegmentBest] = NotFollowees(await segment),
             [FeedSource.Followees] = followees,
+            [FeedSource.Exploration] = NotFollowees(await exploration),
         };
         var ids = scored.Values.SelectMany(l => l.Select(x => x.Id)).ToHashSet();
         var live = await store.LiveAuthorsAsync(ids);
         var exclusions = new FeedExclusions(viewer.UserId, id => live.TryGetValue(id, out var a) ? a : null, viewer.Seen, new HashSet<Guid>(), viewer.Blocked);
         var ranked = scored.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value.Select(x => x.Id).ToList());
-        var mixed = FeedMixer.Mix(ranked, exclusions, _o, viewer.Taste.Mass, S.FeedDepth);
+        var mixed = FeedMixer.Mix(ranked, exclusions, _o, viewer.Taste.Mass, prior is not null, S.FeedDepth);
         var scores = scored.ToDictionary(kv => kv.Key, kv => kv.Value.GroupBy(x => x.Id).ToDictionary(g => g.Key, g => g.First().Score));
         return mixed.Select(m => new FeedEntry(m.Id, live[m.Id], m.Source, scores[m.Source][m.Id])).ToList();
     }
@@ -86,28 +132,128 @@ public sealed class FeedAssembler(
     private static UserSignals Signals(UserTaste t) =>
         new(t.UserId, t.Ratings, t.Style, t.StyleTags.ToHashSet(StringComparer.OrdinalIgnoreCase));
 
-    /// <summary>User-based CF-CBF over the nightly neighbour list and the followees, re-ranked with their live taste.</summary>
-    private async Task<IReadOnlyList<ScoredOotd>> UserBasedAsync(FeedViewer viewer, UserSignals me)
+    /// <summary>
+    /// User-based CF-CBF over the nightly neighbour list, the live co-likers (<c>rec_colikers</c>, updated on every
+    /// like) and the followees, re-ranked with their live taste; seen posts are dropped before the cut, then the tag
+    /// taste re-ranks.
+    /// </summary>
+    private async Task<IReadOnlyList<(Guid Id, double Score)>> UserBasedAsync(FeedViewer viewer, UserSignals me)
     {
-        var candidates = (await store.ReadNeighboursAsync(viewer.UserId)).Select(n => n.User)
-            .Concat(await store.FolloweesAsync(viewer.UserId, _o.UserNeighbours))
-            .Where(u => u != viewer.UserId && !viewer.Blocked.Contains(u)).Distinct().Take(2 * _o.UserNeighbours).ToList();
+        var nightly = store.ReadNeighboursAsync(viewer.UserId);
+        var coLikers = store.CoLikersAsync(viewer.UserId, _o.UserNeighbours);
+        var followees = store.FolloweesAsync(viewer.UserId, _o.UserNeighbours);
+        await Task.WhenAll(nightly, coLikers, followees);
+        var candidates = (await coLikers).Concat((await nightly).Select(n => n.User)).Concat(await followees)
+            .Where(u => u != viewer.UserId && !viewer.Blocked.Contains(u)).Distinct().Take(3 * _o.UserNeighbours).ToList();
         if (candidates.Count == 0) return [];
         var tastes = await Task.WhenAll(candidates.Select(c => grains.GetGrain<IUserGrain>(c).GetTaste()));
-        return UserBasedScorer.Score(me, tastes.Select(Signals), _o, S.CandidatePool);
+        var scored = UserBasedScorer.Score(me, tastes.Select(Signals), _o, S.CandidatePool, id => !viewer.Seen.Contains(id));
+        return await WithTagTasteAsync(viewer, scored);
     }
 
-    /// <summary>Item-based CF-CBF: seeds = the most recent viewed/liked OOTDs (recency weights), candidates from the "ootd-style" index.</summary>
-    private async Task<IReadOnlyList<ScoredOotd>> ItemBasedAsync(FeedViewer viewer)
+    /// <summary>
+    /// Item-based CF-CBF. Seeds: the most recent likes (<c>Recommender:ItemSeeds</c>, recency weights), filled up with
+    /// recent views at <see cref="RecommenderOptions.ViewTasteWeight"/> while there are fewer likes, plus the profile
+    /// prior as a pseudo-seed of weight ProfilePriorWeight · P/(m + P). Candidates: each seed's nearest posts in
+    /// "ootd-style", those of the user style vector and of the prior, unseen ones only (the index is asked for more
+    /// as the seen set grows).
+    /// </summary>
+    private async Task<IReadOnlyList<(Guid Id, double Score)>> ItemBasedAsync(FeedViewer viewer, ProfilePrior? prior)
     {
-        if (viewer.Taste.Style is not { } style || viewer.Recent.Count == 0) return [];
-        var candidates = (await NearestOotdsAsync(style, S.CandidatePool)).Where(id => !viewer.Seen.Contains(id)).ToList();
+        var seedIds = viewer.RecentLikes.Take(S.ItemSeeds).Select(id => (Id: id, Kind: 1.0)).ToList();
+        foreach (var id in viewer.Recent)
+        {
+            if (seedIds.Count >= S.ItemSeeds) break;
+            if (seedIds.All(s => s.Id != id)) seedIds.Add((id, _o.ViewTasteWeight));
+        }
+        var seedSignals = await OotdSignalsAsync(seedIds.Select(s => s.Id).ToList());
+        var seeds = seedIds.Select((s, i) => (s.Id, Weight: s.Kind * StyleVectors.RecencyWeight(i + 1, _o.History, _o.Alpha)))
+            .Where(s => s.Weight > 0 && seedSignals.ContainsKey(s.Id)).Select(s => (Seed: seedSignals[s.Id], s.Weight)).ToList();
+        if (prior is not null && _o.ProfilePriorWeight > 0)
+        {
+            var fade = _o.ProfilePriorMass / (viewer.Taste.Mass + _o.ProfilePriorMass);
+            var pseudo = new OotdSignals(Guid.Empty, new Dictionary<Guid, double>(), prior.Style, prior.Tags);
+            if (fade > 0) seeds.Add((pseudo, _o.ProfilePriorWeight * fade * (seeds.Count == 0 ? 1 : seeds.Max(s => s.Weight))));
+        }
+        if (seeds.Count == 0) return [];
+
+        var extra = viewer.Seen.Count;
+        var queries = new List<(float[] Style, int Keep)>();
+        foreach (var (seed, _) in seeds.Where(s => s.Seed.Id != Guid.Empty && s.Seed.Style is not null)) queries.Add((seed.Style!, PerSeed));
+        if (viewer.Taste.Style is { } style) queries.Add((style, S.CandidatePool));
+        if (prior is not null) queries.Add((prior.Style, S.CandidatePool));
+        var hits = await Task.WhenAll(queries.Select(q => NearestOotdsAsync(q.Style, q.Keep + extra)));
+        var seedSet = seeds.Select(s => s.Seed.Id).ToHashSet();
+        var candidates = new List<Guid>();
+        var taken = new HashSet<Guid>();
+        for (var q = 0; q < queries.Count; q++)
+            foreach (var id in hits[q].Where(id => !viewer.Seen.Contains(id) && !seedSet.Contains(id)).Take(queries[q].Keep))
+                if (taken.Add(id)) candidates.Add(id);
         if (candidates.Count == 0) return [];
-        var seedIds = viewer.Recent.Take(ItemSeeds).ToList();
-        var signals = await OotdSignalsAsync(seedIds.Concat(candidates).Distinct().ToList());
-        var seeds = seedIds.Select((id, i) => (Id: id, Weight: StyleVectors.RecencyWeight(i + 1, _o.History, _o.Alpha)))
-            .Where(s => signals.ContainsKey(s.Id)).Select(s => (signals[s.Id], s.Weight)).ToList();
-        return ItemBasedScorer.Score(seeds, candidates.Where(signals.ContainsKey).Select(c => signals[c]), _o, S.CandidatePool);
+        var signals = await OotdSignalsAsync(candidates);
+        var scored = ItemBasedScorer.Score(seeds, candidates.Where(signals.ContainsKey).Select(c => signals[c]), _o, S.CandidatePool);
+        return ReRank(viewer, scored, id => signals.TryGetValue(id, out var s) ? s.Tags : []);
+    }
+
+    /// <summary>Nearest unseen posts kept per item-based seed.</summary>
+    private const int PerSeed = 20;
+
+    /// <summary>The tag-taste re-rank of a source's scores, reading the candidates' tags from <c>ootd_styles</c>.</summary>
+    private async Task<IReadOnlyList<(Guid Id, double Score)>> WithTagTasteAsync(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored)
+    {
+        if (scored.Count == 0) return [];
+        if (_o.TagTasteWeight == 0 || viewer.TagTaste.Count == 0) return scored.Select(s => (s.OotdId, s.Score)).ToList();
+        var styles = await store.ReadStylesAsync(scored.Select(s => s.OotdId).ToList());
+        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : []);
+    }
+
+    /// <summary>score' = s / max(s) + TagTasteWeight · mean tag taste of the post's tags; best first.</summary>
+    private IReadOnlyList<(Guid Id, double Score)> ReRank(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored, Func<Guid, IEnumerable<string>> tagsOf)
+    {
+        if (scored.Count == 0) return [];
+        var max = scored.Max(s => s.Score);
+        if (max <= 0) max = 1;
+        return scored.Select(s => (s.OotdId, Score: s.Score / max + _o.TagTasteWeight * TagTaste.Score(viewer.TagTaste, tagsOf(s.OotdId))))
+            .OrderByDescending(x => x.Score).ThenBy(x => x.OotdId).ToList();
+    }
+
+    /// <summary>
+    /// The profile prior of a new user: declared style tags → the mean style vector of the newest posts carrying any
+    /// of them (a tag matches a post's hashtag or detected sub-category, lower case, without '#'; "street style" also
+    /// matches "street_style" and "streetstyle"), plus, at half weight, the mean style vector of the viewer's
+    /// segment's best posts (gender × age band). Null when neither exists. Body shape is not used (no post carries it).
+    /// </summary>
+    private async Task<ProfilePrior?> ProfilePriorAsync(FeedViewer viewer)
+    {
+        if (_o.ProfilePriorWeight == 0) return null;
+        var tags = ProfilePrior.TagVariants(viewer.Taste.StyleTags);
+        var tagged = store.TaggedStylesAsync(tags, PriorPosts);
+        var segmentBest = viewer.Taste.Segment is { } seg
+            ? grains.GetGrain<ICurationGrain>(CurationLists.Segment(seg)).Get()
+            : Task.FromResult<IReadOnlyList<(Guid Id, double Score)>>([]);
+        await Task.WhenAll(tagged, segmentBest);
+        var segmentStyles = await store.ReadStylesAsync((await segmentBest).Take(PriorSegmentPosts).Select(x => x.Id).ToList());
+        var style = ProfilePrior.Combine((await tagged).Select(s => s.Style).ToList(), segmentStyles.Values.Select(s => s.Style).ToList());
+        return style is null ? null : new ProfilePrior(style, tags.ToHashSet(StringComparer.OrdinalIgnoreCase));
+    }
+
+    private const int PriorPosts = 200;
+    private const int PriorSegmentPosts = 20;
+
+    /// <summary>
+    /// Exploration: a random sample of posts (<c>Recommender:ExplorationSample</c>), unseen and not the viewer's,
+    /// keeping the half least like the viewer's current taste (style vector, else the profile prior) in random
+    /// order. Its quota (<c>Recommender:ExplorationQuota</c>) caps it on every page.
+    /// </summary>
+    private async Task<IReadOnlyList<(Guid Id, double Score)>> ExplorationAsync(FeedViewer viewer, ProfilePrior? prior)
+    {
+        if (_o.FeedQuotas.GetValueOrDefault(FeedSource.Exploration) <= 0) return [];
+        var sample = (await store.RandomStylesAsync(Guid.NewGuid(), S.ExplorationSample))
+            .Where(s => !viewer.Seen.Contains(s.OotdId) && s.AuthorId != viewer.UserId && !viewer.Blocked.Contains(s.AuthorId)).ToList();
+        var taste = viewer.Taste.Style ?? prior?.Style;
+        var scored = sample.Select(s => (Id: s.OotdId, Like: taste is null || taste.Length != s.Style.Length ? 0 : Similarity.Cosine(taste, s.Style))).ToList();
+        var outside = taste is null ? scored : scored.OrderBy(x => x.Like).Take((scored.Count + 1) / 2).ToList();
+        return outside.OrderBy(_ => Random.Shared.Next()).Select(x => (x.Id, 1 - x.Like)).ToList();
     }
 
     private async Task<List<Guid>> NearestOotdsAsync(float[] style, int k)

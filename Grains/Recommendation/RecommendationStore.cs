@@ -152,19 +152,77 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
     public async Task<HashSet<Guid>> DeletedAmongAsync(IReadOnlyCollection<Guid> userIds) => userIds.Count == 0 ? [] :
         (await db.GuidsAsync("SELECT user_id FROM deleted_users WHERE user_id = ANY($1)", userIds.ToArray())).ToHashSet();
 
-    /// <summary>Recent analysed posts of the user's followees (only pull-only authors when <paramref name="pullOnly"/>), newest first.</summary>
-    public async Task<List<(Guid Ootd, Guid Author, DateTimeOffset At)>> FolloweePostsAsync(Guid userId, DateTimeOffset since, int limit, bool pullOnly)
+    /// <summary>
+    /// Analysed posts of the user's followees since <paramref name="since"/> (only pull-only authors when
+    /// <paramref name="pullOnly"/>), newest first, without the ones in <paramref name="exclude"/> (seen): dropped before
+    /// the LIMIT, so a reader who saw the newest ones still gets the older ones.
+    /// </summary>
+    public async Task<List<(Guid Ootd, Guid Author, DateTimeOffset At)>> FolloweePostsAsync(Guid userId, DateTimeOffset since, int limit, bool pullOnly, IReadOnlyCollection<Guid>? exclude = null)
     {
         var pull = pullOnly ? "JOIN rec_pull_authors a ON a.user_id = f.followee_id" : "";
         await using var cmd = db.Command($"""
             SELECT s.ootd_id, s.author_id, s.created_at FROM follows f {pull}
             JOIN ootd_styles s ON s.author_id = f.followee_id AND s.created_at >= $2
             JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
-            WHERE f.follower_id = $1 ORDER BY s.created_at DESC, s.ootd_id LIMIT $3
-            """, userId, since.ToUniversalTime(), limit);
+            WHERE f.follower_id = $1 AND NOT (s.ootd_id = ANY($4)) ORDER BY s.created_at DESC, s.ootd_id LIMIT $3
+            """, userId, since.ToUniversalTime(), limit, (exclude ?? []).ToArray());
         await using var r = await cmd.ExecuteReaderAsync();
         var list = new List<(Guid, Guid, DateTimeOffset)>();
         while (await r.ReadAsync()) list.Add((r.GetGuid(0), r.GetGuid(1), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero)));
+        return list;
+    }
+
+    /// <summary>
+    /// <paramref name="userId"/> liked <paramref name="ootdId"/>: each earlier liker of it (at most 500) becomes one
+    /// co-like closer, both ways (<c>rec_colikers</c>).
+    /// </summary>
+    public async Task AddCoLikesAsync(Guid userId, Guid ootdId)
+    {
+        await using var cmd = db.Command("""
+            WITH likers AS (SELECT user_id FROM ootd_likes WHERE ootd_id = $2 AND user_id <> $1 ORDER BY created_at DESC LIMIT 500),
+            pairs AS (SELECT $1::uuid AS a, user_id AS b FROM likers UNION ALL SELECT user_id, $1::uuid FROM likers)
+            INSERT INTO rec_colikers (user_id, neighbour_id, likes) SELECT a, b, 1 FROM pairs
+            ON CONFLICT (user_id, neighbour_id) DO UPDATE SET likes = rec_colikers.likes + 1, updated_at = now()
+            """, userId, ootdId);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The users who liked the most posts this user liked (ties: the most recent), best first.</summary>
+    public Task<List<Guid>> CoLikersAsync(Guid userId, int limit) => db.GuidsAsync(
+        "SELECT neighbour_id FROM rec_colikers WHERE user_id = $1 ORDER BY likes DESC, updated_at DESC LIMIT $2", userId, limit);
+
+    /// <summary>The newest analysed live posts carrying any of <paramref name="tags"/> (the profile prior).</summary>
+    public async Task<List<StoredStyle>> TaggedStylesAsync(IReadOnlyCollection<string> tags, int limit)
+    {
+        if (tags.Count == 0) return [];
+        await using var cmd = db.Command("""
+            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+            JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE s.tags && $1 ORDER BY s.created_at DESC, s.ootd_id LIMIT $2
+            """, tags.ToArray(), limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<StoredStyle>();
+        while (await r.ReadAsync()) list.Add(ReadStyle(r));
+        return list;
+    }
+
+    /// <summary>
+    /// A random sample of analysed posts (the exploration source): the <paramref name="limit"/> ids at or after a
+    /// random pivot in key order, wrapping around; bounded by the primary key index, no scan.
+    /// </summary>
+    public async Task<List<StoredStyle>> RandomStylesAsync(Guid pivot, int limit)
+    {
+        var list = new List<StoredStyle>();
+        foreach (var (op, args) in new[] { (">=", pivot), ("<", pivot) })
+        {
+            if (list.Count >= limit) break;
+            await using var cmd = db.Command($"""
+                SELECT ootd_id, author_id, created_at, style, tags FROM ootd_styles
+                WHERE ootd_id {op} $1 ORDER BY ootd_id LIMIT $2
+                """, args, limit - list.Count);
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync()) list.Add(ReadStyle(r));
+        }
         return list;
     }
 

@@ -27,6 +27,21 @@ public sealed class RecommenderServingOptions
     public double? ColdStartMass { get; set; }
     public double? WeeklyWindowDays { get; set; }
 
+    /// <summary>Feed sources (issue 16); null keeps the defaults of <see cref="RecommenderOptions"/>.</summary>
+    public double? ExplorationQuota { get; set; }
+    public double? TagTasteWeight { get; set; }
+    public double? ViewTasteWeight { get; set; }
+    public double? ProfilePriorWeight { get; set; }
+    public double? ProfilePriorMass { get; set; }
+
+    /// <summary>Random posts sampled per feed for the exploration source (the half least like the viewer's taste are kept). Default 200.</summary>
+    [Range(1, 10_000)]
+    public int ExplorationSample { get; set; } = 200;
+
+    /// <summary>Most recent likes used as item-based seeds (each seed brings its nearest posts). Default 10.</summary>
+    [Range(1, 200)]
+    public int ItemSeeds { get; set; } = 10;
+
     /// <summary>Taste weight of one comment (TF-IDF, curation); null keeps the default 4 (more than a like: writing costs more than a tap).</summary>
     public double? CommentWeight { get; set; }
 
@@ -79,9 +94,12 @@ public sealed class RecommenderServingOptions
     [Range(1, int.MaxValue)]
     public int ObserverTtlSeconds { get; set; } = 120;
 
-    /// <summary>Followee posts older than this are not pulled into the feed. Default 14 days.</summary>
+    /// <summary>
+    /// Followee posts older than this are not pulled into the feed. Default 3,650 days: every post of someone I follow
+    /// (existing ones too) is eligible, the unseen ones newest first (500 at most).
+    /// </summary>
     [Range(1, 3650)]
-    public int FolloweeWindowDays { get; set; } = 14;
+    public int FolloweeWindowDays { get; set; } = 3650;
 
     /// <summary>Dimension of the random projection of style vectors kept in the vector indexes. Default 128.</summary>
     [Range(1, 65_536)]
@@ -98,6 +116,13 @@ public sealed class RecommenderServingOptions
         UserNeighbours = UserNeighbours ?? RecommenderOptions.Default.UserNeighbours,
         ColdStartMass = ColdStartMass ?? RecommenderOptions.Default.ColdStartMass,
         WeeklyWindowDays = WeeklyWindowDays ?? RecommenderOptions.Default.WeeklyWindowDays,
+        TagTasteWeight = TagTasteWeight ?? RecommenderOptions.Default.TagTasteWeight,
+        ViewTasteWeight = ViewTasteWeight ?? RecommenderOptions.Default.ViewTasteWeight,
+        ProfilePriorWeight = ProfilePriorWeight ?? RecommenderOptions.Default.ProfilePriorWeight,
+        ProfilePriorMass = ProfilePriorMass ?? RecommenderOptions.Default.ProfilePriorMass,
+        FeedQuotas = ExplorationQuota is { } explore
+            ? new Dictionary<FeedSource, double>(RecommenderOptions.Default.FeedQuotas) { [FeedSource.Exploration] = explore }
+            : RecommenderOptions.Default.FeedQuotas,
         KindWeights = CommentWeight is { } comment
             ? new Dictionary<Ootd.Grains.Common.InteractionKind, double>(RecommenderOptions.Default.KindWeights) { [Ootd.Grains.Common.InteractionKind.Comment] = comment }
             : RecommenderOptions.Default.KindWeights,

@@ -59,18 +59,49 @@ public sealed record RecommenderOptions
     public IReadOnlyList<double> ItemBlockWeights { get; init; } = [1.0, 1.0, 1.0];
 
     /// <summary>
-    /// Feed quotas (shares of the page; normalised when mixing). Defaults: user-based 0.30, item-based 0.20,
-    /// weekly 0.05, segment 0.05, followees 0.40 — the best of a small grid on the validation split of
-    /// tools/RecEval (seed 1); revisit them once a real interaction log exists.
+    /// Feed quotas (shares of the page; normalised when mixing). Defaults: user-based 0.27, item-based 0.14,
+    /// weekly 0.05, segment 0.05, followees 0.40, exploration 0.09 (sum 1). The first five kept the proportions of
+    /// the best of a small grid on the validation split of tools/RecEval (seed 1) where the 0.09 of exploration
+    /// allowed; exploration is capped: it never takes more than its share of the page, even when other sources
+    /// run dry (see <see cref="QuotaMixer"/>).
     /// </summary>
     public IReadOnlyDictionary<FeedSource, double> FeedQuotas { get; init; } = new Dictionary<FeedSource, double>
     {
-        [FeedSource.UserBased] = 0.30,
-        [FeedSource.ItemBased] = 0.20,
+        [FeedSource.UserBased] = 0.27,
+        [FeedSource.ItemBased] = 0.14,
         [FeedSource.WeeklyBest] = 0.05,
         [FeedSource.SegmentBest] = 0.05,
         [FeedSource.Followees] = 0.40,
+        [FeedSource.Exploration] = 0.09,
     };
+
+    /// <summary>
+    /// Weight of the tag-taste term added to the personal sources' scores: score = s/max(s) + w · mean over the
+    /// candidate's tags of the viewer's tag taste (log-lift of the tag among liked posts over its rate among seen
+    /// posts). 0 turns it off. Default 0.5.
+    /// </summary>
+    public double TagTasteWeight { get; init; } = 0.5;
+
+    /// <summary>
+    /// Weight of a view, relative to a like (1), in the user style vector and the tag taste. A feed reader views
+    /// everything shown, so views weighted like likes make the style vector the mean of the page; range [0, 1].
+    /// Default 0.2.
+    /// </summary>
+    public double ViewTasteWeight { get; init; } = 0.2;
+
+    /// <summary>
+    /// Weight of the profile prior (declared style tags → mean style vector of posts carrying them, plus the
+    /// segment's best posts) as a pseudo-seed of the item-based source, relative to the heaviest like seed. Range
+    /// [0, 10]. 0 turns the prior off. Default 1.
+    /// </summary>
+    public double ProfilePriorWeight { get; init; } = 1.0;
+
+    /// <summary>
+    /// Interaction mass the profile prior stands for: it is added to the viewer's mass m for the item-based quota
+    /// (m/(m + m₀) becomes (m + P)/(m + P + m₀)) and the prior seed's weight fades as P/(m + P). ≥ 0. Default 20
+    /// (= ColdStartMass: a new user with declared tags gets half the item-based quota on page 1).
+    /// </summary>
+    public double ProfilePriorMass { get; init; } = 20;
 
     /// <summary>
     /// Who-to-follow quotas. Defaults: latent 0.2, graph 0.1, similar segment 0.5, popular 0.2 — the best of a small
@@ -100,6 +131,10 @@ public sealed record RecommenderOptions
         Check(WeeklyWindowDays > 0, nameof(WeeklyWindowDays), "must be > 0");
         Check(KindWeights.Values.All(w => w >= 0 && double.IsFinite(w)), nameof(KindWeights), "must be finite and ≥ 0");
         Check(ItemBlockWeights.All(w => w >= 0 && double.IsFinite(w)), nameof(ItemBlockWeights), "must be finite and ≥ 0");
+        Check(TagTasteWeight >= 0 && double.IsFinite(TagTasteWeight), nameof(TagTasteWeight), "must be a finite number ≥ 0");
+        Check(ViewTasteWeight is >= 0 and <= 1, nameof(ViewTasteWeight), "must be in [0, 1]");
+        Check(ProfilePriorWeight is >= 0 and <= 10, nameof(ProfilePriorWeight), "must be in [0, 10]");
+        Check(ProfilePriorMass >= 0 && double.IsFinite(ProfilePriorMass), nameof(ProfilePriorMass), "must be a finite number ≥ 0");
         Check(FeedQuotas.Values.All(q => q >= 0 && double.IsFinite(q)) && FeedQuotas.Values.Sum() > 0, nameof(FeedQuotas), "must be ≥ 0 with a positive sum");
         Check(LeaderQuotas.Values.All(q => q >= 0 && double.IsFinite(q)) && LeaderQuotas.Values.Sum() > 0, nameof(LeaderQuotas), "must be ≥ 0 with a positive sum");
         return this;

@@ -47,7 +47,11 @@ public static class BlendedSimilarity
 /// </summary>
 public static class UserBasedScorer
 {
-    public static IReadOnlyList<ScoredOotd> Score(UserSignals target, IEnumerable<UserSignals> candidates, RecommenderOptions options, int top)
+    /// <param name="allowed">
+    /// OOTDs that may be offered (unseen, not own…): the others are dropped <em>before</em> the top-n cut, so the
+    /// source keeps supplying candidates as the seen set grows. Null allows all.
+    /// </param>
+    public static IReadOnlyList<ScoredOotd> Score(UserSignals target, IEnumerable<UserSignals> candidates, RecommenderOptions options, int top, Func<Guid, bool>? allowed = null)
     {
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(candidates);
@@ -64,7 +68,8 @@ public static class UserBasedScorer
         {
             var norm = Similarity.Norm(user.Ratings);
             if (norm == 0) continue;
-            foreach (var (o, r) in user.Ratings) scores[o] = scores.GetValueOrDefault(o) + sim * r / norm;
+            foreach (var (o, r) in user.Ratings)
+                if (allowed is null || allowed(o)) scores[o] = scores.GetValueOrDefault(o) + sim * r / norm;
         }
         return Ranking.Top(scores, top);
     }

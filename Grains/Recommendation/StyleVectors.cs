@@ -65,6 +65,37 @@ public static class StyleVectors
     /// User style vector (also a style leader's upload style vector): weighted mean of the style vectors of the
     /// H most recent viewed or liked OOTDs, given newest first, with w_m = ((H − m + 1)/H)^α. Empty input → null.
     /// </summary>
+    /// <summary>
+    /// The user style vector with a weight per entry besides recency: w_m · k_m (k = 1 for a like,
+    /// <see cref="RecommenderOptions.ViewTasteWeight"/> for a view). Null when empty or every weight is 0.
+    /// </summary>
+    public static float[]? UserStyle(IReadOnlyList<float[]> newestFirst, IReadOnlyList<double> kindWeights, int history, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(newestFirst);
+        ArgumentNullException.ThrowIfNull(kindWeights);
+        if (kindWeights.Count != newestFirst.Count) throw new ArgumentException("One weight per style vector.", nameof(kindWeights));
+        if (alpha is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(alpha), "α must be in (0, 1).");
+        if (history < 1) throw new ArgumentOutOfRangeException(nameof(history), "H must be ≥ 1.");
+        var count = Math.Min(newestFirst.Count, history);
+        if (count == 0) return null;
+        var dim = newestFirst[0].Length;
+        var sum = new double[dim];
+        double wsum = 0;
+        for (var m = 1; m <= count; m++)
+        {
+            var v = newestFirst[m - 1];
+            if (v.Length != dim) throw new ArgumentException("Style vectors differ in length.", nameof(newestFirst));
+            var w = RecencyWeight(m, history, alpha) * kindWeights[m - 1];
+            if (w <= 0) continue;
+            wsum += w;
+            for (var i = 0; i < dim; i++) sum[i] += w * v[i];
+        }
+        if (wsum <= 0) return null;
+        var result = new float[dim];
+        for (var i = 0; i < dim; i++) result[i] = (float)(sum[i] / wsum);
+        return result;
+    }
+
     public static float[]? UserStyle(IReadOnlyList<float[]> newestFirst, int history, double alpha)
     {
         ArgumentNullException.ThrowIfNull(newestFirst);

@@ -20,12 +20,14 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
 
     private readonly RecommenderOptions _o = serving.Value.Formulas();
     private readonly Dictionary<Guid, float[]?> _styles = new();
+    private readonly Dictionary<Guid, IReadOnlyList<string>> _tags = new();
     // Log rows read on load that their own event may still be on its way for (counted once, not twice).
     private readonly Dictionary<(Guid, InteractionKind), DateTimeOffset> _justLoaded = new();
     private Task? _load;
     private Guid _userId;
     private DecayedCounts _tf = null!;
-    private List<(Guid Ootd, DateTimeOffset At)> _recent = [];   // newest first, distinct, at most H
+    private List<(Guid Ootd, DateTimeOffset At, bool Liked)> _recent = [];   // newest first, distinct, at most H
+    private List<Guid> _likes = [];   // newest first, distinct, at most H: the item-based seeds
     private readonly HashSet<Guid> _seen = [];
     private float[]? _style;
     private Dictionary<Guid, double> _idf = new();
@@ -50,6 +52,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         var now = Clock.UtcNow();
         _tf = new DecayedCounts(now, _o.Beta);
         _recent = [];
+        _likes = [];
         _seen.Clear();
         _justLoaded.Clear();
         foreach (var (ootd, kind, at) in await store.ReadUserInteractionsAsync(userId, LogLimit))
@@ -58,10 +61,18 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
             if (now - at < InFlight) _justLoaded.TryAdd((ootd, kind), at);
             if (kind is not (InteractionKind.View or InteractionKind.Like)) continue;
             _seen.Add(ootd);
-            if (_recent.Count < _o.History && _recent.All(r => r.Ootd != ootd)) _recent.Add((ootd, at));
+            var liked = kind == InteractionKind.Like;
+            if (liked && _likes.Count < _o.History && !_likes.Contains(ootd)) _likes.Add(ootd);
+            var i = _recent.FindIndex(r => r.Ootd == ootd);
+            if (i >= 0) { if (liked) _recent[i] = _recent[i] with { Liked = true }; }   // liked before the newer view
+            else if (_recent.Count < _o.History) _recent.Add((ootd, at, liked));
         }
-        var styles = await store.ReadStylesAsync(_recent.Select(r => r.Ootd).ToList());
-        foreach (var (ootd, _) in _recent) _styles[ootd] = styles.GetValueOrDefault(ootd)?.Style;
+        var styles = await store.ReadStylesAsync(_recent.Select(r => r.Ootd).Concat(_likes).Distinct().ToList());
+        foreach (var ootd in _recent.Select(r => r.Ootd).Concat(_likes))
+        {
+            _styles[ootd] = styles.GetValueOrDefault(ootd)?.Style;
+            _tags[ootd] = styles.GetValueOrDefault(ootd)?.Tags ?? [];
+        }
         _style = ComputeStyle();
         await RefreshIdfAsync(now, force: true);
         await ProfileChangedAsync(profile, now);
@@ -80,32 +91,61 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         ArgumentNullException.ThrowIfNull(e);
         var weight = _o.KindWeight(e.Kind);
         if (weight <= 0) return;
+        var ootd = grains.GetGrain<IOotdGrain>(e.OotdId);
+        var seenKind = e.Kind is InteractionKind.View or InteractionKind.Like;
+        // Read what is missing first, then change the taste in one synchronous step: GetTaste interleaves, and must
+        // never see the TF row without the style vector that goes with it.
+        OotdStyleSignals? fetched = null;
+        var fetch = seenKind && (!_styles.TryGetValue(e.OotdId, out var known) || known is null || !_tags.ContainsKey(e.OotdId));
+        if (fetch) fetched = await ootd.GetStyleSignals();
+
         var counted = _justLoaded.Remove((e.OotdId, e.Kind), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
         if (!counted) _tf.Add(e.OotdId, weight, e.At);
-        var ootd = grains.GetGrain<IOotdGrain>(e.OotdId);
-        if (e.Kind is InteractionKind.View or InteractionKind.Like)
+        if (seenKind)
         {
             _seen.Add(e.OotdId);
+            var liked = e.Kind == InteractionKind.Like || _recent.Any(r => r.Ootd == e.OotdId && r.Liked);
             _recent.RemoveAll(r => r.Ootd == e.OotdId);
-            _recent.Insert(0, (e.OotdId, e.At));
-            if (_recent.Count > _o.History)
+            _recent.Insert(0, (e.OotdId, e.At, liked));
+            if (e.Kind == InteractionKind.Like)
             {
-                foreach (var (gone, _) in _recent.Skip(_o.History)) _styles.Remove(gone);
-                _recent.RemoveRange(_o.History, _recent.Count - _o.History);
+                _likes.Remove(e.OotdId);
+                _likes.Insert(0, e.OotdId);
+                if (_likes.Count > _o.History) _likes.RemoveRange(_o.History, _likes.Count - _o.History);
             }
-            if (!_styles.TryGetValue(e.OotdId, out var style) || style is null) _styles[e.OotdId] = await ootd.GetStyle();
+            if (_recent.Count > _o.History) _recent.RemoveRange(_o.History, _recent.Count - _o.History);
+            var kept = _recent.Select(r => r.Ootd).Concat(_likes).ToHashSet();
+            foreach (var gone in _styles.Keys.Where(k => !kept.Contains(k)).ToList())
+            {
+                _styles.Remove(gone);
+                _tags.Remove(gone);
+            }
+            if (fetch)
+            {
+                _styles[e.OotdId] = fetched?.Style;
+                _tags[e.OotdId] = fetched?.Tags ?? [];
+            }
             _style = ComputeStyle();
         }
+        // Co-likers (users who liked the same post) are the user-based source's live neighbours.
+        if (e.Kind == InteractionKind.Like) await store.AddCoLikesAsync(_userId, e.OotdId);
         await ootd.Touched(_userId, e.Kind, e.At);
     }
 
+    /// <summary>w_m · (1 for a like, <see cref="RecommenderOptions.ViewTasteWeight"/> for a view) over the recent list.</summary>
     private float[]? ComputeStyle()
     {
-        var styles = _recent.Select(r => _styles.GetValueOrDefault(r.Ootd)).OfType<float[]>().ToList();
-        if (styles.Count == 0) return null;
-        var dim = styles[0].Length;
-        return StyleVectors.UserStyle(styles.Where(s => s.Length == dim).ToList(), _o.History, _o.Alpha);
+        var entries = _recent.Select(r => (Style: _styles.GetValueOrDefault(r.Ootd), r.Liked)).Where(x => x.Style is not null).ToList();
+        if (entries.Count == 0) return null;
+        var dim = entries[0].Style!.Length;
+        entries = entries.Where(x => x.Style!.Length == dim).ToList();
+        return StyleVectors.UserStyle(entries.Select(x => x.Style!).ToList(), entries.Select(x => x.Liked ? 1.0 : _o.ViewTasteWeight).ToList(), _o.History, _o.Alpha);
     }
+
+    /// <summary>Tag taste: log-lift of each tag among the recent likes over its rate among the recent seen posts.</summary>
+    private Dictionary<string, double> ComputeTagTaste() => TagTaste.Compute(
+        _recent.Select(r => (IReadOnlyCollection<string>)(_tags.GetValueOrDefault(r.Ootd) ?? [])).ToList(),
+        _likes.Select(l => (IReadOnlyCollection<string>)(_tags.GetValueOrDefault(l) ?? [])).ToList());
 
     /// <summary>The TF-IDF row (tf · idf as of the last batch; an OOTD newer than it counts with df ≈ 1), style vector, tags, segment and mass.</summary>
     public UserTaste Snapshot(DateTimeOffset now)
@@ -118,7 +158,11 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     }
 
     /// <summary>What the user's own feed reads: the snapshot, the recent list (item-based seeds) and the seen set.</summary>
-    public OwnTaste Own(DateTimeOffset now) => new(Snapshot(now), _recent.Select(r => r.Ootd).ToList(), _seen.ToList());
+    public OwnTaste Own(DateTimeOffset now) => new(Snapshot(now), _recent.Select(r => r.Ootd).ToList(), _seen.ToList())
+    {
+        RecentLikes = _likes.ToList(),
+        TagTaste = ComputeTagTaste(),
+    };
 
     /// <summary>Re-reads idf and the user count of the last batch when they are older than 10 minutes (or when forced).</summary>
     public async Task RefreshIdfAsync(DateTimeOffset now, bool force = false)

@@ -72,6 +72,7 @@ export const sourceLabels: Record<string, string> = {
   itemBased: 'Like posts you liked',
   weeklyBest: 'Best this week',
   segmentBest: 'Popular with people like you',
+  exploration: 'Something different',
   latent: 'Matches your style',
   graph: 'Followed by people you follow',
   similarSegment: 'Similar to you',

@@ -26,7 +26,9 @@ public sealed class TasteProfileTests(RecommendationSiloFixture f)
         var sa = (await Client.GetGrain<IOotdGrain>(a).GetStyle())!;
         var sb = (await Client.GetGrain<IOotdGrain>(b).GetStyle())!;
         var o = RecommenderOptions.Default;
-        var expected = StyleVectors.UserStyle([sb, sa], o.History, o.Alpha)!;   // b is the most recent
+        // b is the most recent and liked (weight 1); a was only viewed (weight ViewTasteWeight).
+        var expected = StyleVectors.UserStyle([sb, sa], [1.0, o.ViewTasteWeight], o.History, o.Alpha)!;
+        Assert.True(Similarity.Cosine(expected, StyleVectors.UserStyle([sb, sa], o.History, o.Alpha)!) < 0.99, "the view weight makes a difference here");
         var user = Client.GetGrain<IUserGrain>(viewer);
         var taste = await user.GetTaste();
         Assert.Equal(1.0, Similarity.Cosine(expected, taste.Style!), 5);

@@ -1,0 +1,113 @@
+using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Recommendation;
+using Xunit;
+
+namespace Ootd.Tests.Recommendation;
+
+/// <summary>The feed sources of issue 16 through the feed grain on a test cluster with a real scratch database.</summary>
+[Collection(RecommenderCluster.Name)]
+public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
+{
+    private IClusterClient Client => f.Client;
+
+    [Fact]
+    public async Task A_followees_existing_posts_appear_in_the_next_page_old_and_not_yet_seen_ones_too()
+    {
+        var me = await f.NewUserAsync();
+        var author = await f.NewUserAsync();
+        var old = await f.PostReadyAsync(author, 0, 301);
+        var newer = await f.PostReadyAsync(author, 1, 302);
+        // Published a month before the follow (the feed used to pull only the last 14 days, and pushed only posts
+        // published after the follow).
+        Assert.Equal(1, await f.Db.ScalarAsync(
+            "WITH u AS (UPDATE ootd_styles SET created_at = now() - interval '30 days' WHERE ootd_id = $1 RETURNING 1) SELECT count(*) FROM u", old));
+        var feed = Client.GetGrain<IFeedGrain>(me);
+        Assert.DoesNotContain((await feed.GetFeed(null, 20)).Items, e => e.Source == FeedSource.Followees && (e.OotdId == old || e.OotdId == newer));
+
+        await f.FollowAsync(me, author);
+        var page = (await feed.GetFeed(null, 20)).Items;
+        Assert.Contains(page, e => e.OotdId == old && e.Source == FeedSource.Followees);
+        Assert.Contains(page, e => e.OotdId == newer && e.Source == FeedSource.Followees);
+
+        // Seen posts never come back; the unseen one stays.
+        await f.ViewAsync(me, newer);
+        page = (await feed.GetFeed(null, 20)).Items;
+        Assert.DoesNotContain(page, e => e.OotdId == newer);
+        Assert.Contains(page, e => e.OotdId == old && e.Source == FeedSource.Followees);
+    }
+
+    [Fact]
+    public async Task A_like_changes_the_next_page()
+    {
+        var me = await f.NewUserAsync();
+        var author = await f.NewUserAsync();
+        var posts = new List<Guid>();
+        for (var i = 0; i < 8; i++) posts.Add(await f.PostReadyAsync(author, i % 2, 400 + i));
+        var viewed = posts[1];   // style 1
+        var liked = posts[0];    // style 0
+        await f.ViewAsync(me, viewed);
+        // Enough views to give the personal sources a quota (views of the same post add mass).
+        for (var i = 0; i < 10; i++) await f.ViewAsync(me, viewed);
+        var feed = Client.GetGrain<IFeedGrain>(me);
+
+        var before = (await feed.GetFeed(null, 100)).Items.Where(e => e.Source == FeedSource.ItemBased).ToList();
+        Assert.NotEmpty(before);
+        Assert.True(await CloserToAsync(before[0].OotdId, viewed, liked), "before the like the item-based top follows the view");
+
+        await f.ViewAsync(me, liked, InteractionKind.Like);
+        var after = (await feed.GetFeed(null, 100)).Items.Where(e => e.Source == FeedSource.ItemBased).ToList();
+        Assert.NotEmpty(after);
+        Assert.True(await CloserToAsync(after[0].OotdId, liked, viewed), "after the like the item-based top follows the like");
+        var closerToLike = 0;
+        foreach (var e in after.Take(6)) if (await CloserToAsync(e.OotdId, liked, viewed)) closerToLike++;
+        Assert.True(closerToLike >= 4, $"{closerToLike} of the first {Math.Min(6, after.Count)} item-based entries are like the liked post");
+        Assert.DoesNotContain(after, e => e.OotdId == liked || e.OotdId == viewed);
+    }
+
+    [Fact]
+    public async Task A_new_user_with_declared_tags_gets_a_personal_source_on_page_one()
+    {
+        var tag = $"look{Guid.NewGuid():N}"[..16];
+        var author = await f.NewUserAsync();
+        var tagged = new List<Guid>();
+        for (var i = 0; i < 3; i++) tagged.Add(await f.PostReadyAsync(author, 1, 500 + i, "tshirt", tag));
+        for (var i = 0; i < 3; i++) await f.PostReadyAsync(author, 0, 510 + i);
+
+        var me = await f.NewUserAsync(tags: [tag.ToUpperInvariant()]);
+        var page = (await Client.GetGrain<IFeedGrain>(me).GetFeed(null, 20)).Items;
+        var personal = page.Where(e => e.Source == FeedSource.ItemBased).ToList();
+        Assert.NotEmpty(personal);
+        Assert.Contains(personal[0].OotdId, tagged);
+    }
+
+    [Fact]
+    public async Task Exploration_is_labelled_bounded_by_its_quota_and_never_shows_own_or_seen()
+    {
+        var me = await f.NewUserAsync();
+        var author = await f.NewUserAsync();
+        var own = await f.PostReadyAsync(me, 0, 601);
+        var seen = new List<Guid>();
+        for (var i = 0; i < 30; i++)
+        {
+            var p = await f.PostReadyAsync(author, i % 2, 610 + i);
+            if (i < 5) seen.Add(p);
+        }
+        foreach (var p in seen) await f.ViewAsync(me, p);
+        var items = (await Client.GetGrain<IFeedGrain>(me).GetFeed(null, 100)).Items;
+        Assert.Contains(items, e => e.Source == FeedSource.Exploration);
+        var quota = RecommenderOptions.Default.FeedQuotas[FeedSource.Exploration];
+        for (var n = 1; n <= items.Count; n++)
+            Assert.True(items.Take(n).Count(e => e.Source == FeedSource.Exploration) <= Math.Ceiling(quota * n), $"exploration above its quota in the first {n}");
+        Assert.DoesNotContain(items, e => e.OotdId == own || seen.Contains(e.OotdId));
+    }
+
+    /// <summary>True when the post's style vector is closer (cosine) to <paramref name="a"/>'s than to <paramref name="b"/>'s.</summary>
+    private async Task<bool> CloserToAsync(Guid post, Guid a, Guid b)
+    {
+        var p = (await Client.GetGrain<IOotdGrain>(post).GetStyle())!;
+        var sa = (await Client.GetGrain<IOotdGrain>(a).GetStyle())!;
+        var sb = (await Client.GetGrain<IOotdGrain>(b).GetStyle())!;
+        return Similarity.Cosine(p, sa) > Similarity.Cosine(p, sb);
+    }
+}
