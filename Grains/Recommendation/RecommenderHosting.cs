@@ -27,6 +27,16 @@ public sealed class RecommenderServingOptions
     public double? ColdStartMass { get; set; }
     public double? WeeklyWindowDays { get; set; }
 
+    /// <summary>
+    /// How an OOTD's items make its style vector (<see cref="Recommendation.OotdStyleFormula"/>): <c>MaxComposition</c>
+    /// (default) or <c>CentredMean</c> (the formula before issue 16). Applies to posts analysed from then on; stored
+    /// <c>ootd_styles</c> rows keep the formula they were made with (see Grains/Recommendation/README.md).
+    /// </summary>
+    public OotdStyleFormula? OotdStyleFormula { get; set; }
+
+    /// <summary>Item vector block weights (classifier, tagger, embedding); null keeps the default 2, 1, 1 (the formula before issue 16: 1, 1, 1).</summary>
+    public double[]? ItemBlockWeights { get; set; }
+
     /// <summary>Taste weight of one comment (TF-IDF, curation); null keeps the default 4 (more than a like: writing costs more than a tap).</summary>
     public double? CommentWeight { get; set; }
 
@@ -98,6 +108,8 @@ public sealed class RecommenderServingOptions
         UserNeighbours = UserNeighbours ?? RecommenderOptions.Default.UserNeighbours,
         ColdStartMass = ColdStartMass ?? RecommenderOptions.Default.ColdStartMass,
         WeeklyWindowDays = WeeklyWindowDays ?? RecommenderOptions.Default.WeeklyWindowDays,
+        OotdStyleFormula = OotdStyleFormula ?? RecommenderOptions.Default.OotdStyleFormula,
+        ItemBlockWeights = ItemBlockWeights is { Length: > 0 } weights ? weights : RecommenderOptions.Default.ItemBlockWeights,
         KindWeights = CommentWeight is { } comment
             ? new Dictionary<Ootd.Grains.Common.InteractionKind, double>(RecommenderOptions.Default.KindWeights) { [Ootd.Grains.Common.InteractionKind.Comment] = comment }
             : RecommenderOptions.Default.KindWeights,
