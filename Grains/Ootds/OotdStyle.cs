@@ -12,8 +12,9 @@ namespace Ootd.Grains.Ootds;
 /// style vector s_o with its tags (<c>ootd_styles</c>) and the decayed TF-IDF column (user → Σ kindWeight·β^d),
 /// rebuilt from the interactions log the first time they are needed (a post read alone never pays for it).
 /// <see cref="ComputeAsync"/> composes each analysed item's vector (classifier ⊕ tagger ⊕ embedding, blocks
-/// L2-normalised and weighted), centres it by its sub-category's running mean (<see cref="ICategoryStatsGrain"/>),
-/// averages them into s_o, stores s_o and the tags, indexes a projection in "ootd-style" and tells the author's
+/// L2-normalised and weighted), adds it to its sub-category's running mean (<see cref="ICategoryStatsGrain"/>), combines
+/// the items into s_o by <see cref="RecommenderOptions.OotdStyleFormula"/> (default: element-wise max of the uncentred
+/// vectors; <c>CentredMean</c>: mean of the centred ones), stores s_o and the tags, indexes a projection in "ootd-style" and tells the author's
 /// <see cref="IStyleLeaderGrain"/> (its upload style vector).
 /// </summary>
 public sealed class OotdStyle(
@@ -84,13 +85,16 @@ public sealed class OotdStyle(
         var items = await store.ReadItemsAsync(_ootdId);
         if (items.Count == 0) return false;
 
+        var raw = new List<float[]>(items.Count);
         var centred = new List<float[]>(items.Count);
         foreach (var item in items)
         {
             var v = StyleVectors.ComposeItem([item.SubProbabilities, item.AttributeVector, item.Embedding], _options.ItemBlockWeights);
+            raw.Add(v);
+            // μ_c keeps growing whichever formula is on, so switching back to CentredMean finds it current.
             centred.Add(await grains.GetGrain<ICategoryStatsGrain>(item.SubCategory).CentreAndAdd(v));
         }
-        var style = StyleVectors.OotdStyle(centred);
+        var style = StyleVectors.OotdStyle(_options.OotdStyleFormula, raw, centred);
         var tags = hashtags
             .Select(t => t.Trim().TrimStart('#').ToLowerInvariant())
             .Concat(items.Select(i => i.SubCategory.ToLowerInvariant()))

@@ -41,6 +41,15 @@ public sealed class RecommenderServingOptions
     /// <summary>Most recent likes used as item-based seeds (each seed brings its nearest posts). Default 10.</summary>
     [Range(1, 200)]
     public int ItemSeeds { get; set; } = 10;
+    /// <summary>
+    /// How an OOTD's items make its style vector (<see cref="Recommendation.OotdStyleFormula"/>): <c>MaxComposition</c>
+    /// (default) or <c>CentredMean</c> (the formula before issue 16). Applies to posts analysed from then on; stored
+    /// <c>ootd_styles</c> rows keep the formula they were made with (see Grains/Recommendation/README.md).
+    /// </summary>
+    public OotdStyleFormula? OotdStyleFormula { get; set; }
+
+    /// <summary>Item vector block weights (classifier, tagger, embedding); null keeps the default 2, 1, 1 (the formula before issue 16: 1, 1, 1).</summary>
+    public double[]? ItemBlockWeights { get; set; }
 
     /// <summary>Taste weight of one comment (TF-IDF, curation); null keeps the default 4 (more than a like: writing costs more than a tap).</summary>
     public double? CommentWeight { get; set; }
@@ -123,6 +132,8 @@ public sealed class RecommenderServingOptions
         FeedQuotas = ExplorationQuota is { } explore
             ? new Dictionary<FeedSource, double>(RecommenderOptions.Default.FeedQuotas) { [FeedSource.Exploration] = explore }
             : RecommenderOptions.Default.FeedQuotas,
+        OotdStyleFormula = OotdStyleFormula ?? RecommenderOptions.Default.OotdStyleFormula,
+        ItemBlockWeights = ItemBlockWeights is { Length: > 0 } weights ? weights : RecommenderOptions.Default.ItemBlockWeights,
         KindWeights = CommentWeight is { } comment
             ? new Dictionary<Ootd.Grains.Common.InteractionKind, double>(RecommenderOptions.Default.KindWeights) { [Ootd.Grains.Common.InteractionKind.Comment] = comment }
             : RecommenderOptions.Default.KindWeights,

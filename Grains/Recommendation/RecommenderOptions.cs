@@ -55,8 +55,18 @@ public sealed record RecommenderOptions
         [InteractionKind.Comment] = 4.0,
     };
 
-    /// <summary>Weights of the item vector blocks: classifier, attribute tagger, visual-search embedding. Default 1, 1, 1.</summary>
-    public IReadOnlyList<double> ItemBlockWeights { get; init; } = [1.0, 1.0, 1.0];
+    /// <summary>
+    /// How s_o is made from the items: <see cref="OotdStyleFormula.MaxComposition"/> (element-wise max of the uncentred
+    /// item vectors; default since issue 16: best garment-composition AUC on the CCP validation split, tools/RecEval
+    /// style-auc) or <see cref="OotdStyleFormula.CentredMean"/> (mean of centred item vectors, DESIGN §5 as first built).
+    /// </summary>
+    public OotdStyleFormula OotdStyleFormula { get; init; } = OotdStyleFormula.MaxComposition;
+
+    /// <summary>
+    /// Weights of the item vector blocks: classifier, attribute tagger, visual-search embedding. Default 2, 1, 1 (issue 16:
+    /// chosen with <see cref="OotdStyleFormula.MaxComposition"/> on the CCP validation split; the formula before it used 1, 1, 1).
+    /// </summary>
+    public IReadOnlyList<double> ItemBlockWeights { get; init; } = [2.0, 1.0, 1.0];
 
     /// <summary>
     /// Feed quotas (shares of the page; normalised when mixing). Defaults: user-based 0.27, item-based 0.14,
@@ -130,11 +140,12 @@ public sealed record RecommenderOptions
         Check(ColdStartMass >= 0 && double.IsFinite(ColdStartMass), nameof(ColdStartMass), "must be a finite number ≥ 0");
         Check(WeeklyWindowDays > 0, nameof(WeeklyWindowDays), "must be > 0");
         Check(KindWeights.Values.All(w => w >= 0 && double.IsFinite(w)), nameof(KindWeights), "must be finite and ≥ 0");
-        Check(ItemBlockWeights.All(w => w >= 0 && double.IsFinite(w)), nameof(ItemBlockWeights), "must be finite and ≥ 0");
         Check(TagTasteWeight >= 0 && double.IsFinite(TagTasteWeight), nameof(TagTasteWeight), "must be a finite number ≥ 0");
         Check(ViewTasteWeight is >= 0 and <= 1, nameof(ViewTasteWeight), "must be in [0, 1]");
         Check(ProfilePriorWeight is >= 0 and <= 10, nameof(ProfilePriorWeight), "must be in [0, 10]");
         Check(ProfilePriorMass >= 0 && double.IsFinite(ProfilePriorMass), nameof(ProfilePriorMass), "must be a finite number ≥ 0");
+        Check(ItemBlockWeights.Count == 3 && ItemBlockWeights.All(w => w >= 0 && double.IsFinite(w)), nameof(ItemBlockWeights), "must be three finite weights ≥ 0 (classifier, tagger, embedding)");
+        Check(Enum.IsDefined(OotdStyleFormula), nameof(OotdStyleFormula), "must be MaxComposition or CentredMean");
         Check(FeedQuotas.Values.All(q => q >= 0 && double.IsFinite(q)) && FeedQuotas.Values.Sum() > 0, nameof(FeedQuotas), "must be ≥ 0 with a positive sum");
         Check(LeaderQuotas.Values.All(q => q >= 0 && double.IsFinite(q)) && LeaderQuotas.Values.Sum() > 0, nameof(LeaderQuotas), "must be ≥ 0 with a positive sum");
         return this;

@@ -52,6 +52,34 @@ public static class StyleVectors
         return result;
     }
 
+    /// <summary>
+    /// OOTD style vector by max pooling: the element-wise maximum of its items' (uncentred) item vectors. The classifier
+    /// block then reads as "which garment types the photo shows" (each type's highest probability over the items), where
+    /// a mean dilutes one garment among the others and centring removes what the sub-category has in common.
+    /// </summary>
+    public static float[] OotdStyleMax(IReadOnlyList<float[]> itemVectors)
+    {
+        ArgumentNullException.ThrowIfNull(itemVectors);
+        if (itemVectors.Count == 0) throw new ArgumentException("An OOTD style vector needs at least one item.", nameof(itemVectors));
+        var dim = itemVectors[0].Length;
+        var result = new float[dim];
+        Array.Fill(result, float.NegativeInfinity);
+        foreach (var v in itemVectors)
+        {
+            if (v.Length != dim) throw new ArgumentException("Item vectors differ in length.", nameof(itemVectors));
+            for (var i = 0; i < dim; i++) if (v[i] > result[i]) result[i] = v[i];
+        }
+        return result;
+    }
+
+    /// <summary>s_o by <paramref name="formula"/>: item vectors <paramref name="raw"/> (v_i) and <paramref name="centred"/> (ṽ_i = v_i − μ_c), same order.</summary>
+    public static float[] OotdStyle(OotdStyleFormula formula, IReadOnlyList<float[]> raw, IReadOnlyList<float[]> centred) => formula switch
+    {
+        OotdStyleFormula.CentredMean => OotdStyle(centred),
+        OotdStyleFormula.MaxComposition => OotdStyleMax(raw),
+        _ => throw new ArgumentOutOfRangeException(nameof(formula), formula, "Unknown OOTD style formula."),
+    };
+
     /// <summary>The recency weight w_m = ((H − m + 1)/H)^α of the m-th most recent entry (m = 1 the newest); 0 beyond H.</summary>
     public static double RecencyWeight(int m, int history, double alpha)
     {
@@ -118,6 +146,16 @@ public static class StyleVectors
         for (var i = 0; i < dim; i++) result[i] = (float)(sum[i] / wsum);
         return result;
     }
+}
+
+/// <summary>How an OOTD's items make its style vector s_o (<c>Recommender:OotdStyleFormula</c>).</summary>
+public enum OotdStyleFormula
+{
+    /// <summary>DESIGN §5 as first built: mean of the items' centred style vectors ṽ_i = v_i − μ_c.</summary>
+    CentredMean = 0,
+
+    /// <summary>Element-wise max of the items' uncentred vectors v_i (issue 16: carries the garment composition).</summary>
+    MaxComposition = 1,
 }
 
 /// <summary>Running mean μ_c of the item vectors of one sub-category; centres item vectors into style vectors.</summary>

@@ -67,15 +67,17 @@ public sealed class PhotoContent(EvalSettings s, Random rng)
         var styles = new float[n][];
         foreach (var o in Enumerable.Range(0, n).OrderBy(o => postDay[o]))
         {
+            var raw = new List<float[]>(ootds[o].Count);
             var centred = new List<float[]>(ootds[o].Count);
             foreach (var item in ootds[o])
             {
                 var v = StyleVectors.ComposeItem([item.SubProbabilities, item.AttributeVector, item.Embedding], options.ItemBlockWeights);
                 if (!means.TryGetValue(item.SubCategory, out var mean)) means[item.SubCategory] = mean = new SubCategoryMean(v.Length);
+                raw.Add(v);
                 centred.Add(mean.Centre(v));   // as CategoryStatsGrain.CentreAndAdd: centre with the mean so far, then add
                 mean.Add(v);
             }
-            styles[o] = StyleVectors.OotdStyle(centred);
+            styles[o] = StyleVectors.OotdStyle(options.OotdStyleFormula, raw, centred);   // as OotdStyle.ComputeAsync
         }
         var tags = ootds.Select(items => PredictedHashtags.For(items, heads.AttributeGroups)).ToArray();
 

@@ -5,6 +5,7 @@ using Ootd.RecEval;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.FirstOrDefault() == "style-auc") return StyleAuc.Run(args[1..]);   // issue 16: does style similarity carry the garment composition?
 EvalSettings settings;
 try { settings = EvalSettings.Parse(args); }
 catch (HelpRequested) { Console.WriteLine(EvalSettings.Usage); return 0; }
