@@ -185,10 +185,11 @@ public static class FeedApi
     /// </summary>
     private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster, OotdCards cards, Guid viewer, ILogger logger)
     {
-        var views = (await Task.WhenAll(entries.Select(e => cluster.GetGrain<IOotdGrain>(e.OotdId).Get()))).OfType<OotdView>().ToList();
+        // Each post with the similar products its grain keeps (searched again only after a catalogue change).
+        var details = (await Task.WhenAll(entries.Select(e => cluster.GetGrain<IOotdGrain>(e.OotdId).GetDetail(SearchApi.DefaultK)))).OfType<OotdDetail>().ToList();
+        var views = details.Select(d => d.View).ToList();
         var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
-        var items = await Task.WhenAll(views.Select(v => SearchApi.OotdItems(v, cluster, logger)));
-        var itemsOf = views.Zip(items).ToDictionary(p => p.First.Id, p => p.Second);
+        var itemsOf = details.ToDictionary(d => d.View.Id, SearchApi.OotdItems);
         return entries.Where(e => shown.ContainsKey(e.OotdId))
             .Select(e =>
             {
