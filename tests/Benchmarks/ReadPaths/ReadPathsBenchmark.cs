@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,weekly,like,view,follow]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -62,7 +62,7 @@ public static class ReadPathsBenchmark
         var seconds = int.Parse(Get("--seconds") ?? "12", CultureInfo.InvariantCulture);
         var threads = int.Parse(Get("--threads") ?? "2", CultureInfo.InvariantCulture);
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
-        var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,weekly,like,view,follow").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (Which("wrk") is null)
         {
             Console.Error.WriteLine("readpaths needs wrk on the PATH (Debian: apt-get install -y wrk)");
@@ -157,6 +157,8 @@ public static class ReadPathsBenchmark
                 viewers.Select(v => ($"/api/v1/users/{authors[v % authors.Length]}/ootds?limit=20", (string?)tokens[v])).ToList(), connections, api);
             await Measure("feed", "GET /api/v1/feed?limit=20 (500 users)", "GET",
                 viewers.Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("feed64", "GET /api/v1/feed?limit=20 (64 users, one a connection)", "GET",
+                viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
             await Measure("weekly", "GET /api/v1/explore/weekly-best?limit=20", "GET",
                 viewers.Select(v => ("/api/v1/explore/weekly-best?limit=20", (string?)tokens[v])).ToList(), connections, api);
             // Writes: distinct (user, post) pairs, so nearly every request is a real write (a wrap-around repeats idempotently).
