@@ -185,10 +185,11 @@ public static class FeedApi
     /// </summary>
     private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster, OotdCards cards, Guid viewer, ILogger logger)
     {
-        var views = (await Task.WhenAll(entries.Select(e => cluster.GetGrain<IOotdGrain>(e.OotdId).Get()))).OfType<OotdView>().ToList();
+        // Each post with the similar products its grain keeps (searched again only after a catalogue change).
+        var details = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).GetDetails(entries.Select(e => e.OotdId).ToList(), SearchApi.DefaultK)).OfType<OotdDetail>().ToList();
+        var views = details.Select(d => d.View).ToList();
         var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
-        var items = await Task.WhenAll(views.Select(v => SearchApi.OotdItems(v, cluster, logger)));
-        var itemsOf = views.Zip(items).ToDictionary(p => p.First.Id, p => p.Second);
+        var itemsOf = details.ToDictionary(d => d.View.Id, SearchApi.OotdItems);
         return entries.Where(e => shown.ContainsKey(e.OotdId))
             .Select(e =>
             {
@@ -246,7 +247,7 @@ public static class RecommendationContracts
 
     public static async Task<IReadOnlyList<RankedOotdResponse>> Ranked(IReadOnlyList<RankedOotd> ranked, IClusterClient cluster, OotdCards cards, Guid viewer)
     {
-        var views = (await Task.WhenAll(ranked.Select(r => cluster.GetGrain<IOotdGrain>(r.OotdId).Get()))).OfType<OotdView>().ToList();
+        var views = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Get(ranked.Select(r => r.OotdId).ToList())).OfType<OotdView>().ToList();
         var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
         return ranked.Where(r => shown.ContainsKey(r.OotdId))
             .Select(r => new RankedOotdResponse(r.OotdId, r.AuthorId, r.Score, shown[r.OotdId], shown[r.OotdId].Author, shown[r.OotdId].LikedByMe, shown[r.OotdId].FollowingAuthor))

@@ -52,7 +52,7 @@ public static class HashtagsApi
         }
         var page = found.Take(l).ToList();
         var next = found.Count > l ? TimeIdCursor.Format("h1", page[^1].At, page[^1].Id) : null;
-        var views = (await Task.WhenAll(page.Select(p => cluster.GetGrain<IOotdGrain>(p.Id).Get()))).OfType<OotdView>().ToList();
+        var views = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Get(page.Select(p => p.Id).ToList())).OfType<OotdView>().ToList();
         return TypedResults.Ok(new CursorPage<OotdResponse>(await cards.Cards(views, OotdCards.ViewerOf(caller), ct), next));
     }
 }

@@ -81,12 +81,12 @@ public static class OotdsApi
     public static async Task<Results<Ok<OotdResponse>, ProblemHttpResult>> GetOotd(
         Guid id, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards, ILogger<OotdResponse> logger, CancellationToken ct)
     {
-        var view = await cluster.GetGrain<IOotdGrain>(id).Get();
-        if (view is null) return Problems.NotFound($"No OOTD {id}.");
-        var card = await cards.Card(view, OotdCards.ViewerOf(caller), ct);
+        // The post with its items' similar products, which the post grain keeps until the catalogue changes.
+        var detail = await cluster.GetGrain<IOotdGrain>(id).GetDetail(SearchApi.DefaultK);
+        if (detail is null) return Problems.NotFound($"No OOTD {id}.");
+        var card = await cards.Card(detail.View, OotdCards.ViewerOf(caller), ct);
         if (card is null) return Problems.NotFound($"No OOTD {id}.");
-        // Items with their similar products (catalog): composed here so that the OOTD grain keeps no search state.
-        return TypedResults.Ok(card with { Items = await SearchApi.OotdItems(view, cluster, logger) });
+        return TypedResults.Ok(card with { Items = SearchApi.OotdItems(detail) });
     }
 
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetPhoto(
@@ -112,9 +112,9 @@ public static class OotdsApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RecordView(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
     {
-        var grain = cluster.GetGrain<IOotdGrain>(id);
-        if (await grain.Get() is null) return Problems.NotFound($"No OOTD {id}.");
-        var result = await grain.RecordView(caller.UserId());
+        // One grain call: the grain answers NotFound for an unknown or deleted post.
+        var result = await cluster.GetGrain<IOotdGrain>(id).RecordView(caller.UserId());
+        if (result.Status == CommandStatus.NotFound) return Problems.NotFound($"No OOTD {id}.");
         return result.Succeeded ? TypedResults.NoContent() : Problems.From(result);
     }
 
@@ -127,8 +127,9 @@ public static class OotdsApi
     private static async Task<Results<Ok<LikeResponse>, ProblemHttpResult>> ChangeLike(Guid id, Guid userId, IClusterClient cluster, bool liked)
     {
         var grain = cluster.GetGrain<IOotdGrain>(id);
-        if (await grain.Get() is null) return Problems.NotFound($"No OOTD {id}.");
+        // The grain answers NotFound for an unknown or deleted post, so no read comes first.
         CommandResult result = liked ? await grain.Like(userId) : await grain.Unlike(userId);
+        if (result.Status == CommandStatus.NotFound) return Problems.NotFound($"No OOTD {id}.");
         if (!result.Succeeded) return Problems.From(result);
         var view = await grain.Get();
         return view is null ? Problems.NotFound($"No OOTD {id}.") : TypedResults.Ok(new LikeResponse(id, liked, view.LikeCount));

@@ -62,25 +62,11 @@ public static class SearchApi
         };
     }
 
-    /// <summary>
-    /// The items of an analysed OOTD with their similar products (OOTD detail). The OOTD grain keeps only what the post
-    /// shows; the item embeddings are read by the similar-products search from <c>ootd_items</c>. A search failure
-    /// leaves the lists empty rather than failing the post.
-    /// </summary>
-    public static async Task<IReadOnlyList<ItemResponse>> OotdItems(OotdView view, IClusterClient cluster, ILogger logger, int k = DefaultK)
+    /// <summary>The items of a post with the similar products its grain keeps (<see cref="IOotdGrain.GetDetail"/>).</summary>
+    public static IReadOnlyList<ItemResponse> OotdItems(OotdDetail detail)
     {
-        if (view.Items is not { Count: > 0 } items) return [];
-        IReadOnlyList<ItemProducts> found = [];
-        try
-        {
-            found = await cluster.GetGrain<ISimilarProductsGrain>(ISimilarProductsGrain.Pool).ForOotd(view.Id, k);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Similar products of OOTD {OotdId} unavailable", view.Id);
-        }
-        var byItem = found.ToDictionary(f => f.ItemNo);
-        return items.Select((item, n) => ItemResponse.From(n, item,
-            byItem.TryGetValue(n, out var p) ? p.Products : [])).ToArray();
+        if (detail.View.Items is not { Count: > 0 } items) return [];
+        var byItem = detail.SimilarProducts.ToDictionary(f => f.ItemNo);
+        return items.Select((item, n) => ItemResponse.From(n, item, byItem.TryGetValue(n, out var p) ? p.Products : [])).ToArray();
     }
 }

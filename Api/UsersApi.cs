@@ -327,7 +327,7 @@ public static class UsersApi
         if (await cluster.GetGrain<IUserGrain>(id).GetProfile() is null) return Problems.NotFound($"No user {id}.");
 
         var page = await cluster.GetGrain<IStyleLeaderGrain>(id).GetUploads(o, l);
-        var views = await Task.WhenAll(page.Items.Select(x => cluster.GetGrain<IOotdGrain>(x).Get()));
+        var views = await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Get(page.Items.ToList());
         var items = await cards.Cards(views.OfType<OotdView>().ToList(), OotdCards.ViewerOf(caller), ct);
         return TypedResults.Ok(new Page<OotdResponse>(items, page.Total, o, l, page.NextOffset));
     }

@@ -34,8 +34,18 @@ public sealed record OotdView(
     [property: Id(9)] IReadOnlyList<OotdItem>? Items = null,
     [property: Id(10)] string? AnalysisError = null);
 
+/// <summary>
+/// A post with its items' similar products (the post page, feed entries): the products were computed for the
+/// catalogue version <see cref="CatalogVersion"/> (null: computed for this read only, not kept).
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record OotdDetail(
+    [property: Id(0)] OotdView View,
+    [property: Id(1)] IReadOnlyList<Catalog.ItemProducts> SimilarProducts,
+    [property: Id(2)] long? CatalogVersion);
+
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
-[Orleans.CodeGeneration.Version(2)]
+[Orleans.CodeGeneration.Version(3)]
 public interface IOotdGrain : IGrainWithGuidKey
 {
     /// <summary>
@@ -48,6 +58,14 @@ public interface IOotdGrain : IGrainWithGuidKey
 
     /// <summary>Null when unknown; deleted posts are returned as null too.</summary>
     Task<OotdView?> Get();
+
+    /// <summary>
+    /// The post with the k most similar catalogue products of each analysed item (null when unknown or deleted). The
+    /// grain keeps the products with the post and searches again only when the catalogue version has changed
+    /// (<c>Catalog:SimilarProducts:VersionPollSeconds</c>) or k differs; a failed search gives empty lists and is
+    /// not kept.
+    /// </summary>
+    Task<OotdDetail?> GetDetail(int k);
 
     /// <summary>Only the author may delete; deleting twice is NotFound.</summary>
     Task<CommandResult> Delete(Guid requesterId);

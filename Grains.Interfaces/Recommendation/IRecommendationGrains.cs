@@ -26,14 +26,21 @@ public interface IFeedObserver : IGrainObserver
 /// computed from the user's taste (read from <c>IUserGrain</c>), the followee inbox (fan-out on write), both block
 /// directions and the curated lists; live subscribers get followee posts as they arrive. Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(2)]
+[Orleans.CodeGeneration.Version(3)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
+    /// <summary>The user followed or unfollowed someone: the next first page is computed afresh (the new followee's
+    /// existing posts show at once).</summary>
+    Task FolloweesChanged();
+
     /// <summary>A followee's post became Ready (fan-out on write).</summary>
     [OneWay]
     Task FolloweePosted(Guid ootdId, Guid authorId, DateTimeOffset createdAt);
 
-    /// <summary>The personal feed; a null cursor computes a fresh list, a cursor pages through it.</summary>
+    /// <summary>
+    /// The personal feed; a null cursor gives the first page of the computed list (computed afresh when older than
+    /// <c>Recommender:FeedReuseSeconds</c> or when its inputs changed), a cursor pages through it.
+    /// </summary>
     Task<FeedPage> GetFeed(string? cursor, int limit);
 
     /// <summary>OOTDs similar to <paramref name="ootdId"/> as this user may see them; null when the OOTD is unknown or not analysed.</summary>

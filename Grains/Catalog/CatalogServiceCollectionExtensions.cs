@@ -20,6 +20,7 @@ public static class CatalogServiceCollectionExtensions
         similar.ValidateDataAnnotations().ValidateOnStart();
         if (configureSimilar is not null) similar.Configure(configureSimilar);
         services.TryAddSingleton<ProductStore>();
+        services.TryAddSingleton<CatalogVersion>();
         return services;
     }
 }

@@ -24,4 +24,12 @@ public sealed class SimilarProductOptions
     /// </summary>
     [Range(0.0, double.MaxValue)]
     public float ExtraSuperCategoryProbability { get; set; } = 0.1f;
+
+    /// <summary>
+    /// <c>Catalog:SimilarProducts:VersionPollSeconds</c> (default 5): how often a silo reads the catalogue version
+    /// (<see cref="CatalogVersion"/>). A post keeps its items' similar products until the version changes, so a
+    /// catalogue change shows on post pages within this many seconds (plus the search shards' own refresh).
+    /// </summary>
+    [Range(0, 3600)]
+    public int VersionPollSeconds { get; set; } = 5;
 }

@@ -29,6 +29,7 @@ public sealed partial class OotdGrain(
     LikeLedger likes,
     InteractionLog interactions,
     AnalysisStore analysisStore,
+    Catalog.CatalogVersion catalogVersion,
     IOptions<InferenceOptions> inferenceOptions,
     OotdStyle style,
     ILogger<OotdGrain> logger) : Grain, IOotdGrain, IOotdAnalysisTarget, IRemindable
@@ -39,6 +40,10 @@ public sealed partial class OotdGrain(
     private long _viewCount;
     private bool _analysisRunning;
     private IGrainTimer? _retryTimer;
+    // The items' similar products for (catalogue version, k): kept with the post, searched again when either changes.
+    private IReadOnlyList<Catalog.ItemProducts>? _similar;
+    private long _similarVersion;
+    private int _similarK;
 
     private InferenceOptions Options => inferenceOptions.Value;
 
@@ -114,6 +119,36 @@ public sealed partial class OotdGrain(
         var s = state.State;
         return new OotdView(OotdId, s.AuthorId, s.Photo, s.Description, s.Hashtags.ToList(),
             s.Status, s.CreatedAt, _likeCount, _viewCount, s.Items.ToList(), s.AnalysisError);
+    }
+
+    public async Task<OotdDetail?> GetDetail(int k)
+    {
+        if (await Get() is not { } view) return null;
+        if (view.Items is not { Count: > 0 }) return new OotdDetail(view, [], null);
+        var version = await catalogVersion.CurrentAsync();
+        if (_similar is not null && version is { } v && v == _similarVersion && k == _similarK)
+        {
+            return new OotdDetail(view, _similar, v);
+        }
+
+        IReadOnlyList<Catalog.ItemProducts> found;
+        try
+        {
+            found = await GrainFactory.GetGrain<Catalog.ISimilarProductsGrain>(Catalog.ISimilarProductsGrain.Pool).ForOotd(OotdId, k);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Similar products of OOTD {OotdId} unavailable", OotdId);
+            return new OotdDetail(view, [], null);
+        }
+        // Kept only under a version read before the search: a change during the search is seen on the next read.
+        if (version is { } known)
+        {
+            _similar = found;
+            _similarVersion = known;
+            _similarK = k;
+        }
+        return new OotdDetail(view, found, version);
     }
 
     public async Task<CommandResult> Delete(Guid requesterId)

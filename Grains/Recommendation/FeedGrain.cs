@@ -17,6 +17,7 @@ namespace Ootd.Grains.Recommendation;
 public sealed class FeedGrain(
     RecommendationStore store,
     FeedAssembler assembler,
+    RecommenderGeneration batchGeneration,
     IOptions<RecommenderServingOptions> serving,
     ILogger<FeedGrain> logger) : Grain, IFeedGrain
 {
@@ -28,6 +29,9 @@ public sealed class FeedGrain(
     private List<(Guid Ootd, Guid Author, DateTimeOffset At)> _inbox = [];
     private List<FeedEntry> _feed = [];
     private int _generation;
+    // Reuse of the computed list for first pages (Recommender:FeedReuseSeconds): when it was computed, and from what.
+    private long _feedAtTicks;
+    private string? _feedInputs;
 
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
@@ -45,9 +49,16 @@ public sealed class FeedGrain(
 
     // ------------------------------------------------------------------ followees and live subscribers
 
+    public Task FolloweesChanged()
+    {
+        _feedInputs = null;
+        return Task.CompletedTask;
+    }
+
     public Task FolloweePosted(Guid ootdId, Guid authorId, DateTimeOffset createdAt)
     {
         if (IsBlocked(authorId) || _inbox.Any(i => i.Ootd == ootdId)) return Task.CompletedTask;
+        _feedInputs = null;
         _inbox.Insert(0, (ootdId, authorId, createdAt));
         if (_inbox.Count > InboxLimit) _inbox.RemoveRange(InboxLimit, _inbox.Count - InboxLimit);
         var e = new FeedEvent(FeedEventKind.FolloweePost, [new FeedEntry(ootdId, authorId, FeedSource.Followees, 1)]);
@@ -80,6 +91,7 @@ public sealed class FeedGrain(
         if (!await GrainFactory.GetGrain<IUserGrain>(userId).Exists()) return CommandResult.NotFound("the user to block does not exist");
         var added = await store.BlockAsync(UserId, userId);
         _blocking.Add(userId);
+        _feedInputs = null;
         _inbox.RemoveAll(i => i.Author == userId);
         await GrainFactory.GetGrain<IFeedGrain>(userId).BlockedBy(UserId, true);
         return added ? CommandResult.Ok : CommandResult.Same;
@@ -91,12 +103,14 @@ public sealed class FeedGrain(
         if (userId == UserId) return CommandResult.Invalid("a user cannot unblock themself");
         var removed = await store.UnblockAsync(UserId, userId);
         _blocking.Remove(userId);
+        _feedInputs = null;
         await GrainFactory.GetGrain<IFeedGrain>(userId).BlockedBy(UserId, false);
         return removed ? CommandResult.Ok : CommandResult.Same;
     }
 
     public Task BlockedBy(Guid userId, bool blocked)
     {
+        _feedInputs = null;
         if (blocked)
         {
             _blockedBy.Add(userId);
@@ -120,16 +134,30 @@ public sealed class FeedGrain(
         }
 
         var viewer = await ViewerAsync();
+        // A first page reuses the computed list while it is young and what it was computed from is unchanged.
+        var inputs = FeedInputs(viewer);
+        if (fresh && cursor is null && _feed.Count > 0 && inputs == _feedInputs
+            && Environment.TickCount64 - _feedAtTicks < S.FeedReuseSeconds * 1000L)
+        {
+            fresh = false;
+        }
         if (fresh)
         {
             _feed = await assembler.FeedAsync(viewer, _inbox, InboxLimit);
             _generation = _generation == int.MaxValue ? 1 : _generation + 1;
+            _feedAtTicks = Environment.TickCount64;
+            _feedInputs = inputs;
         }
 
         var slice = _feed.Skip(offset).Take(limit).Where(e => !viewer.Seen.Contains(e.OotdId) && !viewer.Blocked.Contains(e.AuthorId)).ToList();
         var next = offset + limit < _feed.Count ? FeedCursor.Format(_generation, offset + limit) : null;
         return new FeedPage(slice, next);
     }
+
+    /// <summary>What a computed list depends on besides time: the viewer's latest interaction, how many posts they
+    /// have seen, and the recommender batch runs published on this silo.</summary>
+    private string FeedInputs(FeedViewer viewer) =>
+        $"{batchGeneration.Value}/{viewer.Recent.FirstOrDefault()}/{viewer.Recent.Count}/{viewer.Seen.Count}";
 
     public async Task<IReadOnlyList<RankedOotd>?> Similar(Guid ootdId, int limit) =>
         await assembler.SimilarAsync(await ViewerAsync(), ootdId, limit);

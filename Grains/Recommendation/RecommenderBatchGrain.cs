@@ -20,6 +20,7 @@ public sealed class RecommenderBatchGrain(
     VectorSearch search,
     IOptions<RecommenderServingOptions> serving,
     Ootd.Grains.Storage.PostIndex posts,
+    RecommenderGeneration generation,
     ILogger<RecommenderBatchGrain> logger) : Grain, IRecommenderBatchGrain, IRemindable
 {
     private const string ReminderName = "nightly-recompute";
@@ -99,6 +100,7 @@ public sealed class RecommenderBatchGrain(
         await RepairAsync();
         var report = await Task.Run(() => recompute.RunAsync(Clock.UtcNow()));
         await Task.WhenAll(report.ListKeys.Select(k => GrainFactory.GetGrain<ICurationGrain>(k).Reload()));
+        generation.Published();
         _lastMark = mark;
         _lastRun = Clock.UtcNow();
         logger.LogInformation("Recommender batch: {Users} users, {Ootds} OOTDs, {Interactions} interactions in {Seconds:F1} s",

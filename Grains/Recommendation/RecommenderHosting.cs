@@ -99,6 +99,15 @@ public sealed class RecommenderServingOptions
     [Range(1, 100_000)]
     public int CuratedDepth { get; set; } = 200;
 
+    /// <summary>
+    /// <c>Recommender:FeedReuseSeconds</c> (default 60): a feed's computed list serves first pages for this long unless
+    /// what it was computed from changed (the user's own views and likes, a follow or unfollow, a followee's new
+    /// post, a block, a recommender batch run on this silo). Other users' new posts and tastes show after at most
+    /// this long. 0 computes a fresh list for every first page.
+    /// </summary>
+    [Range(0, 3600)]
+    public int FeedReuseSeconds { get; set; } = 60;
+
     /// <summary>A live-feed subscription expires unless renewed within this many seconds. Default 120.</summary>
     [Range(1, int.MaxValue)]
     public int ObserverTtlSeconds { get; set; } = 120;
@@ -183,6 +192,7 @@ public static class RecommenderHostingExtensions
         silo.Services.TryAddSingleton<RecommendationStore>();
         silo.Services.TryAddSingleton<NightlyRecompute>();
         silo.Services.TryAddSingleton<FeedAssembler>();
+        silo.Services.TryAddSingleton<RecommenderGeneration>();
         silo.Services.TryAddSingleton<Ootd.Grains.StyleLeaders.FollowerFanOut>();
         // The per-entity facets the grains hold (one instance per activation).
         silo.Services.TryAddTransient<Ootd.Grains.Users.TasteProfile>();

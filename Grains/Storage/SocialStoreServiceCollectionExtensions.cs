@@ -32,4 +32,14 @@ public sealed class SocialOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
     public TimeSpan ViewWindow { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// <c>Social:RecentFlushSeconds</c> (default 2): a user's recent views/likes list (grain state) is written this long
+    /// after the first change instead of once per view or like, and when the grain deactivates. The interactions
+    /// themselves are durable before they are acknowledged (the <c>interactions</c> log and <c>ootd_likes</c>); a silo
+    /// that dies loses at most this window of the list, which the recommender batch reads from the log anyway.
+    /// 0 writes the list with every view or like.
+    /// </summary>
+    [Range(0, 600)]
+    public int RecentFlushSeconds { get; set; } = 2;
 }

@@ -31,6 +31,7 @@ public sealed partial class UserGrain(
     private readonly AccountErasure _erasure = new(db);
     private long _followingCount;
     private bool _followingCountStale;
+    private IGrainTimer? _recentWrite;
 
     private Guid UserId => this.GetPrimaryKey();
     private int RecentLimit => Math.Max(1, options.Value.RecentInteractions);
@@ -43,6 +44,39 @@ public sealed partial class UserGrain(
             // A deletion a dead silo left unfinished: finish it on a turn of its own, right after activation.
             this.RegisterGrainTimer(async _ => await TryEraseAsync(), TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_recentWrite is null) return;
+        _recentWrite.Dispose();
+        _recentWrite = null;
+        await state.WriteStateAsync(cancellationToken);
+    }
+
+    /// <summary>The recent list changed: written once <c>Social:RecentFlushSeconds</c> from now (or at once when 0).</summary>
+    private async Task WriteRecentLaterAsync()
+    {
+        var delay = options.Value.RecentFlushSeconds;
+        if (delay <= 0)
+        {
+            await state.WriteStateAsync();
+            return;
+        }
+        _recentWrite ??= this.RegisterGrainTimer(async _ =>
+        {
+            _recentWrite?.Dispose();
+            _recentWrite = null;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "User {Id}: the recent list was not written; retrying", UserId);
+                await WriteRecentLaterAsync();
+            }
+        }, TimeSpan.FromSeconds(delay), Timeout.InfiniteTimeSpan);
     }
 
     public Task<bool> Exists() => Task.FromResult(state.State.Exists);
@@ -112,6 +146,7 @@ public sealed partial class UserGrain(
         var change = await ChangeEdgeAsync(() => follows.AddAsync(UserId, followeeId));
         // Also on a repeated follow: a first attempt whose answer was lost may have written the edge but not told the leader.
         await TellLeaderAsync(followeeId, added: true);
+        await TellFeedAsync();
         return change.Changed ? CommandResult.Ok : CommandResult.Same;
     }
 
@@ -121,7 +156,22 @@ public sealed partial class UserGrain(
         if (followeeId == UserId) return CommandResult.Invalid("a user cannot unfollow themself");
         var change = await ChangeEdgeAsync(() => follows.RemoveAsync(UserId, followeeId));
         await TellLeaderAsync(followeeId, added: false);
+        await TellFeedAsync();
         return change.Changed ? CommandResult.Ok : CommandResult.Same;
+    }
+
+    /// <summary>The user's feed computes its next first page afresh (it reuses a computed list otherwise); the edge is
+    /// already stored, so a failure here only delays the change in the feed (Recommender:FeedReuseSeconds).</summary>
+    private async Task TellFeedAsync()
+    {
+        try
+        {
+            await GrainFactory.GetGrain<Recommendation.IFeedGrain>(UserId).FolloweesChanged();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "User {Id}: the feed was not told about a follow change; it shows within the reuse window", UserId);
+        }
     }
 
     /// <summary>
@@ -183,7 +233,7 @@ public sealed partial class UserGrain(
         var at = Clock.UtcNow();
         recent.Insert(0, new RecentInteraction(ootdId, kind, at));
         if (recent.Count > RecentLimit) recent.RemoveRange(RecentLimit, recent.Count - RecentLimit);
-        await state.WriteStateAsync();
+        await WriteRecentLaterAsync();
         // The user's decayed TF row and style vector learn it on a turn of their own (one-way to this grain), so the
         // view or like is answered without waiting for them.
         await this.AsReference<IUserGrain>().Interacted(new Recommendation.TasteEvent(ootdId, kind, at));

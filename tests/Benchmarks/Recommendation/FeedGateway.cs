@@ -37,6 +37,9 @@ public sealed class FeedGateway : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The gateway's services (the readpaths benchmark times its parts, e.g. <c>OotdCards</c>, directly).</summary>
+    public IServiceProvider Services => app.Services;
+
     /// <summary>Starts the gateway against the silo of cluster <paramref name="clusterId"/> and waits for /readyz.</summary>
     public static async Task<FeedGateway> StartAsync(string connectionString, string clusterId, string serviceId, int connections)
     {

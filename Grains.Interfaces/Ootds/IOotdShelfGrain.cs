@@ -1,0 +1,17 @@
+namespace Ootd.Grains.Ootds;
+
+/// <summary>
+/// Many posts in one call (stateless worker, key 0 = <see cref="Pool"/>): the lists the gateway shows (a feed page, a
+/// user's posts, the explore and hashtag lists) ask the silo once instead of once per post; the worker asks each
+/// post's grain inside the silo. Answers are in the order asked, null for an unknown or deleted post.
+/// </summary>
+[Orleans.CodeGeneration.Version(1)]
+public interface IOotdShelfGrain : IGrainWithIntegerKey
+{
+    public const long Pool = 0;
+
+    Task<IReadOnlyList<OotdView?>> Get(IReadOnlyList<Guid> ids);
+
+    /// <summary>Each post with its items' similar products (<see cref="IOotdGrain.GetDetail"/>).</summary>
+    Task<IReadOnlyList<OotdDetail?>> GetDetails(IReadOnlyList<Guid> ids, int k);
+}

@@ -1,0 +1,14 @@
+using Orleans.Concurrency;
+
+namespace Ootd.Grains.Ootds;
+
+/// <summary>Reads many posts for one gateway call; keeps nothing (see <see cref="IOotdShelfGrain"/>).</summary>
+[StatelessWorker, Reentrant]
+public sealed class OotdShelfGrain : Grain, IOotdShelfGrain
+{
+    public async Task<IReadOnlyList<OotdView?>> Get(IReadOnlyList<Guid> ids) =>
+        await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IOotdGrain>(id).Get()));
+
+    public async Task<IReadOnlyList<OotdDetail?>> GetDetails(IReadOnlyList<Guid> ids, int k) =>
+        await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IOotdGrain>(id).GetDetail(k)));
+}

@@ -1,0 +1,413 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Ootd.Benchmarks.Recommendation;
+using Ootd.Grains.Common;
+using Ootd.Grains.Inference;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Recommendation;
+using Ootd.Grains.Search;
+using Ootd.Grains.Users;
+using Ootd.Inference.Hosting;
+using Ootd.Silo;
+using Ootd.Silo.Database;
+using Orleans.Configuration;
+
+namespace Ootd.Benchmarks.ReadPaths;
+
+/// <summary>
+/// readpaths benchmark (issue 14): the platform's read and interaction routes against a bare ASP.NET Core minimal-API
+/// endpoint, side by side in one run, with <c>wrk</c> (Debian package) over loopback.
+/// One process hosts a silo (PostgreSQL membership, storage and reminders in a scratch database), the real gateway
+/// (<see cref="FeedGateway"/>: Kestrel, JWT bearer auth, an Orleans client over loopback TCP) and the bare endpoint
+/// (Kestrel, a 20-entry JSON page of the same shape as a post list). The world: a catalogue of products (rows and
+/// vectors in item_vectors, so the search shards build from them), users with accounts and profiles, posts with
+/// analyses applied through the post grain's own <see cref="IOotdAnalysisTarget.ApplyAnalysis"/> (three items each,
+/// embeddings near the products', so every item has similar products), and a follower graph with a few celebrities.
+/// Every route runs <c>wrk -t2 -c64 -d12s --latency</c> (and the post read also at 200 connections); the table gives
+/// req/s, p50/p99, the count of non-2xx answers and the share of the bare endpoint's req/s.
+/// </summary>
+public static class ReadPathsBenchmark
+{
+    private const string ClusterId = "readpaths";
+    private static readonly (string Super, string Sub)[] Kinds =
+    [
+        ("top", "tshirt"), ("top", "shirt_blouse"), ("bottom", "jeans"), ("bottom", "skirt"), ("shoes", "sneakers"), ("shoes", "boots"),
+        ("outer", "jacket"), ("bag", "handbag_tote"),
+    ];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
+        if (args.Contains("--help"))
+        {
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow]");
+            return 0;
+        }
+        var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
+        var postCount = int.Parse(Get("--posts") ?? "2000", CultureInfo.InvariantCulture);
+        var productCount = int.Parse(Get("--products") ?? "2000", CultureInfo.InvariantCulture);
+        var celebrities = int.Parse(Get("--celebrities") ?? "5", CultureInfo.InvariantCulture);
+        var seconds = int.Parse(Get("--seconds") ?? "12", CultureInfo.InvariantCulture);
+        var threads = int.Parse(Get("--threads") ?? "2", CultureInfo.InvariantCulture);
+        var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
+        var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        if (Which("wrk") is null)
+        {
+            Console.Error.WriteLine("readpaths needs wrk on the PATH (Debian: apt-get install -y wrk)");
+            return 2;
+        }
+
+        Console.WriteLine($"readpaths benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        var cs = await ScratchDatabase.CreateAsync();
+        IHost? host = null;
+        FeedGateway? gateway = null;
+        WebApplication? bare = null;
+        var work = Directory.CreateTempSubdirectory("readpaths-");
+        try
+        {
+            await using (var db = NpgsqlDataSource.Create(cs)) await new Migrator().ApplyAsync(db);
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+            builder.Configuration["Logging:LogLevel:Default"] = "Warning";
+            builder.Configuration["Logging:LogLevel:Polly"] = "Warning";
+            builder.UseOrleans(silo =>
+            {
+                silo.ConfigureEndpoints(IPAddress.Loopback, 24000 + Random.Shared.Next(1000), 42000 + Random.Shared.Next(1000));
+                silo.UseAdoNetClustering(o => { o.Invariant = SiloHosting.AdoInvariant; o.ConnectionString = cs; });
+                silo.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ClusterId; });
+                silo.AddOotdProviders(cs);
+                silo.Services.Configure<InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; o.IntraOpThreads = 1; });
+                silo.Services.Configure<RecommenderServingOptions>(o => o.Nightly = false);
+            });
+            host = builder.Build();
+            await host.StartAsync();
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+
+            var setup = Stopwatch.StartNew();
+            await using (var db = NpgsqlDataSource.Create(cs)) await SeedCatalogAsync(db, productCount);
+            var userIds = Enumerable.Range(0, users).Select(_ => Guid.NewGuid()).ToArray();
+            await Load(16, users, i => NewUser(grains, userIds[i], i));
+            await using (var db = NpgsqlDataSource.Create(cs)) await SeedAccountsAsync(db, userIds);
+            // Authors: the celebrities and a fifth of the users; posts spread over them (celebrities 10 each).
+            var authors = userIds.Take(Math.Max(celebrities + 1, users / 5)).ToArray();
+            var postAuthors = new List<Guid>();
+            for (var c = 0; c < celebrities; c++) postAuthors.AddRange(Enumerable.Repeat(authors[c], 10));
+            for (var i = 0; postAuthors.Count < postCount; i++) postAuthors.Add(authors[celebrities + i % (authors.Length - celebrities)]);
+            var posts = new Guid[postAuthors.Count];
+            await Load(16, posts.Length, async i => posts[i] = await PostReady(grains, postAuthors[i], i));
+            // Follows: everyone follows every celebrity with probability 0.5 and 5 other authors.
+            var random = new Random(7);
+            var follows = new List<(Guid Follower, Guid Followee)>();
+            foreach (var u in userIds)
+            {
+                for (var c = 0; c < celebrities; c++) if (u != authors[c] && random.NextDouble() < 0.5) follows.Add((u, authors[c]));
+                for (var k = 0; k < 5; k++) { var a = authors[random.Next(authors.Length)]; if (a != u) follows.Add((u, a)); }
+            }
+            await Load(16, follows.Count, i => grains.GetGrain<IUserGrain>(follows[i].Follower).Follow(follows[i].Followee));
+            await Eventually(async () => (await Task.WhenAll(posts.Select(p => grains.GetGrain<IOotdGrain>(p).GetStyle()))).All(s => s is not null));
+            var batch = await grains.GetGrain<IRecommenderBatchGrain>(0).RunNow();
+            Console.WriteLine($"  setup: {productCount:N0} products, {users:N0} users, {posts.Length:N0} Ready posts (3 items each), {follows.Count:N0} follows " +
+                $"({celebrities} celebrities with ~{users / 2:N0} followers each); batch over {batch.Interactions:N0} interactions; {setup.Elapsed.TotalSeconds:F0} s");
+
+            gateway = await FeedGateway.StartAsync(cs, ClusterId, ClusterId, connections);
+            var tokens = userIds.Select(gateway.TokenFor).ToArray();
+            bare = await StartBareAsync();
+            var bareUrl = bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+            var api = gateway.BaseAddress.ToString().TrimEnd('/');
+            Console.WriteLine($"  gateway {api}, bare endpoint {bareUrl}/bare; wrk -t{threads} -d{seconds}s --latency, each route after a 3 s warm-up at the same settings");
+
+            if (routes.Contains("profile")) await ProfileAsync(grains, gateway, posts, userIds);
+
+            // Requests: reads rotate over many callers and targets (each wrk thread starts at its own place in the list).
+            var viewers = Enumerable.Range(0, Math.Min(users, 500)).ToArray();
+            var somePosts = Enumerable.Range(0, Math.Min(posts.Length, 500)).Select(i => posts[(i * 7) % posts.Length]).ToArray();
+            var table = new List<Row>();
+            async Task Measure(string key, string label, string method, IReadOnlyList<(string Path, string? Token)> requests, int conns, string baseUrl)
+            {
+                if (!routes.Contains(key)) return;
+                var script = Path.Combine(work.FullName, key + ".lua");
+                await File.WriteAllTextAsync(script, Lua(method, requests));
+                await Wrk(baseUrl, script, threads, conns, 3);   // warm-up
+                var r = await Wrk(baseUrl, script, threads, conns, seconds);
+                table.Add(new Row(label, conns, r));
+                Console.WriteLine($"    {label,-58} {conns,4}  {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:F1} ms  p99 {r.P99Ms,7:F1} ms  non-2xx {r.Non2xx}");
+            }
+
+            await Measure("bare", "bare minimal API, 20-entry JSON page", "GET", [("/bare", null)], connections, bareUrl);
+            await Measure("user", "GET /api/v1/users/{id}", "GET",
+                viewers.Select(v => ($"/api/v1/users/{userIds[(v * 13) % users]}", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("post", "GET /api/v1/ootds/{id} (ready posts, 3 items)", "GET",
+                viewers.Select(v => ($"/api/v1/ootds/{somePosts[v % somePosts.Length]}", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("post200", "GET /api/v1/ootds/{id} (ready posts, 3 items)", "GET",
+                viewers.Select(v => ($"/api/v1/ootds/{somePosts[v % somePosts.Length]}", (string?)tokens[v])).ToList(), 200, api);
+            await Measure("userposts", "GET /api/v1/users/{id}/ootds?limit=20", "GET",
+                viewers.Select(v => ($"/api/v1/users/{authors[v % authors.Length]}/ootds?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("feed", "GET /api/v1/feed?limit=20 (500 users)", "GET",
+                viewers.Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("feed64", "GET /api/v1/feed?limit=20 (64 users, one a connection)", "GET",
+                viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("weekly", "GET /api/v1/explore/weekly-best?limit=20", "GET",
+                viewers.Select(v => ("/api/v1/explore/weekly-best?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            // Writes: distinct (user, post) pairs, so nearly every request is a real write (a wrap-around repeats idempotently).
+            var pairs = Enumerable.Range(0, 40_000).Select(i => (User: random.Next(users), Post: random.Next(posts.Length))).ToArray();
+            await Measure("like", "PUT /api/v1/ootds/{id}/like (new likes)", "PUT",
+                pairs.Select(p => ($"/api/v1/ootds/{posts[p.Post]}/like", (string?)tokens[p.User])).ToList(), connections, api);
+            await Measure("view", "POST /api/v1/ootds/{id}/views (new views)", "POST",
+                pairs.Select(p => ($"/api/v1/ootds/{posts[(p.Post + 1) % posts.Length]}/views", (string?)tokens[p.User])).ToList(), connections, api);
+            await Measure("follow", "PUT /api/v1/users/{id}/follow (new follows)", "PUT",
+                pairs.Where(p => (p.Post * 31 + 3) % users != p.User)
+                    .Select(p => ($"/api/v1/users/{userIds[(p.Post * 31 + 3) % users]}/follow", (string?)tokens[p.User])).ToList(), connections, api);
+
+            var bareRate = table.FirstOrDefault(r => r.Label.StartsWith("bare", StringComparison.Ordinal))?.Result.RequestsPerSecond;
+            Console.WriteLine();
+            Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | share of bare |");
+            Console.WriteLine("|---|---:|---:|---|---:|---:|");
+            foreach (var row in table)
+            {
+                var share = bareRate is > 0 ? (row.Result.RequestsPerSecond / bareRate.Value).ToString("F3", CultureInfo.InvariantCulture) : "–";
+                Console.WriteLine($"| {row.Label.Replace("|", "\\|")} | {row.Connections} | {row.Result.RequestsPerSecond:N0} | {row.Result.P50Ms:F1} / {row.Result.P99Ms:F1} ms | {row.Result.Non2xx} | {share} |");
+            }
+            Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
+        }
+        finally
+        {
+            if (bare is not null) await bare.DisposeAsync();
+            if (gateway is not null) await gateway.DisposeAsync();
+            if (host is not null) { await host.StopAsync(); host.Dispose(); }
+            await ScratchDatabase.DropAsync(cs);
+            work.Delete(recursive: true);
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// Where a post read and a feed page spend their time: each part of the gateway's handler timed on its own,
+    /// 16 calls in flight, over the same posts and callers (mean ms per call).
+    /// </summary>
+    private static async Task ProfileAsync(IGrainFactory grains, FeedGateway gateway, Guid[] posts, Guid[] users)
+    {
+        var cards = gateway.Services.GetRequiredService<Ootd.Api.Social.OotdCards>();
+        var cluster = gateway.Services.GetRequiredService<IClusterClient>();
+        const int n = 400;
+        async Task Time(string label, Func<int, Task> call)
+        {
+            await Load(16, 50, call);
+            var watch = Stopwatch.StartNew();
+            await Load(16, n, call);
+            Console.WriteLine($"    {label,-70} {watch.Elapsed.TotalMilliseconds * 16 / n,8:F2} ms a call   ({n / watch.Elapsed.TotalSeconds,7:N0} calls/s, 16 in flight)");
+        }
+        Console.WriteLine("  profile of the read paths (the parts of GET /api/v1/ootds/{id} and GET /api/v1/feed, timed one by one through the gateway's client):");
+        await Time("IOotdGrain.Get", i => cluster.GetGrain<IOotdGrain>(posts[i % posts.Length]).Get());
+        var views = (await Task.WhenAll(posts.Take(n).Select(p => cluster.GetGrain<IOotdGrain>(p).Get()))).ToArray();
+        await Time("OotdCards.Cards (author summary, likedByMe, followingAuthor: 3 queries)", i => cards.Cards([views[i % views.Length]!], users[i % users.Length]));
+        await Time("ISimilarProductsGrain.ForOotd(k 5): similar products of 3 items", i => cluster.GetGrain<Ootd.Grains.Catalog.ISimilarProductsGrain>(0).ForOotd(posts[i % posts.Length], 5));
+        await Time("IFeedGrain.GetFeed(null, 20) (the grain call alone)", i => cluster.GetGrain<IFeedGrain>(users[i % users.Length]).GetFeed(null, 20));
+        await Time("IFeedGrain.GetFeed(cursor page 2)", async i =>
+        {
+            var feed = cluster.GetGrain<IFeedGrain>(users[i % users.Length]);
+            var first = await feed.GetFeed(null, 20);
+            if (first.NextCursor is { } c) await feed.GetFeed(c, 20);
+        });
+    }
+
+    private sealed record Row(string Label, int Connections, WrkResult Result);
+
+    public sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx);
+
+    // ------------------------------------------------------------------ the bare endpoint
+
+    public sealed record BareAuthor(Guid Id, string Username, string DisplayName, string? AvatarUrl);
+    public sealed record BareEntry(Guid Id, Guid AuthorId, BareAuthor Author, string PhotoUrl, int Width, int Height, string Description,
+        IReadOnlyList<string> Hashtags, string Status, DateTimeOffset CreatedAt, long LikeCount, long ViewCount, bool LikedByMe, bool FollowingAuthor);
+    public sealed record BarePage(IReadOnlyList<BareEntry> Items, string? NextCursor);
+
+    /// <summary>A minimal API on Kestrel (127.0.0.1, ephemeral port) answering a 20-entry JSON page: the ceiling of a JSON GET here.</summary>
+    private static async Task<WebApplication> StartBareAsync()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--urls=http://127.0.0.1:0"], EnvironmentName = "Production" });
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var page = new BarePage(Enumerable.Range(0, 20).Select(i =>
+        {
+            var id = Guid.NewGuid();
+            var author = new BareAuthor(Guid.NewGuid(), $"user{i}", $"User {i}", null);
+            return new BareEntry(id, author.Id, author, $"/api/v1/ootds/{id}/photo", 800, 1200, "a look for the weekend", ["street", "denim"],
+                "ready", DateTimeOffset.UtcNow, i * 3, i * 11, false, i % 2 == 0);
+        }).ToList(), "c1");
+        app.MapGet("/bare", () => TypedResults.Ok(page));
+        await app.StartAsync();
+        return app;
+    }
+
+    // ------------------------------------------------------------------ wrk
+
+    private static string Lua(string method, IReadOnlyList<(string Path, string? Token)> requests)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("local reqs = {");
+        foreach (var (path, token) in requests) sb.Append("{\"").Append(path).Append("\",\"").Append(token ?? "").AppendLine("\"},");
+        sb.AppendLine("}");
+        sb.AppendLine("local count = 0");
+        sb.AppendLine("function setup(thread) thread:set(\"tid\", count); count = count + 1 end");
+        sb.AppendLine("local i = 0");
+        sb.AppendLine("function init(args) i = (tid or 0) * 7919 end");
+        sb.AppendLine("function request()");
+        sb.AppendLine("  i = i + 1");
+        sb.AppendLine("  local r = reqs[(i % #reqs) + 1]");
+        sb.AppendLine("  local h = {}");
+        sb.AppendLine("  if r[2] ~= \"\" then h[\"Authorization\"] = \"Bearer \" .. r[2] end");
+        sb.AppendLine(method == "GET" ? "  return wrk.format(\"GET\", r[1], h)" : $"  h[\"Content-Length\"] = \"0\"\n  return wrk.format(\"{method}\", r[1], h)");
+        sb.AppendLine("end");
+        return sb.ToString();
+    }
+
+    private static async Task<WrkResult> Wrk(string baseUrl, string script, int threads, int connections, int seconds)
+    {
+        var psi = new ProcessStartInfo("wrk", ["-t" + threads, "-c" + connections, "-d" + seconds + "s", "--latency", "--timeout", "10s", "-s", script, baseUrl])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(psi)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        double Ms(string label)
+        {
+            var m = Regex.Match(output, $@"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
+            if (!m.Success) return double.NaN;
+            var v = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return m.Groups[2].Value switch { "us" => v / 1000, "s" => v * 1000, _ => v };
+        }
+        var rps = Regex.Match(output, @"Requests/sec:\s+([\d.]+)");
+        var non2xx = Regex.Match(output, @"Non-2xx or 3xx responses:\s+(\d+)");
+        var errors = Regex.Match(output, @"Socket errors: (.*)");
+        if (errors.Success) Console.WriteLine($"      wrk socket errors: {errors.Groups[1].Value}");
+        if (!rps.Success) Console.WriteLine($"      wrk said: {output} {await process.StandardError.ReadToEndAsync()}");
+        return new WrkResult(rps.Success ? double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture) : 0, Ms("50"), Ms("99"),
+            non2xx.Success ? long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+    }
+
+    private static string? Which(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    // ------------------------------------------------------------------ seeding
+
+    private static float[] Direction(int kind, Random random, float noise)
+    {
+        var v = new float[128];
+        for (var d = 0; d < 128; d++) v[d] = (d / 16 == kind ? 1f : 0f) + (float)(random.NextDouble() - 0.5) * noise;
+        return v;
+    }
+
+    /// <summary>Ready products with vectors near the eight item kinds' directions (rows in products and item_vectors).</summary>
+    private static async Task SeedCatalogAsync(NpgsqlDataSource db, int count)
+    {
+        var random = new Random(3);
+        await using var connection = await db.OpenConnectionAsync();
+        var ids = Enumerable.Range(0, count).Select(i => $"bench-{i}").ToArray();
+        await using (var w = await connection.BeginBinaryImportAsync(
+            "COPY products (product_id, title, brand, price, currency, shop_url, media_id, status, super_category, sub_category) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var (super, sub) = Kinds[i % Kinds.Length];
+                await w.StartRowAsync();
+                await w.WriteAsync(ids[i], NpgsqlDbType.Text);
+                await w.WriteAsync($"{sub} no. {i}", NpgsqlDbType.Text);
+                await w.WriteAsync("Bench", NpgsqlDbType.Text);
+                await w.WriteAsync(19.90m + i % 50, NpgsqlDbType.Numeric);
+                await w.WriteAsync("EUR", NpgsqlDbType.Text);
+                await w.WriteAsync($"https://shop.example/p/{i}", NpgsqlDbType.Text);
+                await w.WriteAsync(new string('c', 64), NpgsqlDbType.Text);
+                await w.WriteAsync((short)1, NpgsqlDbType.Smallint);
+                await w.WriteAsync(super, NpgsqlDbType.Text);
+                await w.WriteAsync(sub, NpgsqlDbType.Text);
+            }
+            await w.CompleteAsync();
+        }
+        await using (var w = await connection.BeginBinaryImportAsync(
+            "COPY item_vectors (index_name, item_key, super_category, sub_category, route_bucket, vector) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var (super, sub) = Kinds[i % Kinds.Length];
+                await w.StartRowAsync();
+                await w.WriteAsync(SearchOptions.ProductsIndex, NpgsqlDbType.Text);
+                await w.WriteAsync(ids[i], NpgsqlDbType.Text);
+                await w.WriteAsync(super, NpgsqlDbType.Text);
+                await w.WriteAsync(sub, NpgsqlDbType.Text);
+                await w.WriteAsync(ShardRouting.Bucket(ids[i]), NpgsqlDbType.Integer);
+                await w.WriteAsync(Direction(i % Kinds.Length, random, 0.6f), NpgsqlDbType.Array | NpgsqlDbType.Real);
+            }
+            await w.CompleteAsync();
+        }
+    }
+
+    /// <summary>Account rows (username, display name) for the users the grains created: what author summaries read.</summary>
+    private static async Task SeedAccountsAsync(NpgsqlDataSource db, Guid[] users)
+    {
+        await using var cmd = db.CreateCommand("""
+            INSERT INTO accounts (user_id, username, username_key, password_hash, display_name)
+            SELECT u, 'b' || replace(u::text, '-', ''), 'b' || replace(u::text, '-', ''), 'bench-no-password', 'Bench ' || n
+            FROM unnest($1::uuid[]) WITH ORDINALITY AS t(u, n)
+            ON CONFLICT (user_id) DO UPDATE SET display_name = EXCLUDED.display_name
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = users, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static Task NewUser(IGrainFactory grains, Guid id, int n) =>
+        grains.GetGrain<IUserGrain>(id).Create($"b{id:N}"[..20],
+            new ProfileData($"Bench {n}", (Gender)(1 + n % 2), 1970 + n % 40, BodyShape.Unspecified, [n % 2 == 0 ? "street" : "minimal"]));
+
+    /// <summary>A post with its own photo id, made Ready through the grain's ApplyAnalysis with three items.</summary>
+    private static async Task<Guid> PostReady(IGrainFactory grains, Guid author, int seed)
+    {
+        var id = Guid.NewGuid();
+        var media = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(id.ToByteArray())).ToLowerInvariant();
+        var published = await grains.GetGrain<IOotdGrain>(id).Publish(new NewOotd(author, new PhotoRef(media, "image/jpeg", 800, 1200),
+            $"look {seed}", ["look", seed % 2 == 0 ? "street" : "minimal"]));
+        if (!published.Succeeded) throw new InvalidOperationException($"publish failed: {published.Message}");
+        var random = new Random(seed);
+        var kinds = new[] { seed % 2, 2 + seed % 2, 4 + (seed / 2) % 2 };
+        var items = kinds.Select((k, n) =>
+        {
+            var (super, sub) = Kinds[k];
+            var probabilities = Enumerable.Range(0, 32).Select(i => i == k ? 0.9f : 0.1f / 31).ToArray();
+            var attributes = Enumerable.Range(0, 8).Select(i => (float)random.NextDouble()).ToArray();
+            var item = new OotdItem(new ItemBox(0.1f, 0.1f + n * 0.3f, 0.9f, 0.35f + n * 0.3f), super, 0.9f, sub, 0.8f, 0.9f, [], [], "#336699");
+            return new AnalysedItem(item, new ItemVectors(Direction(k, random, 0.4f), probabilities, attributes, []));
+        }).ToList();
+        await grains.GetGrain<IOotdAnalysisTarget>(id).ApplyAnalysis(1, AnalysisResult.Ok(new PhotoAnalysis(800, 1200, "jpeg", (ulong)seed, items, "cpu")));
+        return id;
+    }
+
+    private static async Task Load(int inFlight, int count, Func<int, Task> call)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count) await call(i);
+        }));
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (DateTime.UtcNow < deadline && !await condition()) await Task.Delay(200);
+    }
+}

@@ -1,0 +1,116 @@
+using Microsoft.Extensions.DependencyInjection;
+using Ootd.Grains.Catalog;
+using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
+using Ootd.Grains.Recommendation;
+using Ootd.Grains.Search;
+using Xunit;
+
+namespace Ootd.Tests.Recommendation;
+
+/// <summary>
+/// Issue 14's read paths: a post keeps its items' similar products until the catalogue version changes; the feed
+/// reuses its computed list until what it was computed from changes; views are logged in groups yet every
+/// acknowledged view and like is in the database.
+/// </summary>
+[Collection(RecommenderCluster.Name)]
+public sealed class ReadPathTests(RecommendationSiloFixture f)
+{
+    private IServiceProvider Silo => f.Cluster.Silos[0].ServiceProvider;
+
+    private async Task AddProductAsync(string id, string title, float[] embedding)
+    {
+        await f.Db.ScalarAsync(
+            "INSERT INTO products (product_id, title, media_id, status, super_category, sub_category) VALUES ($1, $2, 'm', 1, 'top', 'tshirt')",
+            id, title);
+        await Silo.GetRequiredService<VectorSearch>().Upsert(SearchOptions.ProductsIndex, "top", id, "tshirt", embedding);
+    }
+
+    [Fact]
+    public async Task A_post_keeps_its_similar_products_until_the_catalogue_version_changes()
+    {
+        var author = await f.NewUserAsync();
+        var seed = Random.Shared.Next(10_000, 20_000);
+        var post = await f.PostReadyAsync(author, 0, seed);
+        var product = $"rp-{Guid.NewGuid():N}"[..20];
+        await AddProductAsync(product, "first title", RecommendationSiloFixture.ItemBlocks(0, seed).Embedding);
+        var version = Silo.GetRequiredService<CatalogVersion>();
+        version.Invalidate();
+
+        var grain = f.Client.GetGrain<IOotdGrain>(post);
+        var first = await grain.GetDetail(5);
+        Assert.NotNull(first);
+        Assert.NotNull(first.CatalogVersion);
+        Assert.Contains(first.SimilarProducts.Single().Products, p => p.ProductId == product && p.Title == "first title");
+
+        // A catalogue change (any statement on products takes the next version): the next read searches again.
+        await f.Db.ScalarAsync("UPDATE products SET title = 'second title' WHERE product_id = $1", product);
+        version.Invalidate();
+        var second = await grain.GetDetail(5);
+        Assert.True(second!.CatalogVersion > first.CatalogVersion);
+        Assert.Contains(second.SimilarProducts.Single().Products, p => p.ProductId == product && p.Title == "second title");
+
+        // No change: the products kept with the post are served without a search (the item rows the search reads are gone).
+        await f.Db.ScalarAsync("DELETE FROM ootd_items WHERE ootd_id = $1", post);
+        version.Invalidate();
+        var third = await grain.GetDetail(5);
+        Assert.Equal(second.CatalogVersion, third!.CatalogVersion);
+        Assert.Contains(third.SimilarProducts.Single().Products, p => p.ProductId == product && p.Title == "second title");
+        Assert.Null(await f.Client.GetGrain<IOotdGrain>(Guid.NewGuid()).GetDetail(5));
+    }
+
+    [Fact]
+    public async Task Every_acknowledged_view_and_like_is_in_the_database_when_the_call_returns()
+    {
+        var author = await f.NewUserAsync();
+        var post = await f.PostReadyAsync(author, 1, Random.Shared.Next(20_000, 30_000));
+        var viewers = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => f.NewUserAsync()));
+        var grain = f.Client.GetGrain<IOotdGrain>(post);
+
+        // 40 views at once (grouped into few INSERTs), plus each viewer's repeat, which the view window does not count.
+        // While the log cannot be written (a transaction holds a lock that blocks inserts), no view is acknowledged.
+        await using (var blocker = await f.Db.DataSource.OpenConnectionAsync())
+        {
+            await using var tx = await blocker.BeginTransactionAsync();
+            await using (var lockCmd = new Npgsql.NpgsqlCommand("LOCK TABLE interactions IN EXCLUSIVE MODE", blocker, tx)) await lockCmd.ExecuteNonQueryAsync();
+            var views = Task.WhenAll(viewers.Concat(viewers).Select(v => grain.RecordView(v)));
+            await Task.WhenAny(views, Task.Delay(TimeSpan.FromSeconds(1)));
+            Assert.False(views.IsCompleted, "a view was acknowledged before its log row was written");
+            await tx.RollbackAsync();
+            Assert.All(await views, r => Assert.True(r.Succeeded));
+        }
+        Assert.Equal(40, await f.Db.ScalarAsync(
+            "SELECT count(*) FROM interactions WHERE target_id = $1 AND kind = $2", post.ToString(), (short)InteractionKind.View));
+        Assert.Equal(40, (await grain.Get())!.ViewCount);
+
+        Assert.True((await grain.Like(viewers[0])).Succeeded);
+        Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM ootd_likes WHERE ootd_id = $1 AND user_id = $2", post, viewers[0]));
+        Assert.Equal(1, (await grain.Get())!.LikeCount);
+    }
+
+    [Fact]
+    public async Task The_feed_reuses_its_list_until_the_user_follows_someone_whose_posts_then_show_at_once()
+    {
+        var me = await f.NewUserAsync();
+        var friend = await f.NewUserAsync();
+        var star = await f.NewUserAsync();
+        await f.FollowAsync(me, friend);
+        for (var i = 0; i < 3; i++) await f.PostReadyAsync(friend, i % 2, Random.Shared.Next(30_000, 40_000));
+        var starPosts = new List<Guid>();
+        for (var i = 0; i < 2; i++) starPosts.Add(await f.PostReadyAsync(star, i % 2, Random.Shared.Next(40_000, 50_000)));
+        var feed = f.Client.GetGrain<IFeedGrain>(me);
+        await RecommendationSiloFixture.Eventually(async () => (await feed.GetFeed(null, 100)).Items.Count(e => e.Source == FeedSource.Followees) >= 3,
+            "the friend's posts in the feed");
+
+        // Nothing changed: the next first page comes from the same computed list (same cursor generation).
+        var page1 = await feed.GetFeed(null, 1);
+        var again = await feed.GetFeed(null, 1);
+        Assert.NotNull(page1.NextCursor);
+        Assert.Equal(page1.NextCursor, again.NextCursor);
+
+        // A follow: the new followee's existing posts are in the very next first page, as followee posts.
+        await f.FollowAsync(me, star);
+        var after = await feed.GetFeed(null, 100);
+        Assert.All(starPosts, p => Assert.Contains(after.Items, e => e.OotdId == p && e.Source == FeedSource.Followees));
+    }
+}
