@@ -1,17 +1,40 @@
+using Ootd.Grains.Inference;
 using Ootd.Grains.Search;
 using Ootd.Inference.Taxonomy;
 
 namespace Ootd.Grains.Catalog;
 
-/// <summary>A search hit with its ranking score in [0, 1].</summary>
-public sealed record RankedProduct(SimilarItem Hit, float Score);
+/// <summary>A search hit with what the ranking knows of the product (colour and attribute labels; null: unknown).</summary>
+public sealed record ProductCandidate(SimilarItem Hit, string? Colour = null, IReadOnlyList<string>? Traits = null);
+
+/// <summary>A ranked hit: its score in [0, 1] and the agreement terms it was computed from.</summary>
+public sealed record RankedProduct(SimilarItem Hit, float Score, MatchTerms Match);
+
+/// <summary>What the ranking compares products with: the item's sub-category agreement function, colour and attribute labels.</summary>
+public sealed record ItemQuery(Func<string, float> SubAgreement, string? Colour = null, IReadOnlyList<string>? Traits = null);
+
+/// <summary>The colour and the other categorical attribute labels of an analysed item ("group=label").</summary>
+public static class ItemTraits
+{
+    public const string ColourGroup = "color";
+
+    public static string? Colour(IReadOnlyList<ItemAttribute>? attributes) =>
+        attributes?.FirstOrDefault(a => a.Group == ColourGroup && a.Values.Count > 0)?.Values[0].Label;
+
+    /// <summary>Top labels of the categorical groups other than colour and gender, "group=label", in group order.</summary>
+    public static IReadOnlyList<string> Traits(IReadOnlyList<ItemAttribute>? attributes) =>
+        attributes is null ? [] : attributes
+            .Where(a => !a.MultiLabel && a.Values.Count > 0 && a.Group != ColourGroup && a.Group != WearerFit.GenderGroup)
+            .Select(a => a.Group + "=" + a.Values[0].Label).ToArray();
+}
 
 /// <summary>
-/// Orders search hits for an item by one score in [0, 1]: (1 − w) · max(0, cosine similarity) + w · the item's
-/// agreement with the product's sub-category (its classifier probability of that sub-category, or 1/0 when only the
-/// item's sub-category is known). A soft term, not a tier: the product the item shows (cosine ≈ 1) stays first even
-/// when the classifier names another sub-category than the one the catalogue filed it under. The search is asked for
-/// <see cref="CandidateCount"/> hits so that enough same-sub-category products are among them.
+/// Orders search hits for an item by one calibrated score in [0, 1]: a logistic model
+/// σ(Bias + VisualWeight · cos + SubCategoryWeight · sub + ColourWeight · colour + AttributeWeight · attributes) whose
+/// weights are configuration (<see cref="SimilarProductOptions"/>), fitted on val. Every criterion is a soft term, not
+/// a tier: a much better visual match of another sub-category can beat a weak one of the item's sub-category, and the
+/// product a photo shows (cosine ≈ 1) stays first even when the classifier names another sub-category than the one the
+/// catalogue filed it under. The search is asked for <see cref="CandidateCount"/> hits.
 /// </summary>
 public static class SimilarProductRanking
 {
@@ -44,24 +67,65 @@ public static class SimilarProductRanking
         return supers;
     }
 
-    public static float Score(float similarity, float agreement, float subWeight)
+    /// <summary>The agreement terms of one candidate with the item.</summary>
+    public static MatchTerms Terms(ProductCandidate candidate, ItemQuery item)
     {
-        float w = Math.Clamp(subWeight, 0f, 1f);
-        return (1 - w) * Math.Clamp(similarity, 0f, 1f) + w * Math.Clamp(float.IsFinite(agreement) ? agreement : 0f, 0f, 1f);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(item);
+        float visual = Unit(candidate.Hit.Similarity);
+        float sub = Unit(item.SubAgreement(candidate.Hit.SubCategory));
+        float colour = item.Colour is not null && candidate.Colour is not null && string.Equals(item.Colour, candidate.Colour, StringComparison.Ordinal) ? 1f : 0f;
+        float attributes = 0f;
+        if (item.Traits is { Count: > 0 } mine && candidate.Traits is { Count: > 0 } theirs)
+        {
+            var byGroup = theirs.Select(Split).Where(t => t.Group.Length > 0).GroupBy(t => t.Group).ToDictionary(g => g.Key, g => g.First().Label, StringComparer.Ordinal);
+            int shared = 0, agree = 0;
+            foreach (var (group, label) in mine.Select(Split))
+            {
+                if (!byGroup.TryGetValue(group, out var other)) continue;
+                shared++;
+                if (string.Equals(label, other, StringComparison.Ordinal)) agree++;
+            }
+            attributes = shared == 0 ? 0f : (float)agree / shared;
+        }
+        return new MatchTerms(visual, sub, colour, attributes);
     }
 
-    public static IReadOnlyList<RankedProduct> Rank(IEnumerable<SimilarItem> hits, Func<string, float> agreement, float subWeight, int k)
+    /// <summary>The logistic score of agreement terms, in [0, 1].</summary>
+    public static float Score(MatchTerms terms, SimilarProductOptions weights)
     {
-        ArgumentNullException.ThrowIfNull(hits);
-        ArgumentNullException.ThrowIfNull(agreement);
+        ArgumentNullException.ThrowIfNull(terms);
+        ArgumentNullException.ThrowIfNull(weights);
+        double z = weights.Bias + weights.VisualWeight * terms.Visual + weights.SubCategoryWeight * terms.SubCategory
+                   + weights.ColourWeight * terms.Colour + weights.AttributeWeight * terms.Attributes;
+        if (!double.IsFinite(z)) return 0f;
+        return (float)(1 / (1 + Math.Exp(-z)));
+    }
+
+    public static IReadOnlyList<RankedProduct> Rank(IEnumerable<ProductCandidate> candidates, ItemQuery item, SimilarProductOptions weights, int k)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(item);
         if (k < 1) return [];
-        return hits
-            .GroupBy(h => h.Key, StringComparer.Ordinal).Select(g => g.MinBy(h => h.Distance)!)
-            .Select(h => new RankedProduct(h, Score(h.Similarity, agreement(h.SubCategory), subWeight)))
+        return candidates
+            .GroupBy(c => c.Hit.Key, StringComparer.Ordinal).Select(g => g.MinBy(c => c.Hit.Distance)!)
+            .Select(c =>
+            {
+                var terms = Terms(c, item);
+                return new RankedProduct(c.Hit, Score(terms, weights), terms);
+            })
             .OrderByDescending(r => r.Score)
             .ThenBy(r => r.Hit.Distance)
             .ThenBy(r => r.Hit.Key, StringComparer.Ordinal)
             .Take(k)
             .ToArray();
+    }
+
+    private static float Unit(float v) => float.IsFinite(v) ? Math.Clamp(v, 0f, 1f) : 0f;
+
+    private static (string Group, string Label) Split(string trait)
+    {
+        var at = trait.IndexOf('=');
+        return at <= 0 ? ("", trait) : (trait[..at], trait[(at + 1)..]);
     }
 }
