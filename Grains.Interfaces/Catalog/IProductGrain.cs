@@ -62,7 +62,7 @@ public sealed record Product(
     /// <summary>The tagger's colour of the product image (null before it was analysed with this field).</summary>
     [Id(16)] public string? Colour { get; init; }
 
-    /// <summary>The tagger's top labels of the other categorical attribute groups, "group=label".</summary>
+    /// <summary>The tagger's labels of its other attribute groups (season, occasion, …), "group=label".</summary>
     [Id(17)] public IReadOnlyList<string>? Traits { get; init; }
 }
 

@@ -39,8 +39,8 @@ public sealed class SimilarProductOptions
     [Range(0.0, 50.0)]
     public float ColourWeight { get; set; } = 0.545f;
 
-    /// <summary>Weight of the attribute agreement: the share of categorical attribute groups (colour and gender left out)
-    /// both have whose top labels agree.</summary>
+    /// <summary>Weight of the attribute agreement: over the attribute groups both have (colour and gender left out; the
+    /// tagger covers season and occasion), the mean Jaccard similarity of their labels.</summary>
     [Range(0.0, 50.0)]
     public float AttributeWeight { get; set; } = 0.073f;
 

@@ -21,11 +21,12 @@ public static class ItemTraits
     public static string? Colour(IReadOnlyList<ItemAttribute>? attributes) =>
         attributes?.FirstOrDefault(a => a.Group == ColourGroup && a.Values.Count > 0)?.Values[0].Label;
 
-    /// <summary>Top labels of the categorical groups other than colour and gender, "group=label", in group order.</summary>
+    /// <summary>The labels of the attribute groups other than colour and gender (a categorical group's top label, a
+    /// multi-label group's labels: season, occasion, …), "group=label", in group order.</summary>
     public static IReadOnlyList<string> Traits(IReadOnlyList<ItemAttribute>? attributes) =>
         attributes is null ? [] : attributes
-            .Where(a => !a.MultiLabel && a.Values.Count > 0 && a.Group != ColourGroup && a.Group != WearerFit.GenderGroup)
-            .Select(a => a.Group + "=" + a.Values[0].Label).ToArray();
+            .Where(a => a.Values.Count > 0 && a.Group != ColourGroup && a.Group != WearerFit.GenderGroup)
+            .SelectMany(a => (a.MultiLabel ? a.Values : a.Values.Take(1)).Select(v => a.Group + "=" + v.Label)).ToArray();
 }
 
 /// <summary>
@@ -78,15 +79,17 @@ public static class SimilarProductRanking
         float attributes = 0f;
         if (item.Traits is { Count: > 0 } mine && candidate.Traits is { Count: > 0 } theirs)
         {
-            var byGroup = theirs.Select(Split).Where(t => t.Group.Length > 0).GroupBy(t => t.Group).ToDictionary(g => g.Key, g => g.First().Label, StringComparer.Ordinal);
-            int shared = 0, agree = 0;
-            foreach (var (group, label) in mine.Select(Split))
+            // Per attribute group both have: Jaccard similarity of their label sets; the mean over those groups.
+            var their = Groups(theirs);
+            double sum = 0;
+            int shared = 0;
+            foreach (var (group, labels) in Groups(mine))
             {
-                if (!byGroup.TryGetValue(group, out var other)) continue;
+                if (!their.TryGetValue(group, out var other)) continue;
                 shared++;
-                if (string.Equals(label, other, StringComparison.Ordinal)) agree++;
+                sum += (double)labels.Intersect(other, StringComparer.Ordinal).Count() / labels.Union(other, StringComparer.Ordinal).Count();
             }
-            attributes = shared == 0 ? 0f : (float)agree / shared;
+            attributes = shared == 0 ? 0f : (float)(sum / shared);
         }
         return new MatchTerms(visual, sub, colour, attributes);
     }
@@ -123,9 +126,17 @@ public static class SimilarProductRanking
 
     private static float Unit(float v) => float.IsFinite(v) ? Math.Clamp(v, 0f, 1f) : 0f;
 
-    private static (string Group, string Label) Split(string trait)
+    private static Dictionary<string, HashSet<string>> Groups(IEnumerable<string> traits)
     {
-        var at = trait.IndexOf('=');
-        return at <= 0 ? ("", trait) : (trait[..at], trait[(at + 1)..]);
+        var groups = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var trait in traits)
+        {
+            var at = trait.IndexOf('=');
+            if (at <= 0) continue;
+            var group = trait[..at];
+            if (!groups.TryGetValue(group, out var labels)) groups[group] = labels = new HashSet<string>(StringComparer.Ordinal);
+            labels.Add(trait[(at + 1)..]);
+        }
+        return groups;
     }
 }

@@ -2,8 +2,8 @@
 -- products.audience: who the product is for: 'women', 'men', 'unisex', 'girls', 'boys', 'kids' (kids' wear of either
 --   gender) or NULL (not known). Written by IProductGrain from the shop's optional gender field, else from the title
 --   (ProductAudience.Resolve); rows saved before this migration get the title's reading below.
--- products.colour / products.traits: the tagger's colour and top labels of the other categorical attribute groups
---   ("group=label", gender and colour left out) of the product image, for the colour and attribute agreement terms of
+-- products.colour / products.traits: the tagger's colour and the labels of its other attribute groups ("group=label":
+--   a categorical group's top label, a multi-label group's labels; gender and colour left out) of the product image, for the colour and attribute agreement terms of
 --   the similar-products ranking. NULL = saved before this migration (agreement 0 until the product is saved again).
 -- item_vectors.audience: ProductAudience.Code (bits 0-1 gender: 0 unknown, 1 women, 2 men, 3 unisex; bit 2 kids'
 --   wear), carried into the search shards so a query can filter its graph walk to the products that fit the wearer.
