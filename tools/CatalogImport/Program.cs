@@ -7,6 +7,7 @@ using Ootd.CatalogImport;
 //   import  <folder> [--csv file] [--split s] [--api url] [--username u] [--password p] [--parallel n] [--force]
 //                    [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report failures.csv]
 //   quality [--ccp folder] [--split test] [--k 5] [--limit n] [--declare female|male] [--products folder] [--api url] [--username u] [--password p] [--parallel n]
+//   tune-ranking [--ccp folder] [--split val] [--candidates 50] [--k 5] [--limit n] [--api url] [--username u] [--password p]
 //   photo-search [folder] [--split test] [--count 40] [--seed 1] [--k 5] [--parallel n] [--verbose] [--save folder] [--api url] [--username u] [--password p]
 // Credentials default to OOTD_CATALOG_USER / OOTD_CATALOG_PASSWORD. Exit code: 0 all rows imported or skipped,
 // 2 some rows failed, 1 the import could not run.
@@ -52,6 +53,15 @@ try
             return await QualityCommand.RunAsync(client ?? admin, ccp, options.Get("split") ?? "test", options.Int("k", 5), options.Int("limit", 0),
                 options.Int("parallel", 2), Console.Out, cancel.Token, audiences, declared);
         }
+        case "tune-ranking":
+        {
+            var ccp = options.Get("ccp") ?? Options.DefaultDataset("ccp") ?? throw new ArgumentException("CCP folder not found: pass --ccp");
+            using var admin = options.Client();
+            // Candidates as a declared woman sees them (the fit filter applies before the ranking).
+            using var wearer = await options.WearerClient(admin, AudienceGender.Women, cancel.Token);
+            return await TuneRankingCommand.RunAsync(wearer, ccp, options.Get("split") ?? "val", options.Int("candidates", 50), options.Int("k", 5),
+                options.Int("limit", 0), options.Int("parallel", 2), Console.Out, cancel.Token);
+        }
         case "photo-search":
         {
             var folder = options.Positional.FirstOrDefault() ?? options.Get("folder") ?? Options.DefaultDataset("products")
@@ -67,6 +77,7 @@ try
                                          [--parallel 4] [--force] [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report file]
                   Ootd.CatalogImport quality [--ccp ../shared/datasets/ccp] [--split test] [--k 5] [--limit n] [--declare female|male] [--products folder]
                                          [--api url] [--username u] [--password p]
+                  Ootd.CatalogImport tune-ranking [--ccp ../shared/datasets/ccp] [--split val] [--candidates 50] [--k 5] [--limit n] [--api url] ...
                   Ootd.CatalogImport photo-search [../shared/datasets/products] [--split test] [--count 40] [--seed 1] [--k 5] [--verbose] [--api url] ...
                 credentials: --username/--password or OOTD_CATALOG_USER/OOTD_CATALOG_PASSWORD (a catalog admin for import)
                 """);
