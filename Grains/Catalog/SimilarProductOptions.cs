@@ -45,6 +45,13 @@ public sealed class SimilarProductOptions
     public float AttributeWeight { get; set; } = 0.073f;
 
     /// <summary>
+    /// At most this many products of one sub-category in an item's top k while products of other sub-categories are
+    /// left (<see cref="SimilarProductRanking.Diversify"/>); 0 = no limit. Chosen on val with <c>tune-ranking</c>.
+    /// </summary>
+    [Range(0, 100)]
+    public int MaxPerSubCategory { get; set; }
+
+    /// <summary>
     /// An item is also searched in every other super-category whose classifier probability is at least this (its
     /// own super-category is always searched), so a product filed under a neighbouring super-category (a kurta filed
     /// as a top that looks like a dress) is still found. Above 1: only the item's own super-category. Applies to

@@ -109,8 +109,9 @@ public static class SimilarProductRanking
     {
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(weights);
         if (k < 1) return [];
-        return candidates
+        var ordered = candidates
             .GroupBy(c => c.Hit.Key, StringComparer.Ordinal).Select(g => g.MinBy(c => c.Hit.Distance)!)
             .Select(c =>
             {
@@ -120,8 +121,36 @@ public static class SimilarProductRanking
             .OrderByDescending(r => r.Score)
             .ThenBy(r => r.Hit.Distance)
             .ThenBy(r => r.Hit.Key, StringComparer.Ordinal)
-            .Take(k)
-            .ToArray();
+            .ToList();
+        return Diversify(ordered, weights.MaxPerSubCategory, k);
+    }
+
+    /// <summary>
+    /// The first k of a ranked list, where no sub-category takes more than <paramref name="maxPerSub"/> places while
+    /// products of other sub-categories are left (those wait, in order, and fill the list only when nothing else is
+    /// left). 0: the plain first k. When the classifier is unsure, the list then shows its next-likely kind of garment too.
+    /// </summary>
+    public static IReadOnlyList<RankedProduct> Diversify(IReadOnlyList<RankedProduct> ranked, int maxPerSub, int k)
+    {
+        if (maxPerSub <= 0 || ranked.Count <= k) return ranked.Take(k).ToArray();
+        var chosen = new List<RankedProduct>(k);
+        var deferred = new List<RankedProduct>();
+        var perSub = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var r in ranked)
+        {
+            if (chosen.Count == k) break;
+            var n = perSub.GetValueOrDefault(r.Hit.SubCategory);
+            if (n >= maxPerSub) { deferred.Add(r); continue; }
+            perSub[r.Hit.SubCategory] = n + 1;
+            chosen.Add(r);
+        }
+        foreach (var r in deferred)
+        {
+            if (chosen.Count == k) break;
+            chosen.Add(r);
+        }
+        // the list stays in score order
+        return chosen.OrderByDescending(r => r.Score).ThenBy(r => r.Hit.Distance).ThenBy(r => r.Hit.Key, StringComparer.Ordinal).ToArray();
     }
 
     private static float Unit(float v) => float.IsFinite(v) ? Math.Clamp(v, 0f, 1f) : 0f;

@@ -16,7 +16,7 @@ namespace Ootd.CatalogImport;
 /// </summary>
 public static class TuneRankingCommand
 {
-    private sealed record Row(double[] X, bool Label);
+    private sealed record Row(double[] X, bool Label, string Sub = "");
 
     public static async Task<int> RunAsync(CatalogClient client, string ccpFolder, string split, int candidates, int k, int limit, int parallelism,
         TextWriter output, CancellationToken ct)
@@ -65,7 +65,7 @@ public static class TuneRankingCommand
                     {
                         if (p!["match"] is not JsonObject m) continue;
                         rows.Add(new Row([m["visual"]!.GetValue<float>(), m["subCategory"]!.GetValue<float>(), m["colour"]!.GetValue<float>(), m["attributes"]!.GetValue<float>()],
-                            p["subCategory"]!.GetValue<string>() == best.Sub));
+                            p["subCategory"]!.GetValue<string>() == best.Sub, p["subCategory"]!.GetValue<string>()));
                     }
                     if (rows.Count > 0) lock (lists) lists.Add(rows);
                 }
@@ -88,7 +88,35 @@ public static class TuneRankingCommand
         output.WriteLine($"  fitted weights:                     {Share(lists.Count(l => l.OrderByDescending(r => Z(r.X, w)).Take(k).Any(r => r.Label)), lists.Count)}");
         output.WriteLine($"  visual similarity alone:            {Share(lists.Count(l => l.OrderByDescending(r => r.X[0]).Take(k).Any(r => r.Label)), lists.Count)}");
         output.WriteLine($"  sub-category term alone:            {Share(lists.Count(l => l.OrderByDescending(r => r.X[1]).ThenByDescending(r => r.X[0]).Take(k).Any(r => r.Label)), lists.Count)}");
+        output.WriteLine($"  fitted weights, at most m products of one sub-category in the top {k} (MaxPerSubCategory):");
+        for (int m = 1; m <= k; m++)
+        {
+            var cap = m;
+            int hits = lists.Count(l => Capped(l.OrderByDescending(r => Z(r.X, w)).ToList(), cap, k).Any(r => r.Label));
+            int served = lists.Count(l => Capped(l, cap, k).Any(r => r.Label));
+            int visual = lists.Count(l => Capped(l.OrderByDescending(r => r.X[0]).ToList(), cap, k).Any(r => r.Label));
+            output.WriteLine($"    m = {m}: {Share(hits, lists.Count)}; with the served order: {Share(served, lists.Count)}; visual alone: {Share(visual, lists.Count)}");
+        }
         return 0;
+    }
+
+    /// <summary>The first k of a ranked list with at most <paramref name="cap"/> per sub-category while others are left
+    /// (<see cref="SimilarProductRanking.Diversify"/>'s rule).</summary>
+    private static List<Row> Capped(List<Row> ranked, int cap, int k)
+    {
+        var chosen = new List<Row>();
+        var deferred = new List<Row>();
+        var per = new Dictionary<string, int>();
+        foreach (var r in ranked)
+        {
+            if (chosen.Count == k) break;
+            var n = per.GetValueOrDefault(r.Sub);
+            if (n >= cap) { deferred.Add(r); continue; }
+            per[r.Sub] = n + 1;
+            chosen.Add(r);
+        }
+        chosen.AddRange(deferred.Take(k - chosen.Count));
+        return chosen;
     }
 
     private static string Share(int a, int b) => b == 0 ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{(double)a / b:0.000} ({a}/{b})");

@@ -182,4 +182,18 @@ public sealed class ProductFitTests
         Assert.Equal("black", ranked[0].Hit.Key);
         Assert.True(ranked[0].Score > ranked[1].Score);
     }
+
+    [Fact]
+    public void At_most_m_products_of_one_sub_category_while_others_are_left()
+    {
+        var candidates = new[] { ("j1", "jeans", 0.05f), ("j2", "jeans", 0.06f), ("j3", "jeans", 0.07f), ("j4", "jeans", 0.08f), ("t1", "trousers", 0.3f), ("s1", "shorts", 0.5f) }
+            .Select(c => new ProductCandidate(new SimilarItem(c.Item1, c.Item2, c.Item3))).ToArray();
+        var item = new ItemQuery(SimilarProductRanking.SameSub("jeans"));
+        Assert.Equal(["j1", "j2", "j3", "j4", "t1"], SimilarProductRanking.Rank(candidates, item, Defaults, 5).Select(r => r.Hit.Key));
+        var capped = new SimilarProductOptions { MaxPerSubCategory = 3 };
+        Assert.Equal(["j1", "j2", "j3", "t1", "s1"], SimilarProductRanking.Rank(candidates, item, capped, 5).Select(r => r.Hit.Key));
+        // nothing else left: the deferred ones fill the list, still in score order
+        Assert.Equal(["j1", "j2", "j3", "j4"], SimilarProductRanking.Rank(candidates.Take(4), item, capped, 5).Select(r => r.Hit.Key));
+        Assert.Equal(["j1", "j2", "j3", "j4", "t1"], SimilarProductRanking.Rank(candidates.Take(5), item, new SimilarProductOptions { MaxPerSubCategory = 1 }, 5).Select(r => r.Hit.Key));
+    }
 }
