@@ -78,7 +78,16 @@ public static class TuneRankingCommand
         if (all.Count == 0) { output.WriteLine("no candidate rows (does the API return match terms?)"); return 1; }
         output.WriteLine($"{lists.Count} garments, {all.Count} candidate rows, {all.Count(r => r.Label)} with the true sub-category");
 
-        var w = Fit(all, lambda: 1e-3);
+        // Agreement can only help a product: a criterion whose fitted weight comes out negative (a confounded one) is
+        // left out (weight 0) and the rest refitted, so every weight the platform runs with is ≥ 0.
+        var active = new bool[] { true, true, true, true, true };
+        var w = Fit(all, 1e-3, active);
+        while (Enumerable.Range(1, 4).FirstOrDefault(i => active[i] && w[i] < 0) is var negative and > 0)
+        {
+            output.WriteLine($"  criterion {negative} came out negative ({w[negative]:0.000}): left out and refitted");
+            active[negative] = false;
+            w = Fit(all, 1e-3, active);
+        }
         static string F(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
         output.WriteLine($"fitted: Bias {F(w[0])}, VisualWeight {F(w[1])}, SubCategoryWeight {F(w[2])}, ColourWeight {F(w[3])}, AttributeWeight {F(w[4])}");
         output.WriteLine($"  appsettings: \"Bias\": {F(w[0])}, \"VisualWeight\": {F(w[1])}, \"SubCategoryWeight\": {F(w[2])}, \"ColourWeight\": {F(w[3])}, \"AttributeWeight\": {F(w[4])}");
@@ -129,9 +138,7 @@ public static class TuneRankingCommand
         rows.Average(r => { var p = Math.Clamp(1 / (1 + Math.Exp(-Z(r.X, w))), 1e-9, 1 - 1e-9); return r.Label ? -Math.Log(p) : -Math.Log(1 - p); });
 
     /// <summary>Logistic regression by Newton's method (IRLS) with an L2 penalty on the weights (not the bias).</summary>
-    internal static double[] Fit(IReadOnlyList<(double[] X, bool Label)> rows, double lambda) => Fit(rows.Select(r => new Row(r.X, r.Label)).ToList(), lambda);
-
-    private static double[] Fit(List<Row> rows, double lambda)
+    private static double[] Fit(List<Row> rows, double lambda, bool[] active)
     {
         const int d = 5;
         var w = new double[d];
@@ -151,6 +158,13 @@ public static class TuneRankingCommand
                 }
             }
             for (int i = 1; i < d; i++) { g[i] += lambda * rows.Count * w[i]; h[i, i] += lambda * rows.Count; }
+            for (int i = 0; i < d; i++)
+            {
+                if (active[i]) continue;
+                g[i] = 0;
+                for (int j = 0; j < d; j++) { h[i, j] = 0; h[j, i] = 0; }
+                h[i, i] = 1;
+            }
             for (int i = 0; i < d; i++) h[i, i] += 1e-9;
             var step = Solve(h, g);
             double change = 0;
