@@ -22,7 +22,7 @@ public static class ProductsApi
             .WithMetadata(new RequestSizeLimitAttribute(photoLimit + PhotoForms.FormOverhead))
             .Produces<ProductResponse>(StatusCodes.Status201Created).Produces<ProductResponse>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Creates or replaces a product (catalog-admin only; multipart: id, title, brand, price, currency, shopUrl, category, shot, image); answers once its image is analysed and indexed.");
+            .WithSummary("Creates or replaces a product (catalog-admin only; multipart: id, title, brand, price, currency, shopUrl, category, shot, gender (optional: women, men, unisex, girls, boys or kids; else read from the title), image); answers once its image is analysed and indexed.");
         api.MapGet("/{id}", Get).WithName("GetProduct").WithSummary("One product.");
         api.MapGet("/{id}/image", GetImage).WithName("GetProductImage")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg").Produces(StatusCodes.Status304NotModified)
@@ -40,7 +40,7 @@ public static class ProductsApi
         return app;
     }
 
-    private const string Fields = "id, title, brand, price, currency, shopUrl, category, shot and image";
+    private const string Fields = "id, title, brand, price, currency, shopUrl, category, shot, gender and image";
 
     public static async Task<IResult> Save(
         HttpRequest request, ClaimsPrincipal caller, IConfiguration config, PhotoInspector inspector, MediaStore media,
@@ -57,7 +57,7 @@ public static class ProductsApi
         string brand = form["brand"].ToString().Trim();
         string priceText = form["price"].ToString().Trim(), currency = form["currency"].ToString().Trim().ToUpperInvariant();
         string shopUrl = form["shopUrl"].ToString().Trim(), category = form["category"].ToString().Trim();
-        string shotText = form["shot"].ToString().Trim();
+        string shotText = form["shot"].ToString().Trim(), genderText = form["gender"].ToString().Trim();
         Price? price = null;
         if (priceText.Length > 0)
         {
@@ -73,7 +73,7 @@ public static class ProductsApi
         if (file is null) errors["image"] = ["An image file is required (form field 'image')."];
 
         var draft = new ProductDraft(title, brand, price, shopUrl.Length > 0 ? shopUrl : null,
-            new ProductImage("pending", "", 0, 0), category.Length > 0 ? category : null, shot);
+            new ProductImage("pending", "", 0, 0), category.Length > 0 ? category : null, shot) { Gender = genderText.Length > 0 ? genderText : null };
         foreach (var (field, messages) in ProductRules.Validate(id, draft)) errors.TryAdd(field, messages);
         if (errors.Count > 0 || file is null) return Problems.Invalid(errors);
 

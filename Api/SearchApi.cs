@@ -1,11 +1,14 @@
 using System.Globalization;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Mvc;
+using Ootd.Api.Auth;
 using Ootd.Api.Catalog;
 using Ootd.Api.Media;
 using Ootd.Grains.Catalog;
 using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Search;
+using Ootd.Grains.Users;
 using Ootd.Taxonomy;
 
 namespace Ootd.Api;
@@ -23,11 +26,13 @@ public static class SearchApi
             .Accepts<ImageSearchForm>("multipart/form-data")
             .WithMetadata(new RequestSizeLimitAttribute(photoLimit + PhotoForms.FormOverhead))
             .Produces<ImageSearchResponse>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithSummary("Finds the fashion items in a photo and, for each, the most similar catalog products (multipart: photo, optional superCategory and k).");
+            .WithSummary("Finds the fashion items in a photo and, for each, the catalog products that look like it and fit the wearer: the caller's declared " +
+                         "gender (else predicted from the items), never kids' wear for an adult (multipart: photo, optional superCategory and k).");
         return app;
     }
 
-    public static async Task<IResult> SearchByImage(HttpRequest request, PhotoInspector inspector, IClusterClient cluster, CancellationToken ct)
+    public static async Task<IResult> SearchByImage(HttpRequest request, ClaimsPrincipal caller, PhotoInspector inspector, IClusterClient cluster,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         var (form, problem) = await PhotoForms.ReadAsync(request, inspector, "Send multipart/form-data with the fields photo, superCategory (optional) and k (optional).", ct);
         if (form is null) return problem!;
@@ -47,7 +52,9 @@ public static class SearchApi
         PhotoSearchResult result;
         try
         {
-            result = await cluster.GetGrain<ISimilarProductsGrain>(ISimilarProductsGrain.Pool).ForPhoto(bytes!, super.Length > 0 ? super : null, k);
+            // The caller wears what they photograph: their declared gender chooses the products that fit.
+            var wearer = await DeclaredGenderAsync(caller, cluster, loggers.CreateLogger(typeof(SearchApi)));
+            result = await cluster.GetGrain<ISimilarProductsGrain>(ISimilarProductsGrain.Pool).ForPhotoWornBy(bytes!, super.Length > 0 ? super : null, k, wearer);
         }
         catch (UnknownSearchScopeException)
         {
@@ -60,6 +67,20 @@ public static class SearchApi
             AnalysisFailure.Rejected => Problems.BadRequest("The photo could not be analysed: " + result.Reason),
             _ => Problems.Status(503, "Analysis unavailable", $"The photo could not be analysed now ({result.Reason}); retry later."),
         };
+    }
+
+    /// <summary>The caller's declared profile gender; unspecified (predicted from the items) without one or on an error.</summary>
+    private static async Task<Gender> DeclaredGenderAsync(ClaimsPrincipal caller, IClusterClient cluster, ILogger logger)
+    {
+        try
+        {
+            return await cluster.GetGrain<IUserGrain>(caller.UserId()).GetProfile() is { } profile ? profile.Profile.Gender : Gender.Unspecified;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "The caller's declared gender could not be read; the wearer is predicted from the items");
+            return Gender.Unspecified;
+        }
     }
 
     /// <summary>The items of a post with the similar products its grain keeps (<see cref="IOotdGrain.GetDetail"/>).</summary>

@@ -11,18 +11,20 @@ namespace Ootd.VectorIndex;
 /// </summary>
 public sealed class ShardSegment : IDisposable
 {
-    private const string SnapshotMagic = "OOTD-SHARD-1";
+    // Version 2 adds each entry's audience byte; a version-1 snapshot is not read (the shard rebuilds from the table).
+    private const string SnapshotMagic = "OOTD-SHARD-2";
 
     private readonly HnswIndex _index;
     private readonly object _map = new();
     private readonly Dictionary<string, ulong> _idOfKey = new(StringComparer.Ordinal);
     private readonly Dictionary<ulong, Entry> _entryOfId = [];
     private readonly Dictionary<string, int> _countOfSubCategory = new(StringComparer.Ordinal);
+    private readonly int[] _countOfAudience = new int[8];
     // Mutations share it; Save takes it exclusively so that the graph file and the key map describe the same moment.
     private readonly ReaderWriterLockSlim _mutations = new(LockRecursionPolicy.SupportsRecursion);
     private ulong _nextId = 1;
 
-    private readonly record struct Entry(string Key, string SubCategory);
+    private readonly record struct Entry(string Key, string SubCategory, byte Audience);
 
     public ShardSegment(HnswOptions options) => _index = new HnswIndex(options);
 
@@ -65,7 +67,7 @@ public sealed class ShardSegment : IDisposable
                     VectorChecks.Validate(item.Vector, options.Dimensions, $"item '{item.Key}'");
                     ids[i] = segment._nextId++;
                     vectors[i] = item.Vector;
-                    segment.MapUnlocked(item.Key, item.SubCategory, ids[i]);
+                    segment.MapUnlocked(item.Key, item.SubCategory, item.Audience, ids[i]);
                 }
             }
             segment._index.AddRange(ids, vectors);
@@ -79,7 +81,10 @@ public sealed class ShardSegment : IDisposable
     }
 
     /// <summary>Inserts or replaces an item.</summary>
-    public void Upsert(string key, string subCategory, float[] vector)
+    public void Upsert(string key, string subCategory, float[] vector) => Upsert(key, subCategory, vector, 0);
+
+    /// <summary>Inserts or replaces an item with its audience tag.</summary>
+    public void Upsert(string key, string subCategory, float[] vector, byte audience)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentNullException.ThrowIfNull(subCategory);
@@ -108,7 +113,7 @@ public sealed class ShardSegment : IDisposable
                     _index.Remove(id);
                     return;
                 }
-                MapUnlocked(key, subCategory, id);
+                MapUnlocked(key, subCategory, audience, id);
             }
         }
         finally
@@ -138,26 +143,35 @@ public sealed class ShardSegment : IDisposable
         }
     }
 
-    /// <summary>The k nearest items, nearest first; with <paramref name="subCategory"/>, only that sub-category.</summary>
-    public IReadOnlyList<SimilarItem> Search(float[] query, int k, string? subCategory = null)
+    /// <summary>The k nearest items, nearest first; with <paramref name="subCategory"/>, only that sub-category; with
+    /// <paramref name="audiences"/> (bit c allows audience tag c), only those audiences (USearch's filtered search, so the
+    /// walk goes on until k fitting items are found).</summary>
+    public IReadOnlyList<SimilarItem> Search(float[] query, int k, string? subCategory = null, byte audiences = 0xFF)
     {
         VectorChecks.Validate(query, Dimensions, "query");
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (audiences == 0) return [];
         int available;
         lock (_map)
         {
             available = subCategory is null ? _idOfKey.Count : _countOfSubCategory.GetValueOrDefault(subCategory);
+            if (audiences != 0xFF)
+            {
+                var fitting = 0;
+                for (var c = 0; c < 8; c++) if ((audiences & (1 << c)) != 0) fitting += _countOfAudience[c];
+                available = Math.Min(available, fitting);
+            }
         }
         if (available == 0) return [];
         var wanted = Math.Min(k, available);
-        var hits = subCategory is null
+        var hits = subCategory is null && audiences == 0xFF
             ? _index.Search(query, wanted)
-            : _index.Search(query, wanted, id => SubCategoryOf(id) == subCategory);
-        var result = Resolve(hits, subCategory);
+            : _index.Search(query, wanted, id => Matches(id, subCategory, audiences));
+        var result = Resolve(hits, subCategory, audiences);
         if (result.Count < wanted && available <= ExactFallbackLimit)
         {
             // The graph walk can miss nodes (small or heavily edited graphs): scan exactly so that k >= size means "all".
-            result = ExactSearch(query, wanted, subCategory);
+            result = ExactSearch(query, wanted, subCategory, audiences);
         }
         return result;
     }
@@ -191,6 +205,7 @@ public sealed class ShardSegment : IDisposable
                         writer.Write(id);
                         writer.Write(entry.Key);
                         writer.Write(entry.SubCategory);
+                        writer.Write(entry.Audience);
                     }
                 }
             }
@@ -238,7 +253,8 @@ public sealed class ShardSegment : IDisposable
                 var id = reader.ReadUInt64();
                 var key = reader.ReadString();
                 var sub = reader.ReadString();
-                segment.MapUnlocked(key, sub, id);
+                var audience = reader.ReadByte();
+                segment.MapUnlocked(key, sub, audience, id);
             }
             if (segment._index.Count != count)
                 throw new InvalidDataException($"snapshot {path} has {segment._index.Count} vectors but {count} keys");
@@ -256,12 +272,15 @@ public sealed class ShardSegment : IDisposable
         _index.Dispose();
     }
 
-    private string? SubCategoryOf(ulong id)
+    private bool Matches(ulong id, string? subCategory, byte audiences)
     {
-        lock (_map) return _entryOfId.TryGetValue(id, out var entry) ? entry.SubCategory : null;
+        lock (_map) return _entryOfId.TryGetValue(id, out var entry) && Matches(entry, subCategory, audiences);
     }
 
-    private List<SimilarItem> Resolve(IReadOnlyList<Neighbor> hits, string? subCategory)
+    private static bool Matches(Entry entry, string? subCategory, byte audiences) =>
+        (subCategory is null || entry.SubCategory == subCategory) && (audiences & (1 << (entry.Audience & 7))) != 0;
+
+    private List<SimilarItem> Resolve(IReadOnlyList<Neighbor> hits, string? subCategory, byte audiences)
     {
         var result = new List<SimilarItem>(hits.Count);
         lock (_map)
@@ -269,23 +288,23 @@ public sealed class ShardSegment : IDisposable
             foreach (var hit in hits)
             {
                 if (!_entryOfId.TryGetValue(hit.Id, out var entry)) continue; // removed while the search ran
-                if (subCategory is not null && entry.SubCategory != subCategory) continue;
-                result.Add(new SimilarItem(entry.Key, entry.SubCategory, hit.Distance));
+                if (!Matches(entry, subCategory, audiences)) continue;
+                result.Add(new SimilarItem(entry.Key, entry.SubCategory, hit.Distance) { Audience = entry.Audience });
             }
         }
         return result;
     }
 
-    private List<SimilarItem> ExactSearch(float[] query, int k, string? subCategory)
+    private List<SimilarItem> ExactSearch(float[] query, int k, string? subCategory, byte audiences)
     {
         KeyValuePair<ulong, Entry>[] entries;
-        lock (_map) entries = _entryOfId.Where(e => subCategory is null || e.Value.SubCategory == subCategory).ToArray();
+        lock (_map) entries = _entryOfId.Where(e => Matches(e.Value, subCategory, audiences)).ToArray();
         var scored = new List<SimilarItem>(entries.Length);
         foreach (var (id, entry) in entries)
         {
             var vector = _index.Get(id);
             if (vector is null) continue;
-            scored.Add(new SimilarItem(entry.Key, entry.SubCategory, CosineDistance(query, vector)));
+            scored.Add(new SimilarItem(entry.Key, entry.SubCategory, CosineDistance(query, vector)) { Audience = entry.Audience });
         }
         return scored.OrderBy(s => s.Distance).ThenBy(s => s.Key, StringComparer.Ordinal).Take(k).ToList();
     }
@@ -302,11 +321,12 @@ public sealed class ShardSegment : IDisposable
         return (float)(1 - dot / Math.Sqrt(na * nb));
     }
 
-    private void MapUnlocked(string key, string subCategory, ulong id)
+    private void MapUnlocked(string key, string subCategory, byte audience, ulong id)
     {
         _idOfKey[key] = id;
-        _entryOfId[id] = new Entry(key, subCategory);
+        _entryOfId[id] = new Entry(key, subCategory, audience);
         _countOfSubCategory[subCategory] = _countOfSubCategory.GetValueOrDefault(subCategory) + 1;
+        _countOfAudience[audience & 7]++;
     }
 
     private void UnmapUnlocked(string key, ulong id)
@@ -317,6 +337,7 @@ public sealed class ShardSegment : IDisposable
             var left = _countOfSubCategory[entry.SubCategory] - 1;
             if (left == 0) _countOfSubCategory.Remove(entry.SubCategory);
             else _countOfSubCategory[entry.SubCategory] = left;
+            _countOfAudience[entry.Audience & 7]--;
         }
     }
 }

@@ -22,17 +22,26 @@ public sealed record ProductResponse(
     string? PredictedSubCategory,
     string? AnalysisError,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    string? Audience = null)
 {
     public static ProductResponse From(Product p) => new(
         p.Id, p.Title, p.Brand, p.Price is { } price ? new PriceResponse(price.Amount, price.Currency) : null, p.ShopUrl,
         new ProductImageResponse(ImageUrl(p.Id), p.Image.MediaId, p.Image.ContentType, p.Image.Width, p.Image.Height),
-        p.CategoryHint, p.Shot, p.Status, p.SuperCategory, p.SubCategory, p.PredictedSubCategory, p.AnalysisError, p.CreatedAt, p.UpdatedAt);
+        p.CategoryHint, p.Shot, p.Status, p.SuperCategory, p.SubCategory, p.PredictedSubCategory, p.AnalysisError, p.CreatedAt, p.UpdatedAt,
+        p.Audience);
 
     public static string ImageUrl(string id) => $"/api/v1/products/{Uri.EscapeDataString(id)}/image";
 }
 
-/// <summary>A similar product of an item: <c>score</c> is the cosine similarity of the embeddings (1 = identical direction).</summary>
+/// <summary>How a similar product agrees with the item, per criterion, each in [0, 1]: <c>visual</c> (cosine of the
+/// embeddings, clamped), <c>subCategory</c> (the classifier's probability of the product's sub-category), <c>colour</c>
+/// (1 when the tagger's colours agree) and <c>attributes</c> (share of the other attribute labels that agree).</summary>
+public sealed record MatchResponse(float Score, float Visual, float SubCategory, float Colour, float Attributes);
+
+/// <summary>A similar product of an item: <c>score</c> in [0, 1] is the calibrated ranking score (probability that the
+/// product is the same kind of garment), <c>match</c> the agreement terms it comes from, <c>audience</c> who the product is
+/// for (women, men, unisex, girls, boys, kids; null when not known).</summary>
 public sealed record SimilarProductResponse(
     string ProductId,
     string Title,
@@ -42,11 +51,14 @@ public sealed record SimilarProductResponse(
     string ImageUrl,
     string SuperCategory,
     string SubCategory,
-    float Score)
+    float Score,
+    string? Audience,
+    MatchResponse? Match)
 {
     public static SimilarProductResponse From(SimilarProduct p) => new(
         p.ProductId, p.Title, p.Brand, p.Price is { } price ? new PriceResponse(price.Amount, price.Currency) : null, p.ShopUrl,
-        ProductResponse.ImageUrl(p.ProductId), p.SuperCategory, p.SubCategory, p.Score);
+        ProductResponse.ImageUrl(p.ProductId), p.SuperCategory, p.SubCategory, p.Score, p.Audience,
+        p.Match is { } m ? new MatchResponse(p.Score, m.Visual, m.SubCategory, m.Colour, m.Attributes) : null);
 }
 
 /// <summary>An item found in a photo, with the catalog products that look like it.</summary>
@@ -86,6 +98,8 @@ public sealed class ProductForm
     public string? Category { get; set; }
     /// <summary>"auto" (default: a plain uniform border = single-product shot), "product" (one whole-image item) or "worn" (the detector finds it).</summary>
     public string? Shot { get; set; }
+    /// <summary>Optional: who the product is for: women, men, unisex, girls, boys or kids (also female, male); without it the title is read.</summary>
+    public string? Gender { get; set; }
     /// <summary>JPEG, PNG or WebP, at most 10 MB.</summary>
     public IFormFile? Image { get; set; }
 }

@@ -30,7 +30,12 @@ public sealed record ProductDraft(
     [property: Id(3)] string? ShopUrl,
     [property: Id(4)] ProductImage Image,
     [property: Id(5)] string? CategoryHint,
-    [property: Id(6)] ProductShot Shot = ProductShot.Auto);
+    [property: Id(6)] ProductShot Shot = ProductShot.Auto)
+{
+    /// <summary>The shop's optional gender word (<see cref="ProductAudience.AcceptedWords"/>); without it the audience is
+    /// read from the title (<see cref="ProductAudience.Resolve"/>).</summary>
+    [Id(7)] public string? Gender { get; init; }
+}
 
 /// <summary>A stored product with where it is filed in the taxonomy.</summary>
 [GenerateSerializer, Immutable]
@@ -49,7 +54,17 @@ public sealed record Product(
     [property: Id(11)] string? PredictedSubCategory,
     [property: Id(12)] string? AnalysisError,
     [property: Id(13)] DateTimeOffset CreatedAt,
-    [property: Id(14)] DateTimeOffset UpdatedAt);
+    [property: Id(14)] DateTimeOffset UpdatedAt)
+{
+    /// <summary>Who the product is for (<c>women</c>, <c>men</c>, <c>unisex</c>, <c>girls</c>, <c>boys</c>, <c>kids</c>), null when not known.</summary>
+    [Id(15)] public string? Audience { get; init; }
+
+    /// <summary>The tagger's colour of the product image (null before it was analysed with this field).</summary>
+    [Id(16)] public string? Colour { get; init; }
+
+    /// <summary>The tagger's labels of its other attribute groups (season, occasion, …), "group=label".</summary>
+    [Id(17)] public IReadOnlyList<string>? Traits { get; init; }
+}
 
 /// <summary>The answer to <see cref="IProductGrain.Save"/>.</summary>
 [GenerateSerializer, Immutable]

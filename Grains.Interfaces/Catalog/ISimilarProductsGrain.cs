@@ -2,7 +2,16 @@ using Ootd.Grains.Inference;
 
 namespace Ootd.Grains.Catalog;
 
-/// <summary>A catalog product that looks like an item, with its cosine similarity to the item (1 = same direction).</summary>
+/// <summary>How well a product agrees with an item, per criterion, each in [0, 1].</summary>
+[GenerateSerializer, Immutable]
+public sealed record MatchTerms(
+    [property: Id(0)] float Visual,
+    [property: Id(1)] float SubCategory,
+    [property: Id(2)] float Colour,
+    [property: Id(3)] float Attributes);
+
+/// <summary>A catalog product that looks like an item, with its ranking score in [0, 1] (<see cref="Match"/> holds the
+/// agreement per criterion it was computed from) and who the product is for.</summary>
 [GenerateSerializer, Immutable]
 public sealed record SimilarProduct(
     [property: Id(0)] string ProductId,
@@ -12,7 +21,14 @@ public sealed record SimilarProduct(
     [property: Id(4)] string? ShopUrl,
     [property: Id(5)] string SuperCategory,
     [property: Id(6)] string SubCategory,
-    [property: Id(7)] float Score);
+    [property: Id(7)] float Score)
+{
+    /// <summary>The agreement terms behind <see cref="Score"/> (visual, sub-category, colour, attributes), each in [0, 1].</summary>
+    [Id(8)] public MatchTerms? Match { get; init; }
+
+    /// <summary>Who the product is for (<c>women</c>, <c>men</c>, <c>unisex</c>, <c>girls</c>, <c>boys</c>, <c>kids</c>; null: not known).</summary>
+    [Id(9)] public string? Audience { get; init; }
+}
 
 /// <summary>One item of a photo (an OOTD's item number, or the position in an analysed photo) with its products.</summary>
 [GenerateSerializer, Immutable]
@@ -37,11 +53,11 @@ public sealed record PhotoSearchResult(
     [property: Id(4)] IReadOnlyList<PhotoSearchItem> Items);
 
 /// <summary>
-/// Visual product search (stateless worker, key 0 = <see cref="Pool"/>): for an item embedding, the k most similar
-/// products of the same super-category, those of the same sub-category first. Reads OOTD item embeddings from the
+/// Visual product search (stateless worker, key 0 = <see cref="Pool"/>): for an item, the k best products of its
+/// super-category that fit the wearer, ranked by a calibrated score of visual, sub-category, colour and attribute agreement. Reads OOTD item embeddings from the
 /// <c>ootd_items</c> table, so the OOTD grain keeps no search state.
 /// </summary>
-[Orleans.CodeGeneration.Version(1)]
+[Orleans.CodeGeneration.Version(2)]
 public interface ISimilarProductsGrain : IGrainWithIntegerKey
 {
     public const long Pool = 0;
@@ -56,4 +72,9 @@ public interface ISimilarProductsGrain : IGrainWithIntegerKey
     /// finds similar products for each.</summary>
     [ResponseTimeout("00:05:00")]
     Task<PhotoSearchResult> ForPhoto(byte[] photo, string? superCategory, int k);
+
+    /// <summary><see cref="ForPhoto"/> for a person who declared <paramref name="wearer"/>: only products that fit them
+    /// (their gender or unisex, never kids' wear); an unspecified gender is predicted from the items.</summary>
+    [ResponseTimeout("00:05:00")]
+    Task<PhotoSearchResult> ForPhotoWornBy(byte[] photo, string? superCategory, int k, Users.Gender wearer);
 }

@@ -48,6 +48,8 @@ public static partial class ProductRules
         }
         if (draft.ShopUrl is not null && CheckShopUrl(draft.ShopUrl) is { } why) errors["shopUrl"] = [$"The shop URL: {why}."];
         if (draft.CategoryHint is { Length: > MaxHint }) errors["category"] = [$"At most {MaxHint} characters."];
+        if (draft.Gender is not null && ProductAudience.Parse(draft.Gender) is null)
+            errors["gender"] = [$"Unknown gender; use {ProductAudience.AcceptedWords}, or leave it out to read it from the title."];
         if (draft.Image is null || string.IsNullOrEmpty(draft.Image.MediaId)) errors["image"] = ["An image is required."];
         // The character rule for every text field (PostgreSQL cannot store NUL; no other control characters either).
         foreach (var (field, text) in new[] { ("title", draft.Title), ("brand", draft.Brand), ("shopUrl", draft.ShopUrl), ("category", draft.CategoryHint) })

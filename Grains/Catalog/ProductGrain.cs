@@ -59,10 +59,14 @@ public sealed class ProductGrain(
         var items = analysis.Analysis!.Items;
         var filing = ProductFilingRules.File(items, draft.CategoryHint);
         var embedding = items[filing.ItemIndex].Vectors.Embedding;
+        // Who it is for: the shop's gender field, else its title (kids' wear whenever the title says so).
+        var audience = ProductAudience.Resolve(draft.Gender, draft.Title);
+        var attributes = items[filing.ItemIndex].Item.Attributes;
         // item_vectors first (the shard writes the table, then its graph); a product re-filed under another
         // super-category is evicted from its old shard by the search itself.
-        await search.Upsert(SearchOptions.ProductsIndex, filing.SuperCategory, Id, filing.SubCategory, embedding);
-        await products.MarkReadyAsync(Id, filing.SuperCategory, filing.SubCategory, filing.PredictedSub);
+        await search.Upsert(SearchOptions.ProductsIndex, filing.SuperCategory, Id, filing.SubCategory, embedding, audience.Code);
+        await products.MarkReadyAsync(Id, filing.SuperCategory, filing.SubCategory, filing.PredictedSub, audience,
+            ItemTraits.Colour(attributes), ItemTraits.Traits(attributes));
         return new ProductSaveResult(CommandResult.Ok, await products.FindAsync(Id), created);
     }
 

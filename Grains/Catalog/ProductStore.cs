@@ -10,7 +10,7 @@ public sealed class ProductStore(NpgsqlDataSource dataSource)
         product_id, title, brand, price, currency, shop_url, media_id, category_hint, photo_kind, status,
         super_category, sub_category, predicted_sub, analysis_error, created_at, updated_at,
         (SELECT m.content_type FROM media m WHERE m.id = p.media_id), (SELECT m.width FROM media m WHERE m.id = p.media_id),
-        (SELECT m.height FROM media m WHERE m.id = p.media_id)
+        (SELECT m.height FROM media m WHERE m.id = p.media_id), audience, colour, traits
         """;
 
     public async Task<Product?> FindAsync(string productId)
@@ -61,17 +61,21 @@ public sealed class ProductStore(NpgsqlDataSource dataSource)
         return (bool)(await cmd.ExecuteScalarAsync())!;
     }
 
-    public async Task MarkReadyAsync(string productId, string super, string sub, string predicted)
+    public async Task MarkReadyAsync(string productId, string super, string sub, string predicted, ProductAudience audience = default,
+        string? colour = null, IReadOnlyList<string>? traits = null)
     {
         await using var cmd = dataSource.CreateCommand("""
             UPDATE products SET status = 1, super_category = $2, sub_category = $3, predicted_sub = $4, analysis_error = NULL,
-                                updated_at = now()
+                                audience = $5, colour = $6, traits = $7, updated_at = now()
             WHERE product_id = $1
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = productId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = super });
         cmd.Parameters.Add(new NpgsqlParameter { Value = sub });
         cmd.Parameters.Add(new NpgsqlParameter { Value = predicted });
+        cmd.Parameters.Add(Text(audience.Name));
+        cmd.Parameters.Add(Text(colour));
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)traits?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         await cmd.ExecuteNonQueryAsync();
     }
 
@@ -91,16 +95,16 @@ public sealed class ProductStore(NpgsqlDataSource dataSource)
         return await cmd.ExecuteNonQueryAsync() > 0;
     }
 
-    /// <summary>The analysed items of an OOTD: item number, categories and embedding.</summary>
-    public async Task<List<(int ItemNo, string Super, string Sub, float[] Embedding)>> OotdItemEmbeddingsAsync(Guid ootdId)
+    /// <summary>The analysed items of an OOTD: item number, categories, embedding and sub-category probabilities.</summary>
+    public async Task<List<(int ItemNo, string Super, string Sub, float[] Embedding, float[] SubProbabilities)>> OotdItemEmbeddingsAsync(Guid ootdId)
     {
         await using var cmd = dataSource.CreateCommand(
-            "SELECT item_no, super_category, sub_category, embedding FROM ootd_items WHERE ootd_id = $1 ORDER BY item_no");
+            "SELECT item_no, super_category, sub_category, embedding, sub_probabilities FROM ootd_items WHERE ootd_id = $1 ORDER BY item_no");
         cmd.Parameters.Add(new NpgsqlParameter { Value = ootdId });
         await using var reader = await cmd.ExecuteReaderAsync();
-        var result = new List<(int, string, string, float[])>();
+        var result = new List<(int, string, string, float[], float[])>();
         while (await reader.ReadAsync())
-            result.Add((reader.GetInt16(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<float[]>(3)));
+            result.Add((reader.GetInt16(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<float[]>(3), reader.GetFieldValue<float[]>(4)));
         return result;
     }
 
@@ -114,6 +118,11 @@ public sealed class ProductStore(NpgsqlDataSource dataSource)
         var image = new ProductImage(r.GetString(6), S(16) ?? "application/octet-stream", r.IsDBNull(17) ? 0 : r.GetInt32(17), r.IsDBNull(18) ? 0 : r.GetInt32(18));
         return new Product(r.GetString(0), r.GetString(1), r.GetString(2), price, S(5), image, S(7), (ProductShot)r.GetInt16(8),
             (ProductStatus)r.GetInt16(9), S(10), S(11), S(12), S(13),
-            r.GetFieldValue<DateTimeOffset>(14), r.GetFieldValue<DateTimeOffset>(15));
+            r.GetFieldValue<DateTimeOffset>(14), r.GetFieldValue<DateTimeOffset>(15))
+        {
+            Audience = S(19),
+            Colour = S(20),
+            Traits = r.IsDBNull(21) ? null : r.GetFieldValue<string[]>(21),
+        };
     }
 }

@@ -4,23 +4,58 @@ namespace Ootd.Grains.Catalog;
 
 /// <summary>
 /// Configuration section <c>Catalog:SimilarProducts</c>: how the visual search ranks catalogue products for an item
-/// (<see cref="SimilarProductRanking"/>) and which super-category shards it asks.
+/// (<see cref="SimilarProductRanking"/>), which super-category shards it asks, and which products fit the wearer
+/// (<see cref="WearerFit"/>).
 /// </summary>
 public sealed class SimilarProductOptions
 {
     public const string SectionName = "Catalog:SimilarProducts";
 
     /// <summary>
-    /// Weight of the sub-category agreement in a product's score (0..1): score = (1 − w) · max(0, cosine) + w · P(the
-    /// product's sub-category | item). 0 ranks by visual similarity alone.
+    /// The ranking score is a logistic model, in [0, 1]: σ(Bias + VisualWeight · cos + SubCategoryWeight · sub +
+    /// ColourWeight · colour + AttributeWeight · attributes), each agreement in [0, 1] (<see cref="MatchTerms"/>). The
+    /// weights are fitted on val with <c>Ootd.CatalogImport tune-ranking</c> (label: the product has the garment's true
+    /// sub-category), so the score reads as the probability that the product is the same kind of garment.
     /// </summary>
-    [Range(0.0, 1.0)]
-    public float SubCategoryWeight { get; set; } = 0.1f;
+    [Range(-50.0, 50.0)]
+    public float Bias { get; set; } = -2.328f;
+
+    /// <summary>Weight of the visual similarity (cosine of the embeddings, clamped to [0, 1]).</summary>
+    [Range(0.0, 50.0)]
+    public float VisualWeight { get; set; } = 1.944f;
+
+    /// <summary>
+    /// Weight of the sub-category agreement: the item classifier's probability of the product's sub-category (soft;
+    /// 1/0 when only the item's sub-category is known).
+    /// </summary>
+    [Range(0.0, 50.0)]
+    public float SubCategoryWeight { get; set; } = 2.503f;
+
+    /// <summary>Street-photo and OOTD items: the sub-category term is the classifier's probability of the product's
+    /// sub-category (soft) rather than 1/0 for the classifier's arg max.</summary>
+    public bool SoftSubCategory { get; set; } = true;
+
+    /// <summary>Weight of the colour agreement (the tagger's colour of the item = the product's: 1, else 0).</summary>
+    [Range(0.0, 50.0)]
+    public float ColourWeight { get; set; } = 0.545f;
+
+    /// <summary>Weight of the attribute agreement: over the attribute groups both have (colour and gender left out; the
+    /// tagger covers season and occasion), the mean Jaccard similarity of their labels.</summary>
+    [Range(0.0, 50.0)]
+    public float AttributeWeight { get; set; } = 0.073f;
+
+    /// <summary>
+    /// At most this many products of one sub-category in an item's top k while products of other sub-categories are
+    /// left (<see cref="SimilarProductRanking.Diversify"/>); 0 = no limit. Chosen on val with <c>tune-ranking</c>.
+    /// </summary>
+    [Range(0, 100)]
+    public int MaxPerSubCategory { get; set; }
 
     /// <summary>
     /// An item is also searched in every other super-category whose classifier probability is at least this (its
     /// own super-category is always searched), so a product filed under a neighbouring super-category (a kurta filed
-    /// as a top that looks like a dress) is still found. Above 1: only the item's own super-category.
+    /// as a top that looks like a dress) is still found. Above 1: only the item's own super-category. Applies to
+    /// product shots sent to search by photo (street-photo items search their own super-category).
     /// </summary>
     [Range(0.0, double.MaxValue)]
     public float ExtraSuperCategoryProbability { get; set; } = 0.1f;
@@ -32,4 +67,20 @@ public sealed class SimilarProductOptions
     /// </summary>
     [Range(0, 3600)]
     public int VersionPollSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Without a declared gender the wearer's gender is predicted from the items' tagger gender (with the sub-category
+    /// prior): women's when the mean of P(women's side) − P(men's side) over the items is at least this, men's when it
+    /// is at most −this, else unknown (every gender is shown).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public float WearerGenderMargin { get; set; } = 0.2f;
+
+    /// <summary>Products whose gender is not known (no gender field, none in the title) are shown to every wearer.</summary>
+    public bool AllowUnknownAudience { get; set; } = true;
+
+    /// <summary>An item of an undeclared wearer is kids' wear (and gets kids' products only) when the tagger's
+    /// P(girls) + P(boys) is at least this; a declared author's post is an adult's and never gets kids' wear.</summary>
+    [Range(0.0, 1.0)]
+    public float KidsItemProbability { get; set; } = 0.5f;
 }

@@ -1,17 +1,41 @@
+using Ootd.Grains.Inference;
 using Ootd.Grains.Search;
 using Ootd.Inference.Taxonomy;
 
 namespace Ootd.Grains.Catalog;
 
-/// <summary>A search hit with its ranking score in [0, 1].</summary>
-public sealed record RankedProduct(SimilarItem Hit, float Score);
+/// <summary>A search hit with what the ranking knows of the product (colour and attribute labels; null: unknown).</summary>
+public sealed record ProductCandidate(SimilarItem Hit, string? Colour = null, IReadOnlyList<string>? Traits = null);
+
+/// <summary>A ranked hit: its score in [0, 1] and the agreement terms it was computed from.</summary>
+public sealed record RankedProduct(SimilarItem Hit, float Score, MatchTerms Match);
+
+/// <summary>What the ranking compares products with: the item's sub-category agreement function, colour and attribute labels.</summary>
+public sealed record ItemQuery(Func<string, float> SubAgreement, string? Colour = null, IReadOnlyList<string>? Traits = null);
+
+/// <summary>The colour and the other categorical attribute labels of an analysed item ("group=label").</summary>
+public static class ItemTraits
+{
+    public const string ColourGroup = "color";
+
+    public static string? Colour(IReadOnlyList<ItemAttribute>? attributes) =>
+        attributes?.FirstOrDefault(a => a.Group == ColourGroup && a.Values.Count > 0)?.Values[0].Label;
+
+    /// <summary>The labels of the attribute groups other than colour and gender (a categorical group's top label, a
+    /// multi-label group's labels: season, occasion, …), "group=label", in group order.</summary>
+    public static IReadOnlyList<string> Traits(IReadOnlyList<ItemAttribute>? attributes) =>
+        attributes is null ? [] : attributes
+            .Where(a => a.Values.Count > 0 && a.Group != ColourGroup && a.Group != WearerFit.GenderGroup)
+            .SelectMany(a => (a.MultiLabel ? a.Values : a.Values.Take(1)).Select(v => a.Group + "=" + v.Label)).ToArray();
+}
 
 /// <summary>
-/// Orders search hits for an item by one score in [0, 1]: (1 − w) · max(0, cosine similarity) + w · the item's
-/// agreement with the product's sub-category (its classifier probability of that sub-category, or 1/0 when only the
-/// item's sub-category is known). A soft term, not a tier: the product the item shows (cosine ≈ 1) stays first even
-/// when the classifier names another sub-category than the one the catalogue filed it under. The search is asked for
-/// <see cref="CandidateCount"/> hits so that enough same-sub-category products are among them.
+/// Orders search hits for an item by one calibrated score in [0, 1]: a logistic model
+/// σ(Bias + VisualWeight · cos + SubCategoryWeight · sub + ColourWeight · colour + AttributeWeight · attributes) whose
+/// weights are configuration (<see cref="SimilarProductOptions"/>), fitted on val. Every criterion is a soft term, not
+/// a tier: a much better visual match of another sub-category can beat a weak one of the item's sub-category, and the
+/// product a photo shows (cosine ≈ 1) stays first even when the classifier names another sub-category than the one the
+/// catalogue filed it under. The search is asked for <see cref="CandidateCount"/> hits.
 /// </summary>
 public static class SimilarProductRanking
 {
@@ -44,24 +68,104 @@ public static class SimilarProductRanking
         return supers;
     }
 
-    public static float Score(float similarity, float agreement, float subWeight)
+    /// <summary>The agreement terms of one candidate with the item.</summary>
+    public static MatchTerms Terms(ProductCandidate candidate, ItemQuery item)
     {
-        float w = Math.Clamp(subWeight, 0f, 1f);
-        return (1 - w) * Math.Clamp(similarity, 0f, 1f) + w * Math.Clamp(float.IsFinite(agreement) ? agreement : 0f, 0f, 1f);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(item);
+        float visual = Unit(candidate.Hit.Similarity);
+        float sub = Unit(item.SubAgreement(candidate.Hit.SubCategory));
+        float colour = item.Colour is not null && candidate.Colour is not null && string.Equals(item.Colour, candidate.Colour, StringComparison.Ordinal) ? 1f : 0f;
+        float attributes = 0f;
+        if (item.Traits is { Count: > 0 } mine && candidate.Traits is { Count: > 0 } theirs)
+        {
+            // Per attribute group both have: Jaccard similarity of their label sets; the mean over those groups.
+            var their = Groups(theirs);
+            double sum = 0;
+            int shared = 0;
+            foreach (var (group, labels) in Groups(mine))
+            {
+                if (!their.TryGetValue(group, out var other)) continue;
+                shared++;
+                sum += (double)labels.Intersect(other, StringComparer.Ordinal).Count() / labels.Union(other, StringComparer.Ordinal).Count();
+            }
+            attributes = shared == 0 ? 0f : (float)(sum / shared);
+        }
+        return new MatchTerms(visual, sub, colour, attributes);
     }
 
-    public static IReadOnlyList<RankedProduct> Rank(IEnumerable<SimilarItem> hits, Func<string, float> agreement, float subWeight, int k)
+    /// <summary>The logistic score of agreement terms, in [0, 1].</summary>
+    public static float Score(MatchTerms terms, SimilarProductOptions weights)
     {
-        ArgumentNullException.ThrowIfNull(hits);
-        ArgumentNullException.ThrowIfNull(agreement);
+        ArgumentNullException.ThrowIfNull(terms);
+        ArgumentNullException.ThrowIfNull(weights);
+        double z = weights.Bias + weights.VisualWeight * terms.Visual + weights.SubCategoryWeight * terms.SubCategory
+                   + weights.ColourWeight * terms.Colour + weights.AttributeWeight * terms.Attributes;
+        if (!double.IsFinite(z)) return 0f;
+        return (float)(1 / (1 + Math.Exp(-z)));
+    }
+
+    public static IReadOnlyList<RankedProduct> Rank(IEnumerable<ProductCandidate> candidates, ItemQuery item, SimilarProductOptions weights, int k)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(weights);
         if (k < 1) return [];
-        return hits
-            .GroupBy(h => h.Key, StringComparer.Ordinal).Select(g => g.MinBy(h => h.Distance)!)
-            .Select(h => new RankedProduct(h, Score(h.Similarity, agreement(h.SubCategory), subWeight)))
+        var ordered = candidates
+            .GroupBy(c => c.Hit.Key, StringComparer.Ordinal).Select(g => g.MinBy(c => c.Hit.Distance)!)
+            .Select(c =>
+            {
+                var terms = Terms(c, item);
+                return new RankedProduct(c.Hit, Score(terms, weights), terms);
+            })
             .OrderByDescending(r => r.Score)
             .ThenBy(r => r.Hit.Distance)
             .ThenBy(r => r.Hit.Key, StringComparer.Ordinal)
-            .Take(k)
-            .ToArray();
+            .ToList();
+        return Diversify(ordered, weights.MaxPerSubCategory, k);
+    }
+
+    /// <summary>
+    /// The first k of a ranked list, where no sub-category takes more than <paramref name="maxPerSub"/> places while
+    /// products of other sub-categories are left (those wait, in order, and fill the list only when nothing else is
+    /// left). 0: the plain first k. When the classifier is unsure, the list then shows its next-likely kind of garment too.
+    /// </summary>
+    public static IReadOnlyList<RankedProduct> Diversify(IReadOnlyList<RankedProduct> ranked, int maxPerSub, int k)
+    {
+        if (maxPerSub <= 0 || ranked.Count <= k) return ranked.Take(k).ToArray();
+        var chosen = new List<RankedProduct>(k);
+        var deferred = new List<RankedProduct>();
+        var perSub = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var r in ranked)
+        {
+            if (chosen.Count == k) break;
+            var n = perSub.GetValueOrDefault(r.Hit.SubCategory);
+            if (n >= maxPerSub) { deferred.Add(r); continue; }
+            perSub[r.Hit.SubCategory] = n + 1;
+            chosen.Add(r);
+        }
+        foreach (var r in deferred)
+        {
+            if (chosen.Count == k) break;
+            chosen.Add(r);
+        }
+        // the list stays in score order
+        return chosen.OrderByDescending(r => r.Score).ThenBy(r => r.Hit.Distance).ThenBy(r => r.Hit.Key, StringComparer.Ordinal).ToArray();
+    }
+
+    private static float Unit(float v) => float.IsFinite(v) ? Math.Clamp(v, 0f, 1f) : 0f;
+
+    private static Dictionary<string, HashSet<string>> Groups(IEnumerable<string> traits)
+    {
+        var groups = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var trait in traits)
+        {
+            var at = trait.IndexOf('=');
+            if (at <= 0) continue;
+            var group = trait[..at];
+            if (!groups.TryGetValue(group, out var labels)) groups[group] = labels = new HashSet<string>(StringComparer.Ordinal);
+            labels.Add(trait[(at + 1)..]);
+        }
+        return groups;
     }
 }

@@ -26,10 +26,10 @@ public sealed class ItemVectorStore(NpgsqlDataSource dataSource)
         {
             var command = new NpgsqlBatchCommand("""
                 WITH previous AS (SELECT super_category, deleted FROM item_vectors WHERE index_name = $1 AND item_key = $2)
-                INSERT INTO item_vectors (index_name, item_key, super_category, sub_category, route_bucket, vector, deleted)
-                VALUES ($1, $2, $3, $4, $5, $6, false)
+                INSERT INTO item_vectors (index_name, item_key, super_category, sub_category, route_bucket, vector, deleted, audience)
+                VALUES ($1, $2, $3, $4, $5, $6, false, $7)
                 ON CONFLICT (index_name, item_key) DO UPDATE SET
-                    super_category = EXCLUDED.super_category, sub_category = EXCLUDED.sub_category,
+                    super_category = EXCLUDED.super_category, sub_category = EXCLUDED.sub_category, audience = EXCLUDED.audience,
                     route_bucket = EXCLUDED.route_bucket, vector = EXCLUDED.vector, deleted = false,
                     version = nextval('item_vectors_version_seq'), updated_at = now()
                 RETURNING (SELECT super_category FROM previous WHERE NOT deleted)
@@ -40,6 +40,7 @@ public sealed class ItemVectorStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = item.SubCategory });
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = ShardRouting.Bucket(item.Key) });
             command.Parameters.Add(new NpgsqlParameter<float[]> { TypedValue = item.Vector, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
+            command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = item.Audience });
             batch.BatchCommands.Add(command);
         }
         var moved = new List<MovedItem>();
@@ -82,7 +83,7 @@ public sealed class ItemVectorStore(NpgsqlDataSource dataSource)
     public async Task<ShardSlice> LoadSliceAsync(string index, string superCategory, int shardCount, int shard, CancellationToken cancellation = default)
     {
         await using var command = dataSource.CreateCommand(
-            $"SELECT item_key, sub_category, vector, version FROM item_vectors WHERE {SliceFilter}");
+            $"SELECT item_key, sub_category, vector, version, audience FROM item_vectors WHERE {SliceFilter}");
         AddSliceParameters(command, index, superCategory, shardCount, shard);
         var items = new List<StoredVector>();
         long maxVersion = 0, rows = 0;
@@ -92,7 +93,7 @@ public sealed class ItemVectorStore(NpgsqlDataSource dataSource)
             rows++;
             maxVersion = Math.Max(maxVersion, reader.GetInt64(3));
             if (reader.IsDBNull(2)) continue;
-            items.Add(new StoredVector(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<float[]>(2)));
+            items.Add(new StoredVector(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<float[]>(2), (byte)(reader.GetInt16(4) & 0xFF)));
         }
         return new ShardSlice(items, new SliceVersion(maxVersion, rows));
     }

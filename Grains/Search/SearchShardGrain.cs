@@ -109,7 +109,7 @@ public sealed class SearchShardGrain(
             var moved = await store.UpsertAsync(_index, _superCategory, items);
             await ApplyAsync(segment =>
             {
-                foreach (var item in items) segment.Upsert(item.Key, item.SubCategory, item.Vector);
+                foreach (var item in items) segment.Upsert(item.Key, item.SubCategory, item.Vector, item.Audience);
             });
             await EvictElsewhereAsync(moved.Select(m => (m.Key, m.PreviousSuperCategory)));
             SearchMetrics.Wrote(_index, _superCategory, _shard, items.Count);
@@ -152,7 +152,9 @@ public sealed class SearchShardGrain(
         });
     }
 
-    public Task<IReadOnlyList<SimilarItem>> Search(float[] query, int k, string? subCategory)
+    public Task<IReadOnlyList<SimilarItem>> Search(float[] query, int k, string? subCategory) => SearchAudience(query, k, subCategory, 0xFF);
+
+    public Task<IReadOnlyList<SimilarItem>> SearchAudience(float[] query, int k, string? subCategory, byte audiences)
     {
         ArgumentNullException.ThrowIfNull(query);
         VectorChecks.Validate(query, _indexOptions.Dimensions, "query");
@@ -160,24 +162,24 @@ public sealed class SearchShardGrain(
         SearchMetrics.Query(_index, _superCategory, _shard);
         // Hot path: hand the gate's task straight back, so the answer goes out from the thread that searched without
         // another turn on this activation.
-        return _ready.IsCompletedSuccessfully ? gate.Run(() => SearchSegment(query, k, subCategory)) : SearchWhenReadyAsync(query, k, subCategory);
+        return _ready.IsCompletedSuccessfully ? gate.Run(() => SearchSegment(query, k, subCategory, audiences)) : SearchWhenReadyAsync(query, k, subCategory, audiences);
     }
 
-    private async Task<IReadOnlyList<SimilarItem>> SearchWhenReadyAsync(float[] query, int k, string? subCategory)
+    private async Task<IReadOnlyList<SimilarItem>> SearchWhenReadyAsync(float[] query, int k, string? subCategory, byte audiences)
     {
         await EnsureReadyAsync();
-        return await gate.Run(() => SearchSegment(query, k, subCategory));
+        return await gate.Run(() => SearchSegment(query, k, subCategory, audiences));
     }
 
     /// <summary>Runs off the grain scheduler; reads the current segment each try (a rebuild may swap it meanwhile).</summary>
-    private IReadOnlyList<SimilarItem> SearchSegment(float[] query, int k, string? subCategory)
+    private IReadOnlyList<SimilarItem> SearchSegment(float[] query, int k, string? subCategory, byte audiences)
     {
         for (var attempt = 0; ; attempt++)
         {
             var segment = Volatile.Read(ref _segment) ?? throw new InvalidOperationException("search shard is not active");
             try
             {
-                return segment.Search(query, k, subCategory);
+                return segment.Search(query, k, subCategory, audiences);
             }
             catch (ObjectDisposedException) when (attempt < 3 && Volatile.Read(ref _segment) is { } current && !ReferenceEquals(segment, current))
             {

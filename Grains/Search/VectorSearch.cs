@@ -31,8 +31,8 @@ public sealed class VectorSearch(IGrainFactory grains, IOptions<SearchOptions> o
             .Select(g => Shard(index, superCategory, g.Key).Upsert(g.ToArray())));
     }
 
-    public Task Upsert(string index, string superCategory, string key, string subCategory, float[] vector) =>
-        Upsert(index, superCategory, [new ItemVector(key, subCategory, vector)]);
+    public Task Upsert(string index, string superCategory, string key, string subCategory, float[] vector, byte audience = 0) =>
+        Upsert(index, superCategory, [new ItemVector(key, subCategory, vector, audience)]);
 
     /// <summary>Deletes items; <paramref name="superCategory"/> is where the caller filed them (a moved item is found anyway).</summary>
     public Task Remove(string index, string superCategory, IReadOnlyList<string> keys)
@@ -45,8 +45,10 @@ public sealed class VectorSearch(IGrainFactory grains, IOptions<SearchOptions> o
             .Select(g => Shard(index, superCategory, g.Key).Remove(g.ToArray())));
     }
 
-    /// <summary>The k items of the super-category nearest to <paramref name="query"/>, nearest first (fewer when the index holds fewer).</summary>
-    public async Task<IReadOnlyList<SimilarItem>> Search(string index, string superCategory, float[] query, int k, string? subCategory = null)
+    /// <summary>The k items of the super-category nearest to <paramref name="query"/>, nearest first (fewer when the index
+    /// holds fewer); with <paramref name="audiences"/> (bit c allows audience tag c), only items of those audiences.</summary>
+    public async Task<IReadOnlyList<SimilarItem>> Search(string index, string superCategory, float[] query, int k, string? subCategory = null,
+        byte audiences = 0xFF)
     {
         ArgumentNullException.ThrowIfNull(query);
         var scope = _options.GetScope(index, superCategory);
@@ -54,12 +56,16 @@ public sealed class VectorSearch(IGrainFactory grains, IOptions<SearchOptions> o
         if (k < 1 || k > _options.MaxResults) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be 1..{_options.MaxResults}");
         var shards = _options.ShardCount(index, superCategory);
         var references = Shards(index, superCategory, shards);
-        if (shards == 1) return await references[0].Search(query, k, subCategory);
+        if (shards == 1) return await SearchShard(references[0], query, k, subCategory, audiences);
         // All shards at once: the answer takes as long as the slowest shard, not the sum.
         var calls = new Task<IReadOnlyList<SimilarItem>>[shards];
-        for (var s = 0; s < shards; s++) calls[s] = references[s].Search(query, k, subCategory);
+        for (var s = 0; s < shards; s++) calls[s] = SearchShard(references[s], query, k, subCategory, audiences);
         return MergeTopK(await Task.WhenAll(calls), k);
     }
+
+    // An unfiltered query keeps the original call (one interface method fewer for older shard activations to know).
+    private static Task<IReadOnlyList<SimilarItem>> SearchShard(ISearchShardGrain shard, float[] query, int k, string? subCategory, byte audiences) =>
+        audiences == 0xFF ? shard.Search(query, k, subCategory) : shard.SearchAudience(query, k, subCategory, audiences);
 
     /// <summary>Status of every shard of a super-category.</summary>
     public async Task<IReadOnlyList<ShardStatus>> Status(string index, string superCategory)

@@ -24,12 +24,13 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
     }
 
     public static MultipartFormDataContent ProductForm(string? id, byte[]? image, string? title = "Wide-leg jeans", string? category = "jeans",
-        string? price = "59.90", string? currency = "EUR", string? shopUrl = "https://shop.example/p/1", string contentType = "image/jpeg", string? shot = null)
+        string? price = "59.90", string? currency = "EUR", string? shopUrl = "https://shop.example/p/1", string contentType = "image/jpeg", string? shot = null,
+        string? gender = null)
     {
         var form = new MultipartFormDataContent();
         void Add(string name, string? value) { if (value is not null) form.Add(new StringContent(value), name); }
         Add("id", id); Add("title", title); Add("brand", "Denim Co"); Add("price", price); Add("currency", currency);
-        Add("shopUrl", shopUrl); Add("category", category); Add("shot", shot);
+        Add("shopUrl", shopUrl); Add("category", category); Add("shot", shot); Add("gender", gender);
         if (image is not null)
         {
             var file = new ByteArrayContent(image);
@@ -270,5 +271,64 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
             Assert.All(products, p => Assert.Equal((string)item["superCategory"]!, (string)p!["superCategory"]!));
             Assert.All(products, p => Assert.StartsWith("/api/v1/products/", (string)p!["imageUrl"]!));
         }
+    }
+
+    [Fact]
+    public async Task A_declared_female_authors_post_gets_only_womens_and_unisex_adult_products()
+    {
+        var admin = await AdminTokenAsync();
+        var photo = TestPhotos.Jpeg(180, 270, 93);
+        // the same look-alike product photo for every audience, in every super-category: only the audience can tell them apart
+        var audienceOf = new Dictionary<string, string?>();
+        foreach (var hint in new[] { "jeans", "Tshirts", "sneakers", "handbag", "coat", "dress" })
+        {
+            var image = TestPhotos.Jpeg(90, 120, 40 + hint.Length);
+            foreach (var (gender, title, expected) in new (string?, string, string?)[]
+                     {
+                         ("women", "Everyday " + hint, "women"), ("Men", "Everyday " + hint, "men"), ("girls", "Everyday " + hint, "girls"),
+                         (null, "Kids Boys " + hint, "boys"), (null, "Everyday Unisex " + hint, "unisex"), ("Women", "Palm Tree Kids Girls " + hint, "girls"),
+                     })
+            {
+                var id = NewId("fit");
+                using var r = await PostProduct(admin, ProductForm(id, image, title: title, category: hint, gender: gender));
+                Assert.True(r.StatusCode == HttpStatusCode.Created, await r.Content.ReadAsStringAsync());
+                Assert.Equal(expected, (string?)(await r.Json())["audience"]);
+                audienceOf[id] = expected;
+            }
+        }
+        using (var bad = await PostProduct(admin, ProductForm(NewId(), photo, gender: "martian")))
+            Assert.Contains("gender", (await bad.AssertProblem(HttpStatusCode.BadRequest))["errors"]!.AsObject().Select(e => e.Key));
+
+        var author = await Http.SignUp();
+        using (var declared = await Http.Send(HttpMethod.Patch, "api/v1/users/me/profile", author.Token,
+                   System.Net.Http.Json.JsonContent.Create(new { gender = "female" })))
+            Assert.True(declared.IsSuccessStatusCode, await declared.Content.ReadAsStringAsync());
+        var ootdId = await Http.UploadOk(author.Token, photo);
+        JsonObject post;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        do
+        {
+            await Task.Delay(300);
+            using var got = await Http.GetAsync($"api/v1/ootds/{ootdId}");
+            post = await got.Json();
+        } while ((string)post["status"]! == "analyzing" && DateTime.UtcNow < deadline);
+        Assert.Equal("ready", (string)post["status"]!);
+        var shown = post["items"]!.AsArray().SelectMany(i => i!["similarProducts"]!.AsArray()).Select(p => p!.AsObject()).ToList();
+        var ours = shown.Where(p => audienceOf.ContainsKey((string)p["productId"]!)).ToList();
+        Assert.NotEmpty(ours);
+        Assert.All(shown, p => Assert.Contains((string?)p["audience"], new[] { "women", "unisex", null }));
+        Assert.All(ours, p => Assert.Contains(audienceOf[(string)p["productId"]!], new[] { "women", "unisex" }));
+        Assert.All(shown, p =>
+        {
+            Assert.InRange((float)p["score"]!, 0f, 1f);
+            Assert.Equal((float)p["score"]!, (float)p["match"]!["score"]!);
+            Assert.InRange((float)p["match"]!["visual"]!, 0f, 1f);
+        });
+
+        // the same photo searched by the same person: the same rule
+        var searched = (await SearchAsync(author.Token, photo, k: 20))["items"]!.AsArray()
+            .SelectMany(i => i!["similarProducts"]!.AsArray()).Select(p => (string?)p!["audience"]).ToList();
+        Assert.NotEmpty(searched);
+        Assert.All(searched, a => Assert.Contains(a, new[] { "women", "unisex", null }));
     }
 }

@@ -70,7 +70,7 @@ public sealed class CatalogClient(HttpClient http, string username, string passw
         var form = new MultipartFormDataContent();
         void Add(string name, string? value) { if (value is not null) form.Add(new StringContent(value), name); }
         Add("id", row.Id); Add("title", row.Title); Add("brand", row.Brand); Add("price", row.Price); Add("currency", row.Currency);
-        Add("shopUrl", row.ShopUrl); Add("category", row.Category); Add("shot", row.Shot);
+        Add("shopUrl", row.ShopUrl); Add("category", row.Category); Add("shot", row.Shot); Add("gender", row.Gender);
         var file = new ByteArrayContent(image);
         file.Headers.ContentType = new MediaTypeHeaderValue(Path.GetExtension(row.ImagePath).ToLowerInvariant() switch
         {

@@ -7,7 +7,11 @@ namespace Ootd.CatalogImport;
 /// <summary>One product row of a catalog CSV, ready to send (or the reason it cannot be sent).</summary>
 public sealed record CatalogRow(
     int Line, string Id, string Title, string Brand, string? Price, string? Currency, string? ShopUrl, string? Category,
-    string? Shot, string ImagePath);
+    string? Shot, string ImagePath)
+{
+    /// <summary>The CSV's gender label (Myntra: Men, Women, Boys, Girls, Unisex), sent as the product's gender field.</summary>
+    public string? Gender { get; init; }
+}
 
 public sealed record RowProblem(int Line, string Id, string Reason);
 
@@ -80,7 +84,8 @@ public sealed class CatalogFolder
             var priceText = Opt(price);
             var currencyText = Opt(currency) ?? (priceText is not null ? defaultCurrency : null);
             var shopUrl = Opt(url) ?? (shopUrlTemplate is not null ? shopUrlTemplate.Replace("{id}", Uri.EscapeDataString(productId), StringComparison.Ordinal) : null);
-            rows.Add(new CatalogRow(line, productId, productTitle, productBrand, priceText, currencyText, shopUrl, Opt(category), Opt(shot), imagePath));
+            rows.Add(new CatalogRow(line, productId, productTitle, productBrand, priceText, currencyText, shopUrl, Opt(category), Opt(shot), imagePath)
+                { Gender = Opt(gender) is { } g && ProductAudience.Parse(g) is not null ? g : null });
         }
         return (rows, problems);
     }

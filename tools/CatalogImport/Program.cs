@@ -1,10 +1,13 @@
 using System.Globalization;
+using System.Net.Http.Json;
+using Ootd.Grains.Catalog;
 using Ootd.CatalogImport;
 
 // Ootd.CatalogImport — bulk catalog import and catalog search quality, through the public API.
 //   import  <folder> [--csv file] [--split s] [--api url] [--username u] [--password p] [--parallel n] [--force]
 //                    [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report failures.csv]
-//   quality [--ccp folder] [--split test] [--k 5] [--limit n] [--api url] [--username u] [--password p] [--parallel n]
+//   quality [--ccp folder] [--split test] [--k 5] [--limit n] [--declare female|male] [--products folder] [--api url] [--username u] [--password p] [--parallel n]
+//   tune-ranking [--ccp folder] [--split val] [--candidates 50] [--k 5] [--limit n] [--api url] [--username u] [--password p]
 //   photo-search [folder] [--split test] [--count 40] [--seed 1] [--k 5] [--parallel n] [--verbose] [--save folder] [--api url] [--username u] [--password p]
 // Credentials default to OOTD_CATALOG_USER / OOTD_CATALOG_PASSWORD. Exit code: 0 all rows imported or skipped,
 // 2 some rows failed, 1 the import could not run.
@@ -35,9 +38,29 @@ try
         case "quality":
         {
             var ccp = options.Get("ccp") ?? Options.DefaultDataset("ccp") ?? throw new ArgumentException("CCP folder not found: pass --ccp");
-            using var client = options.Client();
-            return await QualityCommand.RunAsync(client, ccp, options.Get("split") ?? "test", options.Int("k", 5), options.Int("limit", 0),
-                options.Int("parallel", 2), Console.Out, cancel.Token);
+            var declared = options.Get("declare")?.ToLowerInvariant() switch
+            {
+                null => AudienceGender.Unknown,
+                "female" => AudienceGender.Women,
+                "male" => AudienceGender.Men,
+                var other => throw new ArgumentException($"--declare is female or male, not '{other}'"),
+            };
+            var productsFolder = options.Get("products") ?? Options.DefaultDataset("products");
+            var audiences = declared != AudienceGender.Unknown && productsFolder is not null ? QualityCommand.ReadAudiences(productsFolder) : null;
+            using var admin = options.Client();
+            // A declared wearer searches as a user whose profile says so (signed up once, then reused).
+            using var client = declared == AudienceGender.Unknown ? null : await options.WearerClient(admin, declared, cancel.Token);
+            return await QualityCommand.RunAsync(client ?? admin, ccp, options.Get("split") ?? "test", options.Int("k", 5), options.Int("limit", 0),
+                options.Int("parallel", 2), Console.Out, cancel.Token, audiences, declared);
+        }
+        case "tune-ranking":
+        {
+            var ccp = options.Get("ccp") ?? Options.DefaultDataset("ccp") ?? throw new ArgumentException("CCP folder not found: pass --ccp");
+            using var admin = options.Client();
+            // Candidates as a declared woman sees them (the fit filter applies before the ranking).
+            using var wearer = await options.WearerClient(admin, AudienceGender.Women, cancel.Token);
+            return await TuneRankingCommand.RunAsync(wearer, ccp, options.Get("split") ?? "val", options.Int("candidates", 50), options.Int("k", 5),
+                options.Int("limit", 0), options.Int("parallel", 2), Console.Out, cancel.Token);
         }
         case "photo-search":
         {
@@ -52,7 +75,9 @@ try
                 usage:
                   Ootd.CatalogImport import <folder> [--csv file] [--split s] [--api http://127.0.0.1:8080] [--username u] [--password p]
                                          [--parallel 4] [--force] [--currency EUR] [--shop-url-template https://shop/p/{id}] [--report file]
-                  Ootd.CatalogImport quality [--ccp ../shared/datasets/ccp] [--split test] [--k 5] [--limit n] [--api url] [--username u] [--password p]
+                  Ootd.CatalogImport quality [--ccp ../shared/datasets/ccp] [--split test] [--k 5] [--limit n] [--declare female|male] [--products folder]
+                                         [--api url] [--username u] [--password p]
+                  Ootd.CatalogImport tune-ranking [--ccp ../shared/datasets/ccp] [--split val] [--candidates 50] [--k 5] [--limit n] [--api url] ...
                   Ootd.CatalogImport photo-search [../shared/datasets/products] [--split test] [--count 40] [--seed 1] [--k 5] [--verbose] [--api url] ...
                 credentials: --username/--password or OOTD_CATALOG_USER/OOTD_CATALOG_PASSWORD (a catalog admin for import)
                 """);
@@ -109,6 +134,32 @@ namespace Ootd.CatalogImport
             var password = Get("password") ?? Environment.GetEnvironmentVariable("OOTD_CATALOG_PASSWORD") ?? throw new ArgumentException("--password (or OOTD_CATALOG_PASSWORD) is required");
             var http = new HttpClient { BaseAddress = new Uri(api.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(6) };
             return new CatalogClient(http, user, password);
+        }
+
+        /// <summary>
+        /// A client for a user who declared <paramref name="gender"/> in their profile: <c>quality-female</c> /
+        /// <c>quality-male</c> (password <c>--wearer-password</c>, default ootd-quality-2026), signed up when missing,
+        /// its profile gender set every time.
+        /// </summary>
+        public async Task<CatalogClient> WearerClient(CatalogClient admin, AudienceGender gender, CancellationToken ct)
+        {
+            var word = gender == AudienceGender.Women ? "female" : "male";
+            var user = "quality-" + word;
+            var password = Get("wearer-password") ?? "ootd-quality-2026";
+            using (var signUp = await admin.Http.PostAsJsonAsync("api/v1/users", new { username = user, password, displayName = "Quality " + word, gender = word }, ct))
+            {
+                if (!signUp.IsSuccessStatusCode && signUp.StatusCode != System.Net.HttpStatusCode.Conflict)
+                    throw new InvalidOperationException($"sign-up of {user} failed: {(int)signUp.StatusCode} {await CatalogClient.Detail(signUp)}");
+            }
+            var http = new HttpClient { BaseAddress = admin.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(6) };
+            var client = new CatalogClient(http, user, password);
+            using var patch = await client.SendAsync(() => new HttpRequestMessage(HttpMethod.Patch, "api/v1/users/me/profile")
+            {
+                Content = JsonContent.Create(new { gender = word }),
+            }, ct);
+            if (!patch.IsSuccessStatusCode)
+                throw new InvalidOperationException($"declaring {word} for {user} failed: {(int)patch.StatusCode} {await CatalogClient.Detail(patch)}");
+            return client;
         }
 
         /// <summary>../shared/datasets/&lt;name&gt; next to the repository (or OOTD_DATASETS/&lt;name&gt;).</summary>

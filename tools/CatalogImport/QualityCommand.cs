@@ -11,6 +11,9 @@ namespace Ootd.CatalogImport;
 /// (consistency of the search), (b) the CCP ground truth of the garment box the item overlaps most (IoU ≥ 0.3), and
 /// (c) the garments labelled anywhere in the photo (works without a detector). Categories are read from CCP tags with
 /// <see cref="CategoryHints"/>; generic tags (top, shoes, bag, purse) count for the super-category only.
+/// With a products catalogue folder (its CSV's gender labels, kids' wear also from the title: <see cref="ProductAudience.Resolve"/>)
+/// and a declared wearer (<c>--declare female</c>: the searches are sent by a user whose profile says so), it also reports
+/// whether the top-k products fit the wearer (gender, adult vs kids) and the share per ranking criterion.
 /// </summary>
 public static class QualityCommand
 {
@@ -18,7 +21,8 @@ public static class QualityCommand
 
     private sealed record Truth(string Super, string? Sub, float X0, float Y0, float X1, float Y1);
 
-    public static async Task<int> RunAsync(CatalogClient client, string ccpFolder, string split, int k, int limit, int parallelism, TextWriter output, CancellationToken ct)
+    public static async Task<int> RunAsync(CatalogClient client, string ccpFolder, string split, int k, int limit, int parallelism, TextWriter output, CancellationToken ct,
+        IReadOnlyDictionary<string, ProductAudience>? audiences = null, AudienceGender declared = AudienceGender.Unknown)
     {
         var splits = File.ReadLines(Path.Combine(ccpFolder, "splits.csv")).Skip(1).Select(l => l.Split(','))
             .Where(p => p.Length >= 2).ToDictionary(p => p[0], p => p[1].Trim());
@@ -36,7 +40,7 @@ public static class QualityCommand
         if (limit > 0) photos = photos.Take(limit).ToList();
         output.WriteLine($"catalog-quality: {photos.Count} CCP '{split}' photos, top-{k} similar products per detected item");
 
-        var tally = new Tally();
+        var tally = new Tally(audiences, declared);
         var bar = new ProgressBar(Console.Error, photos.Count, "searched", "-");
         int done = 0, failed = 0;
         await Parallel.ForEachAsync(photos, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, async (image, token) =>
@@ -66,11 +70,25 @@ public static class QualityCommand
         });
         bar.Finish(done, done - failed, 0, failed);
         tally.Report(output, k);
+        if (declared != AudienceGender.Unknown) output.WriteLine($"wearer: declared {declared.ToString().ToLowerInvariant()} (adult) for every photo");
         return failed == photos.Count && photos.Count > 0 ? 1 : 0;
     }
 
-    private sealed class Tally
+    /// <summary>Product id → audience from a catalogue CSV (the gender label, kids' wear also from the title).</summary>
+    public static Dictionary<string, ProductAudience> ReadAudiences(string productsFolder)
     {
+        var folder = new CatalogFolder(productsFolder, null);
+        var (rows, _) = folder.Read(null, null, null);
+        return rows.ToDictionary(r => r.Id, r => ProductAudience.Resolve(r.Gender, r.Title), StringComparer.Ordinal);
+    }
+
+    private sealed class Tally(IReadOnlyDictionary<string, ProductAudience>? audiences, AudienceGender declared)
+    {
+        public long FitProducts, FitKnown, KidsForAdult, GenderFit, AdultFit, FitItems, FitItemsAll;
+        public long TermProducts;
+        public double Visual, SubTerm, ColourTerm, AttrTerm, ScoreSum;
+        public long ColourAgree, ScoreOutside;
+
         public int Items, ItemsWithProducts, Matched, MatchedSub;
         public long Products, SameSuperAsItem, SameSubAsItem;
         public long MatchedProducts, SameSuperAsTruth, MatchedSubProducts, SameSubAsTruth;
@@ -88,6 +106,7 @@ public static class QualityCommand
                 string super = item["superCategory"]!.GetValue<string>(), sub = item["subCategory"]!.GetValue<string>();
                 var products = item["similarProducts"]!.AsArray().Select(p => (Super: p!["superCategory"]!.GetValue<string>(), Sub: p["subCategory"]!.GetValue<string>())).ToList();
                 if (products.Count == 0) continue;
+                AddFitAndTerms(item["similarProducts"]!.AsArray());
                 ItemsWithProducts++;
                 Products += products.Count;
                 SameSuperAsItem += products.Count(p => p.Super == super);
@@ -116,6 +135,42 @@ public static class QualityCommand
             }
         }
 
+        /// <summary>Fit of the shown products to the declared (adult) wearer, and the ranking's agreement terms.</summary>
+        private void AddFitAndTerms(JsonArray shown)
+        {
+            if (audiences is not null && declared != AudienceGender.Unknown)
+            {
+                FitItems++;
+                bool all = true;
+                foreach (var p in shown)
+                {
+                    var id = p!["productId"]!.GetValue<string>();
+                    FitKnown++;
+                    var a = audiences.TryGetValue(id, out var known) ? known : ProductAudience.Unknown;
+                    bool gender = a.Gender == declared || a.Gender == AudienceGender.Unisex, adult = !a.Kids;
+                    if (gender) GenderFit++;
+                    if (adult) AdultFit++; else KidsForAdult++;
+                    if (gender && adult) FitProducts++; else all = false;
+                }
+                if (all) FitItemsAll++;
+            }
+            foreach (var p in shown)
+            {
+                TermProducts++;
+                var score = p!["score"]!.GetValue<float>();
+                ScoreSum += score;
+                if (score is < 0 or > 1) ScoreOutside++;
+                if (p["match"] is JsonObject m)
+                {
+                    Visual += m["visual"]!.GetValue<float>();
+                    SubTerm += m["subCategory"]!.GetValue<float>();
+                    ColourTerm += m["colour"]!.GetValue<float>();
+                    AttrTerm += m["attributes"]!.GetValue<float>();
+                    if (m["colour"]!.GetValue<float>() >= 1) ColourAgree++;
+                }
+            }
+        }
+
         private static float IoU(float x0, float y0, float x1, float y1, Truth t)
         {
             float ix = Math.Max(0, Math.Min(x1, t.X1) - Math.Max(x0, t.X0)), iy = Math.Max(0, Math.Min(y1, t.Y1) - Math.Max(y0, t.Y0));
@@ -134,6 +189,24 @@ public static class QualityCommand
             o.WriteLine($"    top-{k} products with the garment's true sub-category:   {Share(SameSubAsTruth, MatchedSubProducts)}; items with >= 1 such product: {Share(ItemHitSub, MatchedSub)}");
             o.WriteLine($"(c) top-{k} products whose super-category is labelled in the photo: {Share(SuperInPhoto, PhotoProducts)}");
             o.WriteLine($"    top-{k} products whose sub-category is labelled in the photo:   {Share(SubInPhoto, PhotoSubProducts)}");
+            static string Mean(double sum, long n) => n == 0 ? "n/a" : (sum / n).ToString("0.000", CultureInfo.InvariantCulture);
+            o.WriteLine("table rows:");
+            o.WriteLine($"  detected garments whose top-{k} products hold the true sub-category: {Share(ItemHitSub, MatchedSub)}");
+            if (FitKnown > 0)
+            {
+                o.WriteLine($"  top-{k} products that fit the wearer (gender and adult vs kids): {Share(FitProducts, FitKnown)}; items whose whole top-{k} fits: {Share(FitItemsAll, FitItems)}");
+                o.WriteLine($"  kids' products shown for the adult's posts: {KidsForAdult} of {FitKnown}");
+            }
+            o.WriteLine($"share per criterion (top-{k} products):");
+            if (FitKnown > 0)
+            {
+                o.WriteLine($"  gender fits the wearer (theirs or unisex): {Share(GenderFit, FitKnown)}");
+                o.WriteLine($"  adult vs kids fits (adult wear):           {Share(AdultFit, FitKnown)}");
+            }
+            o.WriteLine($"  same super-category as the item:            {Share(SameSuperAsItem, Products)}");
+            o.WriteLine($"  same sub-category as the item:              {Share(SameSubAsItem, Products)}");
+            o.WriteLine($"  colour agrees (match.colour = 1):           {Share(ColourAgree, TermProducts)}");
+            o.WriteLine($"  mean match terms: visual {Mean(Visual, TermProducts)}, subCategory {Mean(SubTerm, TermProducts)}, colour {Mean(ColourTerm, TermProducts)}, attributes {Mean(AttrTerm, TermProducts)}; mean score {Mean(ScoreSum, TermProducts)}, scores outside [0, 1]: {ScoreOutside}");
         }
     }
 }

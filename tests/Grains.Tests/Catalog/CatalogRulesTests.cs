@@ -60,19 +60,21 @@ public sealed class CatalogRulesTests
             new("a", "jeans", 0.10f), new("b", "trousers", 0.05f), new("c", "jeans", 0.30f),
             new("d", "shorts", 0.001f), new("e", "jeans", 0.20f), new("a", "jeans", 0.40f), new("f", "shorts", 1.6f),
         ];
-        var ranked = SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0.1f, 5);
+        var candidates = hits.Select(h => new ProductCandidate(h)).ToArray();
+        var weights = new SimilarProductOptions { Bias = 0, VisualWeight = 10, SubCategoryWeight = 1, ColourWeight = 0, AttributeWeight = 0 };
+        var ranked = SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), weights, 5);
         // d (cosine 0.999) and b (0.95), of other sub-categories, beat the farther jeans e and c: no tier pushes a
         // nearer product behind every product of the item's sub-category
         Assert.Equal(["a", "d", "b", "e", "c"], ranked.Select(r => r.Hit.Key));
         Assert.Equal(0.10f, ranked[0].Hit.Distance); // a duplicate key keeps its nearest hit
-        Assert.Equal(0.9f * 0.9f + 0.1f, ranked[0].Score, 5);
-        Assert.Equal(0.9f * 0.999f, ranked[1].Score, 5);
-        Assert.All(SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0.1f, 10), r => Assert.InRange(r.Score, 0f, 1f));
-        Assert.Equal(0f, SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub(null), 0.1f, 10)[^1].Score); // cosine −0.6 → 0
-        // weight 0: visual similarity alone; weight 1: the sub-category alone (ties by distance)
-        Assert.Equal(["d", "b", "a"], SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0f, 3).Select(r => r.Hit.Key));
-        Assert.Equal(["a", "e", "c"], SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 1f, 3).Select(r => r.Hit.Key));
-        Assert.Empty(SimilarProductRanking.Rank(hits, SimilarProductRanking.SameSub("jeans"), 0.1f, 0));
+        Assert.Equal(1 / (1 + Math.Exp(-(10 * 0.9 + 1))), ranked[0].Score, 5);
+        Assert.Equal(new MatchTerms(0.9f, 1f, 0f, 0f), ranked[0].Match with { Visual = MathF.Round(ranked[0].Match.Visual, 5) });
+        Assert.All(SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), weights, 10), r => Assert.InRange(r.Score, 0f, 1f));
+        Assert.Equal(0f, SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub(null)), weights, 10)[^1].Match.Visual); // cosine −0.6 → 0
+        // sub-category weight 0: visual similarity alone; visual weight 0: the sub-category alone (ties by distance)
+        Assert.Equal(["d", "b", "a"], SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), new SimilarProductOptions { SubCategoryWeight = 0 }, 3).Select(r => r.Hit.Key));
+        Assert.Equal(["a", "e", "c"], SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), new SimilarProductOptions { VisualWeight = 0 }, 3).Select(r => r.Hit.Key));
+        Assert.Empty(SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), weights, 0));
     }
 
     [Fact]
@@ -89,7 +91,7 @@ public sealed class CatalogRulesTests
         Assert.Equal(0f, SimilarProductRanking.SubProbabilities([1f, 0f])("tshirt")); // wrong length: no evidence
         // a sweater-like t-shirt photo: its own t-shirt product (cosine 1) stays ahead of a similar sweater
         SimilarItem[] hits = [new("sweater", "knit_sweater", 0.08f), new("own", "tshirt", 0f)];
-        Assert.Equal("own", SimilarProductRanking.Rank(hits, agreement, 0.1f, 2)[0].Hit.Key);
+        Assert.Equal("own", SimilarProductRanking.Rank(hits.Select(h => new ProductCandidate(h)), new ItemQuery(agreement), new SimilarProductOptions(), 2)[0].Hit.Key);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class OptionsAtStartTests
         await using var services = Silo();
         Assert.Equal(50, services.GetRequiredService<IOptions<SocialOptions>>().Value.RecentInteractions);
         Assert.Equal(4, services.GetRequiredService<IOptions<SearchOptions>>().Value.RebuildHourUtc);
-        Assert.Equal(0.1f, services.GetRequiredService<IOptions<SimilarProductOptions>>().Value.SubCategoryWeight);
+        Assert.Equal(2.503f, services.GetRequiredService<IOptions<SimilarProductOptions>>().Value.SubCategoryWeight);
         Assert.Equal(3, services.GetRequiredService<IOptions<RecommenderServingOptions>>().Value.NightlyHourUtc);
         services.GetRequiredService<IStartupValidator>().Validate();
     }
@@ -63,7 +63,8 @@ public sealed class OptionsAtStartTests
     public Task A_bad_search_value_is_refused(string key, string value, string named) => Refused<SearchOptions>(key, value, named);
 
     [Theory]
-    [InlineData("Catalog:SimilarProducts:SubCategoryWeight", "1.5", "SubCategoryWeight")]
+    [InlineData("Catalog:SimilarProducts:SubCategoryWeight", "-1", "SubCategoryWeight")]
+    [InlineData("Catalog:SimilarProducts:WearerGenderMargin", "1.5", "WearerGenderMargin")]
     [InlineData("Catalog:SimilarProducts:ExtraSuperCategoryProbability", "-0.1", "ExtraSuperCategoryProbability")]
     public Task A_bad_similar_products_value_is_refused(string key, string value, string named) => Refused<SimilarProductOptions>(key, value, named);
 
