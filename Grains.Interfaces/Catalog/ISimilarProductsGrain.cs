@@ -65,6 +65,12 @@ public interface ISimilarProductsGrain : IGrainWithIntegerKey
     /// <summary>Similar products for every analysed item of an OOTD (empty when the OOTD has no analysed items).</summary>
     Task<IReadOnlyList<ItemProducts>> ForOotd(Guid ootdId, int k);
 
+    /// <summary>
+    /// <see cref="ForOotd"/> for a post whose view the caller already holds: the OOTD grain itself asks with its own view
+    /// (asking the grain back from inside its own call would wait on itself: it is not reentrant).
+    /// </summary>
+    Task<IReadOnlyList<ItemProducts>> ForOotdView(Guid ootdId, Ootd.Grains.Ootds.OotdView? view, int k);
+
     /// <summary>Similar products for one embedding; <see cref="Ootd.Grains.Search.UnknownSearchScopeException"/> for an unknown super-category.</summary>
     Task<IReadOnlyList<SimilarProduct>> ForEmbedding(float[] embedding, string superCategory, string subCategory, int k);
 

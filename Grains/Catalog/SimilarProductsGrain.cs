@@ -25,12 +25,14 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
 {
     private readonly SimilarProductOptions _options = options.Value;
 
-    public async Task<IReadOnlyList<ItemProducts>> ForOotd(Guid ootdId, int k)
+    public async Task<IReadOnlyList<ItemProducts>> ForOotd(Guid ootdId, int k) =>
+        await ForOotdView(ootdId, await GrainFactory.GetGrain<IOotdGrain>(ootdId).Get(), k);
+
+    public async Task<IReadOnlyList<ItemProducts>> ForOotdView(Guid ootdId, OotdView? view, int k)
     {
         var items = await products.OotdItemEmbeddingsAsync(ootdId);
         if (items.Count == 0) return [];
         // The items' attributes (colour, gender) are in the post; the wearer is its author as declared, else predicted.
-        var view = await GrainFactory.GetGrain<IOotdGrain>(ootdId).Get();
         var shown = view?.Items ?? [];
         var declared = view is null ? Gender.Unspecified : await DeclaredGenderAsync(view.AuthorId);
         IReadOnlyList<ItemAttribute> AttributesOf(int itemNo) => itemNo >= 0 && itemNo < shown.Count ? shown[itemNo].Attributes : [];

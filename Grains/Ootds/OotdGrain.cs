@@ -134,7 +134,7 @@ public sealed partial class OotdGrain(
         IReadOnlyList<Catalog.ItemProducts> found;
         try
         {
-            found = await GrainFactory.GetGrain<Catalog.ISimilarProductsGrain>(Catalog.ISimilarProductsGrain.Pool).ForOotd(OotdId, k);
+            found = await GrainFactory.GetGrain<Catalog.ISimilarProductsGrain>(Catalog.ISimilarProductsGrain.Pool).ForOotdView(OotdId, view, k);
         }
         catch (Exception e)
         {

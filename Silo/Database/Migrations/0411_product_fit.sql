@@ -5,13 +5,10 @@
 -- products.colour / products.traits: the tagger's colour and the labels of its other attribute groups ("group=label":
 --   a categorical group's top label, a multi-label group's labels; gender and colour left out) of the product image, for the colour and attribute agreement terms of
 --   the similar-products ranking. NULL = saved before this migration (agreement 0 until the product is saved again).
--- item_vectors.audience: ProductAudience.Code (bits 0-1 gender: 0 unknown, 1 women, 2 men, 3 unisex; bit 2 kids'
---   wear), carried into the search shards so a query can filter its graph walk to the products that fit the wearer.
---   0 for every other index.
+-- item_vectors.audience (added by 0105_search_audience) is filled below from products.audience.
 ALTER TABLE products ADD COLUMN IF NOT EXISTS audience text;
 ALTER TABLE products ADD COLUMN IF NOT EXISTS colour text;
 ALTER TABLE products ADD COLUMN IF NOT EXISTS traits text[];
-ALTER TABLE item_vectors ADD COLUMN IF NOT EXISTS audience smallint NOT NULL DEFAULT 0;
 
 UPDATE products SET audience = CASE
     WHEN title ~* '\m(kids?|infants?|baby|babies|toddlers?|junior)\M' OR title ~* '\m(girls?|boys?)\M' THEN

@@ -390,8 +390,10 @@ internal static class SearchBenchmark
         // The same file the silo embeds; the benchmark runs from the repository root or from its own folder.
         foreach (var root in new[] { ".", "../..", AppContext.BaseDirectory + "/../../../../.." })
         {
+            // The search layer's migrations: the table (0100) and its audience column (0105).
             var path = Path.Combine(root, "Silo/Database/Migrations/0100_search.sql");
-            if (File.Exists(path)) return await File.ReadAllTextAsync(path);
+            if (File.Exists(path))
+                return await File.ReadAllTextAsync(path) + "\n" + await File.ReadAllTextAsync(Path.Combine(root, "Silo/Database/Migrations/0105_search_audience.sql"));
         }
         throw new FileNotFoundException("Silo/Database/Migrations/0100_search.sql not found: run from the repository root");
     }

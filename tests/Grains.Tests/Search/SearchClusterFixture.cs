@@ -78,19 +78,22 @@ public sealed class SearchClusterFixture : IAsyncLifetime
         await _cluster.DeployAsync();
     }
 
-    /// <summary>The migration as the silo embeds it (Silo.csproj: Database/Migrations/*.sql → Migrations.{file}).</summary>
+    /// <summary>The search layer's migrations as the silo embeds them (Silo.csproj: Database/Migrations/*.sql → Migrations.{file}).</summary>
     private async Task ApplyMigrationAsync()
     {
         var silo = Assembly.Load("Ootd.Silo");
-        await using var stream = silo.GetManifestResourceStream("Migrations.0100_search.sql")
-            ?? throw new InvalidOperationException("Ootd.Silo does not embed Migrations.0100_search.sql");
-        var sql = await new StreamReader(stream).ReadToEndAsync();
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        for (var i = 0; i < 2; i++) // twice: the migration must be idempotent
+        foreach (var name in new[] { "0100_search.sql", "0105_search_audience.sql" })
         {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
+            await using var stream = silo.GetManifestResourceStream("Migrations." + name)
+                ?? throw new InvalidOperationException("Ootd.Silo does not embed Migrations." + name);
+            var sql = await new StreamReader(stream).ReadToEndAsync();
+            for (var i = 0; i < 2; i++) // twice: the migration must be idempotent
+            {
+                await using var command = new NpgsqlCommand(sql, connection);
+                await command.ExecuteNonQueryAsync();
+            }
         }
     }
 
