@@ -22,7 +22,7 @@ public static class ClassifierTraining
 
     /// <summary>Augmented views per source (each source's train crops in a fixed order, one view each, round again
     /// until the count is reached). OOTD_VIEWS_PER_SOURCE overrides.</summary>
-    public static readonly int ViewsPerSource = int.TryParse(Environment.GetEnvironmentVariable("OOTD_VIEWS_PER_SOURCE"), out var v) ? v : 3300;
+    public static readonly int ViewsPerSource = int.TryParse(Environment.GetEnvironmentVariable("OOTD_VIEWS_PER_SOURCE"), out var v) ? v : 2500;
 
     public static string ViewKey(string key, int view) => $"{key}#cv{view}";
 

@@ -43,7 +43,7 @@ public static class Evaluation
             return report[..start] + section + report[(start + old.Length)..];
         }
         int at = report.IndexOf(before, StringComparison.Ordinal);
-        return at >= 0 ? report[..at] + section + "\n" + report[at..] : report.TrimEnd('\n') + "\n\n" + section;
+        return at >= 0 ? report[..at] + section + (section.EndsWith("\n\n", StringComparison.Ordinal) ? "" : "\n") + report[at..] : report.TrimEnd('\n') + "\n\n" + section;
     }
 
     /// <summary>`report classifier`: only the classifier's section of models/REPORT.md and its manifest metrics.</summary>
