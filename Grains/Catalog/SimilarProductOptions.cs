@@ -18,18 +18,18 @@ public sealed class SimilarProductOptions
     /// sub-category), so the score reads as the probability that the product is the same kind of garment.
     /// </summary>
     [Range(-50.0, 50.0)]
-    public float Bias { get; set; } = -2.328f;
+    public float Bias { get; set; } = -2.507f;
 
     /// <summary>Weight of the visual similarity (cosine of the embeddings, clamped to [0, 1]).</summary>
     [Range(0.0, 50.0)]
-    public float VisualWeight { get; set; } = 1.944f;
+    public float VisualWeight { get; set; } = 0.447f;
 
     /// <summary>
     /// Weight of the sub-category agreement: the item classifier's probability of the product's sub-category (soft;
     /// 1/0 when only the item's sub-category is known).
     /// </summary>
     [Range(0.0, 50.0)]
-    public float SubCategoryWeight { get; set; } = 2.503f;
+    public float SubCategoryWeight { get; set; } = 2.977f;
 
     /// <summary>Street-photo and OOTD items: the sub-category term is the classifier's probability of the product's
     /// sub-category (soft) rather than 1/0 for the classifier's arg max.</summary>
@@ -37,19 +37,26 @@ public sealed class SimilarProductOptions
 
     /// <summary>Weight of the colour agreement (the tagger's colour of the item = the product's: 1, else 0).</summary>
     [Range(0.0, 50.0)]
-    public float ColourWeight { get; set; } = 0.545f;
+    public float ColourWeight { get; set; } = 0.122f;
 
     /// <summary>Weight of the attribute agreement: over the attribute groups both have (colour and gender left out; the
     /// tagger covers season and occasion), the mean Jaccard similarity of their labels.</summary>
     [Range(0.0, 50.0)]
-    public float AttributeWeight { get; set; } = 0.073f;
+    public float AttributeWeight { get; set; }
 
     /// <summary>
     /// At most this many products of one sub-category in an item's top k while products of other sub-categories are
     /// left (<see cref="SimilarProductRanking.Diversify"/>); 0 = no limit. Chosen on val with <c>tune-ranking</c>.
     /// </summary>
     [Range(0, 100)]
-    public int MaxPerSubCategory { get; set; }
+    public int MaxPerSubCategory { get; set; } = 2;
+
+    /// <summary>
+    /// Instead of <see cref="MaxPerSubCategory"/>: a sub-category takes at most ⌈P(sub) · k⌉ places (at least 1) of an
+    /// item's top k while other products are left, P(sub) the item classifier's probability of it (the sub-category
+    /// term). A sure classifier keeps its places; an unsure one also shows its next-likely kinds of garment.
+    /// </summary>
+    public bool SubCategorySlotsByProbability { get; set; }
 
     /// <summary>
     /// An item is also searched in every other super-category whose classifier probability is at least this (its

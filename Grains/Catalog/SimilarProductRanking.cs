@@ -122,6 +122,8 @@ public static class SimilarProductRanking
             .ThenBy(r => r.Hit.Distance)
             .ThenBy(r => r.Hit.Key, StringComparer.Ordinal)
             .ToList();
+        if (weights.SubCategorySlotsByProbability)
+            return Diversify(ordered, r => Math.Max(1, (int)Math.Ceiling(r.Match.SubCategory * k - 1e-6)), k);
         return Diversify(ordered, weights.MaxPerSubCategory, k);
     }
 
@@ -130,9 +132,14 @@ public static class SimilarProductRanking
     /// products of other sub-categories are left (those wait, in order, and fill the list only when nothing else is
     /// left). 0: the plain first k. When the classifier is unsure, the list then shows its next-likely kind of garment too.
     /// </summary>
-    public static IReadOnlyList<RankedProduct> Diversify(IReadOnlyList<RankedProduct> ranked, int maxPerSub, int k)
+    public static IReadOnlyList<RankedProduct> Diversify(IReadOnlyList<RankedProduct> ranked, int maxPerSub, int k) =>
+        maxPerSub <= 0 ? ranked.Take(Math.Max(0, k)).ToArray() : Diversify(ranked, _ => maxPerSub, k);
+
+    /// <summary>As <see cref="Diversify(IReadOnlyList{RankedProduct}, int, int)"/> with a limit per product's
+    /// sub-category read from the product (e.g. ⌈P(sub) · k⌉: a sure classifier keeps its places, an unsure one shares them).</summary>
+    public static IReadOnlyList<RankedProduct> Diversify(IReadOnlyList<RankedProduct> ranked, Func<RankedProduct, int> maxPerSub, int k)
     {
-        if (maxPerSub <= 0 || ranked.Count <= k) return ranked.Take(k).ToArray();
+        if (ranked.Count <= k) return ranked.Take(Math.Max(0, k)).ToArray();
         var chosen = new List<RankedProduct>(k);
         var deferred = new List<RankedProduct>();
         var perSub = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -140,7 +147,7 @@ public static class SimilarProductRanking
         {
             if (chosen.Count == k) break;
             var n = perSub.GetValueOrDefault(r.Hit.SubCategory);
-            if (n >= maxPerSub) { deferred.Add(r); continue; }
+            if (n >= maxPerSub(r)) { deferred.Add(r); continue; }
             perSub[r.Hit.SubCategory] = n + 1;
             chosen.Add(r);
         }

@@ -106,6 +106,13 @@ public static class TuneRankingCommand
             int visual = lists.Count(l => Capped(l.OrderByDescending(r => r.X[0]).ToList(), cap, k).Any(r => r.Label));
             output.WriteLine($"    m = {m}: {Share(hits, lists.Count)}; with the served order: {Share(served, lists.Count)}; visual alone: {Share(visual, lists.Count)}");
         }
+        output.WriteLine($"  places in the top {k} per sub-category in proportion to the classifier (ceil(P(sub) · {k}), at least 1; SubCategorySlotsByProbability):");
+        {
+            int hits = lists.Count(l => Capped(l.OrderByDescending(r => Z(r.X, w)).ToList(), 0, k).Any(r => r.Label));
+            int served = lists.Count(l => Capped(l, 0, k).Any(r => r.Label));
+            int visual = lists.Count(l => Capped(l.OrderByDescending(r => r.X[0]).ToList(), 0, k).Any(r => r.Label));
+            output.WriteLine($"    fitted {Share(hits, lists.Count)}; with the served order: {Share(served, lists.Count)}; visual alone: {Share(visual, lists.Count)}");
+        }
         return 0;
     }
 
@@ -120,7 +127,8 @@ public static class TuneRankingCommand
         {
             if (chosen.Count == k) break;
             var n = per.GetValueOrDefault(r.Sub);
-            if (n >= cap) { deferred.Add(r); continue; }
+            var limit = cap > 0 ? cap : Math.Max(1, (int)Math.Ceiling(r.X[1] * k - 1e-6)); // 0: in proportion to P(sub)
+            if (n >= limit) { deferred.Add(r); continue; }
             per[r.Sub] = n + 1;
             chosen.Add(r);
         }

@@ -61,7 +61,7 @@ public sealed class CatalogRulesTests
             new("d", "shorts", 0.001f), new("e", "jeans", 0.20f), new("a", "jeans", 0.40f), new("f", "shorts", 1.6f),
         ];
         var candidates = hits.Select(h => new ProductCandidate(h)).ToArray();
-        var weights = new SimilarProductOptions { Bias = 0, VisualWeight = 10, SubCategoryWeight = 1, ColourWeight = 0, AttributeWeight = 0 };
+        var weights = new SimilarProductOptions { Bias = 0, VisualWeight = 10, SubCategoryWeight = 1, ColourWeight = 0, AttributeWeight = 0, MaxPerSubCategory = 0 };
         var ranked = SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), weights, 5);
         // d (cosine 0.999) and b (0.95), of other sub-categories, beat the farther jeans e and c: no tier pushes a
         // nearer product behind every product of the item's sub-category
@@ -72,8 +72,8 @@ public sealed class CatalogRulesTests
         Assert.All(SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), weights, 10), r => Assert.InRange(r.Score, 0f, 1f));
         Assert.Equal(0f, SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub(null)), weights, 10)[^1].Match.Visual); // cosine −0.6 → 0
         // sub-category weight 0: visual similarity alone; visual weight 0: the sub-category alone (ties by distance)
-        Assert.Equal(["d", "b", "a"], SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), new SimilarProductOptions { SubCategoryWeight = 0 }, 3).Select(r => r.Hit.Key));
-        Assert.Equal(["a", "e", "c"], SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), new SimilarProductOptions { VisualWeight = 0 }, 3).Select(r => r.Hit.Key));
+        Assert.Equal(["d", "b", "a"], SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), new SimilarProductOptions { SubCategoryWeight = 0, MaxPerSubCategory = 0 }, 3).Select(r => r.Hit.Key));
+        Assert.Equal(["a", "e", "c"], SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), new SimilarProductOptions { VisualWeight = 0, MaxPerSubCategory = 0 }, 3).Select(r => r.Hit.Key));
         Assert.Empty(SimilarProductRanking.Rank(candidates, new ItemQuery(SimilarProductRanking.SameSub("jeans")), weights, 0));
     }
 

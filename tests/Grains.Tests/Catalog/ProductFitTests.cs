@@ -11,6 +11,7 @@ namespace Ootd.Tests.Catalog;
 public sealed class ProductFitTests
 {
     private static readonly SimilarProductOptions Defaults = new();
+    private static readonly SimilarProductOptions Uncapped = new() { MaxPerSubCategory = 0 };
 
     private static IReadOnlyList<ItemAttribute> Worn(string genderLabel, float confidence = 0.9f, string colour = "Black") =>
     [
@@ -137,25 +138,25 @@ public sealed class ProductFitTests
     [Fact]
     public void A_much_better_visual_match_of_another_sub_category_beats_a_weak_one_of_the_likely_sub_category()
     {
-        // the classifier is unsure between jeans (0.5) and trousers (0.4): a near-identical pair of trousers beats
-        // a faint pair of jeans; no tier puts every pair of jeans first
+        // the classifier is unsure between jeans (0.5) and trousers (0.4): with the configured (val-fitted) weights an
+        // identical-looking pair of trousers beats a pair of jeans that hardly looks alike; no tier puts every pair of jeans first
         var probabilities = new float[FashionTaxonomy.Subs.Count];
         probabilities[FashionTaxonomy.Sub("jeans").Index] = 0.5f;
         probabilities[FashionTaxonomy.Sub("trousers").Index] = 0.4f;
         var item = new ItemQuery(SimilarProductRanking.SubProbabilities(probabilities), "Blue", ["season=Summer"]);
         ProductCandidate[] candidates =
         [
-            new(new SimilarItem("weak-jeans", "jeans", 0.6f), "Blue", ["season=Summer"]),
-            new(new SimilarItem("close-trousers", "trousers", 0.05f), "Blue", ["season=Summer"]),
+            new(new SimilarItem("weak-jeans", "jeans", 0.95f), "Blue", ["season=Summer"]),
+            new(new SimilarItem("close-trousers", "trousers", 0f), "Blue", ["season=Summer"]),
             new(new SimilarItem("far-shorts", "shorts", 0.7f), "Blue", ["season=Summer"]),
-            new(new SimilarItem("weak-jeans", "jeans", 0.9f)), // a duplicate key keeps its nearest hit
+            new(new SimilarItem("weak-jeans", "jeans", 0.99f)), // a duplicate key keeps its nearest hit
         ];
         var ranked = SimilarProductRanking.Rank(candidates, item, Defaults, 5);
         Assert.Equal(["close-trousers", "weak-jeans", "far-shorts"], ranked.Select(r => r.Hit.Key));
-        Assert.Equal(0.6f, ranked[1].Hit.Distance);
+        Assert.Equal(0.95f, ranked[1].Hit.Distance);
         Assert.All(ranked, r => Assert.InRange(r.Score, 0f, 1f));
         Assert.Equal(0.5f, ranked[1].Match.SubCategory);
-        Assert.Equal(0.4f, ranked[1].Match.Visual, 5);
+        Assert.Equal(0.05f, ranked[1].Match.Visual, 5);
         // the same visual gap with the sub-category agreeing fully: it decides (a likely pair of jeans first)
         var sure = new ItemQuery(SimilarProductRanking.SameSub("jeans"));
         Assert.Equal("weak-jeans", SimilarProductRanking.Rank(candidates, sure, Defaults, 1)[0].Hit.Key);
@@ -189,11 +190,33 @@ public sealed class ProductFitTests
         var candidates = new[] { ("j1", "jeans", 0.05f), ("j2", "jeans", 0.06f), ("j3", "jeans", 0.07f), ("j4", "jeans", 0.08f), ("t1", "trousers", 0.3f), ("s1", "shorts", 0.5f) }
             .Select(c => new ProductCandidate(new SimilarItem(c.Item1, c.Item2, c.Item3))).ToArray();
         var item = new ItemQuery(SimilarProductRanking.SameSub("jeans"));
-        Assert.Equal(["j1", "j2", "j3", "j4", "t1"], SimilarProductRanking.Rank(candidates, item, Defaults, 5).Select(r => r.Hit.Key));
+        Assert.Equal(["j1", "j2", "j3", "j4", "t1"], SimilarProductRanking.Rank(candidates, item, Uncapped, 5).Select(r => r.Hit.Key));
         var capped = new SimilarProductOptions { MaxPerSubCategory = 3 };
         Assert.Equal(["j1", "j2", "j3", "t1", "s1"], SimilarProductRanking.Rank(candidates, item, capped, 5).Select(r => r.Hit.Key));
         // nothing else left: the deferred ones fill the list, still in score order
         Assert.Equal(["j1", "j2", "j3", "j4"], SimilarProductRanking.Rank(candidates.Take(4), item, capped, 5).Select(r => r.Hit.Key));
         Assert.Equal(["j1", "j2", "j3", "j4", "t1"], SimilarProductRanking.Rank(candidates.Take(5), item, new SimilarProductOptions { MaxPerSubCategory = 1 }, 5).Select(r => r.Hit.Key));
+    }
+
+    [Fact]
+    public void An_unsure_classifier_shares_the_places_in_proportion_to_its_probabilities()
+    {
+        var probabilities = new float[FashionTaxonomy.Subs.Count];
+        probabilities[FashionTaxonomy.Sub("jeans").Index] = 0.5f;    // ⌈2.5⌉ = 3 places of 5
+        probabilities[FashionTaxonomy.Sub("trousers").Index] = 0.3f; // ⌈1.5⌉ = 2
+        probabilities[FashionTaxonomy.Sub("shorts").Index] = 0.1f;   // at least 1
+        var item = new ItemQuery(SimilarProductRanking.SubProbabilities(probabilities));
+        var candidates = new[]
+            {
+                ("j1", "jeans", 0.05f), ("j2", "jeans", 0.06f), ("j3", "jeans", 0.07f), ("j4", "jeans", 0.08f),
+                ("t1", "trousers", 0.1f), ("t2", "trousers", 0.1f), ("t3", "trousers", 0.1f), ("s1", "shorts", 0.1f),
+            }
+            .Select(c => new ProductCandidate(new SimilarItem(c.Item1, c.Item2, c.Item3))).ToArray();
+        var slots = new SimilarProductOptions { SubCategorySlotsByProbability = true, MaxPerSubCategory = 0 };
+        Assert.Equal(["j1", "j2", "j3", "j4", "t1"], SimilarProductRanking.Rank(candidates, item, Uncapped, 5).Select(r => r.Hit.Key));
+        Assert.Equal(["j1", "j2", "j3", "t1", "t2"], SimilarProductRanking.Rank(candidates, item, slots, 5).Select(r => r.Hit.Key));
+        // a sure classifier keeps every place
+        var sure = new ItemQuery(SimilarProductRanking.SameSub("jeans"));
+        Assert.Equal(["j1", "j2", "j3", "j4", "t1"], SimilarProductRanking.Rank(candidates, sure, slots, 5).Select(r => r.Hit.Key));
     }
 }

@@ -32,7 +32,7 @@ public sealed class OptionsAtStartTests
         await using var services = Silo();
         Assert.Equal(50, services.GetRequiredService<IOptions<SocialOptions>>().Value.RecentInteractions);
         Assert.Equal(4, services.GetRequiredService<IOptions<SearchOptions>>().Value.RebuildHourUtc);
-        Assert.Equal(2.503f, services.GetRequiredService<IOptions<SimilarProductOptions>>().Value.SubCategoryWeight);
+        Assert.Equal(2.977f, services.GetRequiredService<IOptions<SimilarProductOptions>>().Value.SubCategoryWeight);
         Assert.Equal(3, services.GetRequiredService<IOptions<RecommenderServingOptions>>().Value.NightlyHourUtc);
         services.GetRequiredService<IStartupValidator>().Validate();
     }
