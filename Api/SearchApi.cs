@@ -15,7 +15,7 @@ namespace Ootd.Api;
 
 public static class SearchApi
 {
-    public const int DefaultK = 5;
+    public const int DefaultK = OotdDetail.DefaultK;
     public const int MaxK = 50;
 
     public static IEndpointRouteBuilder MapSearchApi(this IEndpointRouteBuilder app)

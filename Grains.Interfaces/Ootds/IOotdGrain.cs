@@ -42,7 +42,11 @@ public sealed record OotdView(
 public sealed record OotdDetail(
     [property: Id(0)] OotdView View,
     [property: Id(1)] IReadOnlyList<Catalog.ItemProducts> SimilarProducts,
-    [property: Id(2)] long? CatalogVersion);
+    [property: Id(2)] long? CatalogVersion)
+{
+    /// <summary>How many similar products per item the post pages show (and a post computes when it becomes Ready).</summary>
+    public const int DefaultK = 5;
+}
 
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
 [Orleans.CodeGeneration.Version(3)]

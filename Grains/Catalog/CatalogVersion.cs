@@ -16,6 +16,7 @@ public sealed class CatalogVersion(NpgsqlDataSource db, IOptions<SimilarProductO
     private long? _version;
     private long _readAtTicks;
     private bool _expired = true;
+    private int _epoch;
     private Task<long?>? _reading;
 
     /// <summary>The version, at most <c>VersionPollSeconds</c> old; null when it has never been read (database down).</summary>
@@ -25,6 +26,7 @@ public sealed class CatalogVersion(NpgsqlDataSource db, IOptions<SimilarProductO
         lock (_gate)
         {
             if (_version is not null && !_expired && Environment.TickCount64 - _readAtTicks < (long)poll.TotalMilliseconds) return Task.FromResult(_version);
+            if (_reading is { IsCompleted: true }) _reading = null;
             return _reading ??= ReadAsync();
         }
     }
@@ -32,11 +34,18 @@ public sealed class CatalogVersion(NpgsqlDataSource db, IOptions<SimilarProductO
     /// <summary>Forgets the value read, so the next caller reads the database (tests; an operator's refresh).</summary>
     public void Invalidate()
     {
-        lock (_gate) _expired = true;
+        lock (_gate)
+        {
+            _expired = true;
+            _epoch++;
+            _reading = null;   // a read that started before this call may have missed the change: the next caller reads again
+        }
     }
 
     private async Task<long?> ReadAsync()
     {
+        int epoch;
+        lock (_gate) epoch = _epoch;
         long? read = null;
         try
         {
@@ -49,6 +58,7 @@ public sealed class CatalogVersion(NpgsqlDataSource db, IOptions<SimilarProductO
         }
         lock (_gate)
         {
+            if (epoch != _epoch) return read ?? _version;   // invalidated meanwhile: this read settles nothing
             if (read is not null)
             {
                 _version = read;

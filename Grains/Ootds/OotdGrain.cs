@@ -40,10 +40,6 @@ public sealed partial class OotdGrain(
     private long _viewCount;
     private bool _analysisRunning;
     private IGrainTimer? _retryTimer;
-    // The items' similar products for (catalogue version, k): kept with the post, searched again when either changes.
-    private IReadOnlyList<Catalog.ItemProducts>? _similar;
-    private long _similarVersion;
-    private int _similarK;
 
     private InferenceOptions Options => inferenceOptions.Value;
 
@@ -126,11 +122,21 @@ public sealed partial class OotdGrain(
         if (await Get() is not { } view) return null;
         if (view.Items is not { Count: > 0 }) return new OotdDetail(view, [], null);
         var version = await catalogVersion.CurrentAsync();
-        if (_similar is not null && version is { } v && v == _similarVersion && k == _similarK)
+        var s = state.State;
+        if (s.SimilarProducts is { } kept && version is { } v && v == s.SimilarCatalogVersion && k == s.SimilarK)
         {
-            return new OotdDetail(view, _similar, v);
+            return new OotdDetail(view, kept, v);
         }
+        var (found, _) = await SearchSimilarAsync(version, k);
+        return new OotdDetail(view, found ?? [], found is null ? null : version);
+    }
 
+    /// <summary>
+    /// Searches the items' similar products and, under a catalogue version read before the search (a change during
+    /// the search is seen on the next read), keeps them in the post's state. Null when the search failed.
+    /// </summary>
+    private async Task<(IReadOnlyList<Catalog.ItemProducts>? Found, bool Kept)> SearchSimilarAsync(long? version, int k)
+    {
         IReadOnlyList<Catalog.ItemProducts> found;
         try
         {
@@ -139,16 +145,22 @@ public sealed partial class OotdGrain(
         catch (Exception e)
         {
             logger.LogWarning(e, "Similar products of OOTD {OotdId} unavailable", OotdId);
-            return new OotdDetail(view, [], null);
+            return (null, false);
         }
-        // Kept only under a version read before the search: a change during the search is seen on the next read.
-        if (version is { } known)
+        if (version is not { } known) return (found, false);
+        state.State.SimilarProducts = found.ToList();
+        state.State.SimilarCatalogVersion = known;
+        state.State.SimilarK = k;
+        try
         {
-            _similar = found;
-            _similarVersion = known;
-            _similarK = k;
+            await state.WriteStateAsync();
         }
-        return new OotdDetail(view, found, version);
+        catch (Exception e)
+        {
+            // Kept in memory all the same; the next state write stores them.
+            logger.LogWarning(e, "OOTD {OotdId}: similar products not stored", OotdId);
+        }
+        return (found, true);
     }
 
     public async Task<CommandResult> Delete(Guid requesterId)
@@ -329,6 +341,8 @@ public sealed partial class OotdGrain(
             AnalysisMetrics.Outcome("ready");
             // Recommender: style vectors, vector index, the author's upload style, followers' feeds.
             await StyleAfterAnalysisAsync();
+            // The post page's similar products, computed now (off the upload's answer) rather than on the first read.
+            await SearchSimilarAsync(await catalogVersion.CurrentAsync(), OotdDetail.DefaultK);
             return;
         }
 

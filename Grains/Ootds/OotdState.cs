@@ -20,4 +20,9 @@ public sealed class OotdState
     [Id(9)] public int AnalysisAttempts { get; set; }
     [Id(10)] public string? AnalysisError { get; set; }
     [Id(11)] public DateTimeOffset? AnalysedAt { get; set; }
+    /// <summary>The items' similar products (k = <see cref="SimilarK"/>) as of catalogue version
+    /// <see cref="SimilarCatalogVersion"/>; searched again when the catalogue changes (issue 14).</summary>
+    [Id(12)] public List<Catalog.ItemProducts>? SimilarProducts { get; set; }
+    [Id(13)] public long SimilarCatalogVersion { get; set; }
+    [Id(14)] public int SimilarK { get; set; }
 }

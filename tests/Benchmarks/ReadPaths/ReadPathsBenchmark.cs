@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -62,7 +62,7 @@ public static class ReadPathsBenchmark
         var seconds = int.Parse(Get("--seconds") ?? "12", CultureInfo.InvariantCulture);
         var threads = int.Parse(Get("--threads") ?? "2", CultureInfo.InvariantCulture);
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
-        var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (Which("wrk") is null)
         {
             Console.Error.WriteLine("readpaths needs wrk on the PATH (Debian: apt-get install -y wrk)");
@@ -171,6 +171,8 @@ public static class ReadPathsBenchmark
                 pairs.Where(p => (p.Post * 31 + 3) % users != p.User)
                     .Select(p => ($"/api/v1/users/{userIds[(p.Post * 31 + 3) % users]}/follow", (string?)tokens[p.User])).ToList(), connections, api);
 
+            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities);
+
             var bareRate = table.FirstOrDefault(r => r.Label.StartsWith("bare", StringComparison.Ordinal))?.Result.RequestsPerSecond;
             Console.WriteLine();
             Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | share of bare |");
@@ -221,6 +223,40 @@ public static class ReadPathsBenchmark
             var first = await feed.GetFeed(null, 20);
             if (first.NextCursor is { } c) await feed.GetFeed(c, 20);
         });
+    }
+
+    /// <summary>
+    /// Memory per activation: the process's working set after a full collection, before and after activating a batch
+    /// of new user grains (created with a profile, their taste read) and then a batch of new Ready posts (three items
+    /// each); the slope is the working-set growth over the activation-count growth of that grain type. The silo and
+    /// the gateway share this process, so the slope includes what the gateway keeps per call (nothing per grain).
+    /// </summary>
+    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        async Task<(long Rss, int Users, int Posts, int Total)> Sample()
+        {
+            for (var i = 0; i < 3; i++) { GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true); GC.WaitForPendingFinalizers(); }
+            await Task.Delay(500);
+            using var process = Process.GetCurrentProcess();
+            var stats = await management.GetSimpleGrainStatistics();
+            int Count(string type) => stats.Where(x => x.GrainType.Contains(type, StringComparison.Ordinal)).Sum(x => x.ActivationCount);
+            return (process.WorkingSet64, Count("UserGrain"), Count("OotdGrain"), stats.Sum(x => x.ActivationCount));
+        }
+        const int users = 4000, posts = 2000;
+        var before = await Sample();
+        var ids = Enumerable.Range(0, users).Select(_ => Guid.NewGuid()).ToArray();
+        await Load(16, users, async i => { await NewUser(grains, ids[i], 100_000 + i); await grains.GetGrain<IUserGrain>(ids[i]).GetOwnTaste(); });
+        var afterUsers = await Sample();
+        await Load(16, posts, i => PostReady(grains, authors[celebrities + i % (authors.Length - celebrities)], 500_000 + i));
+        var afterPosts = await Sample();
+        double perUser = (afterUsers.Rss - before.Rss) / (double)Math.Max(1, afterUsers.Users - before.Users);
+        double perPost = (afterPosts.Rss - afterUsers.Rss) / (double)Math.Max(1, afterPosts.Posts - afterUsers.Posts);
+        Console.WriteLine($"  memory: working set {before.Rss / 1e6:N0} MB with {before.Users:N0} user and {before.Posts:N0} post activations; " +
+            $"+{afterUsers.Users - before.Users:N0} users (+{afterUsers.Total - before.Total:N0} activations in all) → {afterUsers.Rss / 1e6:N0} MB; " +
+            $"+{afterPosts.Posts - afterUsers.Posts:N0} posts (+{afterPosts.Total - afterUsers.Total:N0} activations in all, followers' feeds woken by fan-out included) → {afterPosts.Rss / 1e6:N0} MB");
+        Console.WriteLine($"    per user grain {perUser / 1024:F1} KB, per post grain {perPost / 1024:F1} KB (the working-set growth over that type's new activations); " +
+            $"100,000 active users ≈ {(before.Rss + 100_000 * perUser) / 1e9:F2} GB");
     }
 
     private sealed record Row(string Label, int Connections, WrkResult Result);
