@@ -140,6 +140,8 @@ public sealed partial class OotdGrain(
         IReadOnlyList<Catalog.ItemProducts> found;
         try
         {
+            // The grain's own view goes with the call: the search must not ask this (non-reentrant) grain back.
+            var view = await Get();
             found = await GrainFactory.GetGrain<Catalog.ISimilarProductsGrain>(Catalog.ISimilarProductsGrain.Pool).ForOotdView(OotdId, view, k);
         }
         catch (Exception e)
