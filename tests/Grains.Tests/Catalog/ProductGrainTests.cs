@@ -45,7 +45,11 @@ public sealed class ProductGrainTests(InferenceSiloFixture silo) : IClassFixture
         Assert.Equal(128, vector.Length);
         var found = await Similar.ForEmbedding(vector, "bottom", "jeans", 5);
         Assert.Equal(id, found[0].ProductId);
-        Assert.Equal(1f, found[0].Score, 3);
+        // its own photo: visual agreement 1, same sub-category; the score is the logistic of the terms (defaults), in [0, 1]
+        Assert.Equal(1f, found[0].Match!.Visual, 3);
+        Assert.Equal(1f, found[0].Match!.SubCategory, 3);
+        Assert.Equal(SimilarProductRanking.Score(found[0].Match!, new SimilarProductOptions()), found[0].Score, 3);
+        Assert.InRange(found[0].Score, 0f, 1f);
         Assert.Equal(("Wide jeans", "Denim Co", "https://shop.example/p/11"), (found[0].Title, found[0].Brand, found[0].ShopUrl));
 
         // saving again replaces (not created) and keeps one vector
@@ -71,13 +75,18 @@ public sealed class ProductGrainTests(InferenceSiloFixture silo) : IClassFixture
         Assert.Equal(5, found.Count);
         Assert.All(found, p => Assert.Equal("bottom", p.SuperCategory));
         Assert.DoesNotContain(found, p => p.ProductId == $"{prefix}-5"); // the t-shirt is in another super-category
-        // one score in [0, 1]: 0.9 × cosine + 0.1 when the product is of the item's sub-category (defaults), best first
+        // one score in [0, 1]: the logistic of the visual term (cosine) and the soft sub-category term (defaults)
         foreach (var p in found)
         {
             var cosine = Dot(query, await StoredVectorAsync(p.ProductId));
-            Assert.Equal(0.9f * Math.Max(0f, cosine) + (p.SubCategory == "jeans" ? 0.1f : 0f), p.Score, 3);
+            Assert.Equal(Math.Max(0f, cosine), p.Match!.Visual, 3);
+            Assert.Equal(p.SubCategory == "jeans" ? 1f : 0f, p.Match.SubCategory, 3);
+            Assert.Equal(SimilarProductRanking.Score(p.Match, new SimilarProductOptions()), p.Score, 3);
+            Assert.InRange(p.Score, 0f, 1f);
         }
-        Assert.True(found.Zip(found.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+        // best first within a sub-category (across sub-categories the diversity cap may hold a third jeans back)
+        foreach (var group in found.GroupBy(p => p.SubCategory))
+            Assert.True(group.Zip(group.Skip(1)).All(p => p.First.Score >= p.Second.Score));
     }
 
     private static float Dot(float[] a, float[] b) => a.Zip(b).Sum(p => p.First * p.Second);
