@@ -209,7 +209,7 @@ public sealed class ProductFitTests
         var candidates = new[]
             {
                 ("j1", "jeans", 0.05f), ("j2", "jeans", 0.06f), ("j3", "jeans", 0.07f), ("j4", "jeans", 0.08f),
-                ("t1", "trousers", 0.1f), ("t2", "trousers", 0.1f), ("t3", "trousers", 0.1f), ("s1", "shorts", 0.1f),
+                ("t1", "trousers", 0.09f), ("t2", "trousers", 0.1f), ("t3", "trousers", 0.1f), ("s1", "shorts", 0.1f),
             }
             .Select(c => new ProductCandidate(new SimilarItem(c.Item1, c.Item2, c.Item3))).ToArray();
         var slots = new SimilarProductOptions { SubCategorySlotsByProbability = true, MaxPerSubCategory = 0 };
