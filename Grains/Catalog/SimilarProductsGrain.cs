@@ -25,6 +25,14 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
 {
     private readonly SimilarProductOptions _options = options.Value;
 
+    // A product shot is searched the way the catalogue indexed it: its own product (cosine ≈ 1) must come first whatever
+    // sub-category the classifier names, so that path ranks by visual similarity alone (issue 11 §0), uncapped.
+    private readonly SimilarProductOptions _productShot = new()
+    {
+        Bias = options.Value.Bias, VisualWeight = Math.Max(options.Value.VisualWeight, 1f), SubCategoryWeight = 0, ColourWeight = 0,
+        AttributeWeight = 0, MaxPerSubCategory = 0,
+    };
+
     public async Task<IReadOnlyList<ItemProducts>> ForOotd(Guid ootdId, int k) =>
         await ForOotdView(ootdId, await GrainFactory.GetGrain<IOotdGrain>(ootdId).Get(), k);
 
@@ -69,7 +77,7 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
                 ? await Find(shotItem.Vectors.Embedding, filed.SuperCategory,
                     new ItemQuery(SimilarProductRanking.SubProbabilities(shotItem.Vectors.SubCategoryProbabilities),
                         ItemTraits.Colour(shotItem.Item.Attributes), ItemTraits.Traits(shotItem.Item.Attributes)),
-                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, wearer.MaskFor(shotItem.Item.Attributes, _options), k)
+                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, wearer.MaskFor(shotItem.Item.Attributes, _options), k, _productShot)
                 : [];
             return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height, [new PhotoSearchItem(filed, products)]);
         }
@@ -93,7 +101,7 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
     /// <summary>The k best products for an embedding among those the mask allows: its super-category's shards (and the
     /// other likely super-categories when <paramref name="subProbabilities"/> are given), ranked, joined with the ready rows.</summary>
     private async Task<IReadOnlyList<SimilarProduct>> Find(float[] embedding, string superCategory, ItemQuery item,
-        IReadOnlyList<float>? subProbabilities, AudienceMask audiences, int k)
+        IReadOnlyList<float>? subProbabilities, AudienceMask audiences, int k, SimilarProductOptions? weights = null)
     {
         if (k < 1 || k > 100) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be 1..100");
         var candidates = SimilarProductRanking.CandidateCount(k, search.Options.MaxResults);
@@ -107,7 +115,7 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
         var fitting = hits
             .Where(h => rows.TryGetValue(h.Key, out var row) && audiences.Allows(ProductAudience.Parse(row.Audience) ?? ProductAudience.Unknown))
             .Select(h => new ProductCandidate(h, rows[h.Key].Colour, rows[h.Key].Traits));
-        var ranked = SimilarProductRanking.Rank(fitting, item, _options, k);
+        var ranked = SimilarProductRanking.Rank(fitting, item, weights ?? _options, k);
         return ranked.Select(r =>
         {
             var p = rows[r.Hit.Key];
