@@ -124,27 +124,11 @@ public static class StyleVectors
         return result;
     }
 
+    /// <summary><see cref="UserStyle(IReadOnlyList{float[]}, IReadOnlyList{double}, int, double)"/> with every interaction weighing 1.</summary>
     public static float[]? UserStyle(IReadOnlyList<float[]> newestFirst, int history, double alpha)
     {
         ArgumentNullException.ThrowIfNull(newestFirst);
-        if (alpha is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(alpha), "α must be in (0, 1).");
-        if (history < 1) throw new ArgumentOutOfRangeException(nameof(history), "H must be ≥ 1.");
-        var count = Math.Min(newestFirst.Count, history);
-        if (count == 0) return null;
-        var dim = newestFirst[0].Length;
-        var sum = new double[dim];
-        double wsum = 0;
-        for (var m = 1; m <= count; m++)
-        {
-            var v = newestFirst[m - 1];
-            if (v.Length != dim) throw new ArgumentException("Style vectors differ in length.", nameof(newestFirst));
-            var w = RecencyWeight(m, history, alpha);
-            wsum += w;
-            for (var i = 0; i < dim; i++) sum[i] += w * v[i];
-        }
-        var result = new float[dim];
-        for (var i = 0; i < dim; i++) result[i] = (float)(sum[i] / wsum);
-        return result;
+        return UserStyle(newestFirst, Enumerable.Repeat(1.0, newestFirst.Count).ToArray(), history, alpha);
     }
 }
 

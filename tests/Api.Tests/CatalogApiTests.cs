@@ -40,6 +40,21 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
         return form;
     }
 
+    /// <summary>The post once its analysis is done (polled for up to 90 s); fails unless it is ready.</summary>
+    private async Task<JsonObject> ReadyPostAsync(Guid ootdId)
+    {
+        JsonObject post;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        do
+        {
+            await Task.Delay(300);
+            using var got = await Http.GetAsync($"api/v1/ootds/{ootdId}");
+            post = await got.Json();
+        } while ((string)post["status"]! == "analyzing" && DateTime.UtcNow < deadline);
+        Assert.Equal("ready", (string)post["status"]!);
+        return post;
+    }
+
     private async Task<HttpResponseMessage> PostProduct(string? token, MultipartFormDataContent form)
     {
         using (form) return await Http.Send(HttpMethod.Post, "api/v1/products", token, form);
@@ -253,15 +268,7 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
 
         var author = await Http.SignUp();
         var ootdId = await Http.UploadOk(author.Token, photo);
-        JsonObject post;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        do
-        {
-            await Task.Delay(300);
-            using var got = await Http.GetAsync($"api/v1/ootds/{ootdId}");
-            post = await got.Json();
-        } while ((string)post["status"]! == "analyzing" && DateTime.UtcNow < deadline);
-        Assert.Equal("ready", (string)post["status"]!);
+        var post = await ReadyPostAsync(ootdId);
         var items = post["items"]!.AsArray();
         Assert.NotEmpty(items);
         foreach (var item in items)
@@ -304,15 +311,7 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
                    System.Net.Http.Json.JsonContent.Create(new { gender = "female" })))
             Assert.True(declared.IsSuccessStatusCode, await declared.Content.ReadAsStringAsync());
         var ootdId = await Http.UploadOk(author.Token, photo);
-        JsonObject post;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        do
-        {
-            await Task.Delay(300);
-            using var got = await Http.GetAsync($"api/v1/ootds/{ootdId}");
-            post = await got.Json();
-        } while ((string)post["status"]! == "analyzing" && DateTime.UtcNow < deadline);
-        Assert.Equal("ready", (string)post["status"]!);
+        var post = await ReadyPostAsync(ootdId);
         var shown = post["items"]!.AsArray().SelectMany(i => i!["similarProducts"]!.AsArray()).Select(p => p!.AsObject()).ToList();
         var ours = shown.Where(p => audienceOf.ContainsKey((string)p["productId"]!)).ToList();
         Assert.NotEmpty(ours);
