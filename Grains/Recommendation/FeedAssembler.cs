@@ -243,17 +243,35 @@ public sealed class FeedAssembler(
     /// <summary>
     /// Exploration: a random sample of posts (<c>Recommender:ExplorationSample</c>), unseen and not the viewer's,
     /// keeping the half least like the viewer's current taste (style vector, else the profile prior) in random
-    /// order. Its quota (<c>Recommender:ExplorationQuota</c>) caps it on every page.
+    /// order. Its quota (<c>Recommender:ExplorationQuota</c>) caps it on every page. The draw is seeded by the viewer and
+    /// how many posts they have seen: it changes as they see more, yet the same state gives the same page (a restarted
+    /// cluster serves the feed it served before, and the other sources' entries do not shift with a fresh draw).
     /// </summary>
     private async Task<IReadOnlyList<(Guid Id, double Score)>> ExplorationAsync(FeedViewer viewer, ProfilePrior? prior)
     {
         if (_o.FeedQuotas.GetValueOrDefault(FeedSource.Exploration) <= 0) return [];
-        var sample = (await store.RandomStylesAsync(Guid.NewGuid(), S.ExplorationSample))
+        var random = new Random(ExplorationSeed(viewer.UserId, viewer.Seen.Count));
+        var start = new byte[16];
+        random.NextBytes(start);
+        var sample = (await store.RandomStylesAsync(new Guid(start), S.ExplorationSample))
             .Where(s => !viewer.Seen.Contains(s.OotdId) && s.AuthorId != viewer.UserId && !viewer.Blocked.Contains(s.AuthorId)).ToList();
         var taste = viewer.Taste.Style ?? prior?.Style;
         var scored = sample.Select(s => (Id: s.OotdId, Like: taste is null || taste.Length != s.Style.Length ? 0 : Similarity.Cosine(taste, s.Style))).ToList();
         var outside = taste is null ? scored : scored.OrderBy(x => x.Like).Take((scored.Count + 1) / 2).ToList();
-        return outside.OrderBy(_ => Random.Shared.Next()).Select(x => (x.Id, 1 - x.Like)).ToList();
+        return outside.OrderBy(x => x.Id).Select(x => (x.Id, Draw: random.Next(), x.Like)).OrderBy(x => x.Draw)
+            .Select(x => (x.Id, 1 - x.Like)).ToList();
+    }
+
+    /// <summary>A stable seed from the viewer and their seen count (not string.GetHashCode: that differs per process).</summary>
+    internal static int ExplorationSeed(Guid userId, int seenCount)
+    {
+        var bytes = userId.ToByteArray();
+        unchecked
+        {
+            var h = (int)2166136261;
+            foreach (var b in bytes) h = (h ^ b) * 16777619;
+            return (h ^ seenCount) * 16777619;
+        }
     }
 
     private async Task<List<Guid>> NearestOotdsAsync(float[] style, int k)
