@@ -119,20 +119,21 @@ public sealed class WebFixture : ClusterFixture, IAsyncLifetime
     {
         var folder = Path.Combine(Layout.RepoRoot, "..", "shared", "datasets", "products");
         var rows = ReadStyles(Path.Combine(folder, "styles.csv"));
-        var picks = new List<(string Id, string Title, string Brand, string Hint, byte[] Image)>();
+        var picks = new List<(string Id, string Title, string Brand, string Hint, string Gender, byte[] Image)>();
         var n = 0;
         foreach (var (type, super) in CatalogueShape)
         {
             n++;
-            var row = rows.Where(r => r.Type == type && File.Exists(Path.Combine(folder, "images", r.Id + ".jpg")))
+            // The journey's users declared female and similar products fit the wearer (issue 11 §4): women's and unisex adult wear.
+            var row = rows.Where(r => r.Type == type && r.Gender is "Women" or "Unisex" && File.Exists(Path.Combine(folder, "images", r.Id + ".jpg")))
                 .Skip(picks.Count(p => p.Hint == type)).FirstOrDefault(); // the second of a type is another product
             if (row.Id is not null)
             {
-                picks.Add(("web-" + row.Id, row.Title, row.Title.Split(' ')[0], type, await File.ReadAllBytesAsync(Path.Combine(folder, "images", row.Id + ".jpg"))));
+                picks.Add(("web-" + row.Id, row.Title, row.Title.Split(' ')[0], type, row.Gender.ToLowerInvariant(), await File.ReadAllBytesAsync(Path.Combine(folder, "images", row.Id + ".jpg"))));
             }
             else
             {
-                picks.Add(($"web-gen-{n}", $"{type} no. {n}", "Atelier", type, TestPhotos.Jpeg(180, 240, 40 + n)));
+                picks.Add(($"web-gen-{n}", $"{type} no. {n}", "Atelier", type, "women", TestPhotos.Jpeg(180, 240, 40 + n)));
             }
         }
 
@@ -149,6 +150,7 @@ public sealed class WebFixture : ClusterFixture, IAsyncLifetime
                 form.Add(new StringContent("EUR"), "currency");
                 form.Add(new StringContent($"https://shop.example/products/{p.Id}"), "shopUrl");
                 form.Add(new StringContent(p.Hint), "category");
+                form.Add(new StringContent(p.Gender), "gender");
                 var image = new ByteArrayContent(p.Image);
                 image.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
                 form.Add(image, "image", p.Id + ".jpg");
@@ -160,14 +162,14 @@ public sealed class WebFixture : ClusterFixture, IAsyncLifetime
         return ids;
     }
 
-    private static List<(string Id, string Type, string Title)> ReadStyles(string csv)
+    private static List<(string Id, string Gender, string Type, string Title)> ReadStyles(string csv)
     {
         if (!File.Exists(csv)) return [];
-        var rows = new List<(string, string, string)>();
+        var rows = new List<(string, string, string, string)>();
         foreach (var line in File.ReadLines(csv).Skip(1).Take(20_000))
         {
             var f = line.Split(',');
-            if (f.Length >= 10 && f[4].Length > 0 && f[9].Length > 0) rows.Add((f[0], f[4], f[9]));
+            if (f.Length >= 10 && f[4].Length > 0 && f[9].Length > 0) rows.Add((f[0], f[1], f[4], f[9]));
         }
         return rows;
     }
