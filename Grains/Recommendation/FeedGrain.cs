@@ -154,10 +154,11 @@ public sealed class FeedGrain(
         return new FeedPage(slice, next);
     }
 
-    /// <summary>What a computed list depends on besides time: the viewer's latest interaction, how many posts they
-    /// have seen, and the recommender batch runs published on this silo.</summary>
+    /// <summary>What a computed list depends on besides time: the viewer's latest interaction and latest like (a like
+    /// of the post just viewed leaves the latest interaction's post, and a full recent list its length, unchanged), how
+    /// many posts they have seen, and the recommender batch runs published on this silo.</summary>
     private string FeedInputs(FeedViewer viewer) =>
-        $"{batchGeneration.Value}/{viewer.Recent.FirstOrDefault()}/{viewer.Recent.Count}/{viewer.Seen.Count}";
+        $"{batchGeneration.Value}/{viewer.Recent.FirstOrDefault()}/{viewer.Recent.Count}/{viewer.RecentLikes.FirstOrDefault()}/{viewer.RecentLikes.Count}/{viewer.Seen.Count}";
 
     public async Task<IReadOnlyList<RankedOotd>?> Similar(Guid ootdId, int limit) =>
         await assembler.SimilarAsync(await ViewerAsync(), ootdId, limit);
