@@ -14,6 +14,7 @@ prepare_web_app() {
 prepare_web_app
 dotnet build Orleans.sln -c Release -nologo -clp:ErrorsOnly || { echo "build failed" >&2; exit 1; }
 passed=0; failed=0; status=0
+failures="$(mktemp)"   # each failed test's name and first lines, printed again at the end where a CI tail shows them
 # Operators' checks: kubectl (renders k8s/ in tests/Operations.Tests) and dockerfilelint, installed when missing.
 echo "=== operations tools and Dockerfile lint"
 if scripts/ops-tools.sh; then
@@ -35,10 +36,13 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   if [ "$rc" -ne 0 ]; then
     echo "--- $name failures (full log: .data/test-logs/$name.log)"
     grep -E -A 40 "^\s+Failed " "$out" | head -200
+    { echo "--- $name (exit $rc)"; grep -E -A 12 "^\s+Failed " "$out" | head -60; } >> "$failures"
   fi
   if [ "$rc" -ne 0 ]; then status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)) && echo "$name: test run failed (exit $rc)"; fi
   rm -f "$out"
 done
 echo
+if [ -s "$failures" ]; then echo "=== failures (again, in short)"; cat "$failures"; fi
+rm -f "$failures"
 echo "tests: $passed passed, $failed failed"
 exit $status
