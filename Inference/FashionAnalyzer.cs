@@ -23,7 +23,12 @@ public sealed record FashionItem(
     float[] Embedding,
     float[] BackboneFeatures,
     float[] SubCategoryProbabilities,
-    float[] AttributeVector);
+    float[] AttributeVector)
+{
+    /// <summary>The item's outline in the original photo's pixels: one polygon per region of its mask, each flat
+    /// [x0, y0, x1, y1, …]; null when the item was not found by the garment parser (product photos, window detector).</summary>
+    public IReadOnlyList<float[]>? Outline { get; init; }
+}
 
 /// <summary>The analysis of one photo: its upright size and format, its items, the fingerprint of the same decode
 /// (the perceptual hash duplicates are found by) and where the models ran ("CUDA" or "CPU").</summary>

@@ -73,11 +73,12 @@ public sealed record ItemResponse(
     IReadOnlyList<ItemAttribute> Attributes,
     IReadOnlyList<string> UnknownAttributeGroups,
     string PixelColour,
-    IReadOnlyList<SimilarProductResponse> SimilarProducts)
+    IReadOnlyList<SimilarProductResponse> SimilarProducts,
+    IReadOnlyList<float[]>? Outline = null)
 {
     public static ItemResponse From(int itemNo, OotdItem i, IEnumerable<SimilarProduct> products) => new(
         itemNo, i.Box, i.SuperCategory, i.SuperConfidence, i.SubCategory, i.SubConfidence, i.DetectorScore, i.Attributes,
-        i.UnknownAttributeGroups, i.PixelColour, products.Select(SimilarProductResponse.From).ToArray());
+        i.UnknownAttributeGroups, i.PixelColour, products.Select(SimilarProductResponse.From).ToArray(), i.Outline);
 }
 
 public sealed record ImageSearchResponse(int Width, int Height, IReadOnlyList<ItemResponse> Items);

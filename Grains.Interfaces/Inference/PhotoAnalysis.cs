@@ -39,7 +39,12 @@ public sealed record OotdItem(
     [property: Id(5)] float DetectorScore,
     [property: Id(6)] IReadOnlyList<ItemAttribute> Attributes,
     [property: Id(7)] IReadOnlyList<string> UnknownAttributeGroups,
-    [property: Id(8)] string PixelColour);
+    [property: Id(8)] string PixelColour)
+{
+    /// <summary>The garment's outline in the upright photo's pixels, for highlighting it: one polygon per region of the
+    /// garment parser's mask, each flat [x0, y0, x1, y1, …]; null when the item has no mask (product photos).</summary>
+    [Id(9)] public IReadOnlyList<float[]>? Outline { get; init; }
+}
 
 /// <summary>
 /// The representations of one item the search and the recommender need (DESIGN §5: the classifier's, the tagger's

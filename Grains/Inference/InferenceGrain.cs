@@ -109,7 +109,7 @@ public sealed class InferenceGrain(
             new ItemBox(item.Box.X0, item.Box.Y0, item.Box.X1, item.Box.Y1),
             item.SuperCategory, item.SuperConfidence, item.SubCategory, item.SubConfidence, item.DetectorScore,
             item.Attributes.Select(a => new ItemAttribute(a.Group, a.MultiLabel, a.Values.Select(v => new LabelConfidence(v.Label, v.Probability)).ToList())).ToList(),
-            item.UnknownAttributeGroups, item.PixelColour),
+            item.UnknownAttributeGroups, item.PixelColour) { Outline = item.Outline },
         new ItemVectors(item.Embedding, item.SubCategoryProbabilities, item.AttributeVector, item.BackboneFeatures));
 
     public Task<InferenceHostInfo> Describe()

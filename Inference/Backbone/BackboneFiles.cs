@@ -52,10 +52,26 @@ public static class BackboneFiles
     private static readonly object Gate = new();
 
     /// <summary>Returns the path of the dynamic-batch backbone, converting it from the package when missing.</summary>
-    public static string EnsureConverted(string? cacheFolder = null)
+    public static string EnsureConverted(string? cacheFolder = null) =>
+        EnsureDerived(ConvertedFileName, bytes => OnnxGraphEditor.MakeBatchDynamic(bytes), cacheFolder);
+
+    public const string StagesFileName = "resnet18-stages.onnx";
+
+    /// <summary>The backbone's stage outputs, the names of the ReLU tensors that end layer1–layer4 (strides 4, 8, 16, 32;
+    /// 64, 128, 256, 512 channels) in the packaged CNTK export.</summary>
+    public static readonly string[] StageOutputs = ["ReLU283_Output_0", "ReLU315_Output_0", "ReLU347_Output_0", "ReLU393_Output_0"];
+
+    /// <summary>
+    /// The path of the fully convolutional copy of the backbone (symbolic N, H, W; outputs layer2, layer3 and layer4, the
+    /// ones the garment parser reads), converting it from the package when missing (git-ignored cache, never committed).
+    /// </summary>
+    public static string EnsureStages(string? cacheFolder = null) =>
+        EnsureDerived(StagesFileName, bytes => OnnxGraphEditor.ExposeFeatureMaps(bytes, StageOutputs[1..]), cacheFolder);
+
+    private static string EnsureDerived(string fileName, Func<byte[], byte[]> convert, string? cacheFolder)
     {
         var folder = cacheFolder ?? CacheFolder();
-        var target = Path.Combine(folder, ConvertedFileName);
+        var target = Path.Combine(folder, fileName);
         if (File.Exists(target)) return target;
         lock (Gate)
         {
@@ -66,8 +82,8 @@ public static class BackboneFiles
                     $"ResNet18.onnx not found at {source}. Restore the Inference project (it downloads the package " +
                     $"{PackageId} {PackageVersion}) or set NUGET_PACKAGES.", source);
             Directory.CreateDirectory(folder);
-            var converted = OnnxGraphEditor.MakeBatchDynamic(File.ReadAllBytes(source));
-            var temp = Path.Combine(folder, $"{ConvertedFileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            var converted = convert(File.ReadAllBytes(source));
+            var temp = Path.Combine(folder, $"{fileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             File.WriteAllBytes(temp, converted);
             try { File.Move(temp, target, overwrite: false); }
             catch (IOException) when (File.Exists(target)) { File.Delete(temp); }

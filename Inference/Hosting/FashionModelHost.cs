@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Ootd.Inference.Attributes;
 using Ootd.Inference.Backbone;
 using Ootd.Inference.Detection;
+using Ootd.Inference.Parsing;
 using Ootd.Inference.Imaging;
 using Ootd.Inference.Models;
 using Ootd.Inference.Onnx;
@@ -247,7 +248,8 @@ public sealed class FashionModelHost : IAsyncDisposable
             {
                 var hash = PerceptualHash.Fingerprint(photo.Image);
                 var decided = kind == PhotoKind.Auto ? ProductShotDetector.Classify(photo.Image) : kind;
-                PixelBox[] windows = decided == PhotoKind.Outfit && m.Detector is not null ? m.Detector.Proposer.Propose(photo.Width, photo.Height) : [];
+                PixelBox[] windows = decided == PhotoKind.Outfit && m.Parser is null && m.Detector is not null
+                    ? m.Detector.Proposer.Propose(photo.Width, photo.Height) : [];
                 InferenceMetrics.RecordPreprocess(InferenceMetrics.ElapsedMs(t));
                 return (Photo: photo, Hash: hash, Windows: windows, Kind: decided);
             }
@@ -261,7 +263,7 @@ public sealed class FashionModelHost : IAsyncDisposable
 
         try
         {
-            bool detect = prepared.Kind == PhotoKind.Outfit && m.Detector is not null;
+            bool detect = prepared.Kind == PhotoKind.Outfit && (m.Parser is not null || m.Detector is not null);
             return await AnalyzeDecodedAsync(m, prepared.Photo, prepared.Hash, prepared.Windows, detect, prepared.Kind, wearer, cancellation).ConfigureAwait(false);
         }
         finally
@@ -279,7 +281,17 @@ public sealed class FashionModelHost : IAsyncDisposable
         // Stage 2 (models): detection, on window crops prepared within the crop budget.
         List<DetectedItem> candidates = [];
         DetectedItem? best = null;
-        if (detect)
+        IReadOnlyList<ParsedGarment>? garments = null;
+        if (detect && m.Parser is not null)
+        {
+            // The garment parser: the backbone's feature maps over the whole photo → per-pixel head → masks → garments.
+            var parse = await OnCpuAsync(() => m.Parser.Parse(photo.Image), cancellation).ConfigureAwait(false);
+            InferenceMetrics.RecordParse(parse.BackboneMs + parse.HeadMs + parse.MasksMs);
+            garments = parse.Garments;
+            candidates = [.. garments.Select(g => g.AsDetection())];
+            best = candidates.FirstOrDefault();
+        }
+        else if (detect)
         {
             var windowFeatures = await BackboneFeaturesAsync(m, photo, windows, cancellation).ConfigureAwait(false);
             var geometry = m.Detector!.Geometry();
@@ -308,7 +320,10 @@ public sealed class FashionModelHost : IAsyncDisposable
             var classifierSupers = subs.Select(s => ArgMax(FashionTaxonomy.SuperProbabilities(s))).ToList();
             var keep = candidates.Any(c => c.Super < 0)
                 ? Enumerable.Range(0, candidates.Count).ToList()
-                : m.Rules.Apply(candidates, classifierSupers, best).Select(k => candidates.IndexOf(k)).Where(i => i >= 0).ToList();
+                : garments is not null
+                    // Parsed garments passed the mask rules already; the crop classifier only vetoes when val said it helps.
+                    ? ParsedKeep(candidates, classifierSupers, m.Parser!.Spec.ClassifierMustAgree)
+                    : m.Rules.Apply(candidates, classifierSupers, best).Select(k => candidates.IndexOf(k)).Where(i => i >= 0).ToList();
             if (keep.Count == 0) keep = [0];
             var items = new List<FashionItem>(keep.Count);
             var gender = wearer is null ? null : m.Attributes.Group(WearerGender.GroupName);
@@ -326,7 +341,10 @@ public sealed class FashionModelHost : IAsyncDisposable
                     candidates[i].Super >= 0 ? candidates[i].Score : 1f,
                     attributes, m.Attributes.NotCovered,
                     PixelColourEstimator.Estimate(photo.Image, box),
-                    embeddings[i], features[i], subs[i], reading.Vector));
+                    embeddings[i], features[i], subs[i], reading.Vector)
+                {
+                    Outline = garments is null || i >= garments.Count ? null : Outline(photo, garments[i]),
+                });
             }
             return new OutfitAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, items) { Fingerprint = hash, Provider = m.Provider, Kind = kind };
         }, cancellation).ConfigureAwait(false);
@@ -376,6 +394,30 @@ public sealed class FashionModelHost : IAsyncDisposable
         return await Task.WhenAll(features).ConfigureAwait(false);
     }
 
+    /// <summary>Indices of the parsed garments kept: all, or (when the classifier must agree) those whose crop the classifier
+    /// puts in the same super-category, and the best one when none does.</summary>
+    public static List<int> ParsedKeep(IReadOnlyList<DetectedItem> candidates, IReadOnlyList<int> classifierSupers, bool classifierMustAgree)
+    {
+        var keep = Enumerable.Range(0, candidates.Count).Where(i => !classifierMustAgree || classifierSupers[i] == candidates[i].Super).ToList();
+        return keep.Count > 0 || candidates.Count == 0 ? keep : [0];
+    }
+
+    /// <summary>A parsed garment's polygons in the original photo's pixels, flat [x0, y0, x1, y1, …].</summary>
+    private static float[][] Outline(DecodedPhoto photo, ParsedGarment garment)
+    {
+        float sx = (float)photo.OriginalWidth / photo.Width, sy = (float)photo.OriginalHeight / photo.Height;
+        return [.. garment.Outline.Select(polygon =>
+        {
+            var flat = new float[polygon.Count * 2];
+            for (int k = 0; k < polygon.Count; k++)
+            {
+                flat[2 * k] = MathF.Round(Math.Clamp(polygon[k].X * sx, 0, photo.OriginalWidth), 1);
+                flat[2 * k + 1] = MathF.Round(Math.Clamp(polygon[k].Y * sy, 0, photo.OriginalHeight), 1);
+            }
+            return flat;
+        })];
+    }
+
     private static HeadOutput Stack(IReadOnlyList<IReadOnlyDictionary<string, float[]>> rows, string output)
     {
         int width = rows.Count == 0 ? 0 : rows[0][output].Length;
@@ -408,12 +450,17 @@ internal sealed class LoadedModels : IAsyncDisposable
     private readonly ResNetBackbone _backbone;
     private readonly HeadSession _classifier, _tagger, _embedder;
     private readonly HeadSession? _detectorHead;
+    private readonly HeadSession? _parserHead;
+    private readonly FeatureMapBackbone? _featureMaps;
     private readonly TensorPool _tensors;
     private readonly BackboneBatchRunner _runner;
 
     private LoadedModels(string folder, ResNetBackbone backbone, HeadSession classifier, HeadSession tagger, HeadSession embedder,
-        HeadSession? detectorHead, InferenceOptions options, int backboneWorkers, BackboneBatchRunner runner)
+        HeadSession? detectorHead, InferenceOptions options, int backboneWorkers, BackboneBatchRunner runner,
+        FeatureMapBackbone? featureMaps = null, HeadSession? parserHead = null)
     {
+        _featureMaps = featureMaps; _parserHead = parserHead;
+        if (featureMaps is not null && parserHead is not null) Parser = new GarmentParser(featureMaps, parserHead);
         Folder = folder;
         _runner = runner;
         _backbone = backbone; _classifier = classifier; _tagger = tagger; _embedder = embedder; _detectorHead = detectorHead;
@@ -438,6 +485,8 @@ internal sealed class LoadedModels : IAsyncDisposable
     /// <summary>Crop tensors prepared and not yet through the backbone (<c>Inference:Memory:MaxPreparedCrops</c>).</summary>
     public CropBudget Crops { get; }
     public WindowDetector? Detector { get; }
+    /// <summary>The garment parser (models/parser.json present): it finds the garments of outfit photos instead of the window detector.</summary>
+    public GarmentParser? Parser { get; }
     public OutfitRules Rules { get; } = new();
     public HeadSession TaggerSession => _tagger;
     /// <summary>The tagger's outputs → attributes (shared with <c>FashionAnalyzer</c>).</summary>
@@ -468,9 +517,18 @@ internal sealed class LoadedModels : IAsyncDisposable
         var headFactory = sessions ?? new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = options.PreferCuda, IntraOpThreads = 1 }, logger);
         var detector = repository.Manifests.ContainsKey("detector") ? repository.Open("detector", headFactory) : null;
         if (detector is null) logger.LogWarning("Inference: no detector manifest in {Folder}: outfit photos are analysed as one item", repository.Folder);
+        FeatureMapBackbone? featureMaps = null;
+        HeadSession? parser = null;
+        if (repository.Manifests.ContainsKey("parser"))
+        {
+            parser = repository.Open("parser", headFactory);
+            featureMaps = new FeatureMapBackbone(factory);
+            logger.LogInformation("Inference: garment parser at ~{Area} px finds the garments of outfit photos ({Provider})",
+                parser.Manifest.Parser?.WorkingArea, featureMaps.Provider);
+        }
         return new LoadedModels(repository.Folder, backbone,
             repository.Open("classifier", headFactory), repository.Open("tagger", headFactory), repository.Open("embedder", headFactory),
-            detector, options, workers, runner);
+            detector, options, workers, runner, featureMaps, parser);
     }
 
     public Dictionary<string, (long Batches, long Requests)> Totals()
@@ -567,5 +625,6 @@ internal sealed class LoadedModels : IAsyncDisposable
         if (DetectorHead is not null) await DetectorHead.DisposeAsync();
         _runner.Dispose();
         _backbone.Dispose(); _classifier.Dispose(); _tagger.Dispose(); _embedder.Dispose(); _detectorHead?.Dispose();
+        _parserHead?.Dispose(); _featureMaps?.Dispose();
     }
 }

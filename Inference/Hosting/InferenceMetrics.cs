@@ -52,6 +52,8 @@ public static class InferenceMetrics
         "ootd.inference.run.time", "ms", "Time one model batch ran");
     private static readonly Histogram<double> PreprocessTime = Meter.CreateHistogram<double>(
         "ootd.inference.preprocess.time", "ms", "CPU time to decode, crop and resize a photo");
+    private static readonly Histogram<double> ParseTime = Meter.CreateHistogram<double>(
+        "ootd.inference.parse.time", "ms", "Time the garment parser took for one outfit photo (feature maps, head, masks)");
     private static readonly Histogram<double> PhotoTime = Meter.CreateHistogram<double>(
         "ootd.inference.photo.time", "ms", "Time to analyse one photo end to end");
     private static readonly Counter<long> Photos = Meter.CreateCounter<long>(
@@ -76,6 +78,7 @@ public static class InferenceMetrics
     }
 
     public static void RecordPreprocess(double ms) => PreprocessTime.Record(ms);
+    public static void RecordParse(double ms) => ParseTime.Record(ms);
 
     public static void RecordPhoto(string outcome, double ms)
     {

@@ -37,6 +37,13 @@ public sealed record TrainingSpec(string[] Data, Dictionary<string, int> Samples
 public sealed record DetectorSpec(
     RelativeWindow[] Windows, string[] Classes, float[] ScoreThresholds, float NmsIoU, string GeometryInput, int[]? MaxPerClass = null);
 
+/// <summary>The garment parser's settings: the backbone's working size (about <c>WorkingArea</c> pixels, aspect kept),
+/// the stage outputs its hypercolumns read, how much the stride-16 class probabilities are upsampled before the arg max,
+/// its classes (6 super-categories + background) and the mask → garment rules chosen on val.</summary>
+/// <param name="ClassifierMustAgree">a garment is dropped when the crop classifier puts it in another super-category (chosen on val)</param>
+public sealed record ParserSpec(int WorkingArea, string[] FeatureMaps, int Upsample, string[] Classes, Ootd.Inference.Parsing.GarmentRules Rules,
+    bool ClassifierMustAgree = false);
+
 /// <summary>Settings of a YOLO-layout detector whose raw output the <see cref="YoloDecoder"/> reads.</summary>
 public sealed record YoloSpec(
     int InputSize, bool ChannelsFirst, bool HasObjectness, string[] Classes, float ScoreThreshold = 0.25f, float NmsIoU = 0.45f);
@@ -58,6 +65,7 @@ public sealed record ModelManifest
     public string[]? NotCovered { get; init; }
     public DetectorSpec? Detector { get; init; }
     public YoloSpec? Yolo { get; init; }
+    public ParserSpec? Parser { get; init; }
     public TrainingSpec? Training { get; init; }
     /// <summary>How one softmax output's probabilities are calibrated before anyone sees them (null: as the ONNX writes them).</summary>
     public CalibrationSpec? Calibration { get; init; }

@@ -29,6 +29,84 @@ public static class OnnxGraphEditor
         return root.ToByteArray();
     }
 
+    /// <summary>
+    /// Makes the graph's input fully convolutional and reads inner tensors: N, H and W of every graph input become
+    /// symbolic ("N", "H", "W"), the graph outputs are replaced by <paramref name="outputs"/> (float tensors of rank 4
+    /// with symbolic dims), nodes and weights that feed none of them are removed (ONNX Runtime would still run them: the
+    /// final 7×7 pool fails on maps smaller than 7×7) and graph.value_info, whose fixed shapes would pin the sizes, is dropped.
+    /// </summary>
+    public static byte[] ExposeFeatureMaps(byte[] model, IReadOnlyList<string> outputs)
+    {
+        if (outputs.Count == 0) throw new ArgumentException("no outputs named", nameof(outputs));
+        var root = ProtoMessage.Parse(model);
+        int graphIndex = root.Fields.FindIndex(f => f.Number == S.Model.Graph);
+        if (graphIndex < 0) throw new InvalidDataException("model has no graph");
+        var graph = root.Fields[graphIndex].AsMessage();
+        var produced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var n in graph.All(S.Graph.Node))
+            foreach (var o in n.AsMessage().All(S.Node.Output)) produced.Add(o.AsText());
+        foreach (var name in outputs)
+            if (!produced.Contains(name)) throw new ArgumentException($"no node of the graph produces '{name}'", nameof(outputs));
+        // Walk back from the outputs: a node stays when it produces a tensor something kept needs.
+        var needed = new HashSet<string>(outputs, StringComparer.Ordinal);
+        var keptNodes = new HashSet<ProtoField>(ReferenceEqualityComparer.Instance);
+        foreach (var n in graph.All(S.Graph.Node).Reverse())
+        {
+            var node = n.AsMessage();
+            if (!node.All(S.Node.Output).Any(o => needed.Contains(o.AsText()))) continue;
+            keptNodes.Add(n);
+            foreach (var i in node.All(S.Node.Input)) needed.Add(i.AsText());
+        }
+        var edited = new ProtoMessage();
+        foreach (var field in graph.Fields)
+        {
+            if (field.Number is S.Graph.ValueInfo or S.Graph.Output) continue;
+            if (field.Number == S.Graph.Node && !keptNodes.Contains(field)) continue;
+            if (field.Number == S.Graph.Initializer && !needed.Contains(field.AsMessage().Text(S.Tensor.Name) ?? "")) continue;
+            if (field.Number == S.Graph.Input && !needed.Contains(field.AsMessage().Text(S.ValueInfo.Name) ?? "")) continue;
+            if (field.Number == S.Graph.Input)
+            {
+                var input = field.AsMessage();
+                // Initializers listed as inputs (older IRs) keep their shapes; only the image input becomes symbolic.
+                bool isWeight = graph.All(S.Graph.Initializer).Any(i => i.AsMessage().Text(S.Tensor.Name) == input.Text(S.ValueInfo.Name));
+                edited.Add(isWeight ? field : ProtoField.Message(field.Number, WithSymbolicDims(input, ["N", null, "H", "W"])));
+            }
+            else edited.Add(field);
+        }
+        foreach (var name in outputs)
+            edited.AddMessage(S.Graph.Output, SymbolicFloatValue(name, ["N", $"{name}_C", $"{name}_H", $"{name}_W"]));
+        root.Fields[graphIndex] = ProtoField.Message(S.Model.Graph, edited);
+        return root.ToByteArray();
+    }
+
+    private static ProtoMessage SymbolicFloatValue(string name, string[] dims)
+    {
+        var shape = new ProtoMessage();
+        foreach (var d in dims) shape.AddMessage(S.Shape.Dim, new ProtoMessage().AddText(S.Dimension.DimParam, d));
+        var tensor = new ProtoMessage().AddVarint(S.TensorType.ElemType, S.Tensor.Float).AddMessage(S.TensorType.Shape, shape);
+        return new ProtoMessage().AddText(S.ValueInfo.Name, name).AddMessage(S.ValueInfo.Type, new ProtoMessage().AddMessage(S.Type.TensorType, tensor));
+    }
+
+    /// <summary>Dimension i becomes symbolic <c>names[i]</c>; a null name keeps dimension i as it is.</summary>
+    private static ProtoMessage WithSymbolicDims(ProtoMessage valueInfo, string?[] names)
+    {
+        return Rewrite(valueInfo, S.ValueInfo.Type, type =>
+            Rewrite(type, S.Type.TensorType, tensor =>
+                Rewrite(tensor, S.TensorType.Shape, shape =>
+                {
+                    var result = new ProtoMessage();
+                    int i = 0;
+                    foreach (var f in shape.Fields)
+                    {
+                        if (f.Number == S.Shape.Dim && i < names.Length && names[i] is { } name)
+                            result.AddMessage(S.Shape.Dim, new ProtoMessage().AddText(S.Dimension.DimParam, name));
+                        else result.Add(f);
+                        if (f.Number == S.Shape.Dim) i++;
+                    }
+                    return result;
+                })));
+    }
+
     private static ProtoMessage WithSymbolicBatch(ProtoMessage valueInfo, string batchName)
     {
         return Rewrite(valueInfo, S.ValueInfo.Type, type =>

@@ -12,6 +12,7 @@ return command switch
     "consumer" => ConsumerCheck.Run(args.Length > 1 ? args[1] : null),
     "street" => StreetAnalysis.Run(workers),
     "priors" => TaggerPriors.Run(),
+    "parser" => ParserCommands.Run(args[1..], workers),
     "train" => Trainers.Train(args.Length > 1 ? args[1..] : ["classifier", "tagger", "embedder", "detector"]),
     _ => Help(),
 };
@@ -29,6 +30,9 @@ static int Help()
           cross-source             classifier trained on two sources, tested on the third (with/without augmented views) → REPORT.md
           consumer [models folder] clothing test photos through FashionAnalyzer as product photos: super-category accuracy, ECE
           calibrate                fit the classifier's temperature on val (all three sources) → models/classifier.json `calibration`
+          parser features AREA…    CCP photos through the fully convolutional backbone at ~AREA px → hypercolumns (.data/parser)
+          parser train AREA [--write]  per-pixel head on train cells, mask → garment rules tuned on val (--write: models/parser.*)
+          parser report            the committed parser on CCP test (IoU ≥ 0.5, per super-category) + speed → REPORT.md
           report [classifier]      measure the committed heads on the test splits → models/REPORT.md and manifest metrics
         """);
     return 0;

@@ -267,6 +267,38 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
     }
 
     [Fact]
+    public async Task With_a_parser_outfit_garments_come_from_masks_with_outlines_and_products_stay_whole()
+    {
+        await using var host = new FashionModelHost(new InferenceOptions
+        {
+            ModelsPath = TestModels.ParserFolder, IntraOpThreads = 1,
+            Batching = new BatchingOptions { MaxBatchSize = 4, HeadMaxBatchSize = 16, MaxQueueDelayMs = 0 },
+        });
+        await host.EnsureLoadedAsync();
+        var bytes = TestPhotos.OutfitJpeg(1);
+        var outfit = await host.AnalyzeAsync(bytes, PhotoKind.Outfit);
+        // The test parser puts a top in the upper half and a bottom in the lower half of every photo.
+        Assert.Equal(new[] { "bottom", "top" }, outfit.Items.Select(i => i.SuperCategory).Order());
+        Assert.Equal(0, host.BatchTotals["detector"].Requests);              // the window detector did not run
+        foreach (var item in outfit.Items)
+        {
+            AssertSane(item, outfit.Width, outfit.Height);
+            var polygon = Assert.Single(item.Outline!);
+            Assert.True(polygon.Length >= 6 && polygon.Length % 2 == 0);
+            for (int k = 0; k < polygon.Length; k += 2)
+            {
+                Assert.InRange(polygon[k], item.Box.X0 - 0.5f, item.Box.X1 + 0.5f);
+                Assert.InRange(polygon[k + 1], item.Box.Y0 - 0.5f, item.Box.Y1 + 0.5f);
+            }
+        }
+        var top = outfit.Items.Single(i => i.SuperCategory == "top");
+        var bottom = outfit.Items.Single(i => i.SuperCategory == "bottom");
+        Assert.True(top.Box.Y1 <= bottom.Box.Y0 + 1);
+        var product = await host.AnalyzeAsync(bytes, PhotoKind.Product);
+        Assert.Null(Assert.Single(product.Items).Outline);
+    }
+
+    [Fact]
     public async Task Odd_but_valid_photos_give_sane_results()
     {
         var rotated = await hosts.Batched.AnalyzeAsync(BadPhotos.ExifRotated(), PhotoKind.Outfit);

@@ -16,6 +16,41 @@ public static class TestModels
 
     public static string Folder => LazyFolder.Value;
 
+    private static readonly Lazy<string> LazyParserFolder = new(WriteParser);
+
+    /// <summary>The heads of <see cref="Folder"/> plus a garment parser head (parser.json): outfit photos are parsed.</summary>
+    public static string ParserFolder => LazyParserFolder.Value;
+
+    private static string WriteParser()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"ootd-test-parser-models-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(Folder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        // parser: hypercolumns → 7-way softmax. Random weights, except that the cell's y position decides between top
+        // (upper half), bottom (lower half) and background at the edges, so a photo always shows some garment regions.
+        var rng = new Random(1203);
+        int d = Ootd.Inference.Parsing.Hypercolumns.Width;
+        var w = Weights(rng, d * 7, 0.001f);
+        int yRow = d - 1;
+        w[yRow * 7 + 1] = -8f; w[yRow * 7 + 2] = 8f;   // top falls, bottom rises with y
+        float[] bias = [-9f, 4f, -4f, -9f, -9f, -9f, 0f];
+        var g = new OnnxGraphBuilder("parser");
+        var x = g.Input("hypercolumns", d);
+        g.Node("Softmax", [g.Dense(x, w, bias, d, 7)], "probabilities", ("axis", 1));
+        g.Output("probabilities", 7);
+        string[] classes = [.. FashionTaxonomy.Supers.Select(s => s.Name), "background"];
+        Save(folder, new ModelManifest
+        {
+            Name = "parser", Kind = "parser", File = "parser.onnx",
+            Inputs = [new TensorSpec("hypercolumns", [-1, d])],
+            Outputs = [new TensorSpec("probabilities", [-1, 7], "softmax", classes)],
+            Parser = new ParserSpec(160 * 224, Ootd.Inference.Backbone.BackboneFiles.StageOutputs[1..], 4, classes,
+                new Ootd.Inference.Parsing.GarmentRules(MinAreaFraction: 0.01f, MinScore: 0f)),
+            Rebuild = "tests: TestModels",
+        }, g.Build());
+        return folder;
+    }
+
     public static readonly string[] Colours = ["black", "white", "red", "blue"];
     public static readonly string[] Seasons = ["spring", "summer", "fall", "winter"];
     public static readonly string[] Genders = ["Men", "Women", "Unisex"];

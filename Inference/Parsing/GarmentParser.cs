@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using Ootd.Inference.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Ootd.Inference.Parsing;
+
+/// <summary>One photo parsed: its garments, the fine label mask (classes 0–5, 6 background) and where the time went.</summary>
+public sealed record GarmentParse(
+    IReadOnlyList<ParsedGarment> Garments, int[] Labels, int MaskWidth, int MaskHeight, double BackboneMs, double HeadMs, double MasksMs)
+{
+    /// <summary>Share of the mask that is garment (any class).</summary>
+    public float GarmentShare => Labels.Length == 0 ? 0 : (float)Labels.Count(l => l is >= 0 and < 6) / Labels.Length;
+}
+
+/// <summary>
+/// The garment parser: the backbone's stage outputs over the whole photo (<see cref="FeatureMapBackbone"/>) →
+/// hypercolumns on the stride-16 grid → the per-pixel head (models/parser.onnx, 6 super-categories + background) →
+/// class probabilities upsampled → mask → garments (<see cref="MaskGarments"/>). Thread-safe.
+/// </summary>
+public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head)
+{
+    public ParserSpec Spec { get; } = head.Manifest.Parser ?? throw new InvalidDataException($"{head.Manifest.Name} has no parser section");
+    private readonly MaskGarments _rules = new((head.Manifest.Parser ?? throw new InvalidDataException("no parser section")).Rules);
+
+    public GarmentParse Parse(Image<Rgb24> photo)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (w, h) = WorkingSize.For(photo.Width, photo.Height, Spec.WorkingArea);
+        var maps = backbone.Run(photo, w, h);
+        var backboneMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        started = Stopwatch.GetTimestamp();
+        var rows = Hypercolumns.Build(maps, out int gh, out int gw);
+        var probabilities = Probabilities(rows, gw * gh);
+        var headMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        started = Stopwatch.GetTimestamp();
+        var parse = FromProbabilities(probabilities, gw, gh, photo.Width, photo.Height);
+        return parse with { BackboneMs = backboneMs, HeadMs = headMs, MasksMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
+    }
+
+    /// <summary>The head's class probabilities of hypercolumn rows, class-major ([classes][cells]).</summary>
+    public float[] Probabilities(float[] rows, int cells)
+    {
+        var output = head.Run(rows, cells)[head.Manifest.Outputs[0].Name];
+        return ParseMap.ClassMajor(output.Data, cells, output.Width);
+    }
+
+    /// <summary>Probabilities on the grid → fine mask → garments in photo pixels.</summary>
+    public GarmentParse FromProbabilities(float[] probabilities, int gw, int gh, int photoWidth, int photoHeight)
+    {
+        var (labels, confidence) = ParseMap.Upsample(probabilities, Spec.Classes.Length, gw, gh, Spec.Upsample);
+        int fw = gw * Spec.Upsample, fh = gh * Spec.Upsample;
+        var garments = _rules.Garments(labels, confidence, fw, fh, photoWidth, photoHeight, Spec.Classes.Length - 1);
+        return new GarmentParse(garments, labels, fw, fh, 0, 0, 0);
+    }
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using Ootd.Inference.Backbone;
+using Ootd.Inference.Models;
+using Ootd.Inference.Parsing;
+using Ootd.Taxonomy;
+
+namespace Ootd.ModelBuilder;
+
+/// <summary>`parser train AREA [--write] [--hidden H]`: the per-pixel head and the mask → garment rules.</summary>
+public static class ParserTraining
+{
+    public static readonly string[] Classes = [.. FashionTaxonomy.Supers.Select(s => s.Name), "background"];
+    public const int Upsample = 4;
+    public static int Epochs => int.TryParse(Environment.GetEnvironmentVariable("OOTD_EPOCHS"), out var e) ? e : 8;
+
+    /// <summary>Val (or test) photos with every cell, and their ground-truth boxes.</summary>
+    public sealed record EvalPhoto(ParserPhoto Cells, StreetPhoto Truth);
+
+    public static List<EvalPhoto> EvalPhotos(Datasets data, int area, string split)
+    {
+        var truth = data.CcpPhotos().ToDictionary(p => p.Image);
+        return [.. ParserData.Read(area, s => s == split).Where(p => truth.ContainsKey(p.Image)).Select(p => new EvalPhoto(p, truth[p.Image]))];
+    }
+
+    /// <summary>Class-major probabilities of every cell of a photo.</summary>
+    public static float[] Probabilities(ParserPhoto p, Func<float[], float[]> predict)
+    {
+        int cells = p.GridWidth * p.GridHeight, k = Classes.Length;
+        var planes = new float[k * cells];
+        for (int j = 0; j < p.Cells.Length; j++)
+        {
+            var prob = predict(p.Rows[j]);
+            for (int c = 0; c < k; c++) planes[c * cells + p.Cells[j]] = prob[c];
+        }
+        return planes;
+    }
+
+    /// <summary>Mean IoU over the 7 classes of the arg max on the grid cells (and per class).</summary>
+    public static (double Mean, double[] PerClass) CellIoU(IEnumerable<(byte[] Truth, int[] Predicted)> photos)
+    {
+        var inter = new long[7]; var union = new long[7];
+        foreach (var (truth, predicted) in photos)
+            for (int i = 0; i < truth.Length; i++)
+            {
+                int t = truth[i], p = predicted[i];
+                if (t == p) { inter[t]++; union[t]++; }
+                else { union[t]++; union[p]++; }
+            }
+        var per = Enumerable.Range(0, 7).Select(c => union[c] == 0 ? 0 : (double)inter[c] / union[c]).ToArray();
+        return (per.Average(), per);
+    }
+
+    public static int[] ArgMaxCells(ParserPhoto p, float[] planes)
+    {
+        int cells = p.GridWidth * p.GridHeight;
+        var result = new int[p.Cells.Length];
+        for (int j = 0; j < p.Cells.Length; j++)
+        {
+            int best = 0;
+            for (int c = 1; c < Classes.Length; c++) if (planes[c * cells + p.Cells[j]] > planes[best * cells + p.Cells[j]]) best = c;
+            result[j] = best;
+        }
+        return result;
+    }
+
+    public static DetectionTally Detect(IEnumerable<(EvalPhoto Photo, float[] Planes)> photos, GarmentRules rules)
+    {
+        var tally = new DetectionTally();
+        var garments = new MaskGarments(rules);
+        foreach (var (photo, planes) in photos)
+        {
+            var p = photo.Cells;
+            var (labels, confidence) = ParseMap.Upsample(planes, Classes.Length, p.GridWidth, p.GridHeight, Upsample);
+            var found = garments.Garments(labels, confidence, p.GridWidth * Upsample, p.GridHeight * Upsample, photo.Truth.Width, photo.Truth.Height);
+            tally.Add([.. found.Select(g => g.AsDetection())], photo.Truth.Items);
+        }
+        return tally;
+    }
+
+    private static double F1(DetectionTally t) => t.AllPrecision + t.AllRecall == 0 ? 0 : 2 * t.AllPrecision * t.AllRecall / (t.AllPrecision + t.AllRecall);
+
+    /// <summary>The rules with the best val F1 (overall, IoU ≥ 0.5) over a small grid, one setting at a time.</summary>
+    public static (GarmentRules Rules, DetectionTally Tally) TuneRules(List<(EvalPhoto, float[])> val)
+    {
+        var rules = new GarmentRules();
+        var bestTally = Detect(val, rules);
+        void Try(Func<GarmentRules, GarmentRules>[] candidates, string name)
+        {
+            foreach (var make in candidates)
+            {
+                var trial = make(rules);
+                var tally = Detect(val, trial);
+                if (F1(tally) > F1(bestTally) + 1e-9) { rules = trial; bestTally = tally; }
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    {name}: val recall {bestTally.AllRecall:F3}, precision {bestTally.AllPrecision:F3} ({rules})"));
+        }
+        for (int round = 0; round < 2; round++)
+        {
+            Try([.. new[] { 0.0005f, 0.001f, 0.002f, 0.004f, 0.008f, 0.015f }.Select(v => (Func<GarmentRules, GarmentRules>)(r => r with { MinAreaFraction = v }))], "min area");
+            Try([.. new[] { 0f, 0.05f, 0.1f, 0.2f, 0.35f, 0.5f }.Select(v => (Func<GarmentRules, GarmentRules>)(r => r with { MinRelativeToLargest = v }))], "min share of the class's largest region");
+            Try([.. new[] { 0.02f, 0.05f, 0.1f, 0.2f, 1f }.Select(v => (Func<GarmentRules, GarmentRules>)(r => r with { MergeGap = v }))], "merge gap");
+            Try([r => r with { DressExclusive = true }, r => r with { DressExclusive = false }], "dress exclusivity");
+            Try([r => r with { SplitShoes = false }, r => r with { SplitShoes = true }], "split shoes");
+            Try([.. new[] { 0f, 0.4f, 0.5f, 0.6f, 0.7f }.Select(v => (Func<GarmentRules, GarmentRules>)(r => r with { MinScore = v }))], "min score");
+        }
+        // Per-class minimum scores, each class in turn (overall val F1).
+        for (int round = 0; round < 2; round++)
+            for (int c = 0; c < 6; c++)
+                Try([.. new[] { 0f, 0.4f, 0.5f, 0.55f, 0.6f, 0.65f, 0.7f, 0.75f, 0.8f }.Select(v => (Func<GarmentRules, GarmentRules>)(r =>
+                {
+                    var m = r.MinScoreByClass is { } old ? (float[])old.Clone() : Enumerable.Repeat(r.MinScore, 6).ToArray();
+                    m[c] = v;
+                    return r with { MinScoreByClass = m };
+                }))], $"min score of {Classes[c]}");
+        return (rules, bestTally);
+    }
+
+    public static int Train(int area, bool write, int hidden)
+    {
+        var data = Datasets.Locate();
+        var watch = Stopwatch.StartNew();
+        var train = ParserData.Read(area, s => s == "train").ToList();
+        var val = EvalPhotos(data, area, "val");
+        Console.WriteLine($"  area {area}: {train.Count} train photos, {train.Sum(p => p.Cells.Length)} sampled cells; {val.Count} val photos; read in {watch.Elapsed.TotalSeconds:F0} s");
+        var counts = new int[7];
+        foreach (var p in train) foreach (var l in p.Labels) counts[l]++;
+        Console.WriteLine("  train cells: " + string.Join(", ", Classes.Select((n, i) => $"{n} {counts[i]}")));
+        // Class balancing: weight 1/√count, normalised to mean 1 (on top of the per-photo sampling caps).
+        double meanW = counts.Select((n, c) => n * (n == 0 ? 0 : 1 / Math.Sqrt(n))).Sum() / counts.Sum();
+        var examples = new List<Example>();
+        foreach (var p in train)
+            for (int j = 0; j < p.Cells.Length; j++)
+                examples.Add(new Example { X = p.Rows[j], Classes = [[p.Labels[j]]], Weight = (float)(1 / Math.Sqrt(counts[p.Labels[j]]) / meanW) });
+        var (mu, sigma) = HeadNetwork.Standardisation(examples.Select(e => e.X), Hypercolumns.Width);
+        var net = new HeadNetwork(Hypercolumns.Width, hidden, [new Segment("probabilities", SegmentKind.Softmax, Classes.Length)], mu, sigma);
+        double ValIoU(HeadNetwork n) => CellIoU(val.Select(v => (v.Cells.Labels, ArgMaxCells(v.Cells, Probabilities(v.Cells, n.Predict))))).Mean;
+        var trainWatch = Stopwatch.StartNew();
+        float decay = float.TryParse(Environment.GetEnvironmentVariable("OOTD_PARSER_DECAY"), CultureInfo.InvariantCulture, out var wd) ? wd : WeightDecay;
+        net.Train(examples, Epochs, lr: 1e-3f, weightDecay: decay, batch: 128, validate: ValIoU);
+        var trainSeconds = trainWatch.Elapsed.TotalSeconds;
+        Console.WriteLine($"  head trained in {trainSeconds:F0} s ({Epochs} epochs, hidden {hidden}, best epoch {net.BestEpoch})");
+        var planes = val.Select(v => (v, Probabilities(v.Cells, net.Predict))).ToList();
+        var (miou, perClass) = CellIoU(planes.Select(x => (x.v.Cells.Labels, ArgMaxCells(x.v.Cells, x.Item2))));
+        Console.WriteLine($"  val cell IoU: mean {miou:F3}; " + string.Join(", ", Classes.Select((n, i) => $"{n} {perClass[i]:F3}")));
+        var tuneWatch = Stopwatch.StartNew();
+        var (rules, tally) = TuneRules(planes);
+        Console.WriteLine($"  rules tuned in {tuneWatch.Elapsed.TotalSeconds:F0} s: {rules}");
+        for (int c = 0; c < 6; c++)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {Classes[c],-8} val recall {tally.Recall(c):F3} precision {tally.Precision(c):F3} ({tally.GroundTruth[c]} boxes)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  val all: recall {tally.AllRecall:F3}, precision {tally.AllPrecision:F3}; total {watch.Elapsed.TotalSeconds:F0} s"));
+        if (!write) return 0;
+        var manifest = new ModelManifest
+        {
+            Name = "parser", Kind = "parser", File = "parser.onnx",
+            Inputs = [new TensorSpec("hypercolumns", [-1, Hypercolumns.Width])],
+            Outputs = [new TensorSpec("probabilities", [-1, Classes.Length], "softmax", Classes)],
+            Preprocessing = new PreprocessingSpec(
+                "ResNet18 (ImageNet), Microsoft.ML.DnnImageFeaturizer.ResNet18 0.23.1, fully convolutional (symbolic N, H, W): layer2 (stride 8) averaged 2×2, layer3 (stride 16), layer4 (stride 32) bilinearly upsampled, + cell x, y (0–1) = 898 per stride-16 cell",
+                area, "NCHW", "BGR, 0–255", "minus the channel means of ResNetPreprocess.onnx MeanImage",
+                $"the whole photo resized to about {area} pixels (aspect kept, sides multiples of 32)"),
+            Parser = new ParserSpec(area, BackboneFiles.StageOutputs[1..], Upsample, Classes, rules),
+            Training = new TrainingSpec(["ccp/labels per-pixel garment labels (train split), tags mapped to super-categories"],
+                new() { ["trainPhotos"] = train.Count, ["trainCells"] = examples.Count, ["valPhotos"] = val.Count },
+                $"per-pixel head {(hidden > 0 ? $"MLP {Hypercolumns.Width}→{hidden} ReLU" : "linear")} → 7-way softmax on stride-16 hypercolumns; cells labelled with their majority CCP pixel label; at most {ParserData.PerClassCells} cells per class ({ParserData.BackgroundCells} background) per train photo, weights 1/√(class count); Adam, {Epochs} epochs, best val-mIoU epoch {net.BestEpoch}; trained in {trainSeconds:F0} s on the shared 2-core machine",
+                $"Mask → garment rules tuned on val F1 at IoU ≥ 0.5 (val recall {tally.AllRecall:F3}, precision {tally.AllPrecision:F3}; val cell mIoU {miou:F3})."),
+            Rebuild = Trainers.Rebuild + $"parser features {area} && " + Trainers.Rebuild + $"parser train {area} --write" + (hidden != DefaultHidden ? $" --hidden {hidden}" : ""),
+        };
+        var onnx = net.ToOnnx("parser", [("hypercolumns", Hypercolumns.Width)]);
+        File.WriteAllBytes(Path.Combine(Paths.ModelsFolder, manifest.File), onnx);
+        File.WriteAllText(Path.Combine(Paths.ModelsFolder, "parser.json"), manifest.ToJson());
+        Console.WriteLine($"  wrote models/parser.onnx ({onnx.Length / 1024} KB)");
+        return 0;
+    }
+
+    public const int DefaultHidden = 64;
+    public const float WeightDecay = 1e-4f;
+}
