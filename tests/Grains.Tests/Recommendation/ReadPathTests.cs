@@ -60,6 +60,41 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
     }
 
     [Fact]
+    public async Task A_read_brings_the_detail_only_when_the_post_changed_since_the_stamp_held()
+    {
+        var author = await f.NewUserAsync();
+        var post = await f.PostReadyAsync(author, 0, Random.Shared.Next(30_000, 40_000));
+        var grain = f.Client.GetGrain<IOotdGrain>(post);
+
+        var first = await grain.Read(5, 0);
+        Assert.NotNull(first?.Detail);
+        Assert.NotEqual(0, first.Stamp);
+        Assert.Equal(OotdStatus.Ready, first.Detail.View.Status);
+
+        // Unchanged: the counts alone, which follow a like and a view.
+        var liker = await f.NewUserAsync();
+        Assert.True((await grain.Like(liker)).Succeeded);
+        Assert.True((await grain.RecordView(liker)).Succeeded);
+        var second = await grain.Read(5, first.Stamp);
+        Assert.NotNull(second);
+        Assert.Null(second.Detail);
+        Assert.Equal(first.Stamp, second.Stamp);
+        Assert.Equal((first.LikeCount + 1, first.ViewCount + 1), (second.LikeCount, second.ViewCount));
+        // Another stamp (another gateway, an old body) gets the detail; lists (k = 0) get it without similar products.
+        Assert.NotNull((await grain.Read(5, first.Stamp + 1))!.Detail);
+        Assert.Empty((await grain.Read(0, 0))!.Detail!.SimilarProducts);
+
+        // A state change moves the stamp (similar products for another k are searched and kept with the post).
+        var other = await grain.Read(3, first.Stamp);
+        Assert.NotEqual(first.Stamp, other!.Stamp);
+        Assert.NotNull(other.Detail);
+        // Deleted and unknown posts read as null.
+        Assert.True((await grain.Delete(author)).Succeeded);
+        Assert.Null(await grain.Read(5, first.Stamp));
+        Assert.Null(await f.Client.GetGrain<IOotdGrain>(Guid.NewGuid()).Read(0, 0));
+    }
+
+    [Fact]
     public async Task Every_acknowledged_view_and_like_is_in_the_database_when_the_call_returns()
     {
         var author = await f.NewUserAsync();
