@@ -224,7 +224,13 @@ public sealed partial class OotdGrain(
     {
         if (!IsLive) return CommandResult.NotFound("OOTD not found");
         if (userId == Guid.Empty) return CommandResult.Invalid("user id is required");
-        var change = await ChangeLikeAsync(() => likes.LikeAsync(OotdId, userId));
+        if (_likeCountStale)
+        {
+            _likeCount = await likes.CountAsync(OotdId);
+            _likeCountStale = false;
+        }
+        var before = _likeCount;
+        var change = await ChangeLikeAsync(() => likes.LikeAsync(OotdId, userId, before));
         if (!change.Changed) return CommandResult.Same;
         // The like is stored (the ledger row is the commit point); the liker's recent list is the recommender's
         // input and is rebuilt from the interactions log, so a failure here does not fail the like.

@@ -121,6 +121,29 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         Assert.True((await grain.Like(viewers[0])).Succeeded);
         Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM ootd_likes WHERE ootd_id = $1 AND user_id = $2", post, viewers[0]));
         Assert.Equal(1, (await grain.Get())!.LikeCount);
+
+        // Likes of many posts at once are written in groups: none is acknowledged before its group commits, each new
+        // one counts once, a repeat is Unchanged, and the counts the posts answer match the table.
+        var posts = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => f.PostReadyAsync(author, i % 2, Random.Shared.Next(40_000, 50_000))));
+        await using (var blocker = await f.Db.DataSource.OpenConnectionAsync())
+        {
+            await using var tx = await blocker.BeginTransactionAsync();
+            await using (var lockCmd = new Npgsql.NpgsqlCommand("LOCK TABLE ootd_likes IN EXCLUSIVE MODE", blocker, tx)) await lockCmd.ExecuteNonQueryAsync();
+            var likes = Task.WhenAll(posts.SelectMany(p => viewers.Take(10).Select(v => f.Client.GetGrain<IOotdGrain>(p).SetLike(v, true))));
+            await Task.WhenAny(likes, Task.Delay(TimeSpan.FromSeconds(1)));
+            Assert.False(likes.IsCompleted, "a like was acknowledged before its row was written");
+            await tx.RollbackAsync();
+            Assert.All(await likes, o => Assert.Equal(CommandStatus.Done, o.Result.Status));
+        }
+        foreach (var p in posts)
+        {
+            Assert.Equal(10, await f.Db.ScalarAsync("SELECT count(*) FROM ootd_likes WHERE ootd_id = $1", p));
+            Assert.Equal(10, await f.Db.ScalarAsync("SELECT count(*) FROM interactions WHERE target_id = $1 AND kind = $2", p.ToString(), (short)InteractionKind.Like));
+            var again = await f.Client.GetGrain<IOotdGrain>(p).SetLike(viewers[0], true);
+            Assert.Equal((CommandStatus.Unchanged, 10L), (again.Result.Status, again.LikeCount));
+            var more = await f.Client.GetGrain<IOotdGrain>(p).SetLike(viewers[20], true);
+            Assert.Equal((CommandStatus.Done, 11L), (more.Result.Status, more.LikeCount));
+        }
     }
 
     [Fact]
