@@ -19,21 +19,21 @@ public static class ExploreApi
         return app;
     }
 
-    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> WeeklyBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards)
+    public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> WeeklyBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         var list = await cluster.GetGrain<IFeedGrain>(caller.UserId()).WeeklyBest(l);
-        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster, cards, caller.UserId())));
+        return await RecommendationContracts.Ranked(list, null, bodies, cards, caller.UserId());
     }
 
-    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards)
+    public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         var (segment, list) = await cluster.GetGrain<IFeedGrain>(caller.UserId()).SegmentBest(l);
-        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(list, cluster, cards, caller.UserId()), segment));
+        return await RecommendationContracts.Ranked(list, segment, bodies, cards, caller.UserId());
     }
 }

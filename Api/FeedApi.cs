@@ -38,8 +38,8 @@ public static class FeedApi
         return app;
     }
 
-    public static async Task<Results<Ok<FeedResponse>, ValidationProblem>> GetFeed(
-        string? cursor, int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards, ILogger<FeedResponse> logger)
+    public static async Task<Results<PreparedJson<FeedResponse>, ValidationProblem>> GetFeed(
+        string? cursor, int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = limit ?? 20;
@@ -48,18 +48,23 @@ public static class FeedApi
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).GetFeed(cursor, l);
-        return TypedResults.Ok(new FeedResponse(await Entries(page.Items, cluster, cards, caller.UserId(), logger), page.NextCursor));
+        // Each post with the similar products its grain keeps; bodies of unchanged posts are the gateway's own.
+        var posts = await bodies.Read(page.Items.Select(e => e.OotdId).ToList(), SearchApi.DefaultK);
+        var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), caller.UserId(), cards)).ToDictionary(s => s.Post.Body.Id);
+        var entries = page.Items.Where(e => shown.ContainsKey(e.OotdId))
+            .Select(e => (shown[e.OotdId], RecommendationContracts.Name(e.Source), e.Score)).ToList();
+        return new PreparedJson<FeedResponse>(w => PostJson.WriteFeed(w, entries, page.NextCursor, bodies.Json), bodies.Json);
     }
 
-    public static async Task<Results<Ok<RankedOotdList>, ValidationProblem, ProblemHttpResult>> Similar(
-        Guid id, int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards)
+    public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem, ProblemHttpResult>> Similar(
+        Guid id, int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         if (await cluster.GetGrain<IOotdGrain>(id).Get() is null) return Problems.NotFound($"No OOTD {id}.");
         var similar = await cluster.GetGrain<IFeedGrain>(caller.UserId()).Similar(id, l) ?? [];
-        return TypedResults.Ok(new RankedOotdList(await RecommendationContracts.Ranked(similar, cluster, cards, caller.UserId())));
+        return await RecommendationContracts.Ranked(similar, null, bodies, cards, caller.UserId());
     }
 
     public static async Task<Results<Ok<LeaderSuggestionList>, ValidationProblem>> WhoToFollow(
@@ -245,13 +250,13 @@ public static class RecommendationContracts
         _ => source.ToString(),
     };
 
-    public static async Task<IReadOnlyList<RankedOotdResponse>> Ranked(IReadOnlyList<RankedOotd> ranked, IClusterClient cluster, OotdCards cards, Guid viewer)
+    /// <summary>A <see cref="RankedOotdList"/> written from the gateway's post bodies (posts as lists show them: items without similar products).</summary>
+    public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer)
     {
-        var views = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Get(ranked.Select(r => r.OotdId).ToList())).OfType<OotdView>().ToList();
-        var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
-        return ranked.Where(r => shown.ContainsKey(r.OotdId))
-            .Select(r => new RankedOotdResponse(r.OotdId, r.AuthorId, r.Score, shown[r.OotdId], shown[r.OotdId].Author, shown[r.OotdId].LikedByMe, shown[r.OotdId].FollowingAuthor))
-            .ToList();
+        var posts = await bodies.Read(ranked.Select(r => r.OotdId).ToList(), 0);
+        var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), viewer, cards)).ToDictionary(s => s.Post.Body.Id);
+        var entries = ranked.Where(r => shown.ContainsKey(r.OotdId)).Select(r => (shown[r.OotdId], r.Score)).ToList();
+        return new PreparedJson<RankedOotdList>(w => PostJson.WriteRanked(w, entries, segment, bodies.Json), bodies.Json);
     }
 }
 

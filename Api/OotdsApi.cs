@@ -78,15 +78,16 @@ public static class OotdsApi
         return TypedResults.Accepted($"/api/v1/ootds/{ootdId}", await cards.Card(view, authorId, ct) ?? OotdResponse.From(view));
     }
 
-    public static async Task<Results<Ok<OotdResponse>, ProblemHttpResult>> GetOotd(
-        Guid id, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards, ILogger<OotdResponse> logger, CancellationToken ct)
+    public static async Task<Results<PreparedJson<OotdResponse>, ProblemHttpResult>> GetOotd(
+        Guid id, ClaimsPrincipal caller, PostBodies bodies, OotdCards cards, CancellationToken ct)
     {
-        // The post with its items' similar products, which the post grain keeps until the catalogue changes.
-        var detail = await cluster.GetGrain<IOotdGrain>(id).GetDetail(SearchApi.DefaultK);
-        if (detail is null) return Problems.NotFound($"No OOTD {id}.");
-        var card = await cards.Card(detail.View, OotdCards.ViewerOf(caller), ct);
-        if (card is null) return Problems.NotFound($"No OOTD {id}.");
-        return TypedResults.Ok(card with { Items = SearchApi.OotdItems(detail) });
+        // The post with its items' similar products, which the post grain keeps until the catalogue changes; the
+        // gateway keeps the post's serialised body while the post is unchanged and asks the grain for the counts.
+        var post = await bodies.Read(id, SearchApi.DefaultK);
+        if (post is null) return Problems.NotFound($"No OOTD {id}.");
+        var shown = await PostJson.Show([post], OotdCards.ViewerOf(caller), cards, ct);
+        if (shown.Count == 0) return Problems.NotFound($"No OOTD {id}.");
+        return new PreparedJson<OotdResponse>(w => PostJson.WritePost(w, shown[0], bodies.Json), bodies.Json);
     }
 
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult, ValidationProblem>> GetPhoto(
@@ -126,13 +127,11 @@ public static class OotdsApi
 
     private static async Task<Results<Ok<LikeResponse>, ProblemHttpResult>> ChangeLike(Guid id, Guid userId, IClusterClient cluster, bool liked)
     {
-        var grain = cluster.GetGrain<IOotdGrain>(id);
-        // The grain answers NotFound for an unknown or deleted post, so no read comes first.
-        CommandResult result = liked ? await grain.Like(userId) : await grain.Unlike(userId);
-        if (result.Status == CommandStatus.NotFound) return Problems.NotFound($"No OOTD {id}.");
-        if (!result.Succeeded) return Problems.From(result);
-        var view = await grain.Get();
-        return view is null ? Problems.NotFound($"No OOTD {id}.") : TypedResults.Ok(new LikeResponse(id, liked, view.LikeCount));
+        // One call: the grain answers NotFound for an unknown or deleted post, and the like count with the result.
+        var outcome = await cluster.GetGrain<IOotdGrain>(id).SetLike(userId, liked);
+        if (outcome.Result.Status == CommandStatus.NotFound) return Problems.NotFound($"No OOTD {id}.");
+        if (!outcome.Result.Succeeded) return Problems.From(outcome.Result);
+        return TypedResults.Ok(new LikeResponse(id, liked, outcome.LikeCount));
     }
 
 }

@@ -295,10 +295,11 @@ public static class UsersApi
     {
         var me = caller.UserId();
         if (me == id) return Problems.BadRequest("You cannot follow yourself.");
-        if (await cluster.GetGrain<IUserGrain>(id).GetProfile() is null) return Problems.NotFound($"No user {id}.");
 
+        // One call: the caller's grain checks that the followee exists (NotFound otherwise) before it writes the edge.
         var result = await cluster.GetGrain<IUserGrain>(me).Follow(id);
-        return result.Succeeded ? TypedResults.Ok(new FollowResponse(id, true)) : Problems.From(result);
+        if (result.Succeeded) return TypedResults.Ok(new FollowResponse(id, true));
+        return result.Status == CommandStatus.NotFound && result.Message == IUserGrain.NoFollowee ? Problems.NotFound($"No user {id}.") : Problems.From(result);
     }
 
     public static async Task<Results<Ok<FollowResponse>, ProblemHttpResult>> Unfollow(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
@@ -319,17 +320,17 @@ public static class UsersApi
         Guid id, int? offset, int? limit, IClusterClient cluster) =>
         UserPage(id, offset, limit, cluster, (o, l) => cluster.GetGrain<IUserGrain>(id).GetFollowing(o, l));
 
-    public static async Task<Results<Ok<Page<OotdResponse>>, ValidationProblem, ProblemHttpResult>> GetUserOotds(
-        Guid id, int? offset, int? limit, ClaimsPrincipal caller, IClusterClient cluster, OotdCards cards, CancellationToken ct)
+    public static async Task<Results<PreparedJson<Page<OotdResponse>>, ValidationProblem, ProblemHttpResult>> GetUserOotds(
+        Guid id, int? offset, int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!InputRules.Paging(offset, limit, errors, out var o, out var l)) return Problems.Invalid(errors);
         if (await cluster.GetGrain<IUserGrain>(id).GetProfile() is null) return Problems.NotFound($"No user {id}.");
 
         var page = await cluster.GetGrain<IStyleLeaderGrain>(id).GetUploads(o, l);
-        var views = await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Get(page.Items.ToList());
-        var items = await cards.Cards(views.OfType<OotdView>().ToList(), OotdCards.ViewerOf(caller), ct);
-        return TypedResults.Ok(new Page<OotdResponse>(items, page.Total, o, l, page.NextOffset));
+        var posts = await bodies.Read(page.Items.ToList(), 0);
+        var items = await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), OotdCards.ViewerOf(caller), cards, ct);
+        return new PreparedJson<Page<OotdResponse>>(w => PostJson.WritePage(w, items, page.Total, o, l, page.NextOffset, bodies.Json), bodies.Json);
     }
 
     private static async Task<Results<Ok<Page<UserSummary>>, ValidationProblem, ProblemHttpResult>> UserPage(

@@ -28,7 +28,14 @@ public static class GatewaySetup
         var connectionString = config.GetConnectionString("Postgres") is { Length: > 0 } cs ? cs
             : throw new InvalidOperationException("ConnectionStrings:Postgres is not set: give the gateway its database in " +
                 "appsettings.json or the environment variable ConnectionStrings__Postgres (./run.sh sets it from OOTD_PG).");
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "ootd-api" }.Build());
+        builder.Services.AddSingleton(_ =>
+        {
+            var source = new NpgsqlDataSourceBuilder(connectionString) { Name = "ootd-api" };
+            // The gateway's reads are a few statements repeated on every request (authors, likes, follows of a page):
+            // prepared after their fifth use, PostgreSQL plans them once per connection (unless the string says otherwise).
+            if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)) source.ConnectionStringBuilder.MaxAutoPrepare = 32;
+            return source.Build();
+        });
 
         builder.AddOotdOrleansClient(connectionString);
         builder.AddOotdServiceDefaults("ootd-api");
@@ -51,15 +58,7 @@ public static class GatewaySetup
         });
         builder.Services.AddExceptionHandler<GatewayExceptionHandler>();
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(o =>
-        {
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
-            // Every JSON string of every body passes the character rule (no NUL or other control characters).
-            o.SerializerOptions.Converters.Add(new PlainTextJsonConverter());
-            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-            // Escape HTML-sensitive characters (<, >, &, ') so user text can never be read as markup.
-            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
-        });
+        builder.Services.Configure<JsonOptions>(o => ConfigureJson(o.SerializerOptions));
 
         builder.Services.AddOotdOpenApi();
 
@@ -70,6 +69,7 @@ public static class GatewaySetup
         builder.Services.AddSingleton<UserDirectory>();
         builder.Services.AddSingleton<RefreshTokens>();
         builder.Services.AddSingleton<Ootd.Api.Social.OotdCards>();
+        builder.Services.AddSingleton<Ootd.Api.Social.PostBodies>();
         builder.Services.AddSingleton<PhotoVariants>();
         builder.Services.AddSingleton<Ootd.Api.Catalog.ProductBrowser>();
         builder.Services.AddSingleton<MediaStore>();
@@ -77,6 +77,18 @@ public static class GatewaySetup
         builder.Services.AddSingleton(sp => PhotoInspector.FromOptions(sp.GetRequiredService<IOptions<Ootd.Grains.Common.MediaOptions>>().Value,
             sp.GetRequiredService<IOptions<AbuseLimitOptions>>().Value.PhotoChecks));
         return builder;
+    }
+
+    /// <summary>The JSON options of every HTTP body (on top of ASP.NET Core's web defaults: camelCase names).</summary>
+    public static JsonSerializerOptions ConfigureJson(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        // Every JSON string of every body passes the character rule (no NUL or other control characters).
+        options.Converters.Add(new PlainTextJsonConverter());
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        // Escape HTML-sensitive characters (<, >, &, ') so user text can never be read as markup.
+        options.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default;
+        return options;
     }
 
     /// <summary>An explanation for problems that the framework produces without one (unknown route, wrong method).</summary>

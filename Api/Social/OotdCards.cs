@@ -50,19 +50,21 @@ public sealed class OotdCards(NpgsqlDataSource db, UserDirectory directory)
     public async Task<IReadOnlyList<OotdResponse>> Cards(IReadOnlyList<OotdView> posts, Guid? viewer, CancellationToken ct = default)
     {
         if (posts.Count == 0) return [];
-        var (authors, state) = viewer is { } me ? await AuthorsAndViewerAsync(posts, me, ct)
-            : (await directory.Summaries(posts.Select(p => p.AuthorId), ct), ViewerState.Anonymous);
+        var (authors, state) = await AuthorsAndViewer(posts.Select(p => (p.Id, p.AuthorId)).ToList(), viewer, ct);
         return posts.Where(p => authors.ContainsKey(p.AuthorId))
             .Select(p => Card(p, authors[p.AuthorId], state)).ToList();
     }
 
     /// <summary>
-    /// The authors' summaries and the viewer's likes and follows in one database round trip (three statements in one
-    /// batch); an author whose display name is not copied yet is completed by <see cref="UserDirectory.Summaries"/>.
+    /// The authors' summaries (a gone author is missing) and the viewer's likes and follows of these posts: one
+    /// database round trip (three statements in one batch) for a signed-in viewer; an author whose display name is
+    /// not copied yet is completed by <see cref="UserDirectory.Summaries"/>.
     /// </summary>
-    private async Task<(Dictionary<Guid, AuthorSummary> Authors, ViewerState State)> AuthorsAndViewerAsync(
-        IReadOnlyList<OotdView> posts, Guid me, CancellationToken ct)
+    public async Task<(Dictionary<Guid, AuthorSummary> Authors, ViewerState State)> AuthorsAndViewer(
+        IReadOnlyList<(Guid Id, Guid AuthorId)> posts, Guid? viewer, CancellationToken ct = default)
     {
+        if (posts.Count == 0) return ([], ViewerState.Anonymous);
+        if (viewer is not { } me) return (await directory.Summaries(posts.Select(p => p.AuthorId).Distinct(), ct), ViewerState.Anonymous);
         var authorIds = posts.Select(p => p.AuthorId).Distinct().ToArray();
         var postIds = posts.Select(p => p.Id).Distinct().ToArray();
         var authors = new Dictionary<Guid, AuthorSummary>(authorIds.Length);

@@ -48,8 +48,25 @@ public sealed record OotdDetail(
     public const int DefaultK = 5;
 }
 
+/// <summary>The answer of <see cref="IOotdGrain.SetLike"/>: the command's result and the post's like count after it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LikeOutcome([property: Id(0)] CommandResult Result, [property: Id(1)] long LikeCount);
+
+/// <summary>
+/// A read of a post that can skip what the reader already holds (<see cref="IOotdGrain.Read"/>): the post's stamp, its
+/// current counts, and the detail only when the reader's stamp differs from <see cref="Stamp"/>. The stamp changes
+/// whenever anything of the detail but the counts changes (every state change of the post, a new activation), so a
+/// gateway keeps the post's serialised body per stamp and asks only for the counts.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record OotdRead(
+    [property: Id(0)] long Stamp,
+    [property: Id(1)] long LikeCount,
+    [property: Id(2)] long ViewCount,
+    [property: Id(3)] OotdDetail? Detail);
+
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
-[Orleans.CodeGeneration.Version(3)]
+[Orleans.CodeGeneration.Version(4)]
 public interface IOotdGrain : IGrainWithGuidKey
 {
     /// <summary>
@@ -71,6 +88,13 @@ public interface IOotdGrain : IGrainWithGuidKey
     /// </summary>
     Task<OotdDetail?> GetDetail(int k);
 
+    /// <summary>
+    /// The post as <see cref="GetDetail"/> gives it (k = 0: without similar products, as lists show posts), but the
+    /// detail only when <paramref name="knownStamp"/> is not the post's current stamp: a reader that holds the post's
+    /// body for that stamp gets the counts alone. Null when unknown or deleted.
+    /// </summary>
+    Task<OotdRead?> Read(int k, long knownStamp);
+
     /// <summary>Only the author may delete; deleting twice is NotFound.</summary>
     Task<CommandResult> Delete(Guid requesterId);
 
@@ -80,6 +104,9 @@ public interface IOotdGrain : IGrainWithGuidKey
     Task<CommandResult> Like(Guid userId);
 
     Task<CommandResult> Unlike(Guid userId);
+
+    /// <summary><see cref="Like"/> or <see cref="Unlike"/>, answered with the post's like count after it (one call for the like route).</summary>
+    Task<LikeOutcome> SetLike(Guid userId, bool liked);
 
     // ------------------------------------------------------------------ style vector and TF-IDF column (recommender)
 

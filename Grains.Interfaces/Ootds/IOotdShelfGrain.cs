@@ -5,7 +5,7 @@ namespace Ootd.Grains.Ootds;
 /// user's posts, the explore and hashtag lists) ask the silo once instead of once per post; the worker asks each
 /// post's grain inside the silo. Answers are in the order asked, null for an unknown or deleted post.
 /// </summary>
-[Orleans.CodeGeneration.Version(1)]
+[Orleans.CodeGeneration.Version(2)]
 public interface IOotdShelfGrain : IGrainWithIntegerKey
 {
     public const long Pool = 0;
@@ -14,4 +14,7 @@ public interface IOotdShelfGrain : IGrainWithIntegerKey
 
     /// <summary>Each post with its items' similar products (<see cref="IOotdGrain.GetDetail"/>).</summary>
     Task<IReadOnlyList<OotdDetail?>> GetDetails(IReadOnlyList<Guid> ids, int k);
+
+    /// <summary>Each post as <see cref="IOotdGrain.Read"/> gives it, the reader's stamps in the order of the ids (0: none held).</summary>
+    Task<IReadOnlyList<OotdRead?>> Read(IReadOnlyList<Guid> ids, int k, IReadOnlyList<long> knownStamps);
 }

@@ -36,6 +36,9 @@ public sealed record RecentInteraction([property: Id(0)] Guid OotdId, [property:
 [Orleans.CodeGeneration.Version(2)]
 public interface IUserGrain : IGrainWithGuidKey
 {
+    /// <summary>The message of <see cref="Follow"/>'s NotFound when the user to follow does not exist.</summary>
+    public const string NoFollowee = "the user to follow does not exist";
+
     /// <summary>Creates the user once; a second call with the same username is a no-op, another username a conflict.</summary>
     Task<CommandResult> Create(string username, ProfileData profile);
 

@@ -40,6 +40,18 @@ public sealed partial class OotdGrain(
     private long _viewCount;
     private bool _analysisRunning;
     private IGrainTimer? _retryTimer;
+    // The stamp of what Read answers (see OotdRead): this activation's nonce and its count of state changes.
+    private readonly long _stampNonce = (long)Random.Shared.Next(1, int.MaxValue) << 32;
+    private uint _edits;
+
+    private long Stamp => _stampNonce | _edits;
+
+    /// <summary>Every state change goes through here: the stamp moves before the write (a failed write keeps the change in memory).</summary>
+    private Task SaveAsync()
+    {
+        _edits++;
+        return state.WriteStateAsync();
+    }
 
     private InferenceOptions Options => inferenceOptions.Value;
 
@@ -96,7 +108,7 @@ public sealed partial class OotdGrain(
         state.State.Hashtags = (post.Hashtags ?? []).Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         state.State.Status = OotdStatus.Analyzing;
         state.State.CreatedAt = Clock.UtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
         await CompletePublishAsync();
         await EnsureAnalysisReminderAsync();
         StartAnalysis();
@@ -131,6 +143,16 @@ public sealed partial class OotdGrain(
         return new OotdDetail(view, found ?? [], found is null ? null : version);
     }
 
+    public async Task<OotdRead?> Read(int k, long knownStamp)
+    {
+        var detail = k > 0 ? await GetDetail(k) : await Get() is { } view ? new OotdDetail(view, [], null) : null;
+        if (detail is null) return null;
+        // Similar products searched for this read only (not kept: the catalogue version is unknown) are not stamped, so
+        // no reader keeps them.
+        var stamp = k > 0 && detail.CatalogVersion is null && detail.View.Items is { Count: > 0 } ? 0 : Stamp;
+        return new OotdRead(stamp, detail.View.LikeCount, detail.View.ViewCount, stamp != 0 && stamp == knownStamp ? null : detail);
+    }
+
     /// <summary>
     /// Searches the items' similar products and, under a catalogue version read before the search (a change during
     /// the search is seen on the next read), keeps them in the post's state. Null when the search failed.
@@ -155,7 +177,7 @@ public sealed partial class OotdGrain(
         state.State.SimilarK = k;
         try
         {
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
         catch (Exception e)
         {
@@ -172,7 +194,7 @@ public sealed partial class OotdGrain(
 
         state.State.Status = OotdStatus.Deleted;
         state.State.DeletedAt = Clock.UtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
         await posts.MarkDeletedAsync(OotdId, state.State.AuthorId, state.State.DeletedAt.Value);
         await GrainFactory.GetGrain<IStyleLeaderGrain>(state.State.AuthorId).RemoveUpload(OotdId);
         return CommandResult.Ok;
@@ -202,7 +224,13 @@ public sealed partial class OotdGrain(
     {
         if (!IsLive) return CommandResult.NotFound("OOTD not found");
         if (userId == Guid.Empty) return CommandResult.Invalid("user id is required");
-        var change = await ChangeLikeAsync(() => likes.LikeAsync(OotdId, userId));
+        if (_likeCountStale)
+        {
+            _likeCount = await likes.CountAsync(OotdId);
+            _likeCountStale = false;
+        }
+        var before = _likeCount;
+        var change = await ChangeLikeAsync(() => likes.LikeAsync(OotdId, userId, before));
         if (!change.Changed) return CommandResult.Same;
         // The like is stored (the ledger row is the commit point); the liker's recent list is the recommender's
         // input and is rebuilt from the interactions log, so a failure here does not fail the like.
@@ -224,6 +252,17 @@ public sealed partial class OotdGrain(
         if (userId == Guid.Empty) return CommandResult.Invalid("user id is required");
         var change = await ChangeLikeAsync(() => likes.UnlikeAsync(OotdId, userId));
         return change.Changed ? CommandResult.Ok : CommandResult.Same;
+    }
+
+    public async Task<LikeOutcome> SetLike(Guid userId, bool liked)
+    {
+        var result = liked ? await Like(userId) : await Unlike(userId);
+        if (_likeCountStale)
+        {
+            _likeCount = await likes.CountAsync(OotdId);
+            _likeCountStale = false;
+        }
+        return new LikeOutcome(result, _likeCount);
     }
 
     /// <summary>
@@ -338,7 +377,7 @@ public sealed partial class OotdGrain(
             state.State.Status = OotdStatus.Ready;
             state.State.AnalysisError = null;
             state.State.AnalysedAt = Clock.UtcNow();
-            await state.WriteStateAsync();
+            await SaveAsync();
             await ClearAnalysisReminderAsync();
             AnalysisMetrics.Outcome("ready");
             // Recommender: style vectors, vector index, the author's upload style, followers' feeds.
@@ -356,7 +395,7 @@ public sealed partial class OotdGrain(
             state.State.AnalysisError = permanent
                 ? result.Reason ?? "the photo cannot be analysed"
                 : $"analysis failed after {state.State.AnalysisAttempts} attempts: {result.Reason}";
-            await state.WriteStateAsync();
+            await SaveAsync();
             await ClearAnalysisReminderAsync();
             AnalysisMetrics.Outcome("failed");
             logger.LogWarning("OOTD {Id}: analysis failed: {Reason}", OotdId, state.State.AnalysisError);
@@ -364,7 +403,7 @@ public sealed partial class OotdGrain(
         }
 
         state.State.AnalysisError = result.Reason;
-        await state.WriteStateAsync();
+        await SaveAsync();
         AnalysisMetrics.Outcome("retry");
         var delay = TimeSpan.FromSeconds(Options.Analysis.RetryDelaySeconds * Math.Pow(2, state.State.AnalysisAttempts - 1));
         logger.LogInformation("OOTD {Id}: analysis attempt {Attempt} failed ({Reason}); retrying in {Delay}", OotdId, attempt, result.Reason, delay);

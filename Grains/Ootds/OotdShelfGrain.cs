@@ -11,4 +11,7 @@ public sealed class OotdShelfGrain : Grain, IOotdShelfGrain
 
     public async Task<IReadOnlyList<OotdDetail?>> GetDetails(IReadOnlyList<Guid> ids, int k) =>
         await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IOotdGrain>(id).GetDetail(k)));
+
+    public async Task<IReadOnlyList<OotdRead?>> Read(IReadOnlyList<Guid> ids, int k, IReadOnlyList<long> knownStamps) =>
+        await Task.WhenAll(ids.Select((id, n) => GrainFactory.GetGrain<IOotdGrain>(id).Read(k, n < knownStamps.Count ? knownStamps[n] : 0)));
 }

@@ -32,6 +32,8 @@ public sealed class FeedGrain(
     // Reuse of the computed list for first pages (Recommender:FeedReuseSeconds): when it was computed, and from what.
     private long _feedAtTicks;
     private string? _feedInputs;
+    // Until when this feed's live stream is listed in feed_streams (MinValue: not listed).
+    private DateTimeOffset _streamListedUntil = DateTimeOffset.MinValue;
 
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
@@ -66,17 +68,41 @@ public sealed class FeedGrain(
         return _observers.Notify(o => o.OnFeedEvent(e));
     }
 
-    public Task Subscribe(IFeedObserver observer)
+    public async Task Subscribe(IFeedObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         _observers.Subscribe(observer, observer);
-        return Task.CompletedTask;
+        // The stream is listed (feed_streams) for as long as a subscription lives, so pull-only authors' posts are
+        // pushed here too; renewed when half of the listed time is gone (subscribers renew every third of the TTL).
+        var ttl = TimeSpan.FromSeconds(Math.Max(1, S.ObserverTtlSeconds));
+        var now = Clock.UtcNow();
+        if (_streamListedUntil - now < ttl / 2)
+        {
+            try
+            {
+                await store.MarkStreamAsync(UserId, now + ttl);
+                _streamListedUntil = now + ttl;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Feed {Id}: the live stream is not listed; pull-only authors' posts reach it at its next refresh", UserId);
+            }
+        }
     }
 
-    public Task Unsubscribe(IFeedObserver observer)
+    public async Task Unsubscribe(IFeedObserver observer)
     {
         _observers.Unsubscribe(observer);
-        return Task.CompletedTask;
+        if (_observers.Count > 0 || _streamListedUntil == DateTimeOffset.MinValue) return;
+        _streamListedUntil = DateTimeOffset.MinValue;
+        try
+        {
+            await store.ClearStreamAsync(UserId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Feed {Id}: the closed stream stays listed until it expires", UserId);
+        }
     }
 
     // ------------------------------------------------------------------ blocks

@@ -252,6 +252,29 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
     public Task<List<Guid>> FollowersAfterAsync(Guid authorId, Guid after, int limit) => db.GuidsAsync(
         "SELECT follower_id FROM follows WHERE followee_id = $1 AND follower_id > $2 ORDER BY follower_id LIMIT $3", authorId, after, limit);
 
+    /// <summary>The followers of a pull-only author whose feed has a live stream now (<c>feed_streams</c>), by id after <paramref name="after"/>.</summary>
+    public Task<List<Guid>> LiveFollowersAfterAsync(Guid authorId, Guid after, int limit) => db.GuidsAsync("""
+        SELECT f.follower_id FROM follows f JOIN feed_streams s ON s.user_id = f.follower_id
+        WHERE f.followee_id = $1 AND f.follower_id > $2 AND s.expires_at > now()
+        ORDER BY f.follower_id LIMIT $3
+        """, authorId, after, limit);
+
+    /// <summary>The user's feed has a live stream until <paramref name="until"/>.</summary>
+    public async Task MarkStreamAsync(Guid userId, DateTimeOffset until)
+    {
+        await using var cmd = db.Command("""
+            INSERT INTO feed_streams (user_id, expires_at) VALUES ($1, $2)
+            ON CONFLICT (user_id) DO UPDATE SET expires_at = excluded.expires_at
+            """, userId, until);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task ClearStreamAsync(Guid userId)
+    {
+        await using var cmd = db.Command("DELETE FROM feed_streams WHERE user_id = $1", userId);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     public async Task MarkPullAuthorAsync(Guid userId, int followers)
     {
         await using var cmd = db.Command("""

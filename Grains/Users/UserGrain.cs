@@ -140,7 +140,7 @@ public sealed partial class UserGrain(
         if (followeeId == Guid.Empty) return CommandResult.Invalid("followee id is required");
         if (!await GrainFactory.GetGrain<IUserGrain>(followeeId).Exists())
         {
-            return CommandResult.NotFound("the user to follow does not exist");
+            return CommandResult.NotFound(IUserGrain.NoFollowee);
         }
 
         var change = await ChangeEdgeAsync(() => follows.AddAsync(UserId, followeeId));

@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -62,7 +62,10 @@ public static class ReadPathsBenchmark
         var seconds = int.Parse(Get("--seconds") ?? "12", CultureInfo.InvariantCulture);
         var threads = int.Parse(Get("--threads") ?? "2", CultureInfo.InvariantCulture);
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
-        var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var fanOutFollowers = int.Parse(Get("--fanout-followers") ?? "10000", CultureInfo.InvariantCulture);
+        var fanOutStreams = int.Parse(Get("--fanout-streams") ?? "1000", CultureInfo.InvariantCulture);
+        var fanOutLimit = Get("--fanout-limit") is { } limitText ? int.Parse(limitText, CultureInfo.InvariantCulture) : (int?)null;
+        var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (Which("wrk") is null)
         {
             Console.Error.WriteLine("readpaths needs wrk on the PATH (Debian: apt-get install -y wrk)");
@@ -90,7 +93,11 @@ public static class ReadPathsBenchmark
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ClusterId; });
                 silo.AddOotdProviders(cs);
                 silo.Services.Configure<InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; o.IntraOpThreads = 1; });
-                silo.Services.Configure<RecommenderServingOptions>(o => o.Nightly = false);
+                silo.Services.Configure<RecommenderServingOptions>(o =>
+                {
+                    o.Nightly = false;
+                    if (fanOutLimit is { } limit) o.FanOutFollowerLimit = limit;
+                });
             });
             host = builder.Build();
             await host.StartAsync();
@@ -172,6 +179,11 @@ public static class ReadPathsBenchmark
                     .Select(p => ($"/api/v1/users/{userIds[(p.Post * 31 + 3) % users]}/follow", (string?)tokens[p.User])).ToList(), connections, api);
 
             if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities);
+            if (routes.Contains("fanout"))
+            {
+                await using var db = NpgsqlDataSource.Create(cs);
+                await FanOutAsync(grains, db, gateway, userIds, authors, celebrities, fanOutFollowers, fanOutStreams);
+            }
 
             var bareRate = table.FirstOrDefault(r => r.Label.StartsWith("bare", StringComparison.Ordinal))?.Result.RequestsPerSecond;
             Console.WriteLine();
@@ -257,6 +269,105 @@ public static class ReadPathsBenchmark
             $"+{afterPosts.Posts - afterUsers.Posts:N0} posts (+{afterPosts.Total - afterUsers.Total:N0} activations in all, followers' feeds woken by fan-out included) → {afterPosts.Rss / 1e6:N0} MB");
         Console.WriteLine($"    per user grain {perUser / 1024:F1} KB, per post grain {perPost / 1024:F1} KB (the working-set growth over that type's new activations); " +
             $"100,000 active users ≈ {(before.Rss + 100_000 * perUser) / 1e9:F2} GB");
+    }
+
+    /// <summary>
+    /// A style leader's post reaching its connected followers: a new leader gets <paramref name="followerCount"/>
+    /// followers (the seeded users plus new ones, each following through its user grain), <paramref name="streams"/> of
+    /// them hold <c>GET /api/v1/feed/stream</c> open (each waits for its first event); then the leader posts (Publish +
+    /// ApplyAnalysis, timed: the upload path) while 20 other authors post at the same time (timed, and 20 posts before
+    /// as the quiet reference), and each stream's time from the post to its <c>followeePost</c> event is measured.
+    /// </summary>
+    private static async Task FanOutAsync(IGrainFactory grains, NpgsqlDataSource db, FeedGateway gateway, Guid[] seeded, Guid[] authors,
+        int celebrities, int followerCount, int streams)
+    {
+        var setup = Stopwatch.StartNew();
+        var leader = Guid.NewGuid();
+        await NewUser(grains, leader, 900_000);
+        var extra = Enumerable.Range(0, Math.Max(0, followerCount - seeded.Length)).Select(_ => Guid.NewGuid()).ToArray();
+        await Load(16, extra.Length, i => NewUser(grains, extra[i], 200_000 + i));
+        await SeedAccountsAsync(db, extra.Append(leader).ToArray());
+        var followers = seeded.Concat(extra).Take(followerCount).ToArray();
+        await Load(16, followers.Length, i => grains.GetGrain<IUserGrain>(followers[i]).Follow(leader));
+        var leaderFollowers = await grains.GetGrain<Ootd.Grains.StyleLeaders.IStyleLeaderGrain>(leader).GetFollowerCount();
+        Console.WriteLine($"  fan-out: leader with {leaderFollowers:N0} followers ({extra.Length:N0} new users); {setup.Elapsed.TotalSeconds:F0} s");
+
+        // The streams: each records when it sees an event naming the leader's post.
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = streams + 10, UseProxy = false, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = gateway.BaseAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        using var stop = new CancellationTokenSource();
+        var connected = new int[1];
+        var firstEvent = new TaskCompletionSource[streams];
+        var received = new long[streams];
+        string? watched = null;
+        var clock = Stopwatch.StartNew();
+        var readers = Enumerable.Range(0, streams).Select(n =>
+        {
+            firstEvent[n] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return Task.Run(async () =>
+            {
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/feed/stream");
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.TokenFor(followers[n]));
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stop.Token);
+                    response.EnsureSuccessStatusCode();
+                    Interlocked.Increment(ref connected[0]);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(stop.Token));
+                    string? eventName = null;
+                    while (await reader.ReadLineAsync(stop.Token) is { } line)
+                    {
+                        if (line.StartsWith("event: ", StringComparison.Ordinal)) eventName = line[7..];
+                        else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                        {
+                            firstEvent[n].TrySetResult();
+                            if (eventName == "followeePost" && watched is { } id && line.Contains(id, StringComparison.Ordinal) && received[n] == 0)
+                                received[n] = clock.ElapsedTicks;
+                        }
+                    }
+                }
+                catch (OperationCanceledException) { }
+                catch (Exception e) { firstEvent[n].TrySetException(e); }
+            });
+        }).ToArray();
+        var ready = Stopwatch.StartNew();
+        var all = Task.WhenAll(firstEvent.Select(t => t.Task));
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromMinutes(3)));
+        var open = firstEvent.Count(t => t.Task.IsCompletedSuccessfully);
+        Console.WriteLine($"    {connected[0]:N0} of {streams:N0} streams open, {open:N0} with their first event, after {ready.Elapsed.TotalSeconds:F1} s");
+        await Task.Delay(2000);
+
+        // Uploads: 20 by other authors when quiet, then the leader's with 20 others at the same time.
+        var others = authors.Skip(celebrities).ToArray();
+        async Task<double> TimedPost(Guid author, int seed) { var w = Stopwatch.StartNew(); await PostReady(grains, author, seed); return w.Elapsed.TotalMilliseconds; }
+        var quiet = new List<double>();
+        for (var i = 0; i < 20; i++) quiet.Add(await TimedPost(others[i % others.Length], 700_000 + i));
+
+        var postId = Guid.NewGuid();
+        watched = postId.ToString();
+        var start = clock.ElapsedTicks;
+        var leaderPost = Task.Run(async () =>
+        {
+            var w = Stopwatch.StartNew();
+            await PostReadyWithId(grains, leader, 800_000, postId);
+            return w.Elapsed.TotalMilliseconds;
+        });
+        var during = new List<double>();
+        for (var i = 0; i < 20; i++) during.Add(await TimedPost(others[(i + 20) % others.Length], 710_000 + i));
+        var leaderMs = await leaderPost;
+        var deadline = Stopwatch.StartNew();
+        while (received.Count(r => r > 0) < open && deadline.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(50);
+        var latencies = received.Where(r => r > 0).Select(r => (r - start) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
+        double Pct(double[] xs, double p) => xs.Length == 0 ? double.NaN : xs[Math.Min(xs.Length - 1, (int)Math.Ceiling(p * xs.Length) - 1)];
+        var q = quiet.OrderBy(x => x).ToArray();
+        var d = during.OrderBy(x => x).ToArray();
+        Console.WriteLine($"    followeePost delivered to {latencies.Length:N0} of {open:N0} open streams: p50 {Pct(latencies, 0.5):F0} ms, p99 {Pct(latencies, 0.99):F0} ms, max {(latencies.Length > 0 ? latencies[^1] : double.NaN):F0} ms (from the leader's Publish)");
+        Console.WriteLine($"    upload path (Publish + ApplyAnalysis): the leader's {leaderMs:F0} ms; other authors p50/max {Pct(q, 0.5):F0}/{q[^1]:F0} ms quiet vs {Pct(d, 0.5):F0}/{d[^1]:F0} ms during the fan-out");
+        stop.Cancel();
+        await Task.WhenAll(readers);
     }
 
     private sealed record Row(string Label, int Connections, WrkResult Result);
@@ -410,9 +521,10 @@ public static class ReadPathsBenchmark
             new ProfileData($"Bench {n}", (Gender)(1 + n % 2), 1970 + n % 40, BodyShape.Unspecified, [n % 2 == 0 ? "street" : "minimal"]));
 
     /// <summary>A post with its own photo id, made Ready through the grain's ApplyAnalysis with three items.</summary>
-    private static async Task<Guid> PostReady(IGrainFactory grains, Guid author, int seed)
+    private static Task<Guid> PostReady(IGrainFactory grains, Guid author, int seed) => PostReadyWithId(grains, author, seed, Guid.NewGuid());
+
+    private static async Task<Guid> PostReadyWithId(IGrainFactory grains, Guid author, int seed, Guid id)
     {
-        var id = Guid.NewGuid();
         var media = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(id.ToByteArray())).ToLowerInvariant();
         var published = await grains.GetGrain<IOotdGrain>(id).Publish(new NewOotd(author, new PhotoRef(media, "image/jpeg", 800, 1200),
             $"look {seed}", ["look", seed % 2 == 0 ? "street" : "minimal"]));

@@ -60,6 +60,41 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
     }
 
     [Fact]
+    public async Task A_read_brings_the_detail_only_when_the_post_changed_since_the_stamp_held()
+    {
+        var author = await f.NewUserAsync();
+        var post = await f.PostReadyAsync(author, 0, Random.Shared.Next(30_000, 40_000));
+        var grain = f.Client.GetGrain<IOotdGrain>(post);
+
+        var first = await grain.Read(5, 0);
+        Assert.NotNull(first?.Detail);
+        Assert.NotEqual(0, first.Stamp);
+        Assert.Equal(OotdStatus.Ready, first.Detail.View.Status);
+
+        // Unchanged: the counts alone, which follow a like and a view.
+        var liker = await f.NewUserAsync();
+        Assert.True((await grain.Like(liker)).Succeeded);
+        Assert.True((await grain.RecordView(liker)).Succeeded);
+        var second = await grain.Read(5, first.Stamp);
+        Assert.NotNull(second);
+        Assert.Null(second.Detail);
+        Assert.Equal(first.Stamp, second.Stamp);
+        Assert.Equal((first.LikeCount + 1, first.ViewCount + 1), (second.LikeCount, second.ViewCount));
+        // Another stamp (another gateway, an old body) gets the detail; lists (k = 0) get it without similar products.
+        Assert.NotNull((await grain.Read(5, first.Stamp + 1))!.Detail);
+        Assert.Empty((await grain.Read(0, 0))!.Detail!.SimilarProducts);
+
+        // A state change moves the stamp (similar products for another k are searched and kept with the post).
+        var other = await grain.Read(3, first.Stamp);
+        Assert.NotEqual(first.Stamp, other!.Stamp);
+        Assert.NotNull(other.Detail);
+        // Deleted and unknown posts read as null.
+        Assert.True((await grain.Delete(author)).Succeeded);
+        Assert.Null(await grain.Read(5, first.Stamp));
+        Assert.Null(await f.Client.GetGrain<IOotdGrain>(Guid.NewGuid()).Read(0, 0));
+    }
+
+    [Fact]
     public async Task Every_acknowledged_view_and_like_is_in_the_database_when_the_call_returns()
     {
         var author = await f.NewUserAsync();
@@ -86,6 +121,29 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         Assert.True((await grain.Like(viewers[0])).Succeeded);
         Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM ootd_likes WHERE ootd_id = $1 AND user_id = $2", post, viewers[0]));
         Assert.Equal(1, (await grain.Get())!.LikeCount);
+
+        // Likes of many posts at once are written in groups: none is acknowledged before its group commits, each new
+        // one counts once, a repeat is Unchanged, and the counts the posts answer match the table.
+        var posts = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => f.PostReadyAsync(author, i % 2, Random.Shared.Next(40_000, 50_000))));
+        await using (var blocker = await f.Db.DataSource.OpenConnectionAsync())
+        {
+            await using var tx = await blocker.BeginTransactionAsync();
+            await using (var lockCmd = new Npgsql.NpgsqlCommand("LOCK TABLE ootd_likes IN EXCLUSIVE MODE", blocker, tx)) await lockCmd.ExecuteNonQueryAsync();
+            var likes = Task.WhenAll(posts.SelectMany(p => viewers.Take(10).Select(v => f.Client.GetGrain<IOotdGrain>(p).SetLike(v, true))));
+            await Task.WhenAny(likes, Task.Delay(TimeSpan.FromSeconds(1)));
+            Assert.False(likes.IsCompleted, "a like was acknowledged before its row was written");
+            await tx.RollbackAsync();
+            Assert.All(await likes, o => Assert.Equal(CommandStatus.Done, o.Result.Status));
+        }
+        foreach (var p in posts)
+        {
+            Assert.Equal(10, await f.Db.ScalarAsync("SELECT count(*) FROM ootd_likes WHERE ootd_id = $1", p));
+            Assert.Equal(10, await f.Db.ScalarAsync("SELECT count(*) FROM interactions WHERE target_id = $1 AND kind = $2", p.ToString(), (short)InteractionKind.Like));
+            var again = await f.Client.GetGrain<IOotdGrain>(p).SetLike(viewers[0], true);
+            Assert.Equal((CommandStatus.Unchanged, 10L), (again.Result.Status, again.LikeCount));
+            var more = await f.Client.GetGrain<IOotdGrain>(p).SetLike(viewers[20], true);
+            Assert.Equal((CommandStatus.Done, 11L), (more.Result.Status, more.LikeCount));
+        }
     }
 
     [Fact]

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Ootd.Api.Contracts;
+using Ootd.Grains.Ootds;
+
+namespace Ootd.Api.Social;
+
+/// <summary>
+/// The parts of a post's JSON body that change only when the post's state changes (<see cref="OotdRead.Stamp"/>),
+/// serialised once with the gateway's JSON options: description, hashtags, status, createdAt, photo, items (with their
+/// similar products when <see cref="K"/> &gt; 0) and analysisError, each a complete JSON value.
+/// </summary>
+public sealed class PostBody
+{
+    public required Guid Id { get; init; }
+    public required Guid AuthorId { get; init; }
+    public required long Stamp { get; init; }
+    public required int K { get; init; }
+    public required byte[] Description { get; init; }
+    public required byte[] Hashtags { get; init; }
+    public required byte[] Status { get; init; }
+    public required byte[] CreatedAt { get; init; }
+    public required byte[] Photo { get; init; }
+    public required byte[] Items { get; init; }
+    public required byte[] AnalysisError { get; init; }
+
+    /// <summary>The body parts of a post as <see cref="OotdResponse"/> shows it (items with similar products when k &gt; 0).</summary>
+    public static PostBody From(OotdDetail detail, long stamp, int k, JsonSerializerOptions json)
+    {
+        var response = OotdResponse.From(detail.View);
+        if (k > 0) response = response with { Items = SearchApi.OotdItems(detail) };
+        return new PostBody
+        {
+            Id = response.Id,
+            AuthorId = response.AuthorId,
+            Stamp = stamp,
+            K = k,
+            Description = JsonSerializer.SerializeToUtf8Bytes(response.Description, json),
+            Hashtags = JsonSerializer.SerializeToUtf8Bytes(response.Hashtags, json),
+            Status = JsonSerializer.SerializeToUtf8Bytes(response.Status, json),
+            CreatedAt = JsonSerializer.SerializeToUtf8Bytes(response.CreatedAt, json),
+            Photo = JsonSerializer.SerializeToUtf8Bytes(response.Photo, json),
+            Items = JsonSerializer.SerializeToUtf8Bytes(response.Items, json),
+            AnalysisError = JsonSerializer.SerializeToUtf8Bytes(response.AnalysisError, json),
+        };
+    }
+}
+
+/// <summary>A post's body parts and its counts at the time of the read.</summary>
+public sealed record PostSnapshot(PostBody Body, long LikeCount, long ViewCount);
+
+/// <summary>
+/// Posts as the gateway writes them: each post's grain answers with its stamp and counts, and with its detail only
+/// when the stamp is not the one of the body this gateway holds (<see cref="IOotdGrain.Read"/>), so a read of an
+/// unchanged post moves a few numbers over the cluster and serialises nothing. Bodies are kept per (post, k), at most
+/// <c>Gateway:PostBodies</c> (default 20,000; 0 keeps none); beyond that an arbitrary part is dropped.
+/// </summary>
+public sealed class PostBodies
+{
+    private readonly IClusterClient _cluster;
+    private readonly JsonSerializerOptions _json;
+    private readonly int _capacity;
+    private readonly ConcurrentDictionary<(Guid Id, int K), PostBody> _bodies = new();
+
+    public PostBodies(IClusterClient cluster, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IConfiguration config)
+    {
+        _cluster = cluster;
+        _json = json.Value.SerializerOptions;
+        _capacity = Math.Max(0, config.GetValue("Gateway:PostBodies", 20_000));
+    }
+
+    /// <summary>The JSON options the parts are written with (the gateway's HTTP JSON options).</summary>
+    public JsonSerializerOptions Json => _json;
+
+    /// <summary>How many bodies this gateway holds.</summary>
+    public int Count => _bodies.Count;
+
+    /// <summary>One post (k similar products per item; 0: none), null when unknown or deleted.</summary>
+    public async Task<PostSnapshot?> Read(Guid id, int k)
+    {
+        _bodies.TryGetValue((id, k), out var held);
+        var read = await _cluster.GetGrain<IOotdGrain>(id).Read(k, held?.Stamp ?? 0);
+        return Resolve(id, k, held, read);
+    }
+
+    /// <summary>Many posts in one call to the silo, in the order asked; null for an unknown or deleted post.</summary>
+    public async Task<IReadOnlyList<PostSnapshot?>> Read(IReadOnlyList<Guid> ids, int k)
+    {
+        if (ids.Count == 0) return [];
+        var held = new PostBody?[ids.Count];
+        var stamps = new long[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            _bodies.TryGetValue((ids[i], k), out held[i]);
+            stamps[i] = held[i]?.Stamp ?? 0;
+        }
+        var reads = await _cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Read(ids, k, stamps);
+        var result = new PostSnapshot?[ids.Count];
+        for (var i = 0; i < ids.Count; i++) result[i] = Resolve(ids[i], k, held[i], reads[i]);
+        return result;
+    }
+
+    private PostSnapshot? Resolve(Guid id, int k, PostBody? held, OotdRead? read)
+    {
+        if (read is null)
+        {
+            _bodies.TryRemove((id, k), out _);
+            return null;
+        }
+        PostBody body;
+        if (read.Detail is null)
+        {
+            // The grain answered "unchanged" to the stamp sent, which is the held body's.
+            if (held is null || held.Stamp != read.Stamp) throw new InvalidOperationException($"OOTD {id} answered without its detail to an unknown stamp");
+            body = held;
+        }
+        else
+        {
+            body = PostBody.From(read.Detail, read.Stamp, k, _json);
+            if (read.Stamp != 0 && _capacity > 0)
+            {
+                if (_bodies.Count >= _capacity) Shed();
+                _bodies[(id, k)] = body;
+            }
+        }
+        return new PostSnapshot(body, read.LikeCount, read.ViewCount);
+    }
+
+    /// <summary>Drops about a quarter of the bodies (arbitrary ones: the dictionary's order).</summary>
+    private void Shed()
+    {
+        var drop = Math.Max(1, _capacity / 4);
+        foreach (var key in _bodies.Keys)
+        {
+            if (drop-- <= 0) break;
+            _bodies.TryRemove(key, out _);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text;
+using System.Text.Json;
+using Ootd.Api;
+using Ootd.Api.Contracts;
+using Ootd.Api.Hosting;
+using Ootd.Api.Social;
+using Ootd.Grains.Catalog;
+using Ootd.Grains.Inference;
+using Ootd.Grains.Ootds;
+
+namespace Ootd.Tests.Api;
+
+/// <summary>
+/// The post routes write their bodies from kept parts (<see cref="PostBody"/>, <see cref="PostJson"/>): the bytes must
+/// be the ones the serializer writes for the response records, so no client can tell.
+/// </summary>
+public sealed class PostJsonTests
+{
+    private static readonly JsonSerializerOptions Json = GatewaySetup.ConfigureJson(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    private static OotdDetail Detail(string description, bool withItems, string? error = null)
+    {
+        var id = Guid.NewGuid();
+        var items = withItems
+            ? new List<OotdItem>
+            {
+                new(new ItemBox(0.1f, 0.2f, 0.5f, 0.9f), "top", 0.93f, "tshirt", 0.81f, 0.77f,
+                    [new ItemAttribute("color", false, [new LabelConfidence("navy", 0.6f)]), new ItemAttribute("style", true, [new LabelConfidence("street", 0.5f), new LabelConfidence("casual", 0.4f)])],
+                    ["texture"], "#112233"),
+                new(new ItemBox(0.2f, 0.5f, 0.6f, 1f), "bottom", 0.88f, "jeans", 0.7f, 0.66f, [], [], "#445566"),
+            }
+            : null;
+        var view = new OotdView(id, Guid.NewGuid(), new PhotoRef(new string('a', 64), "image/jpeg", 800, 1200), description,
+            ["street", "café"], withItems ? OotdStatus.Ready : OotdStatus.Failed, new DateTimeOffset(2026, 12, 3, 8, 30, 1, 123, TimeSpan.Zero), 0, 0, items, error);
+        var products = withItems
+            ? new List<ItemProducts>
+            {
+                new(0, "top", "tshirt", [new SimilarProduct("p-1", "Tee <b>&'\"</b>", "Brand", new Price(19.9m, "EUR"), "https://shop.example/1", "top", "tshirt", 0.91f) { Match = new MatchTerms(0.9f, 1f, 0.5f, 0.25f) }]),
+            }
+            : new List<ItemProducts>();
+        return new OotdDetail(view, products, 7);
+    }
+
+    private static (PostSnapshot Post, OotdResponse Expected) Snapshot(OotdDetail detail, int k, long likes, long views, AuthorSummary author, bool liked, bool following)
+    {
+        var post = new PostSnapshot(PostBody.From(detail, 42, k, Json), likes, views);
+        var expected = OotdResponse.From(detail.View with { LikeCount = likes, ViewCount = views }) with { Author = author, LikedByMe = liked, FollowingAuthor = following };
+        if (k > 0) expected = expected with { Items = SearchApi.OotdItems(detail) };
+        return (post, expected);
+    }
+
+    private static string Written(Action<Utf8JsonWriter> write) => Encoding.UTF8.GetString(new PreparedJson<object>(write, Json).ToBytes());
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(0)]
+    public void A_post_is_written_as_the_serializer_writes_its_response(int k)
+    {
+        var author = new AuthorSummary(Guid.NewGuid(), "ana", "Ana <script>", "/api/v1/users/x/avatar?v=1");
+        var (post, expected) = Snapshot(Detail("Sunday \"look\" <3 & café\u2028", withItems: true), k, 12, 345, author, liked: true, following: false);
+        var shown = new PostJson.Shown(post, author, true, false);
+        var written = Written(w => PostJson.WritePost(w, shown, Json));
+        Assert.Equal(JsonSerializer.Serialize(expected, Json), written);
+        Assert.Contains("similarProducts", written);
+    }
+
+    [Fact]
+    public void A_failed_post_without_items_keeps_its_error()
+    {
+        var author = new AuthorSummary(Guid.NewGuid(), "bo", "Bo", null);
+        var (post, expected) = Snapshot(Detail("x", withItems: false, error: "analysis failed"), 5, 0, 1, author, false, true);
+        Assert.Equal(JsonSerializer.Serialize(expected, Json), Written(w => PostJson.WritePost(w, new PostJson.Shown(post, author, false, true), Json)));
+    }
+
+    [Fact]
+    public void Feed_ranked_lists_and_pages_are_written_as_their_records()
+    {
+        var author = new AuthorSummary(Guid.NewGuid(), "ana", "Ana", null);
+        var a = Snapshot(Detail("one", true), 5, 1, 2, author, true, true);
+        var b = Snapshot(Detail("two", false, "bad photo"), 5, 3, 4, author, false, true);
+        var shownA = new PostJson.Shown(a.Post, author, true, true);
+        var shownB = new PostJson.Shown(b.Post, author, false, true);
+
+        var feed = new FeedResponse(
+        [
+            new FeedEntryResponse(a.Expected.Id, a.Expected.AuthorId, "followee", 1, a.Expected, author, true, true),
+            new FeedEntryResponse(b.Expected.Id, b.Expected.AuthorId, "weeklyBest", 0.123456789012, b.Expected, author, false, true),
+        ], "g1.20");
+        Assert.Equal(JsonSerializer.Serialize(feed, Json),
+            Written(w => PostJson.WriteFeed(w, [(shownA, "followee", 1.0), (shownB, "weeklyBest", 0.123456789012)], "g1.20", Json)));
+        Assert.Equal(JsonSerializer.Serialize(new FeedResponse([], null), Json), Written(w => PostJson.WriteFeed(w, [], null, Json)));
+
+        var ranked = new RankedOotdList([new RankedOotdResponse(a.Expected.Id, a.Expected.AuthorId, 0.5, a.Expected, author, true, true)], "female-25-34");
+        Assert.Equal(JsonSerializer.Serialize(ranked, Json), Written(w => PostJson.WriteRanked(w, [(shownA, 0.5)], "female-25-34", Json)));
+        Assert.Equal(JsonSerializer.Serialize(new RankedOotdList([]), Json), Written(w => PostJson.WriteRanked(w, [], null, Json)));
+
+        Assert.Equal(JsonSerializer.Serialize(new Page<OotdResponse>([a.Expected, b.Expected], 7, 0, 2, 2), Json),
+            Written(w => PostJson.WritePage(w, [shownA, shownB], 7, 0, 2, 2, Json)));
+        Assert.Equal(JsonSerializer.Serialize(new Page<OotdResponse>([], 0, 20, 20, null), Json),
+            Written(w => PostJson.WritePage(w, [], 0, 20, 20, null, Json)));
+    }
+}
