@@ -207,6 +207,24 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
     }
 
     /// <summary>
+    /// The newest analysed live posts, without the ones in <paramref name="exclude"/> (seen: dropped before the LIMIT)
+    /// and without the viewer's own: the candidate pool the learned taste model ranks for the item-based source.
+    /// </summary>
+    public async Task<List<StoredStyle>> RecentStylesAsync(Guid viewerId, IReadOnlyCollection<Guid> exclude, int limit)
+    {
+        if (limit <= 0) return [];
+        await using var cmd = db.Command("""
+            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+            JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE s.author_id <> $1 AND NOT (s.ootd_id = ANY($2)) ORDER BY s.created_at DESC, s.ootd_id LIMIT $3
+            """, viewerId, exclude.ToArray(), limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<StoredStyle>();
+        while (await r.ReadAsync()) list.Add(ReadStyle(r));
+        return list;
+    }
+
+    /// <summary>
     /// A random sample of analysed posts (the exploration source): the <paramref name="limit"/> ids at or after a
     /// random pivot in key order, wrapping around; bounded by the primary key index, no scan.
     /// </summary>
