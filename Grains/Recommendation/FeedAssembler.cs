@@ -115,13 +115,17 @@ public sealed class FeedAssembler(
         // A followee's post is shown as a followee post, never under another source's label.
         var fromFollowees = followees.Select(f => f.Ootd).ToHashSet();
         IReadOnlyList<(Guid Id, double Score)> NotFollowees(IEnumerable<(Guid Id, double Score)> list) => list.Where(x => !fromFollowees.Contains(x.Id)).ToList();
+        // What the viewer's like-neighbours liked also orders the other taste-ranked sources (item-based, followees,
+        // the curated heads): + LikeNeighbourWeight · l/max(l). Exploration stays outside the taste on purpose.
+        var (userBasedList, byLikes) = await userBased;
+        IReadOnlyList<(Guid Id, double Score)> Liked(IReadOnlyList<(Guid Id, double Score)> list) => LikeNeighbours.Resort(list, byLikes, _o.LikeNeighbourWeight);
         var scored = new Dictionary<FeedSource, IReadOnlyList<(Guid Id, double Score)>>
         {
-            [FeedSource.UserBased] = NotFollowees(await userBased),
-            [FeedSource.ItemBased] = NotFollowees(await itemBased),
-            [FeedSource.WeeklyBest] = NotFollowees(await CuratedForViewerAsync(viewer, await weekly)),
-            [FeedSource.SegmentBest] = NotFollowees(await CuratedForViewerAsync(viewer, await segment)),
-            [FeedSource.Followees] = followees,
+            [FeedSource.UserBased] = NotFollowees(userBasedList),
+            [FeedSource.ItemBased] = NotFollowees(Liked(await itemBased)),
+            [FeedSource.WeeklyBest] = NotFollowees(Liked(await CuratedForViewerAsync(viewer, await weekly))),
+            [FeedSource.SegmentBest] = NotFollowees(Liked(await CuratedForViewerAsync(viewer, await segment))),
+            [FeedSource.Followees] = Liked(followees),
             [FeedSource.Exploration] = NotFollowees(await exploration),
         };
         var ids = scored.Values.SelectMany(l => l.Select(x => x.Id)).ToHashSet();
@@ -173,7 +177,7 @@ public sealed class FeedAssembler(
     /// like) and the followees, re-ranked with their live taste; seen posts are dropped before the cut, then the tag
     /// taste re-ranks.
     /// </summary>
-    private async Task<IReadOnlyList<(Guid Id, double Score)>> UserBasedAsync(FeedViewer viewer, UserSignals me)
+    private async Task<(IReadOnlyList<(Guid Id, double Score)> List, IReadOnlyDictionary<Guid, double> ByLikes)> UserBasedAsync(FeedViewer viewer, UserSignals me)
     {
         var nightly = store.ReadNeighboursAsync(viewer.UserId);
         var coLikers = store.CoLikersAsync(viewer.UserId, _o.UserNeighbours);
@@ -181,16 +185,17 @@ public sealed class FeedAssembler(
         await Task.WhenAll(nightly, coLikers, followees);
         var candidates = (await coLikers).Concat((await nightly).Select(n => n.User)).Concat(await followees)
             .Where(u => u != viewer.UserId && !viewer.Blocked.Contains(u)).Distinct().Take(3 * _o.UserNeighbours).ToList();
-        if (candidates.Count == 0) return [];
+        if (candidates.Count == 0) return ([], new Dictionary<Guid, double>());
         var tastes = await Task.WhenAll(candidates.Select(c => grains.GetGrain<IUserGrain>(c).GetTaste()));
         bool Unseen(Guid id) => !viewer.Seen.Contains(id);
         var scored = UserBasedScorer.Score(me, tastes.Select(Signals), _o, S.CandidatePool, Unseen);
+        var byLikes = new Dictionary<Guid, double>();
         if (_o.LikeNeighbourWeight > 0 && viewer.RecentLikes.Count > 0)
         {
-            var byLikes = LikeNeighbours.Score(viewer.RecentLikes, tastes.Select(t => (t.UserId, t.Likes)), _o.Shrinkage, Unseen);
+            byLikes = LikeNeighbours.Score(viewer.RecentLikes, tastes.Select(t => (t.UserId, t.Likes)), _o.Shrinkage, Unseen);
             scored = LikeNeighbours.Blend(scored, byLikes, _o.LikeNeighbourWeight, 2 * S.CandidatePool);
         }
-        return await WithTagTasteAsync(viewer, scored);
+        return (await WithTagTasteAsync(viewer, scored), byLikes);
     }
 
     /// <summary>

@@ -49,4 +49,20 @@ public static class LikeNeighbours
         foreach (var (o, l) in byLikes) blended[o] = blended.GetValueOrDefault(o) + weight * l / maxL;
         return Ranking.Top(blended, top);
     }
+
+    /// <summary>
+    /// A source's list re-sorted by score/max(score) + <paramref name="weight"/> · l/max(l) (l = the like-neighbour
+    /// score, 0 for posts no neighbour liked); the list as it is when there are no like scores or the weight is 0.
+    /// </summary>
+    public static IReadOnlyList<(Guid Id, double Score)> Resort(IReadOnlyList<(Guid Id, double Score)> list, IReadOnlyDictionary<Guid, double> byLikes, double weight)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentNullException.ThrowIfNull(byLikes);
+        if (list.Count == 0 || byLikes.Count == 0 || weight == 0) return list;
+        var maxS = list.Max(x => x.Score);
+        if (maxS <= 0) maxS = 1;
+        var maxL = Math.Max(byLikes.Values.Max(), 1e-12);
+        return list.Select(x => (x.Id, Score: x.Score / maxS + weight * byLikes.GetValueOrDefault(x.Id) / maxL))
+            .OrderByDescending(x => x.Score).ThenBy(x => x.Id).ToList();
+    }
 }

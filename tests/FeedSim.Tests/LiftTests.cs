@@ -16,6 +16,17 @@ public sealed class LiftTests
     }
 
     [Fact]
+    public void The_ceiling_shows_the_matching_posts_first_until_they_run_out()
+    {
+        // 24 of 150 match (base rate 0.16), 10 a round: 10, 10, 4, 0 matching -> lifts 6.25, 6.25, 2.5, 0.
+        var c = Lift.Ceiling(24, 150, 10, 4);
+        Assert.Equal([6.25, 6.25, 2.5, 0.0], c.Select(x => Math.Round(x, 9)));
+        // The catalogue runs out: 3 posts, 2 a round -> the last round shows the one left.
+        Assert.Equal([1.5, 0.0], Lift.Ceiling(2, 3, 2, 2).Select(x => Math.Round(x, 9)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Lift.Ceiling(5, 4, 1, 1));
+    }
+
+    [Fact]
     public void Feed_lift_is_the_mean_of_per_viewer_lifts_and_precision_is_compared_with_weekly_best()
     {
         var t = new RoundTally();

@@ -13,6 +13,29 @@ public static class Lift
         if (shown == 0 || baseRate <= 0) return double.NaN;
         return matching / (double)shown / baseRate;
     }
+
+    /// <summary>
+    /// The best lift any feed could reach in each round: a feed that knew the taste shows the unseen matching posts
+    /// first, <paramref name="perRound"/> entries a round, so round r shows min(perRound, matching posts left) of them.
+    /// Once a taste's posts are used up no feed can match it: on a small catalogue the ceiling falls in the late rounds.
+    /// </summary>
+    public static IReadOnlyList<double> Ceiling(int matching, int catalogue, int perRound, int rounds)
+    {
+        if (matching < 0 || catalogue < 0 || matching > catalogue) throw new ArgumentOutOfRangeException(nameof(matching), "0 ≤ matching ≤ catalogue.");
+        if (perRound < 1 || rounds < 0) throw new ArgumentOutOfRangeException(nameof(perRound), "perRound ≥ 1, rounds ≥ 0.");
+        var result = new List<double>(rounds);
+        var left = matching;
+        var unseen = catalogue;
+        for (var r = 0; r < rounds; r++)
+        {
+            var shown = Math.Min(perRound, unseen);
+            var hits = Math.Min(shown, left);
+            result.Add(Of(hits, shown, catalogue == 0 ? 0 : matching / (double)catalogue));
+            left -= hits;
+            unseen -= shown;
+        }
+        return result;
+    }
 }
 
 /// <summary>The feed sources a personal feed is made of (what <c>GET /api/v1/feed</c> says per entry).</summary>
@@ -36,6 +59,9 @@ public sealed class RoundTally
     private readonly Dictionary<int, (int Shown, int Matching, int Personal, double BaseRate)> _cold = new();
     private readonly Dictionary<string, (int Shown, int Matching, double BaseSum)> _sources = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+
+    /// <summary>The mean over viewers of <see cref="Lift.Ceiling"/> for this round (NaN when not set).</summary>
+    public double CeilingLift { get; set; } = double.NaN;
 
     /// <summary>Follows the viewers had made when the round started.</summary>
     public int Follows { get; set; }
@@ -139,6 +165,7 @@ public static class RoundTable
         for (var r = 0; r < rounds.Count; r++) sb.Append("---|");
         sb.AppendLine();
         Row(sb, "feed lift", rounds, t => F(t.FeedLift));
+        if (rounds.Any(t => !double.IsNaN(t.CeilingLift))) Row(sb, "ceiling: lift of a feed that knew each taste", rounds, t => F(t.CeilingLift));
         Row(sb, "weekly-best precision / feed precision", rounds, t => $"{F(t.WeeklyPrecision)} / {F(t.FeedPrecision)}");
         Row(sb, "feed ÷ weekly-best precision", rounds, t => F(t.FeedPrecision / t.WeeklyPrecision));
         Row(sb, "feed entries (viewers)", rounds, t => $"{t.FeedEntries} ({t.FeedViewers})");

@@ -126,4 +126,17 @@ public class TasteModelTests
         Assert.Equal(1.0, blended.Single(b => b.OotdId == G(40)).Score, 9);
         Assert.Equal(8, blended.Count);   // G(40), G(10) and the six other likes of the distant neighbour
     }
+
+    [Fact]
+    public void A_source_list_is_resorted_by_what_like_neighbours_liked()
+    {
+        IReadOnlyList<(Guid Id, double Score)> list = [(G(1), 2.0), (G(2), 1.6), (G(3), 1.0)];
+        var likes = new Dictionary<Guid, double> { [G(3)] = 0.5, [G(99)] = 1.0 };
+        // G(1): 1 + 0; G(2): 0.8 + 0; G(3): 0.5 + 1 · 0.5/1 = 1.0 -> tie with G(1), broken by id.
+        Assert.Equal([G(1), G(3), G(2)], LikeNeighbours.Resort(list, likes, 1).Select(x => x.Id));
+        Assert.Equal([G(3), G(1), G(2)], LikeNeighbours.Resort(list, likes, 2).Select(x => x.Id));
+        Assert.Same(list, LikeNeighbours.Resort(list, likes, 0));
+        Assert.Same(list, LikeNeighbours.Resort(list, new Dictionary<Guid, double>(), 1));
+        Assert.DoesNotContain(LikeNeighbours.Resort(list, likes, 1), x => x.Id == G(99));   // never adds a post
+    }
 }
