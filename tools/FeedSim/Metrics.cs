@@ -15,26 +15,21 @@ public static class Lift
     }
 
     /// <summary>
-    /// The best lift any feed could reach in each round: a feed that knew the taste shows the unseen matching posts
-    /// first, <paramref name="perRound"/> entries a round, so round r shows min(perRound, matching posts left) of them.
-    /// Once a taste's posts are used up no feed can match it: on a small catalogue the ceiling falls in the late rounds.
+    /// An upper bound on the mean feed lift over rounds 1…r, for each r: in r rounds a viewer sees r·perRound posts
+    /// (at most the catalogue) and at most all <paramref name="matching"/> of them match, so no feed's mean lift over
+    /// those rounds can exceed min(r·perRound, matching)/(r·perRound) ÷ base rate. With perRound·rounds ≥ matching the
+    /// bound at the last round is catalogue/(perRound·rounds): 150/60 = 2.5 for the default simulation.
     /// </summary>
-    public static IReadOnlyList<double> Ceiling(int matching, int catalogue, int perRound, int rounds)
+    public static IReadOnlyList<double> Bound(int matching, int catalogue, int perRound, int rounds)
     {
         if (matching < 0 || catalogue < 0 || matching > catalogue) throw new ArgumentOutOfRangeException(nameof(matching), "0 ≤ matching ≤ catalogue.");
         if (perRound < 1 || rounds < 0) throw new ArgumentOutOfRangeException(nameof(perRound), "perRound ≥ 1, rounds ≥ 0.");
-        var result = new List<double>(rounds);
-        var left = matching;
-        var unseen = catalogue;
-        for (var r = 0; r < rounds; r++)
+        var baseRate = catalogue == 0 ? 0 : matching / (double)catalogue;
+        return Enumerable.Range(1, rounds).Select(r =>
         {
-            var shown = Math.Min(perRound, unseen);
-            var hits = Math.Min(shown, left);
-            result.Add(Of(hits, shown, catalogue == 0 ? 0 : matching / (double)catalogue));
-            left -= hits;
-            unseen -= shown;
-        }
-        return result;
+            var shown = Math.Min(r * perRound, catalogue);
+            return Of(Math.Min(shown, matching), shown, baseRate);
+        }).ToList();
     }
 }
 
@@ -60,8 +55,8 @@ public sealed class RoundTally
     private readonly Dictionary<string, (int Shown, int Matching, double BaseSum)> _sources = new(StringComparer.Ordinal);
     private readonly object _gate = new();
 
-    /// <summary>The mean over viewers of <see cref="Lift.Ceiling"/> for this round (NaN when not set).</summary>
-    public double CeilingLift { get; set; } = double.NaN;
+    /// <summary>The mean over viewers of <see cref="Lift.Bound"/> for rounds 1…this one (NaN when not set).</summary>
+    public double BoundLift { get; set; } = double.NaN;
 
     /// <summary>Follows the viewers had made when the round started.</summary>
     public int Follows { get; set; }
@@ -165,7 +160,9 @@ public static class RoundTable
         for (var r = 0; r < rounds.Count; r++) sb.Append("---|");
         sb.AppendLine();
         Row(sb, "feed lift", rounds, t => F(t.FeedLift));
-        if (rounds.Any(t => !double.IsNaN(t.CeilingLift))) Row(sb, "ceiling: lift of a feed that knew each taste", rounds, t => F(t.CeilingLift));
+        var running = rounds.Select((_, r) => rounds.Take(r + 1).Select(t => t.FeedLift).Where(x => !double.IsNaN(x)).DefaultIfEmpty(double.NaN).Average()).ToList();
+        Row(sb, "mean feed lift, rounds 1…r", rounds, t => F(running[rounds.ToList().IndexOf(t)]));
+        if (rounds.Any(t => !double.IsNaN(t.BoundLift))) Row(sb, "bound on the mean feed lift, rounds 1…r (any feed)", rounds, t => F(t.BoundLift));
         Row(sb, "weekly-best precision / feed precision", rounds, t => $"{F(t.WeeklyPrecision)} / {F(t.FeedPrecision)}");
         Row(sb, "feed ÷ weekly-best precision", rounds, t => F(t.FeedPrecision / t.WeeklyPrecision));
         Row(sb, "feed entries (viewers)", rounds, t => $"{t.FeedEntries} ({t.FeedViewers})");
