@@ -108,8 +108,9 @@ public sealed class FeedAssembler(
         // Every unseen post of every followee (not only pull-only authors', not only posts newer than the follow):
         // someone followed a moment ago has no pushed posts in the inbox yet, and their existing posts must show as
         // followee posts at once. Seen posts are dropped in the query, before its LIMIT.
+        var served = _o.AdaptiveQuotaPrior > 0 ? store.ServedAsync(viewer.UserId, ServedWindow) : Task.FromResult(new List<(Guid, FeedSource)>());
         var pulled = store.FolloweePostsAsync(viewer.UserId, now.AddDays(-S.FolloweeWindowDays), inboxLimit, pullOnly: false, exclude: viewer.Seen.ToList());
-        await Task.WhenAll(userBased, itemBased, exploration, weekly, segment, pulled);
+        await Task.WhenAll(userBased, itemBased, exploration, weekly, segment, pulled, served);
 
         var followees = await FolloweeRankAsync(viewer, inbox.Where(p => !viewer.Seen.Contains(p.Ootd)).Concat(await pulled).DistinctBy(p => p.Ootd).ToList(), now);
         // A followee's post is shown as a followee post, never under another source's label.
@@ -132,7 +133,10 @@ public sealed class FeedAssembler(
         var live = await store.LiveAuthorsAsync(ids);
         var exclusions = new FeedExclusions(viewer.UserId, id => live.TryGetValue(id, out var a) ? a : null, viewer.Seen, new HashSet<Guid>(), viewer.Blocked);
         var ranked = scored.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value.Select(x => x.Id).ToList());
-        var mixed = FeedMixer.Mix(ranked, exclusions, _o, viewer.Taste.Mass, prior is not null, S.FeedDepth);
+        // Per-viewer adaptive quotas: the sources whose entries this viewer liked more get more of the page.
+        var quotas = AdaptiveQuotas.Adjust(FeedMixer.Quotas(_o, viewer.Taste.Mass, prior is not null),
+            AdaptiveQuotas.Stats(await served, viewer.Seen, viewer.RecentLikes.ToHashSet()), _o.AdaptiveQuotaPrior);
+        var mixed = FeedMixer.Mix(ranked, exclusions, quotas, S.FeedDepth);
         var scores = scored.ToDictionary(kv => kv.Key, kv => kv.Value.GroupBy(x => x.Id).ToDictionary(g => g.Key, g => g.First().Score));
         return mixed.Select(m => new FeedEntry(m.Id, live[m.Id], m.Source, scores[m.Source][m.Id])).ToList();
     }
@@ -165,6 +169,9 @@ public sealed class FeedAssembler(
         var scored = head.Select(x => new ScoredOotd(x.Id, Math.Max(0, x.Score))).ToList();
         return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
     }
+
+    /// <summary>How many of the viewer's most recently served entries the adaptive quotas count.</summary>
+    private const int ServedWindow = 500;
 
     /// <summary>How many unseen entries of a curated list the taste model re-ranks for the feed.</summary>
     private const int CuratedModelDepth = 50;

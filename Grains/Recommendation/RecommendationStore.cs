@@ -206,6 +206,28 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         return list;
     }
 
+    /// <summary>Which source placed each post on the user's page (<c>rec_served</c>; the first source that did is kept).</summary>
+    public async Task RecordServedAsync(Guid userId, IReadOnlyList<(Guid Ootd, FeedSource Source)> served)
+    {
+        if (served.Count == 0) return;
+        await using var cmd = db.Command("""
+            INSERT INTO rec_served (user_id, ootd_id, source) SELECT $1, o, s FROM unnest($2::uuid[], $3::smallint[]) AS t(o, s)
+            ON CONFLICT (user_id, ootd_id) DO NOTHING
+            """, userId, served.Select(x => x.Ootd).ToArray(), served.Select(x => (short)x.Source).ToArray());
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The user's most recently served posts with the source that placed them.</summary>
+    public async Task<List<(Guid Ootd, FeedSource Source)>> ServedAsync(Guid userId, int limit)
+    {
+        await using var cmd = db.Command(
+            "SELECT ootd_id, source FROM rec_served WHERE user_id = $1 ORDER BY served_at DESC, ootd_id LIMIT $2", userId, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<(Guid, FeedSource)>();
+        while (await r.ReadAsync()) list.Add((r.GetGuid(0), (FeedSource)r.GetInt16(1)));
+        return list;
+    }
+
     /// <summary>
     /// The newest analysed live posts, without the ones in <paramref name="exclude"/> (seen: dropped before the LIMIT)
     /// and without the viewer's own: the candidate pool the learned taste model ranks for the item-based source.

@@ -36,6 +36,7 @@ public sealed class RecommenderServingOptions
     public double? TasteModelWeight { get; set; }
     public double? TasteModelL2 { get; set; }
     public double? LikeNeighbourWeight { get; set; }
+    public double? AdaptiveQuotaPrior { get; set; }
 
     /// <summary>
     /// Recent unseen live posts offered to the item-based source besides the style neighbours of its seeds, ranked by
@@ -151,6 +152,7 @@ public sealed class RecommenderServingOptions
         TasteModelWeight = TasteModelWeight ?? RecommenderOptions.Default.TasteModelWeight,
         TasteModelL2 = TasteModelL2 ?? RecommenderOptions.Default.TasteModelL2,
         LikeNeighbourWeight = LikeNeighbourWeight ?? RecommenderOptions.Default.LikeNeighbourWeight,
+        AdaptiveQuotaPrior = AdaptiveQuotaPrior ?? RecommenderOptions.Default.AdaptiveQuotaPrior,
         FeedQuotas = ExplorationQuota is { } explore
             ? new Dictionary<FeedSource, double>(RecommenderOptions.Default.FeedQuotas) { [FeedSource.Exploration] = explore }
             : RecommenderOptions.Default.FeedQuotas,

@@ -133,6 +133,13 @@ public sealed record RecommenderOptions
     public double LikeNeighbourWeight { get; init; } = 1.0;
 
     /// <summary>
+    /// Per-viewer adaptive quotas (<see cref="AdaptiveQuotas"/>): the prior, in entries, that pulls each source's like
+    /// rate toward the viewer's overall rate before its quota is scaled by rate/overall (bounded; followees keep at
+    /// least half their quota, exploration its own). 0 turns the adaptation off. Default 5.
+    /// </summary>
+    public double AdaptiveQuotaPrior { get; init; } = 5;
+
+    /// <summary>
     /// Who-to-follow quotas. Defaults: latent 0.2, graph 0.1, similar segment 0.5, popular 0.2 — the best of a small
     /// grid on the RecEval validation split (seed 1); revisit with real follow data.
     /// </summary>
@@ -165,6 +172,7 @@ public sealed record RecommenderOptions
         Check(ProfilePriorMass >= 0 && double.IsFinite(ProfilePriorMass), nameof(ProfilePriorMass), "must be a finite number ≥ 0");
         Check(TasteModelWeight is >= 0 and <= 100, nameof(TasteModelWeight), "must be in [0, 100]");
         Check(TasteModelL2 > 0 && double.IsFinite(TasteModelL2), nameof(TasteModelL2), "must be a finite number > 0");
+        Check(AdaptiveQuotaPrior >= 0 && double.IsFinite(AdaptiveQuotaPrior), nameof(AdaptiveQuotaPrior), "must be a finite number ≥ 0");
         Check(LikeNeighbourWeight is >= 0 and <= 100, nameof(LikeNeighbourWeight), "must be in [0, 100]");
         Check(ItemBlockWeights.Count == 3 && ItemBlockWeights.All(w => w >= 0 && double.IsFinite(w)), nameof(ItemBlockWeights), "must be three finite weights ≥ 0 (classifier, tagger, embedding)");
         Check(Enum.IsDefined(OotdStyleFormula), nameof(OotdStyleFormula), "must be MaxComposition or CentredMean");

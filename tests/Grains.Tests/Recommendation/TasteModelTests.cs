@@ -140,3 +140,52 @@ public class TasteModelTests
         Assert.DoesNotContain(LikeNeighbours.Resort(list, likes, 1), x => x.Id == G(99));   // never adds a post
     }
 }
+
+/// <summary>Per-viewer adaptive quotas (issue 16): pure arithmetic on what the viewer liked of each source.</summary>
+public class AdaptiveQuotaTests
+{
+    private static Guid G(int n) => new(n, 0, 0, new byte[8]);
+
+    [Fact]
+    public void Sources_the_viewer_likes_more_get_more_of_the_page_within_bounds()
+    {
+        var quotas = RecommenderOptions.Default.FeedQuotas;
+        var stats = new Dictionary<FeedSource, (int Seen, int Liked)>
+        {
+            [FeedSource.ItemBased] = (20, 10),    // 0.50
+            [FeedSource.UserBased] = (20, 6),     // 0.30
+            [FeedSource.WeeklyBest] = (40, 0),    // 0
+            [FeedSource.Followees] = (20, 0),     // 0
+            [FeedSource.Exploration] = (10, 0),
+        };
+        var adapted = AdaptiveQuotas.Adjust(quotas, stats, prior: 5);
+        // overall r = (16 + 1)/(110 + 2); itemBased (10 + 5·r)/25 ÷ r ≈ 2.8 × its quota, weekly and followees down to their floors.
+        var overall = 17.0 / 112;
+        Assert.Equal(quotas[FeedSource.ItemBased] * (10 + 5 * overall) / 25 / overall, adapted[FeedSource.ItemBased], 9);
+        Assert.True(adapted[FeedSource.ItemBased] > 2 * quotas[FeedSource.ItemBased]);
+        Assert.True(adapted[FeedSource.UserBased] > quotas[FeedSource.UserBased]);
+        Assert.Equal(quotas[FeedSource.WeeklyBest] * AdaptiveQuotas.MinFactor, adapted[FeedSource.WeeklyBest], 9);
+        Assert.Equal(quotas[FeedSource.Followees] * AdaptiveQuotas.FolloweeMinFactor, adapted[FeedSource.Followees], 9);   // followees keep a floor
+        Assert.Equal(quotas[FeedSource.Exploration], adapted[FeedSource.Exploration]);   // exploration is not adapted
+        // A source the viewer has not seen yet: rate = overall, quota unchanged.
+        Assert.Equal(quotas[FeedSource.SegmentBest], adapted[FeedSource.SegmentBest], 9);
+        // Off, or nothing seen: the quotas as they are.
+        Assert.Equal(quotas, AdaptiveQuotas.Adjust(quotas, stats, prior: 0));
+        Assert.Equal(quotas, AdaptiveQuotas.Adjust(quotas, new Dictionary<FeedSource, (int, int)>(), prior: 5));
+        // Never beyond the upper bound, however lopsided.
+        var lopsided = AdaptiveQuotas.Adjust(quotas, new Dictionary<FeedSource, (int, int)> { [FeedSource.ItemBased] = (100, 100), [FeedSource.UserBased] = (1000, 0) }, prior: 1);
+        Assert.Equal(quotas[FeedSource.ItemBased] * AdaptiveQuotas.MaxFactor, lopsided[FeedSource.ItemBased], 9);
+    }
+
+    [Fact]
+    public void Stats_count_only_what_the_viewer_saw_by_the_source_that_placed_it_first()
+    {
+        var served = new[] { (G(1), FeedSource.ItemBased), (G(2), FeedSource.ItemBased), (G(3), FeedSource.UserBased), (G(1), FeedSource.UserBased), (G(4), FeedSource.WeeklyBest) };
+        var seen = new HashSet<Guid> { G(1), G(2), G(3) };
+        var liked = new HashSet<Guid> { G(1) };
+        var stats = AdaptiveQuotas.Stats(served, seen, liked);
+        Assert.Equal((2, 1), stats[FeedSource.ItemBased]);
+        Assert.Equal((1, 0), stats[FeedSource.UserBased]);
+        Assert.False(stats.ContainsKey(FeedSource.WeeklyBest));   // served, not seen yet: says nothing
+    }
+}
