@@ -57,7 +57,11 @@ public sealed record UserTaste(
     [property: Id(2)] float[]? Style,
     [property: Id(3)] IReadOnlyList<string> StyleTags,
     [property: Id(4)] string? Segment,
-    [property: Id(5)] double Mass);
+    [property: Id(5)] double Mass)
+{
+    /// <summary>The most recent likes, newest first (at most H): the like-based neighbour similarity of the user-based source.</summary>
+    [Id(6)] public IReadOnlyList<Guid> Likes { get; init; } = [];
+}
 
 /// <summary>
 /// What a user's own feed needs of their taste: the taste, the most recent viewed/liked OOTDs (newest first, at most
@@ -72,6 +76,10 @@ public sealed record OwnTaste(
 {
     [Id(3)] public IReadOnlyList<Guid> RecentLikes { get; init; } = [];
     [Id(4)] public IReadOnlyDictionary<string, double> TagTaste { get; init; } = new Dictionary<string, double>();
+    /// <summary>The learned taste model (logistic regression of a like over post features; null before the first like): intercept.</summary>
+    [Id(5)] public double? TasteModelBias { get; init; }
+    /// <summary>The learned taste model's feature weights (empty before the first like).</summary>
+    [Id(6)] public IReadOnlyDictionary<string, double> TasteModelWeights { get; init; } = new Dictionary<string, double>();
 }
 
 /// <summary>A style leader's upload style vector (recency-weighted over recent uploads) and follower count.</summary>

@@ -24,6 +24,12 @@ public sealed class FeedViewer(Guid userId, OwnTaste own, IReadOnlySet<Guid> blo
     public IReadOnlyList<Guid> RecentLikes { get; } = own.RecentLikes;
     /// <summary>Tag → log-lift among likes over the rate among seen posts.</summary>
     public IReadOnlyDictionary<string, double> TagTaste { get; } = own.TagTaste;
+    /// <summary>The learned taste model (null before the first like).</summary>
+    public TasteModel? Model { get; } = own.TasteModelBias is { } bias ? TasteModel.From(bias, own.TasteModelWeights) : null;
+
+    /// <summary>P(like) of a post by the learned model; 0 without a model.</summary>
+    public double LikeProbability(IEnumerable<string> tags, float[]? style) =>
+        Model is { } m ? m.Probability(TasteModel.Features(tags, style)) : 0;
 }
 
 /// <summary>A new user's taste before any like: a style vector from the profile and the tags it came from.</summary>
@@ -102,32 +108,73 @@ public sealed class FeedAssembler(
         // Every unseen post of every followee (not only pull-only authors', not only posts newer than the follow):
         // someone followed a moment ago has no pushed posts in the inbox yet, and their existing posts must show as
         // followee posts at once. Seen posts are dropped in the query, before its LIMIT.
+        var served = _o.AdaptiveQuotaPrior > 0 ? store.ServedAsync(viewer.UserId, ServedWindow) : Task.FromResult(new List<(Guid, FeedSource)>());
         var pulled = store.FolloweePostsAsync(viewer.UserId, now.AddDays(-S.FolloweeWindowDays), inboxLimit, pullOnly: false, exclude: viewer.Seen.ToList());
-        await Task.WhenAll(userBased, itemBased, exploration, weekly, segment, pulled);
+        await Task.WhenAll(userBased, itemBased, exploration, weekly, segment, pulled, served);
 
-        var followees = inbox.Where(p => !viewer.Seen.Contains(p.Ootd)).Concat(await pulled).DistinctBy(p => p.Ootd)
-            .OrderByDescending(p => p.At).ThenBy(p => p.Ootd)
-            .Select(p => (p.Ootd, Score: 1 / (1 + Math.Max(0, (now - p.At).TotalHours)))).ToList();
+        var followees = await FolloweeRankAsync(viewer, inbox.Where(p => !viewer.Seen.Contains(p.Ootd)).Concat(await pulled).DistinctBy(p => p.Ootd).ToList(), now);
         // A followee's post is shown as a followee post, never under another source's label.
         var fromFollowees = followees.Select(f => f.Ootd).ToHashSet();
         IReadOnlyList<(Guid Id, double Score)> NotFollowees(IEnumerable<(Guid Id, double Score)> list) => list.Where(x => !fromFollowees.Contains(x.Id)).ToList();
+        // What the viewer's like-neighbours liked also orders the other taste-ranked sources (item-based, followees,
+        // the curated heads): + LikeNeighbourWeight · l/max(l). Exploration stays outside the taste on purpose.
+        var (userBasedList, byLikes) = await userBased;
+        IReadOnlyList<(Guid Id, double Score)> Liked(IReadOnlyList<(Guid Id, double Score)> list) => LikeNeighbours.Resort(list, byLikes, _o.LikeNeighbourWeight);
         var scored = new Dictionary<FeedSource, IReadOnlyList<(Guid Id, double Score)>>
         {
-            [FeedSource.UserBased] = NotFollowees(await userBased),
-            [FeedSource.ItemBased] = NotFollowees(await itemBased),
-            [FeedSource.WeeklyBest] = NotFollowees(await weekly),
-            [FeedSource.SegmentBest] = NotFollowees(await segment),
-            [FeedSource.Followees] = followees,
+            [FeedSource.UserBased] = NotFollowees(userBasedList),
+            [FeedSource.ItemBased] = NotFollowees(Liked(await itemBased)),
+            [FeedSource.WeeklyBest] = NotFollowees(Liked(await CuratedForViewerAsync(viewer, await weekly))),
+            [FeedSource.SegmentBest] = NotFollowees(Liked(await CuratedForViewerAsync(viewer, await segment))),
+            [FeedSource.Followees] = Liked(followees),
             [FeedSource.Exploration] = NotFollowees(await exploration),
         };
         var ids = scored.Values.SelectMany(l => l.Select(x => x.Id)).ToHashSet();
         var live = await store.LiveAuthorsAsync(ids);
         var exclusions = new FeedExclusions(viewer.UserId, id => live.TryGetValue(id, out var a) ? a : null, viewer.Seen, new HashSet<Guid>(), viewer.Blocked);
         var ranked = scored.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value.Select(x => x.Id).ToList());
-        var mixed = FeedMixer.Mix(ranked, exclusions, _o, viewer.Taste.Mass, prior is not null, S.FeedDepth);
+        // Per-viewer adaptive quotas: the sources whose entries this viewer liked more get more of the page.
+        var quotas = AdaptiveQuotas.Adjust(FeedMixer.Quotas(_o, viewer.Taste.Mass, prior is not null),
+            AdaptiveQuotas.Stats(await served, viewer.Seen, viewer.RecentLikes.ToHashSet()), _o.AdaptiveQuotaPrior);
+        var mixed = FeedMixer.Mix(ranked, exclusions, quotas, S.FeedDepth);
         var scores = scored.ToDictionary(kv => kv.Key, kv => kv.Value.GroupBy(x => x.Id).ToDictionary(g => g.Key, g => g.First().Score));
         return mixed.Select(m => new FeedEntry(m.Id, live[m.Id], m.Source, scores[m.Source][m.Id])).ToList();
     }
+
+    /// <summary>
+    /// Followee posts, newest first (score 1/(1 + hours since posted)); with a learned taste model, the posts it
+    /// rates likelier to be liked first: score + TasteModelWeight · P(like).
+    /// </summary>
+    private async Task<List<(Guid Ootd, double Score)>> FolloweeRankAsync(FeedViewer viewer, IReadOnlyList<(Guid Ootd, Guid Author, DateTimeOffset At)> posts, DateTimeOffset now)
+    {
+        var recency = posts.Select(p => (p.Ootd, Score: 1 / (1 + Math.Max(0, (now - p.At).TotalHours)))).ToList();
+        if (viewer.Model is null || _o.TasteModelWeight == 0 || recency.Count == 0)
+            return recency.OrderByDescending(p => p.Score).ThenBy(p => p.Ootd).ToList();
+        var styles = await store.ReadStylesAsync(recency.Select(p => p.Ootd).ToList());
+        return recency.Select(p => (p.Ootd, Score: p.Score + _o.TasteModelWeight *
+                (styles.TryGetValue(p.Ootd, out var st) ? viewer.LikeProbability(st.Tags, st.Style) : 0)))
+            .OrderByDescending(p => p.Score).ThenBy(p => p.Ootd).ToList();
+    }
+
+    /// <summary>
+    /// A curated list as the feed offers it: with a learned taste model, its first <see cref="CuratedModelDepth"/>
+    /// unseen entries re-ranked by rank score/max + TasteModelWeight · P(like) (the week's best that this viewer is
+    /// likeliest to like first); without one, the list as it is.
+    /// </summary>
+    private async Task<IReadOnlyList<(Guid Id, double Score)>> CuratedForViewerAsync(FeedViewer viewer, IReadOnlyList<(Guid Id, double Score)> list)
+    {
+        if (viewer.Model is null || _o.TasteModelWeight == 0 || list.Count == 0) return list;
+        var head = list.Where(x => !viewer.Seen.Contains(x.Id)).DistinctBy(x => x.Id).Take(CuratedModelDepth).ToList();
+        var styles = await store.ReadStylesAsync(head.Select(x => x.Id).ToList());
+        var scored = head.Select(x => new ScoredOotd(x.Id, Math.Max(0, x.Score))).ToList();
+        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
+    }
+
+    /// <summary>How many of the viewer's most recently served entries the adaptive quotas count.</summary>
+    private const int ServedWindow = 500;
+
+    /// <summary>How many unseen entries of a curated list the taste model re-ranks for the feed.</summary>
+    private const int CuratedModelDepth = 50;
 
     private static UserSignals Signals(UserTaste t) =>
         new(t.UserId, t.Ratings, t.Style, t.StyleTags.ToHashSet(StringComparer.OrdinalIgnoreCase));
@@ -137,7 +184,7 @@ public sealed class FeedAssembler(
     /// like) and the followees, re-ranked with their live taste; seen posts are dropped before the cut, then the tag
     /// taste re-ranks.
     /// </summary>
-    private async Task<IReadOnlyList<(Guid Id, double Score)>> UserBasedAsync(FeedViewer viewer, UserSignals me)
+    private async Task<(IReadOnlyList<(Guid Id, double Score)> List, IReadOnlyDictionary<Guid, double> ByLikes)> UserBasedAsync(FeedViewer viewer, UserSignals me)
     {
         var nightly = store.ReadNeighboursAsync(viewer.UserId);
         var coLikers = store.CoLikersAsync(viewer.UserId, _o.UserNeighbours);
@@ -145,10 +192,17 @@ public sealed class FeedAssembler(
         await Task.WhenAll(nightly, coLikers, followees);
         var candidates = (await coLikers).Concat((await nightly).Select(n => n.User)).Concat(await followees)
             .Where(u => u != viewer.UserId && !viewer.Blocked.Contains(u)).Distinct().Take(3 * _o.UserNeighbours).ToList();
-        if (candidates.Count == 0) return [];
+        if (candidates.Count == 0) return ([], new Dictionary<Guid, double>());
         var tastes = await Task.WhenAll(candidates.Select(c => grains.GetGrain<IUserGrain>(c).GetTaste()));
-        var scored = UserBasedScorer.Score(me, tastes.Select(Signals), _o, S.CandidatePool, id => !viewer.Seen.Contains(id));
-        return await WithTagTasteAsync(viewer, scored);
+        bool Unseen(Guid id) => !viewer.Seen.Contains(id);
+        var scored = UserBasedScorer.Score(me, tastes.Select(Signals), _o, S.CandidatePool, Unseen);
+        var byLikes = new Dictionary<Guid, double>();
+        if (_o.LikeNeighbourWeight > 0 && viewer.RecentLikes.Count > 0)
+        {
+            byLikes = LikeNeighbours.Score(viewer.RecentLikes, tastes.Select(t => (t.UserId, t.Likes)), _o.Shrinkage, Unseen);
+            scored = LikeNeighbours.Blend(scored, byLikes, _o.LikeNeighbourWeight, 2 * S.CandidatePool);
+        }
+        return (await WithTagTasteAsync(viewer, scored), byLikes);
     }
 
     /// <summary>
@@ -189,10 +243,20 @@ public sealed class FeedAssembler(
         for (var q = 0; q < queries.Count; q++)
             foreach (var id in hits[q].Where(id => !viewer.Seen.Contains(id) && !seedSet.Contains(id)).Take(queries[q].Keep))
                 if (taken.Add(id)) candidates.Add(id);
-        if (candidates.Count == 0) return [];
+        // The learned model's pool: recent unseen live posts beyond the seeds' style neighbours, so the source does not
+        // run dry; they compete on the model's P(like) (their style score is 0 unless they are neighbours too).
+        var pool = viewer.Model is not null && _o.TasteModelWeight > 0 && S.ModelPoolPosts > 0
+            ? (await store.RecentStylesAsync(viewer.UserId, viewer.Seen.ToList(), S.ModelPoolPosts)).Where(p => !seedSet.Contains(p.OotdId) && !viewer.Blocked.Contains(p.AuthorId)).ToList()
+            : [];
+        if (candidates.Count == 0 && pool.Count == 0) return [];
         var signals = await OotdSignalsAsync(candidates);
-        var scored = ItemBasedScorer.Score(seeds, candidates.Where(signals.ContainsKey).Select(c => signals[c]), _o, S.CandidatePool);
-        return ReRank(viewer, scored, id => signals.TryGetValue(id, out var s) ? s.Tags : []);
+        var scored = ItemBasedScorer.Score(seeds, candidates.Where(signals.ContainsKey).Select(c => signals[c]), _o, S.CandidatePool).ToList();
+        var inScored = scored.Select(x => x.OotdId).ToHashSet();
+        var poolById = pool.ToDictionary(p => p.OotdId);
+        scored.AddRange(pool.Where(p => !inScored.Contains(p.OotdId)).Select(p => new ScoredOotd(p.OotdId, 0)));
+        return ReRank(viewer, scored,
+            id => signals.TryGetValue(id, out var s) ? s.Tags : poolById.TryGetValue(id, out var p) ? p.Tags : [],
+            id => signals.TryGetValue(id, out var s) ? s.Style : poolById.TryGetValue(id, out var p) ? p.Style : null);
     }
 
     /// <summary>Nearest unseen posts kept per item-based seed.</summary>
@@ -202,18 +266,24 @@ public sealed class FeedAssembler(
     private async Task<IReadOnlyList<(Guid Id, double Score)>> WithTagTasteAsync(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored)
     {
         if (scored.Count == 0) return [];
-        if (_o.TagTasteWeight == 0 || viewer.TagTaste.Count == 0) return scored.Select(s => (s.OotdId, s.Score)).ToList();
+        var useModel = viewer.Model is not null && _o.TasteModelWeight > 0;
+        if ((_o.TagTasteWeight == 0 || viewer.TagTaste.Count == 0) && !useModel) return scored.Select(s => (s.OotdId, s.Score)).ToList();
         var styles = await store.ReadStylesAsync(scored.Select(s => s.OotdId).ToList());
-        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : []);
+        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
     }
 
-    /// <summary>score' = s / max(s) + TagTasteWeight · mean tag taste of the post's tags; best first.</summary>
-    private IReadOnlyList<(Guid Id, double Score)> ReRank(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored, Func<Guid, IEnumerable<string>> tagsOf)
+    /// <summary>
+    /// score' = s / max(s) + TagTasteWeight · mean tag taste of the post's tags + TasteModelWeight · P(like) of the
+    /// learned taste model (0 without one); best first.
+    /// </summary>
+    private IReadOnlyList<(Guid Id, double Score)> ReRank(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored, Func<Guid, IEnumerable<string>> tagsOf, Func<Guid, float[]?>? styleOf = null)
     {
         if (scored.Count == 0) return [];
         var max = scored.Max(s => s.Score);
         if (max <= 0) max = 1;
-        return scored.Select(s => (s.OotdId, Score: s.Score / max + _o.TagTasteWeight * TagTaste.Score(viewer.TagTaste, tagsOf(s.OotdId))))
+        var model = viewer.Model is not null && _o.TasteModelWeight > 0;
+        return scored.Select(s => (s.OotdId, Score: s.Score / max + _o.TagTasteWeight * TagTaste.Score(viewer.TagTaste, tagsOf(s.OotdId))
+                + (model ? _o.TasteModelWeight * viewer.LikeProbability(tagsOf(s.OotdId), styleOf?.Invoke(s.OotdId)) : 0)))
             .OrderByDescending(x => x.Score).ThenBy(x => x.OotdId).ToList();
     }
 

@@ -176,6 +176,19 @@ public sealed class FeedGrain(
         }
 
         var slice = _feed.Skip(offset).Take(limit).Where(e => !viewer.Seen.Contains(e.OotdId) && !viewer.Blocked.Contains(e.AuthorId)).ToList();
+        // Which source placed each entry (the adaptive quotas compare the sources by what the viewer liked of them).
+        // Best effort: a page is served even when the record cannot be written (the quotas then adapt a page later).
+        if (slice.Count > 0)
+        {
+            try
+            {
+                await store.RecordServedAsync(UserId, slice.Select(e => (e.OotdId, e.Source)).ToList());
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(e, "User {Id}: served feed entries not recorded", UserId);
+            }
+        }
         var next = offset + limit < _feed.Count ? FeedCursor.Format(_generation, offset + limit) : null;
         return new FeedPage(slice, next);
     }

@@ -119,7 +119,8 @@ public static class FeedMixer
     public static IReadOnlyList<MixedEntry<FeedSource>> Mix(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> ranked, FeedExclusions exclusions, RecommenderOptions options, double personalMass, bool hasProfilePrior, int size) =>
         Mix(ranked, exclusions, Quotas(options, personalMass, hasProfilePrior), size);
 
-    private static IReadOnlyList<MixedEntry<FeedSource>> Mix(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> ranked, FeedExclusions exclusions, IReadOnlyDictionary<FeedSource, double> quotas, int size)
+    /// <summary>Mixes with the given quotas (e.g. <see cref="Quotas"/> adapted by <see cref="AdaptiveQuotas"/>).</summary>
+    public static IReadOnlyList<MixedEntry<FeedSource>> Mix(IReadOnlyDictionary<FeedSource, IReadOnlyList<Guid>> ranked, FeedExclusions exclusions, IReadOnlyDictionary<FeedSource, double> quotas, int size)
     {
         ArgumentNullException.ThrowIfNull(ranked);
         ArgumentNullException.ThrowIfNull(exclusions);

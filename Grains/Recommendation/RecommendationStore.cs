@@ -206,6 +206,46 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         return list;
     }
 
+    /// <summary>Which source placed each post on the user's page (<c>rec_served</c>; the first source that did is kept).</summary>
+    public async Task RecordServedAsync(Guid userId, IReadOnlyList<(Guid Ootd, FeedSource Source)> served)
+    {
+        if (served.Count == 0) return;
+        await using var cmd = db.Command("""
+            INSERT INTO rec_served (user_id, ootd_id, source) SELECT $1, o, s FROM unnest($2::uuid[], $3::smallint[]) AS t(o, s)
+            ON CONFLICT (user_id, ootd_id) DO NOTHING
+            """, userId, served.Select(x => x.Ootd).ToArray(), served.Select(x => (short)x.Source).ToArray());
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The user's most recently served posts with the source that placed them.</summary>
+    public async Task<List<(Guid Ootd, FeedSource Source)>> ServedAsync(Guid userId, int limit)
+    {
+        await using var cmd = db.Command(
+            "SELECT ootd_id, source FROM rec_served WHERE user_id = $1 ORDER BY served_at DESC, ootd_id LIMIT $2", userId, limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<(Guid, FeedSource)>();
+        while (await r.ReadAsync()) list.Add((r.GetGuid(0), (FeedSource)r.GetInt16(1)));
+        return list;
+    }
+
+    /// <summary>
+    /// The newest analysed live posts, without the ones in <paramref name="exclude"/> (seen: dropped before the LIMIT)
+    /// and without the viewer's own: the candidate pool the learned taste model ranks for the item-based source.
+    /// </summary>
+    public async Task<List<StoredStyle>> RecentStylesAsync(Guid viewerId, IReadOnlyCollection<Guid> exclude, int limit)
+    {
+        if (limit <= 0) return [];
+        await using var cmd = db.Command("""
+            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+            JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
+            WHERE s.author_id <> $1 AND NOT (s.ootd_id = ANY($2)) ORDER BY s.created_at DESC, s.ootd_id LIMIT $3
+            """, viewerId, exclude.ToArray(), limit);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var list = new List<StoredStyle>();
+        while (await r.ReadAsync()) list.Add(ReadStyle(r));
+        return list;
+    }
+
     /// <summary>
     /// A random sample of analysed posts (the exploration source): the <paramref name="limit"/> ids at or after a
     /// random pivot in key order, wrapping around; bounded by the primary key index, no scan.

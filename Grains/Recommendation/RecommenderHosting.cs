@@ -33,6 +33,17 @@ public sealed class RecommenderServingOptions
     public double? ViewTasteWeight { get; set; }
     public double? ProfilePriorWeight { get; set; }
     public double? ProfilePriorMass { get; set; }
+    public double? TasteModelWeight { get; set; }
+    public double? TasteModelL2 { get; set; }
+    public double? LikeNeighbourWeight { get; set; }
+    public double? AdaptiveQuotaPrior { get; set; }
+
+    /// <summary>
+    /// Recent unseen live posts offered to the item-based source besides the style neighbours of its seeds, ranked by
+    /// the learned taste model, so item-based does not run dry as the seen set grows. 0 turns it off. Default 300.
+    /// </summary>
+    [Range(0, 5_000)]
+    public int ModelPoolPosts { get; set; } = 300;
 
     /// <summary>Random posts sampled per feed for the exploration source (the half least like the viewer's taste are kept). Default 200.</summary>
     [Range(1, 10_000)]
@@ -138,6 +149,10 @@ public sealed class RecommenderServingOptions
         ViewTasteWeight = ViewTasteWeight ?? RecommenderOptions.Default.ViewTasteWeight,
         ProfilePriorWeight = ProfilePriorWeight ?? RecommenderOptions.Default.ProfilePriorWeight,
         ProfilePriorMass = ProfilePriorMass ?? RecommenderOptions.Default.ProfilePriorMass,
+        TasteModelWeight = TasteModelWeight ?? RecommenderOptions.Default.TasteModelWeight,
+        TasteModelL2 = TasteModelL2 ?? RecommenderOptions.Default.TasteModelL2,
+        LikeNeighbourWeight = LikeNeighbourWeight ?? RecommenderOptions.Default.LikeNeighbourWeight,
+        AdaptiveQuotaPrior = AdaptiveQuotaPrior ?? RecommenderOptions.Default.AdaptiveQuotaPrior,
         FeedQuotas = ExplorationQuota is { } explore
             ? new Dictionary<FeedSource, double>(RecommenderOptions.Default.FeedQuotas) { [FeedSource.Exploration] = explore }
             : RecommenderOptions.Default.FeedQuotas,

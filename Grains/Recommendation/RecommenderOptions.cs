@@ -114,6 +114,32 @@ public sealed record RecommenderOptions
     public double ProfilePriorMass { get; init; } = 20;
 
     /// <summary>
+    /// Weight of the learned taste model (<see cref="TasteModel"/>: per-viewer logistic regression of a like over the
+    /// post's tags, super-categories and classifier block, refitted on every view and like) in the ranking of every
+    /// personal source and of the followee posts: score = s/max(s) + TagTasteWeight · tag taste + w · P(like). 0 turns
+    /// it off. Range [0, 100]. Default 2 (the model orders each source's candidates; the source's own score breaks near-ties).
+    /// </summary>
+    public double TasteModelWeight { get; init; } = 2.0;
+
+    /// <summary>L2 penalty of the taste model (pulls every weight toward 0, so a few likes do not overfit). > 0. Default 3.</summary>
+    public double TasteModelL2 { get; init; } = 3.0;
+
+    /// <summary>
+    /// Weight of the like-based neighbour score in the user-based source: Σ over neighbours v of
+    /// n/√(|L_u|·|L_v|) · n/(n + h) for each unseen post v liked (L = recent likes, n = |L_u ∩ L_v|), normalised by its
+    /// max, added to the TF-IDF score s/max(s) (views are what the feed showed, so they blur who shares a taste; likes
+    /// do not). 0 turns it off. Range [0, 100]. Default 1.
+    /// </summary>
+    public double LikeNeighbourWeight { get; init; } = 1.0;
+
+    /// <summary>
+    /// Per-viewer adaptive quotas (<see cref="AdaptiveQuotas"/>): the prior, in entries, that pulls each source's like
+    /// rate toward the viewer's overall rate before its quota is scaled by rate/overall (bounded; followees keep at
+    /// least half their quota, exploration its own). 0 turns the adaptation off. Default 5.
+    /// </summary>
+    public double AdaptiveQuotaPrior { get; init; } = 5;
+
+    /// <summary>
     /// Who-to-follow quotas. Defaults: latent 0.2, graph 0.1, similar segment 0.5, popular 0.2 — the best of a small
     /// grid on the RecEval validation split (seed 1); revisit with real follow data.
     /// </summary>
@@ -144,6 +170,10 @@ public sealed record RecommenderOptions
         Check(ViewTasteWeight is >= 0 and <= 1, nameof(ViewTasteWeight), "must be in [0, 1]");
         Check(ProfilePriorWeight is >= 0 and <= 10, nameof(ProfilePriorWeight), "must be in [0, 10]");
         Check(ProfilePriorMass >= 0 && double.IsFinite(ProfilePriorMass), nameof(ProfilePriorMass), "must be a finite number ≥ 0");
+        Check(TasteModelWeight is >= 0 and <= 100, nameof(TasteModelWeight), "must be in [0, 100]");
+        Check(TasteModelL2 > 0 && double.IsFinite(TasteModelL2), nameof(TasteModelL2), "must be a finite number > 0");
+        Check(AdaptiveQuotaPrior >= 0 && double.IsFinite(AdaptiveQuotaPrior), nameof(AdaptiveQuotaPrior), "must be a finite number ≥ 0");
+        Check(LikeNeighbourWeight is >= 0 and <= 100, nameof(LikeNeighbourWeight), "must be in [0, 100]");
         Check(ItemBlockWeights.Count == 3 && ItemBlockWeights.All(w => w >= 0 && double.IsFinite(w)), nameof(ItemBlockWeights), "must be three finite weights ≥ 0 (classifier, tagger, embedding)");
         Check(Enum.IsDefined(OotdStyleFormula), nameof(OotdStyleFormula), "must be MaxComposition or CentredMean");
         Check(FeedQuotas.Values.All(q => q >= 0 && double.IsFinite(q)) && FeedQuotas.Values.Sum() > 0, nameof(FeedQuotas), "must be ≥ 0 with a positive sum");

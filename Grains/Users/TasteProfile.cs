@@ -34,6 +34,9 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     private long _userCount;
     private DateTimeOffset _idfAt = DateTimeOffset.MinValue;
     private string? _segment;
+    private int _version;   // bumped when the recent list or its tags/styles change: the taste model is refitted lazily
+    private int _modelVersion = -1;
+    private TasteModel? _model;
     private IReadOnlyList<string> _styleTags = [];
 
     /// <summary>Reads the taste once (interleaving callers share the read; a failed read is retried by the next caller).</summary>
@@ -74,6 +77,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
             _tags[ootd] = styles.GetValueOrDefault(ootd)?.Tags ?? [];
         }
         _style = ComputeStyle();
+        _version++;
         await RefreshIdfAsync(now, force: true);
         await ProfileChangedAsync(profile, now);
     }
@@ -126,6 +130,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
                 _tags[e.OotdId] = fetched?.Tags ?? [];
             }
             _style = ComputeStyle();
+            _version++;
         }
         // Co-likers (users who liked the same post) are the user-based source's live neighbours.
         if (e.Kind == InteractionKind.Like) await store.AddCoLikesAsync(_userId, e.OotdId);
@@ -147,6 +152,21 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         _recent.Select(r => (IReadOnlyCollection<string>)(_tags.GetValueOrDefault(r.Ootd) ?? [])).ToList(),
         _likes.Select(l => (IReadOnlyCollection<string>)(_tags.GetValueOrDefault(l) ?? [])).ToList());
 
+    /// <summary>
+    /// The learned taste model (<see cref="TasteModel"/>) over the recent list: liked = 1, viewed and not liked = 0,
+    /// features from each post's tags and style vector; refitted only when the list changed. Null before the first like.
+    /// </summary>
+    public TasteModel? Model()
+    {
+        if (_modelVersion == _version) return _model;
+        _model = _o.TasteModelWeight <= 0 ? null : TasteModel.Fit(
+            _recent.Where(r => _tags.ContainsKey(r.Ootd) || _styles.GetValueOrDefault(r.Ootd) is not null)
+                .Select(r => (r.Ootd, (IReadOnlyDictionary<string, double>)TasteModel.Features(_tags.GetValueOrDefault(r.Ootd) ?? [], _styles.GetValueOrDefault(r.Ootd)), r.Liked)),
+            _o.TasteModelL2);
+        _modelVersion = _version;
+        return _model;
+    }
+
     /// <summary>The TF-IDF row (tf · idf as of the last batch; an OOTD newer than it counts with df ≈ 1), style vector, tags, segment and mass.</summary>
     public UserTaste Snapshot(DateTimeOffset now)
     {
@@ -154,15 +174,21 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         var ratings = _tf.At(now);
         foreach (var key in ratings.Keys.ToList())
             ratings[key] *= _idf.TryGetValue(key, out var idf) ? idf : TfIdf.Idf(1, n);
-        return new UserTaste(_userId, ratings, _style, _styleTags, _segment, _tf.Total(now));
+        return new UserTaste(_userId, ratings, _style, _styleTags, _segment, _tf.Total(now)) { Likes = _likes.ToList() };
     }
 
     /// <summary>What the user's own feed reads: the snapshot, the recent list (item-based seeds) and the seen set.</summary>
-    public OwnTaste Own(DateTimeOffset now) => new(Snapshot(now), _recent.Select(r => r.Ootd).ToList(), _seen.ToList())
+    public OwnTaste Own(DateTimeOffset now)
     {
-        RecentLikes = _likes.ToList(),
-        TagTaste = ComputeTagTaste(),
-    };
+        var model = Model();
+        return new(Snapshot(now), _recent.Select(r => r.Ootd).ToList(), _seen.ToList())
+        {
+            RecentLikes = _likes.ToList(),
+            TagTaste = ComputeTagTaste(),
+            TasteModelBias = model?.Bias,
+            TasteModelWeights = model?.Weights ?? new Dictionary<string, double>(),
+        };
+    }
 
     /// <summary>Re-reads idf and the user count of the last batch when they are older than 10 minutes (or when forced).</summary>
     public async Task RefreshIdfAsync(DateTimeOffset now, bool force = false)

@@ -16,6 +16,19 @@ public sealed class LiftTests
     }
 
     [Fact]
+    public void The_bound_on_the_mean_lift_counts_every_matching_post_once()
+    {
+        // 24 of 150 match (base rate 0.16), 10 a round: at most 10, 20, 24, 24 matching in 10, 20, 30, 40 posts seen.
+        var b = Lift.Bound(24, 150, 10, 4);
+        Assert.Equal([6.25, 6.25, 5.0, 3.75], b.Select(x => Math.Round(x, 9)));
+        // The default simulation: 60 of 150 seen, so every taste with at most 60 matching posts is bounded by 2.5.
+        Assert.Equal(2.5, Lift.Bound(41, 150, 10, 6)[5], 9);
+        // The catalogue runs out: 3 posts, 2 a round.
+        Assert.Equal([1.5, 1.0], Lift.Bound(2, 3, 2, 2).Select(x => Math.Round(x, 9)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Lift.Bound(5, 4, 1, 1));
+    }
+
+    [Fact]
     public void Feed_lift_is_the_mean_of_per_viewer_lifts_and_precision_is_compared_with_weekly_best()
     {
         var t = new RoundTally();

@@ -13,6 +13,24 @@ public static class Lift
         if (shown == 0 || baseRate <= 0) return double.NaN;
         return matching / (double)shown / baseRate;
     }
+
+    /// <summary>
+    /// An upper bound on the mean feed lift over rounds 1…r, for each r: in r rounds a viewer sees r·perRound posts
+    /// (at most the catalogue) and at most all <paramref name="matching"/> of them match, so no feed's mean lift over
+    /// those rounds can exceed min(r·perRound, matching)/(r·perRound) ÷ base rate. With perRound·rounds ≥ matching the
+    /// bound at the last round is catalogue/(perRound·rounds): 150/60 = 2.5 for the default simulation.
+    /// </summary>
+    public static IReadOnlyList<double> Bound(int matching, int catalogue, int perRound, int rounds)
+    {
+        if (matching < 0 || catalogue < 0 || matching > catalogue) throw new ArgumentOutOfRangeException(nameof(matching), "0 ≤ matching ≤ catalogue.");
+        if (perRound < 1 || rounds < 0) throw new ArgumentOutOfRangeException(nameof(perRound), "perRound ≥ 1, rounds ≥ 0.");
+        var baseRate = catalogue == 0 ? 0 : matching / (double)catalogue;
+        return Enumerable.Range(1, rounds).Select(r =>
+        {
+            var shown = Math.Min(r * perRound, catalogue);
+            return Of(Math.Min(shown, matching), shown, baseRate);
+        }).ToList();
+    }
 }
 
 /// <summary>The feed sources a personal feed is made of (what <c>GET /api/v1/feed</c> says per entry).</summary>
@@ -36,6 +54,9 @@ public sealed class RoundTally
     private readonly Dictionary<int, (int Shown, int Matching, int Personal, double BaseRate)> _cold = new();
     private readonly Dictionary<string, (int Shown, int Matching, double BaseSum)> _sources = new(StringComparer.Ordinal);
     private readonly object _gate = new();
+
+    /// <summary>The mean over viewers of <see cref="Lift.Bound"/> for rounds 1…this one (NaN when not set).</summary>
+    public double BoundLift { get; set; } = double.NaN;
 
     /// <summary>Follows the viewers had made when the round started.</summary>
     public int Follows { get; set; }
@@ -139,6 +160,9 @@ public static class RoundTable
         for (var r = 0; r < rounds.Count; r++) sb.Append("---|");
         sb.AppendLine();
         Row(sb, "feed lift", rounds, t => F(t.FeedLift));
+        var running = rounds.Select((_, r) => rounds.Take(r + 1).Select(t => t.FeedLift).Where(x => !double.IsNaN(x)).DefaultIfEmpty(double.NaN).Average()).ToList();
+        Row(sb, "mean feed lift, rounds 1…r", rounds, t => F(running[rounds.ToList().IndexOf(t)]));
+        if (rounds.Any(t => !double.IsNaN(t.BoundLift))) Row(sb, "bound on the mean feed lift, rounds 1…r (any feed)", rounds, t => F(t.BoundLift));
         Row(sb, "weekly-best precision / feed precision", rounds, t => $"{F(t.WeeklyPrecision)} / {F(t.FeedPrecision)}");
         Row(sb, "feed ÷ weekly-best precision", rounds, t => F(t.FeedPrecision / t.WeeklyPrecision));
         Row(sb, "feed entries (viewers)", rounds, t => $"{t.FeedEntries} ({t.FeedViewers})");

@@ -82,9 +82,13 @@ public sealed class Simulation(PlatformClient api, SimOptions o, TextWriter log)
         var state = viewers.Select((_, v) => new ViewerState(new Random(o.Seed * 10_007 + v), Tastes.GroupOf(v, k))).ToArray();
         var tallies = new List<RoundTally>();
         var follows = 0;
+        var perRound = o.Page * o.PagesPerRound;
+        var bounds = Enumerable.Range(0, viewers.Count)
+            .Select(v => Lift.Bound(catalogue.Count(o.Tastes[Tastes.GroupOf(v, k)].Matches), catalogue.Count, perRound, o.Rounds)).ToList();
         for (var round = 1; round <= o.Rounds; round++)
         {
-            var tally = new RoundTally { Follows = follows };
+            var r0 = round - 1;
+            var tally = new RoundTally { Follows = follows, BoundLift = bounds.Select(c => c[r0]).Where(x => !double.IsNaN(x)).DefaultIfEmpty(double.NaN).Average() };
             var started = _clock.Elapsed;
             await Parallel.ForEachAsync(Enumerable.Range(0, cold.Count), new ParallelOptions { MaxDegreeOfParallelism = o.Concurrency, CancellationToken = ct },
                 async (c, token) =>

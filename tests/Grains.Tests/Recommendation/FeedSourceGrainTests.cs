@@ -1,6 +1,7 @@
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
+using Ootd.Grains.Users;
 using Xunit;
 
 namespace Ootd.Tests.Recommendation;
@@ -35,6 +36,36 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
         page = (await feed.GetFeed(null, 20)).Items;
         Assert.DoesNotContain(page, e => e.OotdId == newer);
         Assert.Contains(page, e => e.OotdId == old && e.Source == FeedSource.Followees);
+    }
+
+    [Fact]
+    public async Task The_learned_taste_model_puts_the_liked_garment_first_even_in_another_style()
+    {
+        // The viewer saw eleven posts of one style: liked the three skirts, passed over the eight jeans (all with the
+        // same hashtag, like the shoes and bags that come with every outfit). Unseen: one skirt of the *other* style
+        // and six jeans of the viewed style. Style similarity alone prefers the jeans; the model learned the skirt.
+        var tag = $"look{Guid.NewGuid():N}"[..16];
+        var me = await f.NewUserAsync();
+        var author = await f.NewUserAsync();
+        for (var i = 0; i < 11; i++)
+        {
+            var post = await f.PostReadyAsync(author, 0, 700 + i, i < 3 ? "skirt" : "jeans", tag);
+            await f.ViewAsync(me, post);
+            if (i < 3) await f.ViewAsync(me, post, InteractionKind.Like);
+        }
+        var skirt = await f.PostReadyAsync(author, 1, 720, "skirt", tag);
+        var jeans = new List<Guid>();
+        for (var i = 0; i < 6; i++) jeans.Add(await f.PostReadyAsync(author, 0, 730 + i, "jeans", tag));
+
+        var own = await Client.GetGrain<IUserGrain>(me).GetOwnTaste();
+        Assert.NotNull(own.TasteModelBias);
+        Assert.True(own.TasteModelWeights["t:skirt"] > 0.3, $"skirt weight {own.TasteModelWeights["t:skirt"]}");
+        Assert.True(Math.Abs(own.TasteModelWeights["t:" + tag]) < 0.05, $"the hashtag every post carries: {own.TasteModelWeights["t:" + tag]}");
+
+        var page = (await Client.GetGrain<IFeedGrain>(me).GetFeed(null, 100)).Items.Select(e => e.OotdId).ToList();
+        var at = page.IndexOf(skirt);
+        Assert.True(at >= 0, "the unseen skirt is in the feed");
+        foreach (var j in jeans.Where(page.Contains)) Assert.True(at < page.IndexOf(j), $"skirt at {at}, a jeans post at {page.IndexOf(j)}");
     }
 
     [Fact]

@@ -327,6 +327,7 @@ public sealed class RecommendationRestartTests(RecommendationSiloFixture f) : IC
         var posts = new List<Guid>();
         for (var i = 0; i < 8; i++) posts.Add(await f.PostReadyAsync(others[i % 4], i % 2, 100 + i));
         for (var i = 0; i < 3; i++) await f.ViewAsync(me, posts[i]);
+        await f.ViewAsync(me, posts[1], InteractionKind.Like);   // a like: the learned taste model is fitted, and must be the same after the restart
         foreach (var o in others.Skip(1)) for (var i = 0; i < 6; i++) await f.ViewAsync(o, posts[i], i % 2 == 0 ? InteractionKind.Like : InteractionKind.View);
         await f.Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
 
