@@ -89,7 +89,18 @@ public sealed class JourneyTests(WebFixture web)
         Assert.Contains($"{count} garment", await garments.InnerTextAsync());
 
         // --- open a garment: similar products with image, brand, price and a shop link that records the click -----
-        await outlines.First.ClickAsync();
+        // The journey's catalogue is 12 products, so a garment may have none (the parser finds the coat, and the
+        // catalogue's jackets are filed as tops): such a garment says so; the first garment with products is shopped.
+        var items = post["items"]!.AsArray();
+        var shopIndex = items.Select((item, i) => (item, i)).FirstOrDefault(x => x.item!["similarProducts"]!.AsArray().Count > 0, (null, -1)).Item2;
+        Assert.True(shopIndex >= 0, "no garment of the post has a similar product");
+        var bare = items.Select((item, i) => (item, i)).FirstOrDefault(x => x.item!["similarProducts"]!.AsArray().Count == 0, (null, -1)).Item2;
+        if (bare >= 0)
+        {
+            await outlines.Nth(bare).ClickAsync();
+            await Assertions.Expect(page.GetByText("No similar products in the catalogue yet.")).ToBeVisibleAsync();
+        }
+        await outlines.Nth(shopIndex).ClickAsync();
         var products = page.GetByRole(AriaRole.List, new() { Name = "Similar products" }).GetByRole(AriaRole.Listitem);
         await Assertions.Expect(products.First).ToBeVisibleAsync();
         Assert.InRange(await products.CountAsync(), 1, 50);
