@@ -19,6 +19,7 @@ public static class ParserCommands
             return ParserTraining.Train(int.Parse(args[1]), args.Contains("--write"), hidden);
         }
         if (args.Length >= 1 && args[0] == "report") return ParserReport.Report();
+        if (args.Length >= 1 && args[0] == "auto-check") return AutoCheck(args.Length > 1 ? args[1] : "val");
         if (args.Length >= 2 && args[0] == "speed") return Speed([.. args[1..].Select(int.Parse)]);
         Console.Error.WriteLine("parser features AREA… | parser train AREA [--write] | parser report");
         return 2;
@@ -58,6 +59,21 @@ public static class ParserCommands
             var (w, h) = WorkingSize.For(550, 830, a);
             Console.WriteLine($"  area {a} ({w}×{h} for a CCP photo): median {s[s.Count / 2]:F0} ms, p90 {s[(int)(0.9 * s.Count)]:F0} ms (backbone + hypercolumns, {s.Count} photos)");
         }
+        return 0;
+    }
+
+    /// <summary>`parser auto-check [split]`: CCP photos (worn outfits) sent without a kind: how many the pipeline takes for
+    /// a product shot (each such photo loses its garments but one).</summary>
+    public static int AutoCheck(string split)
+    {
+        var data = Datasets.Locate();
+        using var analyzer = new Ootd.Inference.FashionAnalyzer(new Ootd.Inference.Models.ModelRepository(Paths.ModelsFolder),
+            new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 2 }));
+        var photos = data.CcpPhotos().Where(p => p.Split == split).ToList();
+        int product = 0;
+        foreach (var p in photos)
+            if (analyzer.Analyze(File.ReadAllBytes(p.Path), Ootd.Inference.PhotoKind.Auto).Kind == Ootd.Inference.PhotoKind.Product) product++;
+        Console.WriteLine($"  CCP {split}: {photos.Count} outfit photos sent as Auto, {product} analysed as a product shot");
         return 0;
     }
 }
