@@ -61,7 +61,10 @@ public sealed record SimilarProductResponse(
         p.Match is { } m ? new MatchResponse(p.Score, m.Visual, m.SubCategory, m.Colour, m.Attributes) : null);
 }
 
-/// <summary>An item found in a photo, with the catalog products that look like it.</summary>
+/// <summary>An item found in a photo, with the catalog products that look like it. <c>outline</c>: the garment's
+/// largest mask region as a polygon of [x, y] points in photo pixels (what a client highlights); <c>outlineRegions</c>:
+/// every region of its mask (a pair of shoes has two), each a flat [x0, y0, x1, y1, …]; both null when the item has no
+/// mask (product shots).</summary>
 public sealed record ItemResponse(
     int ItemNo,
     ItemBox Box,
@@ -74,11 +77,32 @@ public sealed record ItemResponse(
     IReadOnlyList<string> UnknownAttributeGroups,
     string PixelColour,
     IReadOnlyList<SimilarProductResponse> SimilarProducts,
-    IReadOnlyList<float[]>? Outline = null)
+    IReadOnlyList<float[]>? Outline = null,
+    IReadOnlyList<float[]>? OutlineRegions = null)
 {
     public static ItemResponse From(int itemNo, OotdItem i, IEnumerable<SimilarProduct> products) => new(
         itemNo, i.Box, i.SuperCategory, i.SuperConfidence, i.SubCategory, i.SubConfidence, i.DetectorScore, i.Attributes,
-        i.UnknownAttributeGroups, i.PixelColour, products.Select(SimilarProductResponse.From).ToArray(), i.Outline);
+        i.UnknownAttributeGroups, i.PixelColour, products.Select(SimilarProductResponse.From).ToArray(), Points(i.Outline), i.Outline);
+
+    /// <summary>The largest region's flat polygon as [x, y] points.</summary>
+    public static IReadOnlyList<float[]>? Points(IReadOnlyList<float[]>? regions)
+    {
+        if (regions is not { Count: > 0 }) return null;
+        static double Area(float[] p)
+        {
+            double a = 0;
+            for (int k = 0; k + 1 < p.Length; k += 2)
+            {
+                int n = (k + 2) % p.Length;
+                a += (double)p[k] * p[n + 1] - (double)p[n] * p[k + 1];
+            }
+            return Math.Abs(a) / 2;
+        }
+        var largest = regions.MaxBy(Area)!;
+        var points = new float[largest.Length / 2][];
+        for (int k = 0; k < points.Length; k++) points[k] = [largest[2 * k], largest[2 * k + 1]];
+        return points;
+    }
 }
 
 public sealed record ImageSearchResponse(int Width, int Height, IReadOnlyList<ItemResponse> Items);

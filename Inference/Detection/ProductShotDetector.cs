@@ -18,6 +18,26 @@ public static class ProductShotDetector
     /// <summary>Largest per-channel difference from the typical colour that still counts as "the same".</summary>
     public const int Tolerance = 24;
 
+    /// <summary>Share of the garment mask the largest garment must hold for <see cref="FillsTheFrame"/>.</summary>
+    public const float DominantShare = 0.8f;
+
+    /// <summary>Share of the photo the largest garment's box must cover for <see cref="FillsTheFrame"/>.</summary>
+    public const float FillShare = 0.3f;
+
+    /// <summary>
+    /// The parser's view of a product shot: one garment filling the frame. The garment parser found at least one
+    /// garment, the largest holds at least <see cref="DominantShare"/> of all garment mask cells and its box covers at
+    /// least <see cref="FillShare"/> of the photo (a worn outfit has several garments of comparable size; a street photo
+    /// has small ones).
+    /// </summary>
+    public static bool FillsTheFrame(IReadOnlyList<Parsing.ParsedGarment> garments, int width, int height)
+    {
+        if (garments.Count == 0 || width <= 0 || height <= 0) return false;
+        var largest = garments.MaxBy(g => g.Cells)!;
+        int all = garments.Sum(g => g.Cells);
+        return largest.Cells >= DominantShare * all && largest.Box.Area >= FillShare * width * height;
+    }
+
     public static PhotoKind Classify(Image<Rgb24> image)
     {
         ArgumentNullException.ThrowIfNull(image);

@@ -264,7 +264,8 @@ public sealed class FashionModelHost : IAsyncDisposable
         try
         {
             bool detect = prepared.Kind == PhotoKind.Outfit && (m.Parser is not null || m.Detector is not null);
-            return await AnalyzeDecodedAsync(m, prepared.Photo, prepared.Hash, prepared.Windows, detect, prepared.Kind, wearer, cancellation).ConfigureAwait(false);
+            return await AnalyzeDecodedAsync(m, prepared.Photo, prepared.Hash, prepared.Windows, detect, prepared.Kind, wearer, cancellation,
+                mayBeProduct: kind == PhotoKind.Auto).ConfigureAwait(false);
         }
         finally
         {
@@ -274,7 +275,7 @@ public sealed class FashionModelHost : IAsyncDisposable
     }
 
     private async Task<OutfitAnalysis> AnalyzeDecodedAsync(LoadedModels m, DecodedPhoto photo, PhotoHash hash, PixelBox[] windows, bool detect,
-        PhotoKind kind, Wearer? wearer, CancellationToken cancellation)
+        PhotoKind kind, Wearer? wearer, CancellationToken cancellation, bool mayBeProduct = false)
     {
         int width = photo.Width, height = photo.Height;
 
@@ -290,6 +291,14 @@ public sealed class FashionModelHost : IAsyncDisposable
             garments = parse.Garments;
             candidates = [.. garments.Select(g => g.AsDetection())];
             best = candidates.FirstOrDefault();
+            if (mayBeProduct && ProductShotDetector.FillsTheFrame(garments, width, height))
+            {
+                // An Auto photo whose mask is one garment filling the frame is a product shot: one whole-photo item.
+                kind = PhotoKind.Product;
+                garments = null;
+                candidates = [new DetectedItem(PixelBox.Whole(width, height), -1, 1f)];
+                best = null;
+            }
         }
         else if (detect)
         {

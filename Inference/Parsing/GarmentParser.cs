@@ -48,9 +48,10 @@ public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head)
     /// <summary>Probabilities on the grid → fine mask → garments in photo pixels.</summary>
     public GarmentParse FromProbabilities(float[] probabilities, int gw, int gh, int photoWidth, int photoHeight)
     {
-        var (labels, confidence) = ParseMap.Upsample(probabilities, Spec.Classes.Length, gw, gh, Spec.Upsample);
+        var (labels, _) = ParseMap.Upsample(probabilities, Spec.Classes.Length, gw, gh, Spec.Upsample);
         int fw = gw * Spec.Upsample, fh = gh * Spec.Upsample;
-        var garments = _rules.Garments(labels, confidence, fw, fh, photoWidth, photoHeight, Spec.Classes.Length - 1);
+        var planes = ParseMap.UpsamplePlanes(probabilities, Spec.Classes.Length, gw, gh, Spec.Upsample);
+        var garments = _rules.Garments(planes, Spec.Classes.Length, fw, fh, photoWidth, photoHeight);
         return new GarmentParse(garments, labels, fw, fh, 0, 0, 0);
     }
 }

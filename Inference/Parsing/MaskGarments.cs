@@ -25,15 +25,21 @@ public sealed record ParsedGarment(int Super, PixelBox Box, float Score, int Cel
 /// <param name="DressExclusive">a dress and tops/bottoms on the same person: the larger side (area × score) wins</param>
 /// <param name="MinScore">garments whose mean class probability is lower are dropped</param>
 /// <param name="MinScoreByClass">per super-category minimum scores (index = class); where given they replace <paramref name="MinScore"/></param>
+/// <param name="MaskThresholdByClass">per super-category: a cell belongs to the class's mask when its probability is at
+/// least this (masks of different classes may then overlap: a cell torn between top and outer gives both); 0 or absent:
+/// the class's mask is the cells where it is the arg max</param>
 public sealed record GarmentRules(
     float MinAreaFraction = 0.002f, float MinRelativeToLargest = 0.1f, float MergeGap = 1f, bool SplitShoes = false,
-    bool DressExclusive = true, float MinScore = 0f, float[]? MinScoreByClass = null)
+    bool DressExclusive = true, float MinScore = 0f, float[]? MinScoreByClass = null, float[]? MaskThresholdByClass = null)
 {
+    public float MaskThresholdOf(int cls) => MaskThresholdByClass is { } m && cls < m.Length ? m[cls] : 0f;
+
     public float MinScoreOf(int cls) => MinScoreByClass is { } m && cls < m.Length ? m[cls] : MinScore;
 
     public override string ToString() =>
         $"min area {MinAreaFraction}, min share of largest {MinRelativeToLargest}, merge gap {MergeGap}, split shoes {SplitShoes}, dress exclusive {DressExclusive}, " +
-        $"min score {(MinScoreByClass is { } m ? "[" + string.Join(", ", m) + "]" : MinScore.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+        $"min score {(MinScoreByClass is { } m ? "[" + string.Join(", ", m) + "]" : MinScore.ToString(System.Globalization.CultureInfo.InvariantCulture))}, " +
+        $"mask thresholds {(MaskThresholdByClass is { } t ? "[" + string.Join(", ", t) + "] (0: arg max)" : "arg max")}";
 }
 
 /// <summary>
@@ -87,9 +93,44 @@ public sealed class MaskGarments(GarmentRules? rules = null)
 
     /// <summary>Garments of a mask of <paramref name="width"/>×<paramref name="height"/> cells (classes 0–5; 6 or more or
     /// negative: background) covering a photo of <paramref name="photoWidth"/>×<paramref name="photoHeight"/> pixels.</summary>
-    public List<ParsedGarment> Garments(int[] labels, float[] confidence, int width, int height, int photoWidth, int photoHeight, int background = 6)
+    public List<ParsedGarment> Garments(int[] labels, float[] confidence, int width, int height, int photoWidth, int photoHeight, int background = 6) =>
+        FromRegions(Regions(labels, confidence, width, height, background), width, height, photoWidth, photoHeight);
+
+    /// <summary>
+    /// Garments of per-class probability planes ([classes][width·height], the last class background): each garment class's
+    /// mask is where it is the arg max, or where its probability reaches the class's mask threshold when the rules give one.
+    /// </summary>
+    public List<ParsedGarment> Garments(float[] planes, int classes, int width, int height, int photoWidth, int photoHeight)
     {
-        var regions = Regions(labels, confidence, width, height, background);
+        int cells = width * height;
+        if (planes.Length != classes * cells) throw new ArgumentException("planes do not match the mask");
+        var argmax = new int[cells];
+        for (int i = 0; i < cells; i++)
+        {
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (planes[c * cells + i] > planes[best * cells + i]) best = c;
+            argmax[i] = best;
+        }
+        var regions = new List<Region>();
+        var labels = new int[cells];
+        for (int c = 0; c < classes - 1; c++)
+        {
+            float threshold = Rules.MaskThresholdOf(c);
+            var confidence = planes.AsSpan(c * cells, cells).ToArray();
+            bool any = false;
+            for (int i = 0; i < cells; i++)
+            {
+                bool inMask = threshold > 0 ? confidence[i] >= threshold : argmax[i] == c;
+                labels[i] = inMask ? c : classes - 1;
+                any |= inMask;
+            }
+            if (any) regions.AddRange(Regions(labels, confidence, width, height, classes - 1));
+        }
+        return FromRegions(regions, width, height, photoWidth, photoHeight);
+    }
+
+    private List<ParsedGarment> FromRegions(List<Region> regions, int width, int height, int photoWidth, int photoHeight)
+    {
         if (regions.Count == 0) return [];
         float sx = (float)photoWidth / width, sy = (float)photoHeight / height;
         int minCells = Math.Max(1, (int)Math.Ceiling(Rules.MinAreaFraction * width * height));
@@ -199,6 +240,31 @@ public static class ParseMap
     /// Bilinearly upsamples class probabilities by <paramref name="factor"/> and takes the arg max per fine cell:
     /// labels and the winning probability, (height·factor)×(width·factor).
     /// </summary>
+    /// <summary>Bilinearly upsampled probability planes ([classes][(height·factor)·(width·factor)]).</summary>
+    public static float[] UpsamplePlanes(float[] probabilities, int classes, int width, int height, int factor)
+    {
+        if (probabilities.Length != classes * width * height) throw new ArgumentException("probabilities do not match the grid");
+        int fw = width * factor, fh = height * factor, plane = width * height, fine = fw * fh;
+        var result = new float[classes * fine];
+        for (int y = 0; y < fh; y++)
+        {
+            float gy = Math.Clamp((y + 0.5f) / factor - 0.5f, 0, height - 1);
+            int y0 = (int)gy, y1 = Math.Min(y0 + 1, height - 1); float wy = gy - y0;
+            for (int x = 0; x < fw; x++)
+            {
+                float gx = Math.Clamp((x + 0.5f) / factor - 0.5f, 0, width - 1);
+                int x0 = (int)gx, x1 = Math.Min(x0 + 1, width - 1); float wx = gx - x0;
+                for (int c = 0; c < classes; c++)
+                {
+                    int o = c * plane;
+                    result[c * fine + y * fw + x] = (1 - wy) * ((1 - wx) * probabilities[o + y0 * width + x0] + wx * probabilities[o + y0 * width + x1])
+                                                    + wy * ((1 - wx) * probabilities[o + y1 * width + x0] + wx * probabilities[o + y1 * width + x1]);
+                }
+            }
+        }
+        return result;
+    }
+
     public static (int[] Labels, float[] Confidence) Upsample(float[] probabilities, int classes, int width, int height, int factor)
     {
         if (probabilities.Length != classes * width * height) throw new ArgumentException("probabilities do not match the grid");

@@ -15,8 +15,10 @@ namespace Ootd.ModelBuilder;
 /// </summary>
 public static class ConsumerCheck
 {
-    public static int Run(string? folder)
+    public static int Run(string? folder, bool auto = false)
     {
+        var kind = auto ? PhotoKind.Auto : PhotoKind.Product;
+        int asProduct = 0;
         var data = Datasets.Locate();
         var repo = folder is null ? new ModelRepository(Paths.ModelsFolder) : new ModelRepository(folder);
         var photos = data.Clothing().Where(c => c.Split == "test").ToList();
@@ -26,7 +28,8 @@ public static class ConsumerCheck
         var clock = Stopwatch.StartNew();
         foreach (var c in photos)
         {
-            var analysis = analyzer.Analyze(File.ReadAllBytes(c.ImagePath), PhotoKind.Product);
+            var analysis = analyzer.Analyze(File.ReadAllBytes(c.ImagePath), kind);
+            if (analysis.Kind == PhotoKind.Product) asProduct++;
             var item = analysis.Items[0];
             bool ok = item.SuperCategory == FashionTaxonomy.Supers[c.Super].Name;
             confidence.Add(item.SuperConfidence); right.Add(ok);
@@ -37,7 +40,7 @@ public static class ConsumerCheck
         int wrongConfident = right.Where((r, i) => !r && confidence[i] >= 0.9f).Count();
         string P(double x) => (100 * x).ToString("F1", CultureInfo.InvariantCulture);
         Console.WriteLine($"models: {repo.Folder} (classifier calibration: {(repo.Get("classifier").Calibration is { } cal ? $"T = {cal.Temperature.ToString(CultureInfo.InvariantCulture)}" : "none")})");
-        Console.WriteLine($"clothing test photos through FashionAnalyzer (kind = Product): {photos.Count} in {clock.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine($"clothing test photos through FashionAnalyzer (kind = {kind}): {photos.Count} in {clock.Elapsed.TotalSeconds:F0} s; analysed as a product shot: {asProduct}");
         Console.WriteLine($"  super-category accuracy {P(right.Count(r => r) / (double)right.Count)} %, " +
             $"ECE {TemperatureScaling.ExpectedCalibrationError(confidence, right):F3}, wrong answers with confidence ≥ 0.9: {wrongConfident} of {wrong} ({P(wrongConfident / (double)Math.Max(1, wrong))} %)");
         foreach (var (s, (n, k)) in perSuper.OrderBy(kv => kv.Key))

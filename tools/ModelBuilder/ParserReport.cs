@@ -19,6 +19,8 @@ namespace Ootd.ModelBuilder;
 public static class ParserReport
 {
     public const string Title = "## Garment parser (`models/parser.onnx`)";
+    /// <summary>The hand-written section with the working-resolution comparison (figures from `parser train` and `parser speed`).</summary>
+    public const string ResolutionTitle = "## Garment parser: working resolution, training time";
     private static string P(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture);
 
     private sealed record Run(DetectionTally Plain, DetectionTally Veto, DetectionTally Relabel, List<double> Ms, List<double> BackboneMs, int Photos);

@@ -64,15 +64,15 @@ public static class ParserTraining
         return result;
     }
 
-    public static DetectionTally Detect(IEnumerable<(EvalPhoto Photo, float[] Planes)> photos, GarmentRules rules)
+    /// <param name="photos">val photos with their class probabilities already upsampled ×<see cref="Upsample"/></param>
+    public static DetectionTally Detect(IEnumerable<(EvalPhoto Photo, float[] Fine)> photos, GarmentRules rules)
     {
         var tally = new DetectionTally();
         var garments = new MaskGarments(rules);
-        foreach (var (photo, planes) in photos)
+        foreach (var (photo, fine) in photos)
         {
             var p = photo.Cells;
-            var (labels, confidence) = ParseMap.Upsample(planes, Classes.Length, p.GridWidth, p.GridHeight, Upsample);
-            var found = garments.Garments(labels, confidence, p.GridWidth * Upsample, p.GridHeight * Upsample, photo.Truth.Width, photo.Truth.Height);
+            var found = garments.Garments(fine, Classes.Length, p.GridWidth * Upsample, p.GridHeight * Upsample, photo.Truth.Width, photo.Truth.Height);
             tally.Add([.. found.Select(g => g.AsDetection())], photo.Truth.Items);
         }
         return tally;
@@ -105,15 +105,23 @@ public static class ParserTraining
             Try([r => r with { SplitShoes = false }, r => r with { SplitShoes = true }], "split shoes");
             Try([.. new[] { 0f, 0.4f, 0.5f, 0.6f, 0.7f }.Select(v => (Func<GarmentRules, GarmentRules>)(r => r with { MinScore = v }))], "min score");
         }
-        // Per-class minimum scores, each class in turn (overall val F1).
+        // Per-class mask thresholds and minimum scores, each class in turn (overall val F1).
         for (int round = 0; round < 2; round++)
             for (int c = 0; c < 6; c++)
+            {
+                Try([.. new[] { 0f, 0.2f, 0.25f, 0.3f, 0.35f, 0.4f, 0.5f }.Select(v => (Func<GarmentRules, GarmentRules>)(r =>
+                {
+                    var m = r.MaskThresholdByClass is { } old ? (float[])old.Clone() : new float[6];
+                    m[c] = v;
+                    return r with { MaskThresholdByClass = m };
+                }))], $"mask threshold of {Classes[c]}");
                 Try([.. new[] { 0f, 0.4f, 0.5f, 0.55f, 0.6f, 0.65f, 0.7f, 0.75f, 0.8f }.Select(v => (Func<GarmentRules, GarmentRules>)(r =>
                 {
                     var m = r.MinScoreByClass is { } old ? (float[])old.Clone() : Enumerable.Repeat(r.MinScore, 6).ToArray();
                     m[c] = v;
                     return r with { MinScoreByClass = m };
                 }))], $"min score of {Classes[c]}");
+            }
         return (rules, bestTally);
     }
 
@@ -145,11 +153,21 @@ public static class ParserTraining
         var (miou, perClass) = CellIoU(planes.Select(x => (x.v.Cells.Labels, ArgMaxCells(x.v.Cells, x.Item2))));
         Console.WriteLine($"  val cell IoU: mean {miou:F3}; " + string.Join(", ", Classes.Select((n, i) => $"{n} {perClass[i]:F3}")));
         var tuneWatch = Stopwatch.StartNew();
-        var (rules, tally) = TuneRules(planes);
+        var (rules, tally) = TuneRules([.. planes.Select(x => (x.v, ParseMap.UpsamplePlanes(x.Item2, Classes.Length, x.v.Cells.GridWidth, x.v.Cells.GridHeight, Upsample)))]);
         Console.WriteLine($"  rules tuned in {tuneWatch.Elapsed.TotalSeconds:F0} s: {rules}");
         for (int c = 0; c < 6; c++)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {Classes[c],-8} val recall {tally.Recall(c):F3} precision {tally.Precision(c):F3} ({tally.GroundTruth[c]} boxes)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  val all: recall {tally.AllRecall:F3}, precision {tally.AllPrecision:F3}; total {watch.Elapsed.TotalSeconds:F0} s"));
+        // Ceiling of the grid and the rules: the ground-truth cell labels (one-hot) through the same mask → garment rules.
+        var oracle = Detect([.. val.Select(v =>
+        {
+            int cells = v.Cells.GridWidth * v.Cells.GridHeight;
+            var onehot = new float[Classes.Length * cells];
+            for (int j = 0; j < v.Cells.Cells.Length; j++) onehot[v.Cells.Labels[j] * cells + v.Cells.Cells[j]] = 1;
+            return (v, ParseMap.UpsamplePlanes(onehot, Classes.Length, v.Cells.GridWidth, v.Cells.GridHeight, Upsample));
+        })], new GarmentRules(MinAreaFraction: 0.0005f, MinRelativeToLargest: 0f));
+        var perClassCeiling = string.Join(", ", Enumerable.Range(0, 6).Select(c => $"{Classes[c]} {oracle.Recall(c):F2}"));
+        Console.WriteLine($"  ceiling (ground-truth cell labels through the rules): recall {oracle.AllRecall:F3}, precision {oracle.AllPrecision:F3}; {perClassCeiling}");
         if (!write) return 0;
         var manifest = new ModelManifest
         {

@@ -9,7 +9,7 @@ return command switch
     "report" => Evaluation.Report(args[1..]),
     "calibrate" => ClassifierCalibration.Run(),
     "cross-source" => ClassifierTraining.CrossSource(),
-    "consumer" => ConsumerCheck.Run(args.Length > 1 ? args[1] : null),
+    "consumer" => ConsumerCheck.Run(args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)), args.Contains("--auto")),
     "street" => StreetAnalysis.Run(workers),
     "priors" => TaggerPriors.Run(),
     "parser" => ParserCommands.Run(args[1..], workers),
@@ -28,7 +28,7 @@ static int Help()
           priors                   P(gender | sub-category) from products train into models/tagger.json (no retraining); head powers
                                    chosen on products val and CCP val (street cache); figures → manifest metrics + REPORT.md
           cross-source             classifier trained on two sources, tested on the third (with/without augmented views) → REPORT.md
-          consumer [models folder] clothing test photos through FashionAnalyzer as product photos: super-category accuracy, ECE
+          consumer [models folder] [--auto] (--auto: sent without a kind, the photo decides) clothing test photos through FashionAnalyzer as product photos: super-category accuracy, ECE
           calibrate                fit the classifier's temperature on val (all three sources) → models/classifier.json `calibration`
           parser features AREA…    CCP photos through the fully convolutional backbone at ~AREA px → hypercolumns (.data/parser)
           parser train AREA [--write]  per-pixel head on train cells, mask → garment rules tuned on val (--write: models/parser.*)

@@ -196,6 +196,35 @@ public class MaskGarmentsTests
     }
 
     [Fact]
+    public void A_mask_threshold_lets_a_cell_torn_between_two_classes_give_both_garments()
+    {
+        // 4×2 cells, classes outer, top, background (3 planes): the left column is outer 0.55 / top 0.45 (a top under
+        // an open jacket), the rest background.
+        int w = 4, h = 2, cells = w * h;
+        var planes = new float[3 * cells];
+        for (int i = 0; i < cells; i++) planes[2 * cells + i] = 1;
+        foreach (int i in new[] { 0, 4 }) { planes[i] = 0.55f; planes[cells + i] = 0.45f; planes[2 * cells + i] = 0; }
+        var argMax = new MaskGarments(NoFilters).Garments(planes, 3, w, h, 40, 20);
+        Assert.Equal(new[] { Outer }, argMax.Select(g => g.Super));
+        var both = new MaskGarments(NoFilters with { MaskThresholdByClass = [0, 0.4f] }).Garments(planes, 3, w, h, 40, 20);
+        Assert.Equal(new[] { Outer, Top }, both.Select(g => g.Super).Order());
+        Assert.Equal(0.45f, both.Single(g => g.Super == Top).Score, 4);
+        var strict = new MaskGarments(NoFilters with { MaskThresholdByClass = [0, 0.5f] }).Garments(planes, 3, w, h, 40, 20);
+        Assert.Equal(new[] { Outer }, strict.Select(g => g.Super));
+    }
+
+    [Fact]
+    public void Per_class_minimum_scores_replace_the_global_one()
+    {
+        var (labels, confidence, w, h) = Mask(0.55f,
+            "tt....gg",
+            "tt....gg");
+        var rules = NoFilters with { MinScore = 0.9f, MinScoreByClass = [0.9f, 0.5f, 0.9f, 0.9f, 0.9f, 0.6f] };
+        var kept = new MaskGarments(rules).Garments(labels, confidence, w, h, 80, 20);
+        Assert.Equal(new[] { Top }, kept.Select(g => g.Super));
+    }
+
+    [Fact]
     public void Working_size_keeps_the_aspect_in_multiples_of_32()
     {
         Assert.Equal((320, 480), WorkingSize.For(550, 830, 320 * 480));

@@ -9,6 +9,22 @@ namespace Ootd.Tests.Detection;
 /// <summary>A photo of kind Auto (a product saved with shot "auto") is decided from the picture.</summary>
 public sealed class ProductShotDetectorTests
 {
+    private static Ootd.Inference.Parsing.ParsedGarment Garment(int super, int cells, float x0, float y0, float x1, float y1) =>
+        new(super, new Ootd.Inference.Imaging.PixelBox(x0, y0, x1, y1), 0.8f, cells, []);
+
+    [Fact]
+    public void One_garment_filling_the_parsed_frame_is_a_product_shot()
+    {
+        // A t-shirt laid on a bed: one large garment, maybe a small stray region.
+        Assert.True(ProductShotDetector.FillsTheFrame([Garment(1, 900, 20, 30, 180, 270), Garment(5, 40, 0, 0, 20, 20)], 200, 300));
+        // A worn outfit: top, bottom and shoes of comparable size.
+        Assert.False(ProductShotDetector.FillsTheFrame(
+            [Garment(1, 400, 50, 40, 150, 130), Garment(2, 380, 55, 130, 145, 260), Garment(4, 60, 60, 270, 140, 295)], 200, 300));
+        // One garment, but small in a street scene.
+        Assert.False(ProductShotDetector.FillsTheFrame([Garment(3, 300, 80, 100, 120, 200)], 200, 300));
+        Assert.False(ProductShotDetector.FillsTheFrame([], 200, 300));
+    }
+
     [Fact]
     public void A_product_on_a_plain_background_is_a_product_shot_and_a_scene_is_not()
     {

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Ootd.Api.Catalog;
+using Ootd.Grains.Inference;
+using Xunit;
+
+namespace Ootd.Tests.Api;
+
+/// <summary>How a garment's mask outline reaches a client: the largest region as [x, y] points, every region as stored.</summary>
+public class ItemOutlineTests
+{
+    [Fact]
+    public void The_item_json_carries_the_largest_region_as_points_and_every_region()
+    {
+        float[] small = [0, 0, 10, 0, 10, 10, 0, 10];
+        float[] large = [100, 100, 200, 100, 200, 250, 100, 250];
+        var item = new OotdItem(new ItemBox(0, 0, 200, 250), "shoes", 0.9f, "sneakers", 0.8f, 0.7f, [], [], "black") { Outline = [small, large] };
+        var response = ItemResponse.From(0, item, []);
+        Assert.Equal(new[] { new float[] { 100, 100 }, [200, 100], [200, 250], [100, 250] }, response.Outline);
+        Assert.Equal(2, response.OutlineRegions!.Count);
+        var json = JsonSerializer.Serialize(response, new JsonSerializerOptions(JsonSerializerDefaults.Web));
+        Assert.Contains("\"outline\":[[100,100],[200,100],[200,250],[100,250]]", json);
+        Assert.Null(ItemResponse.From(0, item with { Outline = null }, []).Outline);
+    }
+}
