@@ -31,9 +31,11 @@ public static class AnalyzeApi
         var file = form.Files.GetFile("photo");
         if (file is null) errors["photo"] = ["A photo file is required (form field 'photo')."];
         var kindText = form["kind"].ToString().Trim();
-        PhotoKind kind = PhotoKind.Outfit;
-        if (kindText.Length > 0 && !Enum.TryParse(kindText, ignoreCase: true, out kind) || !Enum.IsDefined(kind))
-            errors["kind"] = ["kind must be 'outfit' or 'product'."];
+        // Without a kind the photo decides (issue 11 §2): a studio shot of one garment is a product, anything else is
+        // parsed into garments. 'outfit' / 'product' are hints that skip the decision.
+        PhotoKind kind = PhotoKind.Auto;
+        if (kindText.Length > 0 && (int.TryParse(kindText, out _) || !Enum.TryParse(kindText, ignoreCase: true, out kind) || !Enum.IsDefined(kind)))
+            errors["kind"] = ["kind must be 'outfit', 'product' or 'auto'."];
         if (errors.Count > 0 || file is null) return Problems.Invalid(errors);
 
         var (bytes, _, imageProblem) = await PhotoForms.ReadImageAsync(file, inspector, ct);

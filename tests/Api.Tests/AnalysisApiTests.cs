@@ -107,6 +107,18 @@ public sealed class AnalysisApiTests(ClusterFixture cluster)
 
         using var badKind = await Analyze(user.Token, Outfits.OutfitJpeg(304), kind: "hat");
         await badKind.AssertProblem(HttpStatusCode.BadRequest);
+        using var numberKind = await Analyze(user.Token, Outfits.OutfitJpeg(304), kind: "1");
+        await numberKind.AssertProblem(HttpStatusCode.BadRequest);
+
+        // No kind: the photo decides. A studio shot of one garment is one whole-photo item, as when sent as a product.
+        var shot = TestPhotos.ProductShot(9301, 320);
+        using var undeclared = await Analyze(user.Token, shot);
+        Assert.True(undeclared.StatusCode == HttpStatusCode.OK, await undeclared.Content.ReadAsStringAsync());
+        using var declared = await Analyze(user.Token, shot, kind: "product");
+        var undeclaredItem = Assert.Single((await undeclared.Json())["items"]!.AsArray())!;
+        var declaredItem = Assert.Single((await declared.Json())["items"]!.AsArray())!;
+        Assert.Equal((320.0, 320.0), ((double)undeclaredItem["box"]!["x1"]!, (double)undeclaredItem["box"]!["y1"]!));
+        Assert.Equal((string)declaredItem["superCategory"]!, (string)undeclaredItem["superCategory"]!);
         using var anonymous = await Analyze(null, Outfits.OutfitJpeg(303));
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
