@@ -93,9 +93,6 @@ public static class SiloHosting
     /// default) and reminders on PostgreSQL, the data source the grains use, activity propagation and the
     /// "Silo ready" line. Test clusters call this with their scratch database.
     /// </summary>
-    /// <summary>How long an idle grain stays activated unless Orleans:GrainCollection:CollectionAge says otherwise.</summary>
-    public static readonly TimeSpan DefaultCollectionAge = TimeSpan.FromMinutes(10);
-
     public static ISiloBuilder AddOotdProviders(this ISiloBuilder silo, string connectionString,
         IReadOnlyDictionary<string, string>? siloMetadata = null)
     {
@@ -115,12 +112,9 @@ public static class SiloHosting
             o.ConnectionString = connectionString;
         });
         silo.AddActivityPropagation();
-        // Idle grains are collected after Orleans:GrainCollection:CollectionAge (default DefaultCollectionAge): what an
-        // active user keeps in memory (user, feed, style leader grains and the posts it reads) must fit a silo's budget
-        // (README "Read paths": measured bytes per grain and the resulting silo size at 100k active users).
-        silo.Services.AddOptions<Orleans.Configuration.GrainCollectionOptions>()
-            .Configure(o => o.CollectionAge = DefaultCollectionAge)
-            .BindConfiguration("Orleans:GrainCollection");
+        // Idle-grain collection settings from Orleans:GrainCollection (CollectionAge, memory-pressure shedding, …); the
+        // per-user and per-post grains carry their own age (GrainAges.PerUserAndPostMinutes, README "Read paths").
+        silo.Services.AddOptions<Orleans.Configuration.GrainCollectionOptions>().BindConfiguration("Orleans:GrainCollection");
         // Database faults leave grains as the project's own errors (503 at the gateway), never as Npgsql types.
         silo.AddIncomingGrainCallFilter<DatabaseFaultFilter>();
         silo.Services.AddSingleton<Orleans.Serialization.Serializers.IGeneralizedCodec, DatabaseFaultCodec>();

@@ -14,6 +14,7 @@ namespace Ootd.Grains.Recommendation;
 /// (<see cref="IUserGrain.GetOwnTaste"/>). Inbox and blocks are rebuilt from tables (<c>follows</c> ⋈ <c>ootd_styles</c>,
 /// <c>user_blocks</c>) on activation.
 /// </summary>
+[CollectionAgeLimit(Minutes = GrainAges.PerUserAndPostMinutes)]
 public sealed class FeedGrain(
     RecommendationStore store,
     FeedAssembler assembler,

@@ -300,13 +300,22 @@ public static class ReadPathsBenchmark
         };
         using var stop = new CancellationTokenSource();
         var connected = new int[1];
-        var firstEvent = new TaskCompletionSource[streams];
+        var firstEvent = Enumerable.Range(0, streams).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         var received = new long[streams];
         string? watched = null;
         var clock = Stopwatch.StartNew();
-        var readers = Enumerable.Range(0, streams).Select(n =>
+        // Followers connect in waves of 25 (each stream's first event is a freshly computed feed page: a thousand at
+        // once would be a thundering herd no follower base produces), each wave after the previous one's first events.
+        var readers = new List<Task>();
+        var ready = Stopwatch.StartNew();
+        for (var wave = 0; wave < streams; wave += 25)
         {
-            firstEvent[n] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var members = Enumerable.Range(wave, Math.Min(25, streams - wave)).ToArray();
+            readers.AddRange(members.Select(Open));
+            await Task.WhenAny(Task.WhenAll(members.Select(n => firstEvent[n].Task)), Task.Delay(TimeSpan.FromSeconds(30)));
+        }
+        Task Open(int n)
+        {
             return Task.Run(async () =>
             {
                 try
@@ -332,10 +341,7 @@ public static class ReadPathsBenchmark
                 catch (OperationCanceledException) { }
                 catch (Exception e) { firstEvent[n].TrySetException(e); }
             });
-        }).ToArray();
-        var ready = Stopwatch.StartNew();
-        var all = Task.WhenAll(firstEvent.Select(t => t.Task));
-        await Task.WhenAny(all, Task.Delay(TimeSpan.FromMinutes(3)));
+        }
         var open = firstEvent.Count(t => t.Task.IsCompletedSuccessfully);
         Console.WriteLine($"    {connected[0]:N0} of {streams:N0} streams open, {open:N0} with their first event, after {ready.Elapsed.TotalSeconds:F1} s");
         await Task.Delay(2000);
