@@ -48,9 +48,9 @@ public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head)
     /// <summary>Probabilities on the grid → fine mask → garments in photo pixels.</summary>
     public GarmentParse FromProbabilities(float[] probabilities, int gw, int gh, int photoWidth, int photoHeight)
     {
-        var (labels, _) = ParseMap.Upsample(probabilities, Spec.Classes.Length, gw, gh, Spec.Upsample);
         int fw = gw * Spec.Upsample, fh = gh * Spec.Upsample;
         var planes = ParseMap.UpsamplePlanes(probabilities, Spec.Classes.Length, gw, gh, Spec.Upsample);
+        var (labels, _) = ParseMap.ArgMax(planes, Spec.Classes.Length);
         var garments = _rules.Garments(planes, Spec.Classes.Length, fw, fh, photoWidth, photoHeight);
         return new GarmentParse(garments, labels, fw, fh, 0, 0, 0);
     }

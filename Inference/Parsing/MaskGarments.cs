@@ -236,10 +236,6 @@ public sealed class MaskGarments(GarmentRules? rules = null)
 /// <summary>Per-cell class probabilities of a parse (class-major: [classes][height·width]) and their finer labels.</summary>
 public static class ParseMap
 {
-    /// <summary>
-    /// Bilinearly upsamples class probabilities by <paramref name="factor"/> and takes the arg max per fine cell:
-    /// labels and the winning probability, (height·factor)×(width·factor).
-    /// </summary>
     /// <summary>Bilinearly upsampled probability planes ([classes][(height·factor)·(width·factor)]).</summary>
     public static float[] UpsamplePlanes(float[] probabilities, int classes, int width, int height, int factor)
     {
@@ -265,32 +261,30 @@ public static class ParseMap
         return result;
     }
 
-    public static (int[] Labels, float[] Confidence) Upsample(float[] probabilities, int classes, int width, int height, int factor)
+    /// <summary>
+    /// Bilinearly upsamples class probabilities by <paramref name="factor"/> and takes the arg max per fine cell:
+    /// labels and the winning probability, (height·factor)×(width·factor).
+    /// </summary>
+    public static (int[] Labels, float[] Confidence) Upsample(float[] probabilities, int classes, int width, int height, int factor) =>
+        ArgMax(UpsamplePlanes(probabilities, classes, width, height, factor), classes);
+
+    /// <summary>The arg max class of every cell of class-major planes ([classes][cells]) and its probability.</summary>
+    public static (int[] Labels, float[] Confidence) ArgMax(float[] planes, int classes)
     {
-        if (probabilities.Length != classes * width * height) throw new ArgumentException("probabilities do not match the grid");
-        int fw = width * factor, fh = height * factor;
-        var labels = new int[fw * fh];
-        var confidence = new float[fw * fh];
-        int plane = width * height;
-        for (int y = 0; y < fh; y++)
+        if (classes <= 0 || planes.Length % classes != 0) throw new ArgumentException("planes do not hold whole classes");
+        int cells = planes.Length / classes;
+        var labels = new int[cells];
+        var confidence = new float[cells];
+        for (int i = 0; i < cells; i++)
         {
-            float gy = Math.Clamp((y + 0.5f) / factor - 0.5f, 0, height - 1);
-            int y0 = (int)gy, y1 = Math.Min(y0 + 1, height - 1); float wy = gy - y0;
-            for (int x = 0; x < fw; x++)
+            int best = 0; float bestP = float.NegativeInfinity;
+            for (int c = 0; c < classes; c++)
             {
-                float gx = Math.Clamp((x + 0.5f) / factor - 0.5f, 0, width - 1);
-                int x0 = (int)gx, x1 = Math.Min(x0 + 1, width - 1); float wx = gx - x0;
-                int best = 0; float bestP = float.NegativeInfinity;
-                for (int c = 0; c < classes; c++)
-                {
-                    int o = c * plane;
-                    float p = (1 - wy) * ((1 - wx) * probabilities[o + y0 * width + x0] + wx * probabilities[o + y0 * width + x1])
-                              + wy * ((1 - wx) * probabilities[o + y1 * width + x0] + wx * probabilities[o + y1 * width + x1]);
-                    if (p > bestP) { bestP = p; best = c; }
-                }
-                labels[y * fw + x] = best;
-                confidence[y * fw + x] = bestP;
+                float p = planes[c * cells + i];
+                if (p > bestP) { bestP = p; best = c; }
             }
+            labels[i] = best;
+            confidence[i] = bestP;
         }
         return (labels, confidence);
     }
