@@ -77,7 +77,7 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
                 ? await Find(shotItem.Vectors.Embedding, filed.SuperCategory,
                     new ItemQuery(SimilarProductRanking.SubProbabilities(shotItem.Vectors.SubCategoryProbabilities),
                         ItemTraits.Colour(shotItem.Item.Attributes), ItemTraits.Traits(shotItem.Item.Attributes)),
-                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, wearer.MaskFor(shotItem.Item.Attributes, _options), k, _productShot)
+                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, wearer.ShotMaskFor(shotItem.Item.Attributes, _options), k, _productShot)
                 : [];
             return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height, [new PhotoSearchItem(filed, products)]);
         }

@@ -44,6 +44,21 @@ public sealed record WearerFit(AudienceGender Gender, bool Declared, float Margi
     public AudienceMask MaskFor(IReadOnlyList<ItemAttribute> attributes, SimilarProductOptions options) =>
         AudienceMask.For(Gender, IsKidsItem(attributes, options.KidsItemProbability), options.AllowUnknownAudience);
 
+    /// <summary>
+    /// The product audiences for a product shot searched by this person. A declared person searches as the wearer of
+    /// what they find (as <see cref="MaskFor"/>). Someone who has not said who they are is looking for the garment in the
+    /// photo, not dressing themselves: kids' and adults' wear both qualify (a kids' reading under
+    /// <see cref="SimilarProductOptions.KidsItemProbability"/> must not hide a kids' product from its own photo), of the
+    /// predicted gender and unisex.
+    /// </summary>
+    public AudienceMask ShotMaskFor(IReadOnlyList<ItemAttribute> attributes, SimilarProductOptions options)
+    {
+        if (Declared) return MaskFor(attributes, options);
+        var adult = AudienceMask.For(Gender, kidsItem: false, options.AllowUnknownAudience);
+        var kids = AudienceMask.For(Gender, kidsItem: true, options.AllowUnknownAudience);
+        return new AudienceMask((byte)(adult.Bits | kids.Bits));
+    }
+
     /// <summary>Whether a product of <paramref name="audience"/> fits this wearer's item.</summary>
     public bool Fits(ProductAudience audience, IReadOnlyList<ItemAttribute> attributes, SimilarProductOptions options) =>
         MaskFor(attributes, options).Allows(audience);

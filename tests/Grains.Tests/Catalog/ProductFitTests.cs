@@ -104,6 +104,22 @@ public sealed class ProductFitTests
     }
 
     [Fact]
+    public void A_product_shot_searched_without_a_declaration_finds_kids_and_adult_wear_of_the_predicted_gender()
+    {
+        // An adult reading of a kids' top: its own (girls') product still qualifies, men's and boys' wear do not.
+        var shot = Worn("Women", 0.9f);
+        var undeclared = WearerFit.Of(Gender.Unspecified, [shot], 0.2f);
+        var mask = undeclared.ShotMaskFor(shot, Defaults);
+        Assert.True(mask.Allows(Women) && mask.Allows(Girls) && mask.Allows(Unisex) && mask.Allows(Kids));
+        Assert.False(mask.Allows(Men) || mask.Allows(Boys));
+        Assert.False(undeclared.MaskFor(shot, Defaults).Allows(Girls)); // an outfit's item stays adult wear
+        // A declared person searches as the wearer: never kids' wear.
+        var declared = WearerFit.Of(Gender.Female, [shot], 0.2f);
+        Assert.Equal(declared.MaskFor(shot, Defaults), declared.ShotMaskFor(shot, Defaults));
+        Assert.False(declared.ShotMaskFor(shot, Defaults).Allows(Girls));
+    }
+
+    [Fact]
     public void Products_of_unknown_audience_are_shown_only_when_allowed()
     {
         Assert.True(AudienceMask.For(AudienceGender.Women, kidsItem: false, allowUnknown: true).Allows(Unknown));
