@@ -148,7 +148,7 @@ public sealed class FeedAssembler(
     private async Task<List<(Guid Ootd, double Score)>> FolloweeRankAsync(FeedViewer viewer, IReadOnlyList<(Guid Ootd, Guid Author, DateTimeOffset At)> posts, DateTimeOffset now)
     {
         var recency = posts.Select(p => (p.Ootd, Score: 1 / (1 + Math.Max(0, (now - p.At).TotalHours)))).ToList();
-        if (viewer.Model is null || _o.TasteModelWeight == 0 || recency.Count == 0)
+        if (!UsesModel(viewer) || recency.Count == 0)
             return recency.OrderByDescending(p => p.Score).ThenBy(p => p.Ootd).ToList();
         var styles = await store.ReadStylesAsync(recency.Select(p => p.Ootd).ToList());
         return recency.Select(p => (p.Ootd, Score: p.Score + _o.TasteModelWeight *
@@ -163,7 +163,7 @@ public sealed class FeedAssembler(
     /// </summary>
     private async Task<IReadOnlyList<(Guid Id, double Score)>> CuratedForViewerAsync(FeedViewer viewer, IReadOnlyList<(Guid Id, double Score)> list)
     {
-        if (viewer.Model is null || _o.TasteModelWeight == 0 || list.Count == 0) return list;
+        if (!UsesModel(viewer) || list.Count == 0) return list;
         var head = list.Where(x => !viewer.Seen.Contains(x.Id)).DistinctBy(x => x.Id).Take(CuratedModelDepth).ToList();
         var styles = await store.ReadStylesAsync(head.Select(x => x.Id).ToList());
         var scored = head.Select(x => new ScoredOotd(x.Id, Math.Max(0, x.Score))).ToList();
@@ -245,7 +245,7 @@ public sealed class FeedAssembler(
                 if (taken.Add(id)) candidates.Add(id);
         // The learned model's pool: recent unseen live posts beyond the seeds' style neighbours, so the source does not
         // run dry; they compete on the model's P(like) (their style score is 0 unless they are neighbours too).
-        var pool = viewer.Model is not null && _o.TasteModelWeight > 0 && S.ModelPoolPosts > 0
+        var pool = UsesModel(viewer) && S.ModelPoolPosts > 0
             ? (await store.RecentStylesAsync(viewer.UserId, viewer.Seen.ToList(), S.ModelPoolPosts)).Where(p => !seedSet.Contains(p.OotdId) && !viewer.Blocked.Contains(p.AuthorId)).ToList()
             : [];
         if (candidates.Count == 0 && pool.Count == 0) return [];
@@ -266,8 +266,7 @@ public sealed class FeedAssembler(
     private async Task<IReadOnlyList<(Guid Id, double Score)>> WithTagTasteAsync(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored)
     {
         if (scored.Count == 0) return [];
-        var useModel = viewer.Model is not null && _o.TasteModelWeight > 0;
-        if ((_o.TagTasteWeight == 0 || viewer.TagTaste.Count == 0) && !useModel) return scored.Select(s => (s.OotdId, s.Score)).ToList();
+        if ((_o.TagTasteWeight == 0 || viewer.TagTaste.Count == 0) && !UsesModel(viewer)) return scored.Select(s => (s.OotdId, s.Score)).ToList();
         var styles = await store.ReadStylesAsync(scored.Select(s => s.OotdId).ToList());
         return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
     }
@@ -281,11 +280,18 @@ public sealed class FeedAssembler(
         if (scored.Count == 0) return [];
         var max = scored.Max(s => s.Score);
         if (max <= 0) max = 1;
-        var model = viewer.Model is not null && _o.TasteModelWeight > 0;
-        return scored.Select(s => (s.OotdId, Score: s.Score / max + _o.TagTasteWeight * TagTaste.Score(viewer.TagTaste, tagsOf(s.OotdId))
-                + (model ? _o.TasteModelWeight * viewer.LikeProbability(tagsOf(s.OotdId), styleOf?.Invoke(s.OotdId)) : 0)))
+        var model = UsesModel(viewer);
+        return scored.Select(s =>
+            {
+                var tags = tagsOf(s.OotdId);
+                return (s.OotdId, Score: s.Score / max + _o.TagTasteWeight * TagTaste.Score(viewer.TagTaste, tags)
+                    + (model ? _o.TasteModelWeight * viewer.LikeProbability(tags, styleOf?.Invoke(s.OotdId)) : 0));
+            })
             .OrderByDescending(x => x.Score).ThenBy(x => x.OotdId).ToList();
     }
+
+    /// <summary>Whether the viewer's learned taste model takes part in the ranking (they have one and its weight is not 0).</summary>
+    private bool UsesModel(FeedViewer viewer) => viewer.Model is not null && _o.TasteModelWeight > 0;
 
     /// <summary>
     /// The profile prior of a new user: declared style tags → the mean style vector of the newest posts carrying any

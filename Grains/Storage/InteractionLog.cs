@@ -15,71 +15,20 @@ public sealed class InteractionLog(NpgsqlDataSource dataSource, IOptions<SocialO
     /// <summary>The most views one INSERT logs.</summary>
     public const int MaxViewBatch = 512;
 
-    private sealed record PendingView(Guid UserId, string TargetId, TaskCompletionSource<bool> Logged);
-
-    private readonly object _gate = new();
-    private List<PendingView> _pending = [];
-    private bool _writing;
+    private readonly GroupCommit<(Guid UserId, string TargetId), bool> _views =
+        new(MaxViewBatch, group => InsertViewsAsync(dataSource, options?.Value.ViewWindow ?? TimeSpan.Zero, group));
 
     /// <summary>
     /// Logs a view unless the same user already has one of the same post within <see cref="SocialOptions.ViewWindow"/>
     /// (the check and the insert are one statement, so they cannot be split); true when this view was logged and
     /// counts. Completes after the view's group has committed.
     /// </summary>
-    public Task<bool> AppendViewAsync(Guid userId, string targetId)
-    {
-        var pending = new PendingView(userId, targetId, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        lock (_gate)
-        {
-            _pending.Add(pending);
-            if (_writing) return pending.Logged.Task;
-            _writing = true;
-        }
-        // The writer runs off the caller's scheduler (a grain's turn) and takes the groups one after the other.
-        _ = Task.Run(WriteViewsAsync);
-        return pending.Logged.Task;
-    }
+    public Task<bool> AppendViewAsync(Guid userId, string targetId) => _views.Enqueue((userId, targetId));
 
-    private async Task WriteViewsAsync()
+    /// <summary>One INSERT for a group of views: whether each (user, post) pair was logged (a pair twice in a group counts
+    /// once within a view window; every view is logged without one).</summary>
+    private static async Task<Func<(Guid UserId, string TargetId), bool>> InsertViewsAsync(NpgsqlDataSource db, TimeSpan window, List<(Guid UserId, string TargetId)> group)
     {
-        while (true)
-        {
-            List<PendingView> group;
-            lock (_gate)
-            {
-                if (_pending.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-                if (_pending.Count <= MaxViewBatch)
-                {
-                    group = _pending;
-                    _pending = [];
-                }
-                else
-                {
-                    group = _pending.GetRange(0, MaxViewBatch);
-                    _pending.RemoveRange(0, MaxViewBatch);
-                }
-            }
-            try
-            {
-                var logged = await InsertViewsAsync(group);
-                foreach (var view in group) view.Logged.TrySetResult(logged is null || logged.Remove((view.UserId, view.TargetId)));
-            }
-            catch (Exception e)
-            {
-                foreach (var view in group) view.Logged.TrySetException(e);
-            }
-        }
-    }
-
-    /// <summary>One INSERT for a group of views; the (user, post) pairs it logged (a pair twice in a group counts once
-    /// within a view window), or null when every view was logged (no window).</summary>
-    private async Task<HashSet<(Guid, string)>?> InsertViewsAsync(List<PendingView> group)
-    {
-        var window = options?.Value.ViewWindow ?? TimeSpan.Zero;
         var sql = window <= TimeSpan.Zero
             ? "INSERT INTO interactions (user_id, kind, target_id, weight) SELECT u, $3, t, 1 FROM unnest($1::uuid[], $2::text[]) AS b(u, t) " +
               "RETURNING user_id, target_id"
@@ -87,7 +36,7 @@ public sealed class InteractionLog(NpgsqlDataSource dataSource, IOptions<SocialO
               "SELECT b.u, $3, b.t, 1 FROM (SELECT DISTINCT u, t FROM unnest($1::uuid[], $2::text[]) AS x(u, t)) AS b " +
               "WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE i.user_id = b.u AND i.kind = $3 AND i.target_id = b.t AND i.at > now() - $4) " +
               "RETURNING user_id, target_id";
-        await using var cmd = dataSource.CreateCommand(sql);
+        await using var cmd = db.CreateCommand(sql);
         cmd.Parameters.Add(new NpgsqlParameter { Value = group.Select(v => v.UserId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
         cmd.Parameters.Add(new NpgsqlParameter { Value = group.Select(v => v.TargetId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.Kind(InteractionKind.View), NpgsqlDbType = NpgsqlDbType.Smallint });
@@ -95,12 +44,12 @@ public sealed class InteractionLog(NpgsqlDataSource dataSource, IOptions<SocialO
         if (window <= TimeSpan.Zero)
         {
             await cmd.ExecuteNonQueryAsync();
-            return null;
+            return _ => true;
         }
         var logged = new HashSet<(Guid, string)>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) logged.Add((reader.GetGuid(0), reader.GetString(1)));
-        return logged;
+        return view => logged.Remove(view);
     }
 
     public async Task AppendAsync(Guid userId, InteractionKind kind, string targetId, float weight = 1f)

@@ -10,11 +10,7 @@ public sealed class LikeLedger(NpgsqlDataSource dataSource)
     /// <summary>The most likes one statement writes.</summary>
     public const int MaxLikeBatch = 512;
 
-    private sealed record PendingLike(Guid OotdId, Guid UserId, TaskCompletionSource<bool> Written);
-
-    private readonly object _gate = new();
-    private List<PendingLike> _pending = [];
-    private bool _writing;
+    private readonly GroupCommit<(Guid OotdId, Guid UserId), bool> _likes = new(MaxLikeBatch, group => InsertLikesAsync(dataSource, group));
 
     /// <summary>
     /// The like and its interaction row (all or nothing), written in a group with the likes that arrived while the
@@ -25,58 +21,14 @@ public sealed class LikeLedger(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<LikeChange> LikeAsync(Guid ootdId, Guid userId, long likeCount)
     {
-        var pending = new PendingLike(ootdId, userId, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        var start = false;
-        lock (_gate)
-        {
-            _pending.Add(pending);
-            if (!_writing) _writing = start = true;
-        }
-        // The writer runs off the caller's scheduler (a grain's turn) and takes the groups one after the other.
-        if (start) _ = Task.Run(WriteLikesAsync);
-        var changed = await pending.Written.Task;
+        var changed = await _likes.Enqueue((ootdId, userId));
         return new LikeChange(changed, likeCount + (changed ? 1 : 0));
     }
 
-    private async Task WriteLikesAsync()
+    /// <summary>One statement for a group of likes: whether each (post, user) pair was written (a pair twice in a group counts once).</summary>
+    private static async Task<Func<(Guid OotdId, Guid UserId), bool>> InsertLikesAsync(NpgsqlDataSource db, List<(Guid OotdId, Guid UserId)> group)
     {
-        while (true)
-        {
-            List<PendingLike> group;
-            lock (_gate)
-            {
-                if (_pending.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-                if (_pending.Count <= MaxLikeBatch)
-                {
-                    group = _pending;
-                    _pending = [];
-                }
-                else
-                {
-                    group = _pending.GetRange(0, MaxLikeBatch);
-                    _pending.RemoveRange(0, MaxLikeBatch);
-                }
-            }
-            try
-            {
-                var written = await InsertLikesAsync(group);
-                foreach (var like in group) like.Written.TrySetResult(written.Remove((like.OotdId, like.UserId)));
-            }
-            catch (Exception e)
-            {
-                foreach (var like in group) like.Written.TrySetException(e);
-            }
-        }
-    }
-
-    /// <summary>One statement for a group of likes: the (post, user) pairs it wrote (a pair twice in a group counts once).</summary>
-    private async Task<HashSet<(Guid, Guid)>> InsertLikesAsync(List<PendingLike> group)
-    {
-        await using var cmd = dataSource.Command("""
+        await using var cmd = db.Command("""
             WITH l AS (
               INSERT INTO ootd_likes (ootd_id, user_id)
               SELECT DISTINCT o, u FROM unnest($1::uuid[], $2::uuid[]) AS t(o, u)
@@ -91,7 +43,7 @@ public sealed class LikeLedger(NpgsqlDataSource dataSource)
         var written = new HashSet<(Guid, Guid)>();
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync()) written.Add((reader.GetGuid(0), reader.GetGuid(1)));
-        return written;
+        return like => written.Remove(like);
     }
 
     /// <summary>Takes the like back (with its interaction row) and reads the new count, in one statement. Changed is true when there was a like.</summary>
