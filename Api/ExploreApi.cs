@@ -9,6 +9,13 @@ namespace Ootd.Api;
 /// <summary>Curated lists (recomputed nightly from the interactions log), filtered for the caller.</summary>
 public static class ExploreApi
 {
+    /// <summary>
+    /// Entries asked beyond the limit: a curated list's live entries are checked for all readers every
+    /// <c>Recommender:CuratedLiveSeconds</c>, so a post deleted since (or by an author deleted since) can still be in
+    /// it; the post read drops it (<see cref="RecommendationContracts.Ranked"/>) and a spare entry fills its place.
+    /// </summary>
+    public const int Spare = 5;
+
     public static IEndpointRouteBuilder MapExploreApi(this IEndpointRouteBuilder app)
     {
         var explore = app.MapGroup("/api/v1/explore").WithTags("Explore").RequireAuthorization();
@@ -24,8 +31,8 @@ public static class ExploreApi
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var list = await cluster.GetGrain<IFeedGrain>(caller.UserId()).WeeklyBest(l);
-        return await RecommendationContracts.Ranked(list, null, bodies, cards, caller.UserId());
+        var list = await cluster.GetGrain<IFeedGrain>(caller.UserId()).WeeklyBest(l + Spare);
+        return await RecommendationContracts.Ranked(list, null, bodies, cards, caller.UserId(), l);
     }
 
     public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
@@ -33,7 +40,7 @@ public static class ExploreApi
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var (segment, list) = await cluster.GetGrain<IFeedGrain>(caller.UserId()).SegmentBest(l);
-        return await RecommendationContracts.Ranked(list, segment, bodies, cards, caller.UserId());
+        var (segment, list) = await cluster.GetGrain<IFeedGrain>(caller.UserId()).SegmentBest(l + Spare);
+        return await RecommendationContracts.Ranked(list, segment, bodies, cards, caller.UserId(), l);
     }
 }

@@ -250,12 +250,23 @@ public static class RecommendationContracts
         _ => source.ToString(),
     };
 
-    /// <summary>A <see cref="RankedOotdList"/> written from the gateway's post bodies (posts as lists show them: items without similar products).</summary>
-    public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer)
+    /// <summary>
+    /// A <see cref="RankedOotdList"/> written from the gateway's post bodies (posts as lists show them: items without
+    /// similar products): deleted posts (the post read answers none) and posts of deleted authors (no author summary)
+    /// are left out, and the entries after the first <paramref name="take"/> are read only to fill the place of such ones.
+    /// </summary>
+    public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer, int take = int.MaxValue)
     {
-        var posts = await bodies.Read(ranked.Select(r => r.OotdId).ToList(), 0);
-        var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), viewer, cards)).ToDictionary(s => s.Post.Body.Id);
-        var entries = ranked.Where(r => shown.ContainsKey(r.OotdId)).Select(r => (shown[r.OotdId], r.Score)).ToList();
+        // The first `take` entries are read; only when some of them are gone are the next ones read in their place.
+        var entries = new List<(PostJson.Shown, double)>();
+        for (var next = 0; entries.Count < take && next < ranked.Count;)
+        {
+            var batch = ranked.Skip(next).Take(take - entries.Count).ToList();
+            next += batch.Count;
+            var posts = await bodies.Read(batch.Select(r => r.OotdId).ToList(), 0);
+            var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), viewer, cards)).ToDictionary(s => s.Post.Body.Id);
+            entries.AddRange(batch.Where(r => shown.ContainsKey(r.OotdId)).Select(r => (shown[r.OotdId], r.Score)));
+        }
         return new PreparedJson<RankedOotdList>(w => PostJson.WriteRanked(w, entries, segment, bodies.Json), bodies.Json);
     }
 }

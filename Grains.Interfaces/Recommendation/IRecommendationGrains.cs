@@ -73,6 +73,13 @@ public interface ICurationGrain : IGrainWithStringKey
 {
     Task<IReadOnlyList<(Guid Id, double Score)>> Get();
 
+    /// <summary>
+    /// The list's entries whose post is live and analysed and whose author is not deleted, in rank order, with their
+    /// authors; checked against the tables at most every <c>Recommender:CuratedLiveSeconds</c> (and after a reload),
+    /// so a post deleted since may still be in it: readers drop deleted posts and authors when they read the posts.
+    /// </summary>
+    Task<IReadOnlyList<RankedOotd>> GetLive();
+
     /// <summary>Re-reads the list from the table (after a nightly run).</summary>
     Task Reload();
 }

@@ -80,6 +80,11 @@ public sealed record OwnTaste(
     [Id(5)] public double? TasteModelBias { get; init; }
     /// <summary>The learned taste model's feature weights (empty before the first like).</summary>
     [Id(6)] public IReadOnlyDictionary<string, double> TasteModelWeights { get; init; } = new Dictionary<string, double>();
+    /// <summary>
+    /// What this answer was computed from (<see cref="Users.IUserGrain.OwnTasteStamp"/>): the same stamp later means
+    /// the same taste, seen set and recent list (only the TF row's decay with time differs); 0 is never reused.
+    /// </summary>
+    [Id(7)] public long Stamp { get; init; }
 }
 
 /// <summary>A style leader's upload style vector (recency-weighted over recent uploads) and follower count.</summary>

@@ -104,6 +104,14 @@ public interface IUserGrain : IGrainWithGuidKey
 
     /// <summary>What this user's own feed reads: the taste with fresh idf, the recent list and the seen set.</summary>
     Task<Recommendation.OwnTaste> GetOwnTaste();
+
+    /// <summary>
+    /// The stamp <see cref="GetOwnTaste"/> would carry now (<see cref="Recommendation.OwnTaste.Stamp"/>), without
+    /// building the taste: a feed that holds an answer of this stamp can reuse it (0 when the taste is not read in
+    /// this activation). Interleaves.
+    /// </summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<long> OwnTasteStamp();
 }
 
 /// <summary>

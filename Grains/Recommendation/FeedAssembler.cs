@@ -386,17 +386,26 @@ public sealed class FeedAssembler(
         return await AllowedAsync(viewer, Ranking.Top(scored, scored.Count).Select(s => (s.OotdId, s.Score)), limit);
     }
 
+    /// <summary>The weekly list as the viewer may see it (its live entries come from the list's grain, checked for all readers at once).</summary>
     public async Task<IReadOnlyList<RankedOotd>> WeeklyBestAsync(FeedViewer viewer, int limit) =>
-        await AllowedAsync(viewer, await grains.GetGrain<ICurationGrain>(CurationLists.Weekly).Get(), Math.Clamp(limit, 1, 100));
+        Allowed(viewer, await grains.GetGrain<ICurationGrain>(CurationLists.Weekly).GetLive(), Math.Clamp(limit, 1, 100));
 
     public async Task<(string Segment, IReadOnlyList<RankedOotd> Items)> SegmentBestAsync(FeedViewer viewer, int limit)
     {
         if (viewer.Taste.Segment is not { } segment) return ("", []);
-        var list = await grains.GetGrain<ICurationGrain>(CurationLists.Segment(segment)).Get();
-        var allowed = await AllowedAsync(viewer, list, Math.Clamp(limit, 1, 100));
+        var list = await grains.GetGrain<ICurationGrain>(CurationLists.Segment(segment)).GetLive();
+        var allowed = Allowed(viewer, list, Math.Clamp(limit, 1, 100));
         // Never empty: a segment nobody of which interacted yet shows the weekly list.
-        if (allowed.Count == 0) allowed = await AllowedAsync(viewer, await grains.GetGrain<ICurationGrain>(CurationLists.Weekly).Get(), Math.Clamp(limit, 1, 100));
+        if (allowed.Count == 0) allowed = Allowed(viewer, await grains.GetGrain<ICurationGrain>(CurationLists.Weekly).GetLive(), Math.Clamp(limit, 1, 100));
         return (segment, allowed);
+    }
+
+    /// <summary>The first <paramref name="limit"/> live entries that pass the viewer's never-show rules (own, seen, blocked).</summary>
+    private static IReadOnlyList<RankedOotd> Allowed(FeedViewer viewer, IReadOnlyList<RankedOotd> live, int limit)
+    {
+        var authors = live.ToDictionary(x => x.OotdId, x => x.AuthorId);
+        var exclusions = new FeedExclusions(viewer.UserId, id => authors.TryGetValue(id, out var a) ? a : null, viewer.Seen, new HashSet<Guid>(), viewer.Blocked);
+        return live.Where(x => exclusions.Allows(x.OotdId)).Take(limit).ToList();
     }
 
     /// <summary>The first <paramref name="limit"/> entries that pass the never-show rules (own, seen, deleted, blocked).</summary>

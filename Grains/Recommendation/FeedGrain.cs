@@ -23,6 +23,7 @@ public sealed class FeedGrain(
     ILogger<FeedGrain> logger) : Grain, IFeedGrain
 {
     private const int InboxLimit = 500;
+    private const int ServedRecordedLimit = 5000;
 
     private ObserverManager<IFeedObserver> _observers = null!;
     private HashSet<Guid> _blocking = [];
@@ -35,6 +36,13 @@ public sealed class FeedGrain(
     private string? _feedInputs;
     // Until when this feed's live stream is listed in feed_streams (MinValue: not listed).
     private DateTimeOffset _streamListedUntil = DateTimeOffset.MinValue;
+    // The last viewer read (ViewerAsync): reused while young and the user's taste stamp is unchanged; null after a block change.
+    private FeedViewer? _viewer;
+    private long _viewerStamp;
+    private long _viewerAtTicks;
+    private bool _viewerReused;   // whether the last ViewerAsync answered the held viewer
+    // Posts whose rec_served row this activation wrote (or found written): not written again.
+    private readonly HashSet<Guid> _servedRecorded = [];
 
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
@@ -47,8 +55,33 @@ public sealed class FeedGrain(
         _generation = Random.Shared.Next(1, int.MaxValue);
     }
 
-    private async Task<FeedViewer> ViewerAsync() =>
-        new(UserId, await GrainFactory.GetGrain<IUserGrain>(UserId).GetOwnTaste(), Blocked());
+    /// <summary>
+    /// The viewer (the user's own taste, seen set and both block directions). The last one read is reused while it is
+    /// younger than <c>Recommender:FeedReuseSeconds</c> and the user grain's stamp says its taste has not changed
+    /// (<see cref="IUserGrain.OwnTasteStamp"/>, one small interleaving call) and no block changed here; otherwise, or
+    /// when <paramref name="fresh"/> (a list about to be computed wants the TF row decayed to now), it is read again.
+    /// </summary>
+    private async Task<FeedViewer> ViewerAsync(bool fresh = false)
+    {
+        var user = GrainFactory.GetGrain<IUserGrain>(UserId);
+        if (!fresh && _viewer is { } held && Environment.TickCount64 - _viewerAtTicks < S.FeedReuseSeconds * 1000L)
+        {
+            var stamp = await user.OwnTasteStamp();
+            // Blocks may have changed while the stamp was asked (this grain interleaves nothing, but be exact).
+            if (stamp != 0 && stamp == _viewerStamp && ReferenceEquals(held, _viewer))
+            {
+                _viewerReused = true;
+                return held;
+            }
+        }
+        _viewerReused = false;
+        var own = await user.GetOwnTaste();
+        var viewer = new FeedViewer(UserId, own, Blocked());
+        _viewer = own.Stamp != 0 ? viewer : null;
+        _viewerStamp = own.Stamp;
+        _viewerAtTicks = Environment.TickCount64;
+        return viewer;
+    }
 
     // ------------------------------------------------------------------ followees and live subscribers
 
@@ -119,6 +152,7 @@ public sealed class FeedGrain(
         var added = await store.BlockAsync(UserId, userId);
         _blocking.Add(userId);
         _feedInputs = null;
+        _viewer = null;
         _inbox.RemoveAll(i => i.Author == userId);
         await GrainFactory.GetGrain<IFeedGrain>(userId).BlockedBy(UserId, true);
         return added ? CommandResult.Ok : CommandResult.Same;
@@ -131,6 +165,7 @@ public sealed class FeedGrain(
         var removed = await store.UnblockAsync(UserId, userId);
         _blocking.Remove(userId);
         _feedInputs = null;
+        _viewer = null;
         await GrainFactory.GetGrain<IFeedGrain>(userId).BlockedBy(UserId, false);
         return removed ? CommandResult.Ok : CommandResult.Same;
     }
@@ -138,6 +173,7 @@ public sealed class FeedGrain(
     public Task BlockedBy(Guid userId, bool blocked)
     {
         _feedInputs = null;
+        _viewer = null;
         if (blocked)
         {
             _blockedBy.Add(userId);
@@ -170,6 +206,12 @@ public sealed class FeedGrain(
         }
         if (fresh)
         {
+            // A list is computed from the taste as of now (a held viewer's TF row was decayed to when it was read).
+            if (_viewerReused)
+            {
+                viewer = await ViewerAsync(fresh: true);
+                inputs = FeedInputs(viewer);
+            }
             _feed = await assembler.FeedAsync(viewer, _inbox, InboxLimit);
             _generation = _generation == int.MaxValue ? 1 : _generation + 1;
             _feedAtTicks = Environment.TickCount64;
@@ -179,11 +221,16 @@ public sealed class FeedGrain(
         var slice = _feed.Skip(offset).Take(limit).Where(e => !viewer.Seen.Contains(e.OotdId) && !viewer.Blocked.Contains(e.AuthorId)).ToList();
         // Which source placed each entry (the adaptive quotas compare the sources by what the viewer liked of them).
         // Best effort: a page is served even when the record cannot be written (the quotas then adapt a page later).
-        if (slice.Count > 0)
+        // A row is written once per (user, post) and never changed (the first source is kept), so the entries this
+        // activation already recorded are not written again: a first page served again from the same list writes nothing.
+        var unrecorded = slice.Where(e => !_servedRecorded.Contains(e.OotdId)).ToList();
+        if (unrecorded.Count > 0)
         {
             try
             {
-                await store.RecordServedAsync(UserId, slice.Select(e => (e.OotdId, e.Source)).ToList());
+                await store.RecordServedAsync(UserId, unrecorded.Select(e => (e.OotdId, e.Source)).ToList());
+                if (_servedRecorded.Count + unrecorded.Count > ServedRecordedLimit) _servedRecorded.Clear();
+                foreach (var e in unrecorded) _servedRecorded.Add(e.OotdId);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {

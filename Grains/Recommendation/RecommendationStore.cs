@@ -172,19 +172,39 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         return list;
     }
 
+    /// <summary>The most likes (or served pages) one grouped statement writes.</summary>
+    private const int MaxGroup = 256;
+
+    private readonly GroupCommit<(Guid UserId, Guid OotdId), bool> _coLikes = new(MaxGroup, group => AddCoLikesAsync(db, group));
+    private readonly GroupCommit<(Guid UserId, Guid OotdId, FeedSource Source), bool> _served = new(MaxGroup, group => RecordServedAsync(db, group));
+
     /// <summary>
     /// <paramref name="userId"/> liked <paramref name="ootdId"/>: each earlier liker of it (at most 500) becomes one
-    /// co-like closer, both ways (<c>rec_colikers</c>).
+    /// co-like closer, both ways (<c>rec_colikers</c>). Written in a group with the co-likes that arrived while the
+    /// previous group was being written (one statement, one commit; completes after that commit).
     /// </summary>
-    public async Task AddCoLikesAsync(Guid userId, Guid ootdId)
+    public Task AddCoLikesAsync(Guid userId, Guid ootdId) => _coLikes.Enqueue((userId, ootdId));
+
+    /// <summary>
+    /// One statement for a group of likes. Each (liker, post) pair adds 1 to (liker, earlier liker) and (earlier liker,
+    /// liker) for every other liker of the post (the 500 most recent), the pairs summed first (one row is updated once
+    /// a statement): the same counts as one statement per like in the group's order, since each like is stored before
+    /// its co-likes are counted and both orders see both likes.
+    /// </summary>
+    private static async Task<Func<(Guid UserId, Guid OotdId), bool>> AddCoLikesAsync(NpgsqlDataSource db, List<(Guid UserId, Guid OotdId)> group)
     {
         await using var cmd = db.Command("""
-            WITH likers AS (SELECT user_id FROM ootd_likes WHERE ootd_id = $2 AND user_id <> $1 ORDER BY created_at DESC LIMIT 500),
-            pairs AS (SELECT $1::uuid AS a, user_id AS b FROM likers UNION ALL SELECT user_id, $1::uuid FROM likers)
-            INSERT INTO rec_colikers (user_id, neighbour_id, likes) SELECT a, b, 1 FROM pairs
-            ON CONFLICT (user_id, neighbour_id) DO UPDATE SET likes = rec_colikers.likes + 1, updated_at = now()
-            """, userId, ootdId);
+            WITH e AS (SELECT u, o FROM unnest($1::uuid[], $2::uuid[]) AS t(u, o)),
+            likers AS (
+              SELECT e.u, l.user_id FROM e CROSS JOIN LATERAL (
+                SELECT user_id FROM ootd_likes WHERE ootd_id = e.o AND user_id <> e.u ORDER BY created_at DESC LIMIT 500) l),
+            pairs AS (SELECT u AS a, user_id AS b FROM likers UNION ALL SELECT user_id, u FROM likers),
+            summed AS (SELECT a, b, count(*)::int AS n FROM pairs GROUP BY a, b)
+            INSERT INTO rec_colikers (user_id, neighbour_id, likes) SELECT a, b, n FROM summed ORDER BY a, b
+            ON CONFLICT (user_id, neighbour_id) DO UPDATE SET likes = rec_colikers.likes + excluded.likes, updated_at = now()
+            """, group.Select(g => g.UserId).ToArray(), group.Select(g => g.OotdId).ToArray());
         await cmd.ExecuteNonQueryAsync();
+        return _ => true;
     }
 
     /// <summary>The users who liked the most posts this user liked (ties: the most recent), best first.</summary>
@@ -206,15 +226,27 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         return list;
     }
 
-    /// <summary>Which source placed each post on the user's page (<c>rec_served</c>; the first source that did is kept).</summary>
+    /// <summary>
+    /// Which source placed each post on the user's page (<c>rec_served</c>; the first source that did is kept),
+    /// written in a group with the pages of other users served meanwhile (one statement, one commit).
+    /// </summary>
     public async Task RecordServedAsync(Guid userId, IReadOnlyList<(Guid Ootd, FeedSource Source)> served)
     {
         if (served.Count == 0) return;
+        await Task.WhenAll(served.Select(x => _served.Enqueue((userId, x.Ootd, x.Source))));
+    }
+
+    private static async Task<Func<(Guid UserId, Guid OotdId, FeedSource Source), bool>> RecordServedAsync(NpgsqlDataSource db, List<(Guid UserId, Guid OotdId, FeedSource Source)> group)
+    {
+        // A (user, post) twice in a group: the first source is kept, as with one statement per page in order.
+        var first = group.DistinctBy(g => (g.UserId, g.OotdId)).ToList();
         await using var cmd = db.Command("""
-            INSERT INTO rec_served (user_id, ootd_id, source) SELECT $1, o, s FROM unnest($2::uuid[], $3::smallint[]) AS t(o, s)
+            INSERT INTO rec_served (user_id, ootd_id, source)
+            SELECT u, o, s FROM unnest($1::uuid[], $2::uuid[], $3::smallint[]) AS t(u, o, s) ORDER BY u, o
             ON CONFLICT (user_id, ootd_id) DO NOTHING
-            """, userId, served.Select(x => x.Ootd).ToArray(), served.Select(x => (short)x.Source).ToArray());
+            """, first.Select(x => x.UserId).ToArray(), first.Select(x => x.OotdId).ToArray(), first.Select(x => (short)x.Source).ToArray());
         await cmd.ExecuteNonQueryAsync();
+        return _ => true;
     }
 
     /// <summary>The user's most recently served posts with the source that placed them.</summary>

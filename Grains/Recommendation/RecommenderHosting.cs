@@ -119,6 +119,15 @@ public sealed class RecommenderServingOptions
     [Range(0, 3600)]
     public int FeedReuseSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// <c>Recommender:CuratedLiveSeconds</c> (default 10): a curated list (weekly best, segment best) checks which of
+    /// its posts are still live and by undeleted authors at most this often, for all readers at once. The gateway
+    /// drops a post deleted (or by an author deleted) since when it reads the posts, so none is ever shown. 0 checks
+    /// on every read.
+    /// </summary>
+    [Range(0, 3600)]
+    public int CuratedLiveSeconds { get; set; } = 10;
+
     /// <summary>A live-feed subscription expires unless renewed within this many seconds. Default 120.</summary>
     [Range(1, int.MaxValue)]
     public int ObserverTtlSeconds { get; set; } = 120;

@@ -38,6 +38,14 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     private int _modelVersion = -1;
     private TasteModel? _model;
     private IReadOnlyList<string> _styleTags = [];
+    private long _changes;   // bumped by every change of what Own() returns, time decay aside (OwnTaste.Stamp)
+
+    /// <summary>
+    /// Moves whenever what <see cref="Own"/> answers changes (a read, an interaction, fresh idf, a profile change),
+    /// apart from the TF row's decay with time: a reader holding an <see cref="OwnTaste"/> of the same
+    /// <see cref="Changes"/> holds the current taste as of its own read.
+    /// </summary>
+    public long Changes => _changes;
 
     /// <summary>Reads the taste once (interleaving callers share the read; a failed read is retried by the next caller).</summary>
     public Task LoadAsync(Guid userId, ProfileData? profile)
@@ -78,6 +86,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         }
         _style = ComputeStyle();
         _version++;
+        _changes++;
         await RefreshIdfAsync(now, force: true);
         await ProfileChangedAsync(profile, now);
     }
@@ -105,6 +114,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
 
         var counted = _justLoaded.Remove((e.OotdId, e.Kind), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
         if (!counted) _tf.Add(e.OotdId, weight, e.At);
+        _changes++;
         if (seenKind)
         {
             _seen.Add(e.OotdId);
@@ -197,6 +207,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         _idf = await store.ReadIdfAsync(_tf.Keys.ToList());
         _userCount = await store.LastUserCountAsync();
         _idfAt = now;
+        _changes++;
     }
 
     /// <summary>
@@ -208,8 +219,10 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         if (profile is null) return;
         var segment = DemographicSegment.Of(profile.Gender, profile.BirthYear, now.Year);
         var tags = profile.StyleTags.Select(t => t.ToLowerInvariant()).ToList();
-        if (segment != _segment || !tags.SequenceEqual(_styleTags)) await store.UpsertUserAsync(_userId, segment, tags);
+        if (segment == _segment && tags.SequenceEqual(_styleTags)) return;
+        await store.UpsertUserAsync(_userId, segment, tags);
         _segment = segment;
         _styleTags = tags;
+        _changes++;
     }
 }

@@ -39,8 +39,15 @@ public sealed partial class UserGrain
         var now = Clock.UtcNow();
         await t.RefreshIdfAsync(now);
         await t.ProfileChangedAsync(state.State.Profile, now);   // the age band moves with the year
-        return t.Own(now);
+        return t.Own(now) with { Stamp = TasteStamp() };
     }
+
+    public Task<long> OwnTasteStamp() => Task.FromResult(TasteStamp());
+
+    // A new activation's stamps never equal an earlier one's: the taste is read again and its change count restarts.
+    private readonly long _tasteNonce = (long)Random.Shared.Next(1, int.MaxValue) << 32;
+
+    private long TasteStamp() => taste.IsLoaded ? _tasteNonce + taste.Changes : 0;
 
     /// <summary>A profile change reaches the taste's segment and tags (and <c>rec_users</c>) once the taste is read.</summary>
     private async Task TasteProfileChangedAsync()

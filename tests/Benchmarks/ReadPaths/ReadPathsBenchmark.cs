@@ -150,7 +150,7 @@ public static class ReadPathsBenchmark
                 await Wrk(baseUrl, script, threads, conns, 3);   // warm-up
                 var r = await Wrk(baseUrl, script, threads, conns, seconds);
                 table.Add(new Row(label, conns, r));
-                Console.WriteLine($"    {label,-58} {conns,4}  {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:F1} ms  p99 {r.P99Ms,7:F1} ms  non-2xx {r.Non2xx}");
+                Console.WriteLine($"    {label,-58} {conns,4}  {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:F1} ms  p99 {r.P99Ms,7:F1} ms  non-2xx {r.Non2xx}  {r.BytesPerResponse / 1024,6:F1} KB a response");
             }
 
             await Measure("bare", "bare minimal API, 20-entry JSON page", "GET", [("/bare", null)], connections, bareUrl);
@@ -187,12 +187,12 @@ public static class ReadPathsBenchmark
 
             var bareRate = table.FirstOrDefault(r => r.Label.StartsWith("bare", StringComparison.Ordinal))?.Result.RequestsPerSecond;
             Console.WriteLine();
-            Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | share of bare |");
-            Console.WriteLine("|---|---:|---:|---|---:|---:|");
+            Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | KB a response | share of bare |");
+            Console.WriteLine("|---|---:|---:|---|---:|---:|---:|");
             foreach (var row in table)
             {
                 var share = bareRate is > 0 ? (row.Result.RequestsPerSecond / bareRate.Value).ToString("F3", CultureInfo.InvariantCulture) : "–";
-                Console.WriteLine($"| {row.Label.Replace("|", "\\|")} | {row.Connections} | {row.Result.RequestsPerSecond:N0} | {row.Result.P50Ms:F1} / {row.Result.P99Ms:F1} ms | {row.Result.Non2xx} | {share} |");
+                Console.WriteLine($"| {row.Label.Replace("|", "\\|")} | {row.Connections} | {row.Result.RequestsPerSecond:N0} | {row.Result.P50Ms:F1} / {row.Result.P99Ms:F1} ms | {row.Result.Non2xx} | {row.Result.BytesPerResponse / 1024:F1} | {share} |");
             }
             Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         }
@@ -235,6 +235,14 @@ public static class ReadPathsBenchmark
             var first = await feed.GetFeed(null, 20);
             if (first.NextCursor is { } c) await feed.GetFeed(c, 20);
         });
+        // The parts of a feed page served from a computed list (64 users, each list computed above).
+        await Time("IFeedGrain.GetFeed(null, 20), the computed list reused (64 users)", i => cluster.GetGrain<IFeedGrain>(users[i % 64]).GetFeed(null, 20));
+        var pages = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => cluster.GetGrain<IFeedGrain>(users[i]).GetFeed(null, 20)));
+        var bodies = gateway.Services.GetRequiredService<Ootd.Api.Social.PostBodies>();
+        await Time("PostBodies.Read(a feed page's 20 posts, k 5): post grains' stamps and counts", i => bodies.Read(pages[i % 64].Items.Select(e => e.OotdId).ToList(), Ootd.Api.SearchApi.DefaultK));
+        await Time("OotdCards.AuthorsAndViewer(a feed page's 20 posts): one batch of 3 queries", i => cards.AuthorsAndViewer(pages[i % 64].Items.Select(e => (e.OotdId, e.AuthorId)).ToList(), users[i % 64]));
+        await Time("IFeedGrain.WeeklyBest(20)", i => cluster.GetGrain<IFeedGrain>(users[i % 64]).WeeklyBest(20));
+        Console.WriteLine($"    feed pages of the 64 users hold {pages.Sum(p => p.Items.Count) / 64.0:F1} entries on average");
     }
 
     /// <summary>
@@ -378,7 +386,7 @@ public static class ReadPathsBenchmark
 
     private sealed record Row(string Label, int Connections, WrkResult Result);
 
-    public sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx);
+    public sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx, double BytesPerResponse = double.NaN);
 
     // ------------------------------------------------------------------ the bare endpoint
 
@@ -449,8 +457,14 @@ public static class ReadPathsBenchmark
         var errors = Regex.Match(output, @"Socket errors: (.*)");
         if (errors.Success) Console.WriteLine($"      wrk socket errors: {errors.Groups[1].Value}");
         if (!rps.Success) Console.WriteLine($"      wrk said: {output} {await process.StandardError.ReadToEndAsync()}");
+        // "12345 requests in 12.00s, 1.23GB read": bytes read (headers included) over requests.
+        var read = Regex.Match(output, @"(\d+) requests in [\d.]+\w+, ([\d.]+)([KMGT]?B) read");
+        var bytes = read.Success
+            ? double.Parse(read.Groups[2].Value, CultureInfo.InvariantCulture) * read.Groups[3].Value switch { "KB" => 1024.0, "MB" => 1024.0 * 1024, "GB" => 1024.0 * 1024 * 1024, "TB" => 1024.0 * 1024 * 1024 * 1024, _ => 1 }
+              / Math.Max(1, long.Parse(read.Groups[1].Value, CultureInfo.InvariantCulture))
+            : double.NaN;
         return new WrkResult(rps.Success ? double.Parse(rps.Groups[1].Value, CultureInfo.InvariantCulture) : 0, Ms("50"), Ms("99"),
-            non2xx.Success ? long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+            non2xx.Success ? long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture) : 0, bytes);
     }
 
     private static string? Which(string name) =>
