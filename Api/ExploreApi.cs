@@ -31,8 +31,8 @@ public static class ExploreApi
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var list = await cluster.GetGrain<IFeedGrain>(caller.UserId()).WeeklyBest(l + Spare);
-        return await RecommendationContracts.Ranked(list, null, bodies, cards, caller.UserId(), l);
+        var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadBest(false, l + Spare, l);
+        return await RecommendationContracts.Ranked(page.Items, null, bodies, cards, caller.UserId(), l, page.Posts);
     }
 
     public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
@@ -40,7 +40,7 @@ public static class ExploreApi
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var (segment, list) = await cluster.GetGrain<IFeedGrain>(caller.UserId()).SegmentBest(l + Spare);
-        return await RecommendationContracts.Ranked(list, segment, bodies, cards, caller.UserId(), l);
+        var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadBest(true, l + Spare, l);
+        return await RecommendationContracts.Ranked(page.Items, page.Segment, bodies, cards, caller.UserId(), l, page.Posts);
     }
 }

@@ -47,9 +47,10 @@ public static class FeedApi
         if (cursor is not null && !FeedCursor.TryParse(cursor, out _, out _)) errors["cursor"] = ["The cursor is not one this API returned."];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).GetFeed(cursor, l);
-        // Each post with the similar products its grain keeps; bodies of unchanged posts are the gateway's own.
-        var posts = await bodies.Read(page.Items.Select(e => e.OotdId).ToList(), SearchApi.DefaultK);
+        // One call: the page and its posts' stamps and counts (the feed grain reads them next to it); each post with the
+        // similar products its grain keeps; bodies of unchanged posts are the gateway's own.
+        var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadFeed(cursor, l, SearchApi.DefaultK);
+        var posts = await bodies.Resolve(page.Items.Select(e => e.OotdId).ToList(), SearchApi.DefaultK, page.Posts);
         var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), caller.UserId(), cards)).ToDictionary(s => s.Post.Body.Id);
         var entries = page.Items.Where(e => shown.ContainsKey(e.OotdId))
             .Select(e => (shown[e.OotdId], RecommendationContracts.Name(e.Source), e.Score)).ToList();
@@ -255,15 +256,20 @@ public static class RecommendationContracts
     /// similar products): deleted posts (the post read answers none) and posts of deleted authors (no author summary)
     /// are left out, and the entries after the first <paramref name="take"/> are read only to fill the place of such ones.
     /// </summary>
-    public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer, int take = int.MaxValue)
+    public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer,
+        int take = int.MaxValue, IReadOnlyList<OotdRead?>? firstReads = null)
     {
-        // The first `take` entries are read; only when some of them are gone are the next ones read in their place.
+        // The first `take` entries are read (or were, by the silo: firstReads); only when some of them are gone are the
+        // next ones read in their place.
         var entries = new List<(PostJson.Shown, double)>();
         for (var next = 0; entries.Count < take && next < ranked.Count;)
         {
             var batch = ranked.Skip(next).Take(take - entries.Count).ToList();
+            var ids = batch.Select(r => r.OotdId).ToList();
+            var posts = next == 0 && firstReads is not null && firstReads.Count == batch.Count
+                ? await bodies.Resolve(ids, 0, firstReads)
+                : await bodies.Read(ids, 0);
             next += batch.Count;
-            var posts = await bodies.Read(batch.Select(r => r.OotdId).ToList(), 0);
             var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), viewer, cards)).ToDictionary(s => s.Post.Body.Id);
             entries.AddRange(batch.Where(r => shown.ContainsKey(r.OotdId)).Select(r => (shown[r.OotdId], r.Score)));
         }

@@ -101,6 +101,31 @@ public sealed class PostBodies
         return result;
     }
 
+    /// <summary>
+    /// Posts some grain already read for this gateway (<paramref name="reads"/>, in the order of <paramref name="ids"/>:
+    /// e.g. <see cref="Ootd.Grains.Recommendation.FeedPage.Posts"/>), their details sent only when the post changed
+    /// since that grain's last read: a post answered without its detail whose body this gateway does not hold at that
+    /// stamp is read again, all such in one call. Null for an unknown or deleted post.
+    /// </summary>
+    public async Task<IReadOnlyList<PostSnapshot?>> Resolve(IReadOnlyList<Guid> ids, int k, IReadOnlyList<OotdRead?> reads)
+    {
+        if (reads.Count != ids.Count) return await Read(ids, k);
+        var result = new PostSnapshot?[ids.Count];
+        List<int>? missing = null;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            _bodies.TryGetValue((ids[i], k), out var held);
+            if (reads[i] is { Detail: null } read && (read.Stamp == 0 || held?.Stamp != read.Stamp)) (missing ??= []).Add(i);
+            else result[i] = Resolve(ids[i], k, held, reads[i]);
+        }
+        if (missing is not null)
+        {
+            var again = await Read(missing.Select(i => ids[i]).ToList(), k);
+            for (var j = 0; j < missing.Count; j++) result[missing[j]] = again[j];
+        }
+        return result;
+    }
+
     private PostSnapshot? Resolve(Guid id, int k, PostBody? held, OotdRead? read)
     {
         if (read is null)

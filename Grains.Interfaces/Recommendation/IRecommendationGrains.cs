@@ -43,6 +43,12 @@ public interface IFeedGrain : IGrainWithGuidKey
     /// </summary>
     Task<FeedPage> GetFeed(string? cursor, int limit);
 
+    /// <summary>
+    /// <see cref="GetFeed"/> with the page's posts read (<see cref="FeedPage.Posts"/>, k similar products per item),
+    /// so a gateway that holds the posts' bodies serves the page with this one call.
+    /// </summary>
+    Task<FeedPage> ReadFeed(string? cursor, int limit, int k);
+
     /// <summary>OOTDs similar to <paramref name="ootdId"/> as this user may see them; null when the OOTD is unknown or not analysed.</summary>
     Task<IReadOnlyList<RankedOotd>?> Similar(Guid ootdId, int limit);
 
@@ -52,6 +58,13 @@ public interface IFeedGrain : IGrainWithGuidKey
 
     /// <summary>Best OOTDs of the user's demographic segment.</summary>
     Task<(string Segment, IReadOnlyList<RankedOotd> Items)> SegmentBest(int limit);
+
+    /// <summary>
+    /// <see cref="WeeklyBest"/> (or <see cref="SegmentBest"/> when <paramref name="segment"/>) with the posts of its
+    /// first <paramref name="read"/> entries read (items without similar products), so a gateway that holds the posts'
+    /// bodies serves the list with this one call.
+    /// </summary>
+    Task<RankedPage> ReadBest(bool segment, int limit, int read);
 
     Task<CommandResult> Block(Guid userId);
 

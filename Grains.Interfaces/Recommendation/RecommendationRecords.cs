@@ -21,7 +21,26 @@ public sealed record FeedEntry(
 [GenerateSerializer, Immutable]
 public sealed record FeedPage(
     [property: Id(0)] IReadOnlyList<FeedEntry> Items,
-    [property: Id(1)] string? NextCursor);
+    [property: Id(1)] string? NextCursor)
+{
+    /// <summary>
+    /// With <see cref="IFeedGrain.ReadFeed"/>: each entry's post as its grain answered (<see cref="Ootds.IOotdGrain.Read"/>,
+    /// in the order of <see cref="Items"/>; null for a post gone since), its detail only when the post changed since
+    /// this feed last read it. Empty from <see cref="IFeedGrain.GetFeed"/>.
+    /// </summary>
+    [Id(2)] public IReadOnlyList<Ootds.OotdRead?> Posts { get; init; } = [];
+}
+
+/// <summary>
+/// A curated list as a viewer may see it (<see cref="IFeedGrain.ReadBest"/>): the entries, the segment (segment best;
+/// empty for weekly best), and the posts of the first entries as their grains answered (null for a post gone since),
+/// each detail only when the post changed since this feed last read it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RankedPage(
+    [property: Id(0)] IReadOnlyList<RankedOotd> Items,
+    [property: Id(1)] string Segment,
+    [property: Id(2)] IReadOnlyList<Ootds.OotdRead?> Posts);
 
 /// <summary>An OOTD ranked by a score (similar OOTDs, weekly best, segment best).</summary>
 [GenerateSerializer, Immutable]

@@ -146,12 +146,31 @@ public sealed partial class OotdGrain(
 
     public async Task<OotdRead?> Read(int k, long knownStamp)
     {
+        // The reader holds this very state (and, for k > 0, the similar products kept with it are current): the counts
+        // are all it needs, and no detail is built only to be dropped (a feed page reads 20 posts this way).
+        if (knownStamp != 0 && knownStamp == Stamp && IsLive && state.State.Photo is not null && await KeptDetailCurrentAsync(k))
+        {
+            if (_likeCountStale)
+            {
+                _likeCount = await likes.CountAsync(OotdId);
+                _likeCountStale = false;
+            }
+            return new OotdRead(Stamp, _likeCount, _viewCount, null);
+        }
         var detail = k > 0 ? await GetDetail(k) : await Get() is { } view ? new OotdDetail(view, [], null) : null;
         if (detail is null) return null;
         // Similar products searched for this read only (not kept: the catalogue version is unknown) are not stamped, so
         // no reader keeps them.
         var stamp = k > 0 && detail.CatalogVersion is null && detail.View.Items is { Count: > 0 } ? 0 : Stamp;
         return new OotdRead(stamp, detail.View.LikeCount, detail.View.ViewCount, stamp != 0 && stamp == knownStamp ? null : detail);
+    }
+
+    /// <summary>Whether <see cref="GetDetail"/>(k) would answer what the state keeps, without a search (always for k = 0 or no items).</summary>
+    private async Task<bool> KeptDetailCurrentAsync(int k)
+    {
+        var s = state.State;
+        if (k <= 0 || s.Items is not { Count: > 0 }) return true;
+        return s.SimilarProducts is not null && k == s.SimilarK && await catalogVersion.CurrentAsync() is { } v && v == s.SimilarCatalogVersion;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Utilities;
 using Ootd.Grains.Common;
+using Ootd.Grains.Ootds;
 using Ootd.Grains.Users;
 
 namespace Ootd.Grains.Recommendation;
@@ -24,6 +25,7 @@ public sealed class FeedGrain(
 {
     private const int InboxLimit = 500;
     private const int ServedRecordedLimit = 5000;
+    private const int PostStampLimit = 2000;
 
     private ObserverManager<IFeedObserver> _observers = null!;
     private HashSet<Guid> _blocking = [];
@@ -43,6 +45,8 @@ public sealed class FeedGrain(
     private bool _viewerReused;   // whether the last ViewerAsync answered the held viewer
     // Posts whose rec_served row this activation wrote (or found written): not written again.
     private readonly HashSet<Guid> _servedRecorded = [];
+    // The stamp each post of a page answered last (ReadFeed): the next read asks for the detail only if it moved.
+    private readonly Dictionary<(Guid Ootd, int K), long> _postStamps = [];
 
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
@@ -239,6 +243,33 @@ public sealed class FeedGrain(
         }
         var next = offset + limit < _feed.Count ? FeedCursor.Format(_generation, offset + limit) : null;
         return new FeedPage(slice, next);
+    }
+
+    public async Task<FeedPage> ReadFeed(string? cursor, int limit, int k)
+    {
+        var page = await GetFeed(cursor, limit);
+        return page with { Posts = await ReadPostsAsync(page.Items.Select(e => e.OotdId).ToList(), k) };
+    }
+
+    public async Task<RankedPage> ReadBest(bool segment, int limit, int read)
+    {
+        var (name, items) = segment ? await SegmentBest(limit) : ("", await WeeklyBest(limit));
+        return new RankedPage(items, name, await ReadPostsAsync(items.Take(Math.Max(0, read)).Select(e => e.OotdId).ToList(), 0));
+    }
+
+    /// <summary>The posts as their grains answer (<see cref="IOotdGrain.Read"/>), each asked with the stamp this feed
+    /// last read it at, so an unchanged post answers its stamp and counts only.</summary>
+    private async Task<IReadOnlyList<OotdRead?>> ReadPostsAsync(IReadOnlyList<Guid> ids, int k)
+    {
+        var reads = await Task.WhenAll(ids.Select(id =>
+            GrainFactory.GetGrain<IOotdGrain>(id).Read(k, _postStamps.TryGetValue((id, k), out var known) ? known : 0)));
+        if (_postStamps.Count > PostStampLimit) _postStamps.Clear();
+        for (var i = 0; i < reads.Length; i++)
+        {
+            if (reads[i] is { Stamp: not 0 } r) _postStamps[(ids[i], k)] = r.Stamp;
+            else _postStamps.Remove((ids[i], k));
+        }
+        return reads;
     }
 
     /// <summary>What a computed list depends on besides time: the viewer's latest interaction and latest like (a like

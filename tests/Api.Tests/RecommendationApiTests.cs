@@ -5,7 +5,8 @@ namespace Ootd.Tests.Api;
 
 /// <summary>
 /// The deployment of <see cref="ClusterFixture"/> with a recommender batch every 2 s (so curated lists and idf follow
-/// the test's own writes) and a stream refresh every 2 s. Environment variables reach the child processes.
+/// the test's own writes), a stream refresh every 2 s, and curated lists that re-check their live entries only after a
+/// batch run. Environment variables reach the child processes.
 /// </summary>
 public sealed class RecommendationClusterFixture : ClusterFixture, IAsyncLifetime
 {
@@ -13,6 +14,9 @@ public sealed class RecommendationClusterFixture : ClusterFixture, IAsyncLifetim
     {
         ["Recommender__BatchIntervalSeconds"] = "2",
         ["Recommender__StreamRefreshSeconds"] = "2",
+        // Curated lists re-check their live entries only after a batch run here, so a post deleted between two runs
+        // is still in the list the silo answers and the gateway's post read is what keeps it off the page.
+        ["Recommender__CuratedLiveSeconds"] = "3600",
     };
 
     public new async Task InitializeAsync()

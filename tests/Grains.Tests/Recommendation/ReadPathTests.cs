@@ -171,4 +171,34 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         var after = await feed.GetFeed(null, 100);
         Assert.All(starPosts, p => Assert.Contains(after.Items, e => e.OotdId == p && e.Source == FeedSource.Followees));
     }
+
+    [Fact]
+    public async Task The_feed_reuses_its_viewer_until_the_user_views_a_post_which_then_leaves_the_next_first_page()
+    {
+        var me = await f.NewUserAsync();
+        var friend = await f.NewUserAsync();
+        await f.FollowAsync(me, friend);
+        for (var i = 0; i < 3; i++) await f.PostReadyAsync(friend, i % 2, Random.Shared.Next(50_000, 60_000));
+        var feed = f.Client.GetGrain<IFeedGrain>(me);
+        await RecommendationSiloFixture.Eventually(async () => (await feed.GetFeed(null, 100)).Items.Count(e => e.Source == FeedSource.Followees) >= 3,
+            "the friend's posts in the feed");
+
+        // Unchanged taste: the same list serves the first page and the explore lists read the held viewer.
+        var page1 = await feed.GetFeed(null, 100);
+        var again = await feed.GetFeed(null, 100);
+        Assert.Equal(page1.NextCursor, again.NextCursor);
+        Assert.Equal(page1.Items.Select(e => e.OotdId), again.Items.Select(e => e.OotdId));
+        var stamp = await f.Client.GetGrain<Ootd.Grains.Users.IUserGrain>(me).OwnTasteStamp();
+        Assert.NotEqual(0, stamp);
+
+        // A view moves the user's taste stamp: the held viewer (and the list computed from it) is not reused, and the
+        // viewed post is in neither the next first page nor the weekly list.
+        var viewed = page1.Items.First(e => e.Source == FeedSource.Followees).OotdId;
+        await f.ViewAsync(me, viewed);
+        Assert.NotEqual(stamp, await f.Client.GetGrain<Ootd.Grains.Users.IUserGrain>(me).OwnTasteStamp());
+        var after = await feed.GetFeed(null, 100);
+        Assert.DoesNotContain(after.Items, e => e.OotdId == viewed);
+        Assert.DoesNotContain(await feed.WeeklyBest(100), e => e.OotdId == viewed);
+        Assert.Contains(after.Items, e => e.Source == FeedSource.Followees);
+    }
 }

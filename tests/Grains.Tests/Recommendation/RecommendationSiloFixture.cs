@@ -33,7 +33,9 @@ public class RecommendationSiloFixture : SiloFixture
     {
         base.ConfigureSilo(silo, connectionString);
         silo.Services.Configure<InferenceOptions>(o => { o.LoadOnStart = false; o.Gpu = "false"; o.IntraOpThreads = 1; });
-        silo.Services.Configure<RecommenderServingOptions>(o => { o.FanOutFollowerLimit = FanOutLimit; o.Nightly = false; });
+        // CuratedLiveSeconds 0: the grain-level never-show tests read the curated lists' live entries as of each call
+        // (the gateway's own drop of posts deleted within the interval is tested through the API, tests/Api.Tests).
+        silo.Services.Configure<RecommenderServingOptions>(o => { o.FanOutFollowerLimit = FanOutLimit; o.Nightly = false; o.CuratedLiveSeconds = 0; });
     }
 
     // ------------------------------------------------------------------ scenario helpers
