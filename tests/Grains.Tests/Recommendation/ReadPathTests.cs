@@ -201,4 +201,33 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         Assert.DoesNotContain(await feed.WeeklyBest(100), e => e.OotdId == viewed);
         Assert.Contains(after.Items, e => e.Source == FeedSource.Followees);
     }
+
+    [Fact]
+    public async Task Co_likes_written_in_groups_count_each_pair_of_likers_once_per_shared_post()
+    {
+        var author = await f.NewUserAsync();
+        var first = await f.PostReadyAsync(author, 0, Random.Shared.Next(60_000, 70_000));
+        var second = await f.PostReadyAsync(author, 1, Random.Shared.Next(60_000, 70_000));
+        var likers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => f.NewUserAsync()));
+        long CoLikesOf(Guid a, Guid b) => f.Db.ScalarAsync(
+            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", a, b).GetAwaiter().GetResult();
+        long TotalOf(Guid[] users) => f.Db.ScalarAsync(
+            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = ANY($1) AND neighbour_id = ANY($1)", users).GetAwaiter().GetResult();
+
+        // One after the other: each like adds 1 both ways with every earlier liker (5 likers: 10 pairs, 20 rows).
+        foreach (var u in likers) await f.ViewAsync(u, first, InteractionKind.Like);
+        await RecommendationSiloFixture.Eventually(() => Task.FromResult(TotalOf(likers) == 20), "20 co-likes of the first post");
+        foreach (var a in likers)
+            foreach (var b in likers.Where(b => b != a))
+                Assert.Equal(1, CoLikesOf(a, b));
+
+        // The same five like the second post all at once (their co-likes go in few grouped statements): every pair
+        // shares one more post, so each ordered pair counts at least 2, and no pair with someone else appears.
+        var likes = await Task.WhenAll(likers.Select(u => f.Client.GetGrain<IOotdGrain>(second).Like(u)));
+        Assert.All(likes, r => Assert.True(r.Succeeded));
+        await RecommendationSiloFixture.Eventually(() => Task.FromResult(likers.All(a => likers.Where(b => b != a).All(b => CoLikesOf(a, b) >= 2))),
+            "every pair of likers two co-likes closer");
+        Assert.Equal(0, await f.Db.ScalarAsync(
+            "SELECT count(*) FROM rec_colikers WHERE user_id = ANY($1) AND NOT (neighbour_id = ANY($1))", likers));
+    }
 }
