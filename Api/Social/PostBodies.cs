@@ -140,6 +140,10 @@ public sealed class PostBodies
             if (held is null || held.Stamp != read.Stamp) throw new InvalidOperationException($"OOTD {id} answered without its detail to an unknown stamp");
             body = held;
         }
+        else if (held is not null && read.Stamp != 0 && held.Stamp == read.Stamp)
+        {
+            body = held;   // sent although this gateway holds it (the reader did not know its stamp): not serialised again
+        }
         else
         {
             body = PostBody.From(read.Detail, read.Stamp, k, _json);

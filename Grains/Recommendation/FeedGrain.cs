@@ -13,24 +13,25 @@ namespace Ootd.Grains.Recommendation;
 /// <see cref="ObserverManager{TObserver}"/>, expiring unless renewed within <c>Recommender:ObserverTtlSeconds</c>) —
 /// and assembles pages with <see cref="FeedAssembler"/> from the user's taste, which the user grain keeps
 /// (<see cref="IUserGrain.GetOwnTaste"/>). Inbox and blocks are rebuilt from tables (<c>follows</c> ⋈ <c>ootd_styles</c>,
-/// <c>user_blocks</c>) on activation.
+/// <c>user_blocks</c>) by the first call that needs them.
 /// </summary>
 [CollectionAgeLimit(Minutes = GrainAges.PerUserAndPostMinutes)]
 public sealed class FeedGrain(
     RecommendationStore store,
     FeedAssembler assembler,
     RecommenderGeneration batchGeneration,
+    PostStampHints postStamps,
     IOptions<RecommenderServingOptions> serving,
     ILogger<FeedGrain> logger) : Grain, IFeedGrain
 {
     private const int InboxLimit = 500;
     private const int ServedRecordedLimit = 5000;
-    private const int PostStampLimit = 2000;
 
     private ObserverManager<IFeedObserver> _observers = null!;
     private HashSet<Guid> _blocking = [];
     private HashSet<Guid> _blockedBy = [];
     private List<(Guid Ootd, Guid Author, DateTimeOffset At)> _inbox = [];
+    private Task? _load;   // the read of blocks and inbox (EnsureLoadedAsync)
     private List<FeedEntry> _feed = [];
     private int _generation;
     // Reuse of the computed list for first pages (Recommender:FeedReuseSeconds): when it was computed, and from what.
@@ -45,19 +46,37 @@ public sealed class FeedGrain(
     private bool _viewerReused;   // whether the last ViewerAsync answered the held viewer
     // Posts whose rec_served row this activation wrote (or found written): not written again.
     private readonly HashSet<Guid> _servedRecorded = [];
-    // The stamp each post of a page answered last (ReadFeed): the next read asks for the detail only if it moved.
-    private readonly Dictionary<(Guid Ootd, int K), long> _postStamps = [];
 
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _observers = new ObserverManager<IFeedObserver>(TimeSpan.FromSeconds(Math.Max(1, S.ObserverTtlSeconds)), logger);
-        (_blocking, _blockedBy) = await store.ReadBlocksAsync(UserId);
-        _inbox = await store.FolloweePostsAsync(UserId, Clock.UtcNow().AddDays(-S.FolloweeWindowDays), InboxLimit, pullOnly: false);
         _generation = Random.Shared.Next(1, int.MaxValue);
+        return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Blocks and inbox are read from their tables by the first call that needs them, not on activation: a follow
+    /// (<see cref="FolloweesChanged"/>), a followee's post (<see cref="FolloweePosted"/>) or another user's block
+    /// (<see cref="BlockedBy"/>) reaching a feed nobody reads changes only what the tables already hold, so they wake
+    /// the grain without a query (a celebrity's post reaches a thousand such feeds).
+    /// </summary>
+    private Task EnsureLoadedAsync()
+    {
+        if (_load is { IsFaulted: true } or { IsCanceled: true }) _load = null;
+        return _load ??= LoadAsync();
+    }
+
+    private async Task LoadAsync()
+    {
+        var (blocking, blockedBy) = await store.ReadBlocksAsync(UserId);
+        var inbox = await store.FolloweePostsAsync(UserId, Clock.UtcNow().AddDays(-S.FolloweeWindowDays), InboxLimit, pullOnly: false);
+        (_blocking, _blockedBy, _inbox) = (blocking, blockedBy, inbox);
+    }
+
+    private bool Loaded => _load is { IsCompletedSuccessfully: true };
 
     /// <summary>
     /// The viewer (the user's own taste, seen set and both block directions). The last one read is reused while it is
@@ -67,6 +86,7 @@ public sealed class FeedGrain(
     /// </summary>
     private async Task<FeedViewer> ViewerAsync(bool fresh = false)
     {
+        await EnsureLoadedAsync();
         var user = GrainFactory.GetGrain<IUserGrain>(UserId);
         if (!fresh && _viewer is { } held && Environment.TickCount64 - _viewerAtTicks < S.FeedReuseSeconds * 1000L)
         {
@@ -97,6 +117,8 @@ public sealed class FeedGrain(
 
     public Task FolloweePosted(Guid ootdId, Guid authorId, DateTimeOffset createdAt)
     {
+        // Not read yet: the read will find the post in its table, and nobody is subscribed (Subscribe reads first).
+        if (!Loaded) return Task.CompletedTask;
         if (IsBlocked(authorId) || _inbox.Any(i => i.Ootd == ootdId)) return Task.CompletedTask;
         _feedInputs = null;
         _inbox.Insert(0, (ootdId, authorId, createdAt));
@@ -109,6 +131,7 @@ public sealed class FeedGrain(
     public async Task Subscribe(IFeedObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
+        await EnsureLoadedAsync();
         _observers.Subscribe(observer, observer);
         // The stream is listed (feed_streams) for as long as a subscription lives, so pull-only authors' posts are
         // pushed here too; renewed when half of the listed time is gone (subscribers renew every third of the TTL).
@@ -154,10 +177,13 @@ public sealed class FeedGrain(
         if (userId == UserId) return CommandResult.Invalid("a user cannot block themself");
         if (!await GrainFactory.GetGrain<IUserGrain>(userId).Exists()) return CommandResult.NotFound("the user to block does not exist");
         var added = await store.BlockAsync(UserId, userId);
-        _blocking.Add(userId);
+        if (Loaded)   // else the read finds the row
+        {
+            _blocking.Add(userId);
+            _inbox.RemoveAll(i => i.Author == userId);
+        }
         _feedInputs = null;
         _viewer = null;
-        _inbox.RemoveAll(i => i.Author == userId);
         await GrainFactory.GetGrain<IFeedGrain>(userId).BlockedBy(UserId, true);
         return added ? CommandResult.Ok : CommandResult.Same;
     }
@@ -167,24 +193,36 @@ public sealed class FeedGrain(
         if (userId == Guid.Empty) return CommandResult.Invalid("user id is required");
         if (userId == UserId) return CommandResult.Invalid("a user cannot unblock themself");
         var removed = await store.UnblockAsync(UserId, userId);
-        _blocking.Remove(userId);
+        if (Loaded) _blocking.Remove(userId);
         _feedInputs = null;
         _viewer = null;
         await GrainFactory.GetGrain<IFeedGrain>(userId).BlockedBy(UserId, false);
         return removed ? CommandResult.Ok : CommandResult.Same;
     }
 
-    public Task BlockedBy(Guid userId, bool blocked)
+    public async Task BlockedBy(Guid userId, bool blocked)
     {
         _feedInputs = null;
         _viewer = null;
+        // The blocker wrote the row before telling: a read not started yet finds it; one under way (this call
+        // interleaves) may have read before the row, so the change is applied once it is done.
+        if (_load is not { } load) return;
+        try
+        {
+            await load;
+        }
+        catch (Exception)
+        {
+            return;   // a failed read is read again by the next caller, and finds the row
+        }
         if (blocked)
         {
             _blockedBy.Add(userId);
             _inbox.RemoveAll(i => i.Author == userId);
         }
         else _blockedBy.Remove(userId);
-        return Task.CompletedTask;
+        _feedInputs = null;
+        _viewer = null;
     }
 
     // ------------------------------------------------------------------ feed pages, similar OOTDs, explore, who to follow
@@ -257,18 +295,12 @@ public sealed class FeedGrain(
         return new RankedPage(items, name, await ReadPostsAsync(items.Take(Math.Max(0, read)).Select(e => e.OotdId).ToList(), 0));
     }
 
-    /// <summary>The posts as their grains answer (<see cref="IOotdGrain.Read"/>), each asked with the stamp this feed
-    /// last read it at, so an unchanged post answers its stamp and counts only.</summary>
+    /// <summary>The posts as their grains answer (<see cref="IOotdGrain.Read"/>), each asked with the stamp a feed of
+    /// this silo last read it at (<see cref="PostStampHints"/>), so an unchanged post answers its stamp and counts only.</summary>
     private async Task<IReadOnlyList<OotdRead?>> ReadPostsAsync(IReadOnlyList<Guid> ids, int k)
     {
-        var reads = await Task.WhenAll(ids.Select(id =>
-            GrainFactory.GetGrain<IOotdGrain>(id).Read(k, _postStamps.TryGetValue((id, k), out var known) ? known : 0)));
-        if (_postStamps.Count > PostStampLimit) _postStamps.Clear();
-        for (var i = 0; i < reads.Length; i++)
-        {
-            if (reads[i] is { Stamp: not 0 } r) _postStamps[(ids[i], k)] = r.Stamp;
-            else _postStamps.Remove((ids[i], k));
-        }
+        var reads = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IOotdGrain>(id).Read(k, postStamps.Get(id, k))));
+        for (var i = 0; i < reads.Length; i++) postStamps.Set(ids[i], k, reads[i]?.Stamp ?? 0);
         return reads;
     }
 

@@ -217,6 +217,7 @@ public static class RecommenderHostingExtensions
         silo.Services.TryAddSingleton<NightlyRecompute>();
         silo.Services.TryAddSingleton<FeedAssembler>();
         silo.Services.TryAddSingleton<RecommenderGeneration>();
+        silo.Services.TryAddSingleton<PostStampHints>();
         silo.Services.TryAddSingleton<Ootd.Grains.StyleLeaders.FollowerFanOut>();
         // The per-entity facets the grains hold (one instance per activation).
         silo.Services.TryAddTransient<Ootd.Grains.Users.TasteProfile>();
