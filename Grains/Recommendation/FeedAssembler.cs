@@ -118,7 +118,7 @@ public sealed class FeedAssembler(
         IReadOnlyList<(Guid Id, double Score)> NotFollowees(IEnumerable<(Guid Id, double Score)> list) => list.Where(x => !fromFollowees.Contains(x.Id)).ToList();
         // What the viewer's like-neighbours liked also orders the other taste-ranked sources (item-based, followees,
         // the curated heads): + LikeNeighbourWeight · l/max(l). Exploration stays outside the taste on purpose.
-        var (userBasedList, byLikes) = await userBased;
+        var (userBasedList, byLikes, evidence) = await userBased;
         IReadOnlyList<(Guid Id, double Score)> Liked(IReadOnlyList<(Guid Id, double Score)> list) => LikeNeighbours.Resort(list, byLikes, _o.LikeNeighbourWeight);
         var scored = new Dictionary<FeedSource, IReadOnlyList<(Guid Id, double Score)>>
         {
@@ -133,12 +133,46 @@ public sealed class FeedAssembler(
         var live = await store.LiveAuthorsAsync(ids);
         var exclusions = new FeedExclusions(viewer.UserId, id => live.TryGetValue(id, out var a) ? a : null, viewer.Seen, new HashSet<Guid>(), viewer.Blocked);
         var ranked = scored.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value.Select(x => x.Id).ToList());
+        if (S.TasteRankedFeed && viewer.RecentLikes.Count > 0)
+            return await TasteRankedAsync(viewer, ranked, evidence, exclusions, live);
         // Per-viewer adaptive quotas: the sources whose entries this viewer liked more get more of the page.
         var quotas = AdaptiveQuotas.Adjust(FeedMixer.Quotas(_o, viewer.Taste.Mass, prior is not null),
             AdaptiveQuotas.Stats(await served, viewer.Seen, viewer.RecentLikes.ToHashSet()), _o.AdaptiveQuotaPrior);
         var mixed = FeedMixer.Mix(ranked, exclusions, quotas, S.FeedDepth);
         var scores = scored.ToDictionary(kv => kv.Key, kv => kv.Value.GroupBy(x => x.Id).ToDictionary(g => g.Key, g => g.First().Score));
         return mixed.Select(m => new FeedEntry(m.Id, live[m.Id], m.Source, scores[m.Source][m.Id])).ToList();
+    }
+
+    /// <summary>
+    /// The taste-ranked feed (<see cref="TasteRanking"/>): every non-exploration candidate gets
+    /// P = (Σ sim·liked + a·prior)/(Σ sim·seen + a) over the like-neighbours' evidence, prior = the taste model's
+    /// P(like) (the viewer's like rate among their recent posts without a model), plus 0.001/(1 + its best position in
+    /// a source's own list) to break ties; best first, exploration at its capped share, followees at their floor.
+    /// </summary>
+    private async Task<List<FeedEntry>> TasteRankedAsync(FeedViewer viewer, Dictionary<FeedSource, IReadOnlyList<Guid>> lists,
+        IReadOnlyDictionary<Guid, (double Seen, double Liked)> evidence, FeedExclusions exclusions, IReadOnlyDictionary<Guid, Guid> live)
+    {
+        var labels = TasteRanking.Labels(lists);
+        var candidates = labels.Keys.Where(exclusions.Allows).ToList();
+        var model = UsesModel(viewer);
+        var styles = model ? await store.ReadStylesAsync(candidates) : [];
+        var rate = (viewer.RecentLikes.Count + 1.0) / (Math.Max(viewer.Recent.Count, viewer.RecentLikes.Count) + 2.0);
+        var bestRank = new Dictionary<Guid, int>();
+        foreach (var (source, list) in lists)
+            if (source != FeedSource.Exploration)
+                for (var i = 0; i < list.Count; i++)
+                    if (!bestRank.TryGetValue(list[i], out var r) || i < r) bestRank[list[i]] = i;
+        var scored = candidates.Select(id =>
+        {
+            var prior = model ? (styles.TryGetValue(id, out var st) ? viewer.LikeProbability(st.Tags, st.Style) : viewer.LikeProbability([], null)) : rate;
+            var (seen, liked) = evidence.GetValueOrDefault(id);
+            return (Id: id, Score: TasteRanking.Posterior(seen, liked, prior, S.NeighbourEvidenceStrength) + 0.001 / (1 + bestRank.GetValueOrDefault(id)));
+        }).OrderByDescending(x => x.Score).ThenBy(x => x.Id).ToList();
+        var score = scored.ToDictionary(x => x.Id, x => x.Score);
+        var exploration = lists.GetValueOrDefault(FeedSource.Exploration) ?? [];
+        var mixed = TasteRanking.Mix(scored.Select(x => (x.Id, labels[x.Id])).ToList(), exploration,
+            _o.FeedQuotas.GetValueOrDefault(FeedSource.Exploration), S.FolloweeFloor, S.FeedDepth, exclusions.Allows);
+        return mixed.Select(m => new FeedEntry(m.Id, live[m.Id], m.Source, score.GetValueOrDefault(m.Id))).ToList();
     }
 
     /// <summary>
@@ -184,7 +218,7 @@ public sealed class FeedAssembler(
     /// like) and the followees, re-ranked with their live taste; seen posts are dropped before the cut, then the tag
     /// taste re-ranks.
     /// </summary>
-    private async Task<(IReadOnlyList<(Guid Id, double Score)> List, IReadOnlyDictionary<Guid, double> ByLikes)> UserBasedAsync(FeedViewer viewer, UserSignals me)
+    private async Task<(IReadOnlyList<(Guid Id, double Score)> List, IReadOnlyDictionary<Guid, double> ByLikes, IReadOnlyDictionary<Guid, (double Seen, double Liked)> Evidence)> UserBasedAsync(FeedViewer viewer, UserSignals me)
     {
         var nightly = store.ReadNeighboursAsync(viewer.UserId);
         var coLikers = store.CoLikersAsync(viewer.UserId, _o.UserNeighbours);
@@ -192,7 +226,7 @@ public sealed class FeedAssembler(
         await Task.WhenAll(nightly, coLikers, followees);
         var candidates = (await coLikers).Concat((await nightly).Select(n => n.User)).Concat(await followees)
             .Where(u => u != viewer.UserId && !viewer.Blocked.Contains(u)).Distinct().Take(3 * _o.UserNeighbours).ToList();
-        if (candidates.Count == 0) return ([], new Dictionary<Guid, double>());
+        if (candidates.Count == 0) return ([], new Dictionary<Guid, double>(), new Dictionary<Guid, (double, double)>());
         var tastes = await Task.WhenAll(candidates.Select(c => grains.GetGrain<IUserGrain>(c).GetTaste()));
         bool Unseen(Guid id) => !viewer.Seen.Contains(id);
         var scored = UserBasedScorer.Score(me, tastes.Select(Signals), _o, S.CandidatePool, Unseen);
@@ -202,7 +236,12 @@ public sealed class FeedAssembler(
             byLikes = LikeNeighbours.Score(viewer.RecentLikes, tastes.Select(t => (t.UserId, t.Likes)), _o.Shrinkage, Unseen);
             scored = LikeNeighbours.Blend(scored, byLikes, _o.LikeNeighbourWeight, 2 * S.CandidatePool);
         }
-        return (await WithTagTasteAsync(viewer, scored), byLikes);
+        // What the like-neighbours saw (their TF-IDF row: every post they viewed or liked) and liked: the evidence of
+        // the taste-ranked feed.
+        var evidence = S.TasteRankedFeed && viewer.RecentLikes.Count > 0
+            ? TasteRanking.NeighbourEvidence(viewer.RecentLikes, tastes.Select(t => (t.UserId, (IReadOnlyCollection<Guid>)t.Ratings.Keys.ToList(), t.Likes)), _o.Shrinkage, Unseen)
+            : new Dictionary<Guid, (double, double)>();
+        return (await WithTagTasteAsync(viewer, scored), byLikes, evidence);
     }
 
     /// <summary>

@@ -45,6 +45,30 @@ public sealed class RecommenderServingOptions
     [Range(0, 5_000)]
     public int ModelPoolPosts { get; set; } = 300;
 
+    /// <summary>
+    /// Taste-ranked feed (<see cref="TasteRanking"/>, issue 16): once the viewer has liked a post, every source's
+    /// candidates are ranked together by one estimate of P(like) — the taste model's, updated by what like-neighbours
+    /// saw and liked — instead of being cut into per-source quotas; exploration keeps its capped share and followee
+    /// posts a floor (<see cref="FolloweeFloor"/>). false: the quota mix (<see cref="FeedMixer"/>, adaptive quotas).
+    /// Default true.
+    /// </summary>
+    public bool TasteRankedFeed { get; set; } = true;
+
+    /// <summary>
+    /// Weight, in similarity-weighted neighbour views, of the taste model's P(like) against the like-neighbours'
+    /// evidence in the taste-ranked feed: P = (Σ sim·liked + a·P_model)/(Σ sim·seen + a). Default 0.3 (a neighbour
+    /// sharing 3 of 10 likes has sim ≈ 0.11 at Shrinkage 5).
+    /// </summary>
+    [Range(0.001, 1000)]
+    public double NeighbourEvidenceStrength { get; set; } = 0.3;
+
+    /// <summary>
+    /// Taste-ranked feed: followee posts hold at least ⌊floor·n⌋ of the first n entries while any is left (besides
+    /// those the ranking places on its own). Default 0.1 (one in ten).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double FolloweeFloor { get; set; } = 0.1;
+
     /// <summary>Random posts sampled per feed for the exploration source (the half least like the viewer's taste are kept). Default 200.</summary>
     [Range(1, 10_000)]
     public int ExplorationSample { get; set; } = 200;

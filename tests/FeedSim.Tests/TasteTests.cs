@@ -62,6 +62,10 @@ public sealed class TasteTests
             Assert.Equal(["0001.jpg", "0002.jpg"], photos.Select(p => p.Image));
             Assert.Equal(["dress"], photos[0].Garments);
             Assert.Equal(["jeans"], photos[1].Garments);
+            // Several splits, comma-separated: each photo keeps its own split.
+            var both = CcpPhotos.Read(folder, "test, train");
+            Assert.Equal(["0001.jpg", "0002.jpg", "0003.jpg"], both.Select(p => p.Image));
+            Assert.Equal(["test", "test", "train"], both.Select(p => p.Split));
         }
         finally { Directory.Delete(folder, recursive: true); }
     }

@@ -98,7 +98,7 @@ public sealed class PlatformClient(HttpClient http, TextWriter log)
         return text.Length > 0 ? JsonNode.Parse(text) : null;
     }
 
-    /// <summary>Sends, retrying 5xx answers and timeouts up to 5 times and waiting out 429s (Retry-After).</summary>
+    /// <summary>Sends, retrying 5xx answers and timeouts up to 5 times (a 503 with Retry-After up to 59) and waiting out 429s (Retry-After).</summary>
     private async Task<HttpResponseMessage> Send(Func<HttpRequestMessage> build, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -109,7 +109,10 @@ public sealed class PlatformClient(HttpClient http, TextWriter log)
             {
                 var response = await http.SendAsync(request, ct);
                 var code = (int)response.StatusCode;
-                if ((code < 500 && code != 429) || attempt >= 6) return response;
+                // 503 with Retry-After is the platform shedding load (password checks on a busy machine): wait it out
+                // longer than other server errors.
+                var busy = code == 503 && response.Headers.RetryAfter is not null;
+                if ((code < 500 && code != 429) || attempt >= (busy ? 60 : 6)) return response;
                 wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(attempt);
                 log.WriteLine($"feedsim: {request.Method} {request.RequestUri} answered {code}; retrying in {wait.TotalSeconds:F0} s");
                 response.Dispose();

@@ -55,9 +55,13 @@ public static class CcpPhotos
         File.Exists(Path.Combine(folder, "ccp_boxes.csv")) && File.Exists(Path.Combine(folder, "splits.csv"))
         && Directory.Exists(Path.Combine(folder, "photos"));
 
-    /// <summary>The photos of <paramref name="split"/> that have at least one garment label, in file order.</summary>
+    /// <summary>
+    /// The photos of <paramref name="split"/> that have at least one garment label, in file order; several splits are
+    /// given comma-separated ("test,val").
+    /// </summary>
     public static List<CcpPhoto> Read(string folder, string split)
     {
+        var wanted = split.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
         var splitOf = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines(Path.Combine(folder, "splits.csv")).Skip(1))
         {
@@ -73,8 +77,8 @@ public static class CcpPhotos
             if (!garments.TryGetValue(f[0], out var set)) garments[f[0]] = set = new HashSet<string>(StringComparer.Ordinal);
             set.Add(f[4]);
         }
-        return garments.Where(g => splitOf.GetValueOrDefault(g.Key) == split && File.Exists(Path.Combine(folder, "photos", g.Key)))
+        return garments.Where(g => splitOf.TryGetValue(g.Key, out var s) && wanted.Contains(s) && File.Exists(Path.Combine(folder, "photos", g.Key)))
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new CcpPhoto(g.Key, split, g.Value)).ToList();
+            .Select(g => new CcpPhoto(g.Key, splitOf[g.Key], g.Value)).ToList();
     }
 }
