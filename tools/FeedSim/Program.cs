@@ -3,7 +3,7 @@ using Ootd.FeedSim;
 
 // End-to-end feed simulator (issue 16): drives the public HTTP API of a running platform (tools/feedsim.sh starts a
 // fresh one) and prints the per-round table and per-source precision. See README.md.
-//   dotnet Ootd.FeedSim.dll [--api http://127.0.0.1:8150] [--ccp ../shared/datasets/ccp] [--split test] [--photos 150]
+//   dotnet Ootd.FeedSim.dll [--api http://127.0.0.1:8150] [--ccp ../shared/datasets/ccp] [--split test,val] [--photos 288]
 //       [--authors 30] [--viewers 60] [--cold 10] [--rounds 6] [--page 5] [--pages 2] [--round-wait 12]
 //       [--concurrency 4] [--post-concurrency 2] [--ready-timeout 900] [--seed 1]
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
@@ -17,7 +17,7 @@ int Int(string name, int fallback, int min, int max)
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.WriteLine("usage: Ootd.FeedSim [--api URL] [--ccp DIR] [--split test] [--photos N] [--authors N] [--viewers N] [--cold N] [--rounds N] [--page N] [--pages N] [--round-wait S] [--concurrency N] [--post-concurrency N] [--ready-timeout S] [--seed N]");
+    Console.WriteLine("usage: Ootd.FeedSim [--api URL] [--ccp DIR] [--split test,val] [--photos N] [--authors N] [--viewers N] [--cold N] [--rounds N] [--page N] [--pages N] [--round-wait S] [--concurrency N] [--post-concurrency N] [--ready-timeout S] [--seed N]");
     return 0;
 }
 
@@ -28,8 +28,8 @@ try
     {
         Api = Arg("--api") ?? Environment.GetEnvironmentVariable("OOTD_API_URL") ?? "http://127.0.0.1:8150",
         Ccp = Arg("--ccp") ?? FindCcp() ?? "../shared/datasets/ccp",
-        Split = Arg("--split") ?? "test",
-        Photos = Int("--photos", 150, 1, 100_000),
+        Split = Arg("--split") ?? "test,val",
+        Photos = Int("--photos", 288, 1, 100_000),
         Authors = Int("--authors", 30, 1, 10_000),
         Viewers = Int("--viewers", 60, 1, 10_000),
         ColdUsers = Int("--cold", 10, 0, 10_000),

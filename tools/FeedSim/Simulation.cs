@@ -8,8 +8,8 @@ public sealed record SimOptions
 {
     public string Api { get; init; } = "http://127.0.0.1:8150";
     public string Ccp { get; init; } = "../shared/datasets/ccp";
-    public string Split { get; init; } = "test";
-    public int Photos { get; init; } = 150;
+    public string Split { get; init; } = "test,val";
+    public int Photos { get; init; } = 288;
     public int Authors { get; init; } = 30;
     public int Viewers { get; init; } = 60;
     public int ColdUsers { get; init; } = 10;
