@@ -39,6 +39,7 @@ public static class ShotCommands
     {
         if (args.Length >= 1 && args[0] == "features") return Features(workers, args.Skip(1).ToArray());
         if (args.Length >= 1 && args[0] == "train") return Train(args.Contains("--write"));
+        if (args.Length >= 2 && args[0] == "show") return Show(args[1], args.Length > 2 ? args[2] : "test");
         Console.Error.WriteLine("shot features [source…] | shot train [--write]");
         return 2;
     }
@@ -228,6 +229,19 @@ public static class ShotCommands
         File.WriteAllBytes(Path.Combine(Paths.ModelsFolder, manifest.File), onnx);
         File.WriteAllText(Path.Combine(Paths.ModelsFolder, "shot.json"), manifest.ToJson());
         Console.WriteLine($"  wrote models/shot.onnx ({onnx.Length / 1024.0:F1} KB)");
+        return 0;
+    }
+
+    /// <summary>`shot show SOURCE [split]`: each cached photo with the committed head's probability (for picking examples).</summary>
+    public static int Show(string source, string split)
+    {
+        var repo = new ModelRepository(Paths.ModelsFolder);
+        using var head = repo.Open("shot", new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 1 }));
+        foreach (var r in Read(source).Where(r => r.Split == split))
+        {
+            float p = head.Run(1, ("features", r.X))["product"].Data[0];
+            Console.WriteLine($"{r.Key}\t{r.Border}\t{r.X[ShotFeatures.PooledWidth + 11]}\t{p:F4}");
+        }
         return 0;
     }
 

@@ -78,7 +78,7 @@ public sealed class ShotFeaturesTests
 
         // A worn outfit: top, bottom and shoes stacked, each a third of the garment cells.
         var worn = new int[64];
-        for (int i = 0; i < 64; i++) worn[i] = i % 8 is < 3 or > 4 ? 6 : i / 8 switch { < 3 => 1, < 6 => 2, _ => 4 };
+        for (int i = 0; i < 64; i++) worn[i] = i % 8 is < 3 or > 4 ? 6 : (i / 8) switch { < 3 => 1, < 6 => 2, _ => 4 };
         ParsedGarmentRow(out var garments);
         var w = ShotFeatures.Of(new Ootd.Inference.Parsing.GarmentParse(garments, worn, 8, 8, 0, 0, 0) { Pooled = pooled }, 200, 200)[ShotFeatures.PooledWidth..];
         Assert.Equal(3 / 6f, w[7], 4);
