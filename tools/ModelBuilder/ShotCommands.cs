@@ -193,6 +193,7 @@ public static class ShotCommands
             double best = feasible.Max(f => f.Score);
             var top = feasible.Where(f => f.Score >= best - 1e-9).Select(f => f.T).ToList();
             threshold = top[top.Count / 2];
+            Console.WriteLine($"  best val thresholds {top[0]:F3}–{top[^1]:F3}; val probabilities: outfits ≤ {ccpVal.Max(r => pVal[r]):F4}, single garments ≥ {singleVal.SelectMany(g => g).Min(r => pVal[r]):F4}");
         }
         Console.WriteLine($"  threshold {threshold:F3} (CCP val outfits, both views: at most {allowed} of {ccpVal.Count} taken for a product)");
         var lines = new List<string>();
@@ -222,7 +223,7 @@ public static class ShotCommands
                 [$"ccp photos (train split) as outfits, as they are and ({CcpSmallTrain} sampled) shrunk to ≤ 224 px", $"clothing train ({ClothingTrain} sampled) and products train ({ProductsTrain} sampled) as single garments"],
                 new() { ["trainPhotos"] = train.Count, ["trainSingles"] = singles, ["trainOutfits"] = outfits, ["valPhotos"] = val.Count },
                 $"logistic regression on the garment parser's pooled layer4 (512) + {ShotFeatures.StatNames.Length} mask statistics (standardised); classes weighted equally (single-garment sources equally within); Adam lr 1e-3, weight decay {WeightDecay}, {Epochs} epochs, best val epoch {net.BestEpoch} (balanced val log-loss); trained in {trainSeconds:F1} s on the shared 2-core machine",
-                $"Threshold {threshold.ToString(CultureInfo.InvariantCulture)}: the lowest keeping CCP val outfits taken for a product (border rule or head, both views) ≤ {MaxOutfitsTaken:P0}."),
+                $"Threshold {threshold.ToString(CultureInfo.InvariantCulture)}: the middle of the val thresholds that keep CCP val outfits taken for a product (border rule or head, both views) ≤ {MaxOutfitsTaken:P0} and take the most val single garments (sources weighted equally)."),
             Rebuild = Trainers.Rebuild + "shot features && " + Trainers.Rebuild + "shot train --write",
         };
         var onnx = net.ToOnnx("shot", [("features", d)]);
