@@ -41,8 +41,11 @@ public sealed record OutfitAnalysis(int Width, int Height, string Format, IReadO
 }
 
 /// <summary>Outfit photos go through the detector; product photos are one item each (the whole picture); for Auto the
-/// photo decides (<see cref="Detection.ProductShotDetector"/>: a plain studio border makes it a product).</summary>
-public enum PhotoKind { Outfit, Product, Auto }
+/// photo decides (<see cref="Detection.ProductShotDetector"/>: a plain studio border makes it a product; otherwise the
+/// garment parser's product-shot head, <see cref="Detection.ProductShotHead"/>, decides). Post: a person's post, parsed as
+/// an outfit unless the product-shot head calls it a single garment (the border rule is not used: people pose in front of
+/// plain walls). An analysis' <see cref="OutfitAnalysis.Kind"/> is always Outfit or Product.</summary>
+public enum PhotoKind { Outfit, Product, Auto, Post }
 
 /// <summary>
 /// The synchronous front of the one photo pipeline (<see cref="FashionModelHost"/>) for tools and tests: photo bytes →

@@ -25,13 +25,13 @@ public sealed class InferenceGrain(
     ILogger<InferenceGrain> logger) : Grain, IInferenceGrain
 {
     public Task<AnalysisResult> AnalyzeMedia(string mediaId, PhotoKind kind) =>
-        AnalyzeStored(mediaId, kind, DateTime.UtcNow.Ticks, deferred: false);
+        AnalyzeStored(mediaId, ToPipeline(kind), DateTime.UtcNow.Ticks, deferred: false);
 
     public Task<AnalysisResult> AnalyzePost(string mediaId, DateTimeOffset postedAt) =>
-        AnalyzeStored(mediaId, PhotoKind.Outfit, postedAt.UtcTicks, deferred: true);
+        AnalyzeStored(mediaId, Ootd.Inference.PhotoKind.Post, postedAt.UtcTicks, deferred: true);
 
     public Task<AnalysisResult> AnalyzePostWornBy(string mediaId, DateTimeOffset postedAt, Gender authorGender) =>
-        AnalyzeStored(mediaId, PhotoKind.Outfit, postedAt.UtcTicks, deferred: true, WearerOf(authorGender));
+        AnalyzeStored(mediaId, Ootd.Inference.PhotoKind.Post, postedAt.UtcTicks, deferred: true, WearerOf(authorGender));
 
     /// <summary>Who wears a post's outfit, as the author declared it (no wearer for other or unspecified genders).</summary>
     internal static Wearer? WearerOf(Gender declared) => declared switch
@@ -46,12 +46,14 @@ public sealed class InferenceGrain(
         if (photo is null || photo.Length == 0) return AnalysisResult.Rejected(nameof(ImageRejection.Empty), "The photo is empty.");
         using var turn = await host.WaitTurnAsync(AnalysisQueue.Interactive, host.MaxQueueWait);
         if (turn is null) return Busy(deferred: false);
-        return await Analyze(turn, photo, kind);
+        return await Analyze(turn, photo, ToPipeline(kind));
     }
 
     /// <summary>A stored photo in its turn: the bytes are read from <c>media</c> only once the turn has come, so a
     /// long queue holds no photos.</summary>
-    private async Task<AnalysisResult> AnalyzeStored(string mediaId, PhotoKind kind, long order, bool deferred, Wearer? wearer = null)
+    /// <remarks>Posts are analysed as <see cref="Ootd.Inference.PhotoKind.Post"/>: an outfit unless the product-shot head
+    /// calls the photo a single garment (a person posting a garment they bought).</remarks>
+    private async Task<AnalysisResult> AnalyzeStored(string mediaId, Ootd.Inference.PhotoKind kind, long order, bool deferred, Wearer? wearer = null)
     {
         if (string.IsNullOrWhiteSpace(mediaId)) return AnalysisResult.NotFound("a media id is required");
         using var turn = await host.WaitTurnAsync(order, host.MaxQueueWait);
@@ -70,11 +72,11 @@ public sealed class InferenceGrain(
         return deferred ? AnalysisResult.Deferred(reason) : AnalysisResult.Unavailable(reason + "; try again later");
     }
 
-    private async Task<AnalysisResult> Analyze(AnalysisTurn turn, byte[] photo, PhotoKind kind, Wearer? wearer = null)
+    private async Task<AnalysisResult> Analyze(AnalysisTurn turn, byte[] photo, Ootd.Inference.PhotoKind kind, Wearer? wearer = null)
     {
         try
         {
-            var analysis = await host.AnalyzeAsync(turn, photo, ToPipeline(kind), wearer);
+            var analysis = await host.AnalyzeAsync(turn, photo, kind, wearer);
             return AnalysisResult.Ok(ToContract(analysis));
         }
         catch (ImageRejectedException e)

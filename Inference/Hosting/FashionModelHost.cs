@@ -247,7 +247,12 @@ public sealed class FashionModelHost : IAsyncDisposable
             try
             {
                 var hash = PerceptualHash.Fingerprint(photo.Image);
-                var decided = kind == PhotoKind.Auto ? ProductShotDetector.Classify(photo.Image) : kind;
+                var decided = kind switch
+                {
+                    PhotoKind.Auto => ProductShotDetector.Classify(photo.Image),
+                    PhotoKind.Post => PhotoKind.Outfit,   // a post: parsed as an outfit; only the learned head may call it a product shot
+                    _ => kind,
+                };
                 PixelBox[] windows = decided == PhotoKind.Outfit && m.Parser is null && m.Detector is not null
                     ? m.Detector.Proposer.Propose(photo.Width, photo.Height) : [];
                 InferenceMetrics.RecordPreprocess(InferenceMetrics.ElapsedMs(t));
@@ -265,7 +270,7 @@ public sealed class FashionModelHost : IAsyncDisposable
         {
             bool detect = prepared.Kind == PhotoKind.Outfit && (m.Parser is not null || m.Detector is not null);
             return await AnalyzeDecodedAsync(m, prepared.Photo, prepared.Hash, prepared.Windows, detect, prepared.Kind, wearer, cancellation,
-                mayBeProduct: kind == PhotoKind.Auto).ConfigureAwait(false);
+                mayBeProduct: kind == PhotoKind.Auto || (kind == PhotoKind.Post && m.Shot is not null)).ConfigureAwait(false);
         }
         finally
         {
@@ -291,9 +296,10 @@ public sealed class FashionModelHost : IAsyncDisposable
             garments = parse.Garments;
             candidates = [.. garments.Select(g => g.AsDetection())];
             best = candidates.FirstOrDefault();
-            if (mayBeProduct && ProductShotDetector.FillsTheFrame(garments, width, height))
+            if (mayBeProduct && (m.Shot is not null ? m.Shot.IsProductShot(parse, width, height) : ProductShotDetector.FillsTheFrame(garments, width, height)))
             {
-                // An Auto photo whose mask is one garment filling the frame is a product shot: one whole-photo item.
+                // An Auto photo (or a post) the product-shot head calls a single garment (without the head: one garment
+                // filling the frame) is a product shot: one whole-photo item.
                 kind = PhotoKind.Product;
                 garments = null;
                 candidates = [new DetectedItem(PixelBox.Whole(width, height), -1, 1f)];
@@ -466,10 +472,11 @@ internal sealed class LoadedModels : IAsyncDisposable
 
     private LoadedModels(string folder, ResNetBackbone backbone, HeadSession classifier, HeadSession tagger, HeadSession embedder,
         HeadSession? detectorHead, InferenceOptions options, int backboneWorkers, BackboneBatchRunner runner,
-        FeatureMapBackbone? featureMaps = null, HeadSession? parserHead = null)
+        FeatureMapBackbone? featureMaps = null, HeadSession? parserHead = null, HeadSession? shotHead = null)
     {
         _featureMaps = featureMaps; _parserHead = parserHead;
         if (featureMaps is not null && parserHead is not null) Parser = new GarmentParser(featureMaps, parserHead);
+        if (Parser is not null && shotHead is not null) Shot = new ProductShotHead(shotHead);
         Folder = folder;
         _runner = runner;
         _backbone = backbone; _classifier = classifier; _tagger = tagger; _embedder = embedder; _detectorHead = detectorHead;
@@ -496,6 +503,10 @@ internal sealed class LoadedModels : IAsyncDisposable
     public WindowDetector? Detector { get; }
     /// <summary>The garment parser (models/parser.json present): it finds the garments of outfit photos instead of the window detector.</summary>
     public GarmentParser? Parser { get; }
+    /// <summary>The learned product-shot decision on the parser's output (models/shot.json present, with the parser):
+    /// it decides Auto photos the border rule calls worn, and posts; without it Auto falls back to
+    /// <see cref="ProductShotDetector.FillsTheFrame"/> and posts are always outfits.</summary>
+    public ProductShotHead? Shot { get; }
     public OutfitRules Rules { get; } = new();
     public HeadSession TaggerSession => _tagger;
     /// <summary>The tagger's outputs → attributes (shared with <c>FashionAnalyzer</c>).</summary>
@@ -527,17 +538,23 @@ internal sealed class LoadedModels : IAsyncDisposable
         var detector = repository.Manifests.ContainsKey("detector") ? repository.Open("detector", headFactory) : null;
         if (detector is null) logger.LogWarning("Inference: no detector manifest in {Folder}: outfit photos are analysed as one item", repository.Folder);
         FeatureMapBackbone? featureMaps = null;
-        HeadSession? parser = null;
+        HeadSession? parser = null, shot = null;
         if (repository.Manifests.ContainsKey("parser"))
         {
             parser = repository.Open("parser", headFactory);
             featureMaps = new FeatureMapBackbone(factory);
             logger.LogInformation("Inference: garment parser at ~{Area} px finds the garments of outfit photos ({Provider})",
                 parser.Manifest.Parser?.WorkingArea, featureMaps.Provider);
+            if (repository.Manifests.ContainsKey("shot"))
+            {
+                shot = repository.Open("shot", headFactory);
+                logger.LogInformation("Inference: product-shot head decides photos sent without a kind, and posts (threshold {Threshold})",
+                    shot.Manifest.Shot?.Threshold);
+            }
         }
         return new LoadedModels(repository.Folder, backbone,
             repository.Open("classifier", headFactory), repository.Open("tagger", headFactory), repository.Open("embedder", headFactory),
-            detector, options, workers, runner, featureMaps, parser);
+            detector, options, workers, runner, featureMaps, parser, shot);
     }
 
     public Dictionary<string, (long Batches, long Requests)> Totals()
@@ -634,6 +651,6 @@ internal sealed class LoadedModels : IAsyncDisposable
         if (DetectorHead is not null) await DetectorHead.DisposeAsync();
         _runner.Dispose();
         _backbone.Dispose(); _classifier.Dispose(); _tagger.Dispose(); _embedder.Dispose(); _detectorHead?.Dispose();
-        _parserHead?.Dispose(); _featureMaps?.Dispose();
+        _parserHead?.Dispose(); _featureMaps?.Dispose(); Shot?.Dispose();
     }
 }

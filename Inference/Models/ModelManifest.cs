@@ -44,6 +44,10 @@ public sealed record DetectorSpec(
 public sealed record ParserSpec(int WorkingArea, string[] FeatureMaps, int Upsample, string[] Classes, Ootd.Inference.Parsing.GarmentRules Rules,
     bool ClassifierMustAgree = false);
 
+/// <summary>The product-shot head's settings: the photo is a product shot when the head's probability is at least
+/// <c>Threshold</c> (chosen on val); <c>Stats</c> names the mask statistics after the 512 pooled layer4 values, in input order.</summary>
+public sealed record ShotSpec(float Threshold, string[] Stats);
+
 /// <summary>Settings of a YOLO-layout detector whose raw output the <see cref="YoloDecoder"/> reads.</summary>
 public sealed record YoloSpec(
     int InputSize, bool ChannelsFirst, bool HasObjectness, string[] Classes, float ScoreThreshold = 0.25f, float NmsIoU = 0.45f);
@@ -66,6 +70,7 @@ public sealed record ModelManifest
     public DetectorSpec? Detector { get; init; }
     public YoloSpec? Yolo { get; init; }
     public ParserSpec? Parser { get; init; }
+    public ShotSpec? Shot { get; init; }
     public TrainingSpec? Training { get; init; }
     /// <summary>How one softmax output's probabilities are calibrated before anyone sees them (null: as the ONNX writes them).</summary>
     public CalibrationSpec? Calibration { get; init; }

@@ -11,6 +11,10 @@ public sealed record GarmentParse(
 {
     /// <summary>Share of the mask that is garment (any class).</summary>
     public float GarmentShare => Labels.Length == 0 ? 0 : (float)Labels.Count(l => l is >= 0 and < 6) / Labels.Length;
+
+    /// <summary>The backbone's last stage (layer4) averaged over the whole photo: 512 values, the photo's global
+    /// appearance (what the product-shot head reads besides the mask); empty when the parse did not keep it.</summary>
+    public float[] Pooled { get; init; } = [];
 }
 
 /// <summary>
@@ -35,7 +39,25 @@ public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head)
         var headMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         started = Stopwatch.GetTimestamp();
         var parse = FromProbabilities(probabilities, gw, gh, photo.Width, photo.Height);
-        return parse with { BackboneMs = backboneMs, HeadMs = headMs, MasksMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
+        return parse with
+        {
+            BackboneMs = backboneMs, HeadMs = headMs, MasksMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            Pooled = GlobalAverage(maps.Layer4),
+        };
+    }
+
+    /// <summary>A stage output averaged over its cells: one value per channel.</summary>
+    public static float[] GlobalAverage(FeatureMap map)
+    {
+        int cells = map.Height * map.Width;
+        var pooled = new float[map.Channels];
+        for (int c = 0; c < map.Channels; c++)
+        {
+            double sum = 0;
+            foreach (var v in map.Data.AsSpan(c * cells, cells)) sum += v;
+            pooled[c] = (float)(sum / Math.Max(1, cells));
+        }
+        return pooled;
     }
 
     /// <summary>The head's class probabilities of hypercolumn rows, class-major ([classes][cells]).</summary>

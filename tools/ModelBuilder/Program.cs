@@ -13,6 +13,7 @@ return command switch
     "street" => StreetAnalysis.Run(workers),
     "priors" => TaggerPriors.Run(),
     "parser" => ParserCommands.Run(args[1..], workers),
+    "shot" => ShotCommands.Run(args[1..], workers),
     "train" => Trainers.Train(args.Length > 1 ? args[1..] : ["classifier", "tagger", "embedder", "detector"]),
     _ => Help(),
 };
@@ -33,6 +34,8 @@ static int Help()
           parser features AREA…    CCP photos through the fully convolutional backbone at ~AREA px → hypercolumns (.data/parser)
           parser train AREA [--write]  per-pixel head on train cells, mask → garment rules tuned on val (--write: models/parser.*)
           parser report            the committed parser on CCP test (IoU ≥ 0.5, per super-category) + speed → REPORT.md
+          shot features [source…]  photos (ccp, ccp-small, clothing, products) through the border rule and the parser → .data/shot
+          shot train [--write]     product-shot head (logistic, pooled layer4 + mask statistics) on train, threshold on val (--write: models/shot.*)
           report [classifier]      measure the committed heads on the test splits → models/REPORT.md and manifest metrics
         """);
     return 0;

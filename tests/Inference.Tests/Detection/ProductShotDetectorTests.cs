@@ -50,3 +50,50 @@ public sealed class ProductShotDetectorTests
             for (int x = x0; x < x1; x++) image[x, y] = colour(x, y);
     }
 }
+
+/// <summary>What the product-shot head reads of a parse: the pooled layer4 values, then the mask statistics.</summary>
+public sealed class ShotFeaturesTests
+{
+    [Fact]
+    public void Mask_statistics_describe_one_garment_filling_the_frame_and_a_worn_outfit()
+    {
+        var pooled = Enumerable.Range(0, ShotFeatures.PooledWidth).Select(i => i / 100f).ToArray();
+        // A 8×8 mask: a t-shirt (class 1) over the middle 6×6 cells, background (6) around it.
+        var single = new int[64];
+        for (int i = 0; i < 64; i++) single[i] = i % 8 is >= 1 and <= 6 && i / 8 is >= 1 and <= 6 ? 1 : 6;
+        var shirt = new Ootd.Inference.Parsing.ParsedGarment(1, new Ootd.Inference.Imaging.PixelBox(25, 25, 175, 175), 0.9f, 36, []);
+        var x = ShotFeatures.Of(new Ootd.Inference.Parsing.GarmentParse([shirt], single, 8, 8, 0, 0, 0) { Pooled = pooled }, 200, 200);
+        Assert.Equal(ShotFeatures.Width, x.Length);
+        Assert.Equal(pooled, x[..ShotFeatures.PooledWidth]);
+        var s = x[ShotFeatures.PooledWidth..];
+        Assert.Equal(36 / 64f, s[0], 4);            // garment share
+        Assert.Equal(36 / 64f, s[2], 4);            // top share
+        Assert.Equal(0f, s[1]); Assert.Equal(0f, s[3]);
+        Assert.Equal(1 / 6f, s[7], 4);              // one class over 2 %
+        Assert.Equal(1 / 6f, s[8], 4);              // one garment
+        Assert.Equal(1f, s[9], 4);                  // the largest holds all garment cells
+        Assert.Equal(150f * 150 / (200 * 200), s[10], 4);
+        Assert.Equal(1f, s[11]);                    // fills the frame
+        Assert.Equal(0f, s[12]);                    // the shirt stays off the border band (one cell wide)
+
+        // A worn outfit: top, bottom and shoes stacked, each a third of the garment cells.
+        var worn = new int[64];
+        for (int i = 0; i < 64; i++) worn[i] = i % 8 is < 3 or > 4 ? 6 : (i / 8) switch { < 3 => 1, < 6 => 2, _ => 4 };
+        ParsedGarmentRow(out var garments);
+        var w = ShotFeatures.Of(new Ootd.Inference.Parsing.GarmentParse(garments, worn, 8, 8, 0, 0, 0) { Pooled = pooled }, 200, 200)[ShotFeatures.PooledWidth..];
+        Assert.Equal(3 / 6f, w[7], 4);
+        Assert.Equal(3 / 6f, w[8], 4);
+        Assert.Equal(0f, w[11]);
+        Assert.Equal(6 / 16f, w[9], 4);
+        Assert.Equal(4 / 28f, w[12], 4);            // the top and the shoes touch the upper and lower border
+
+        Assert.Throws<ArgumentException>(() => ShotFeatures.Of(new Ootd.Inference.Parsing.GarmentParse([], single, 8, 8, 0, 0, 0), 200, 200));
+    }
+
+    private static void ParsedGarmentRow(out List<Ootd.Inference.Parsing.ParsedGarment> garments) => garments =
+    [
+        new(1, new Ootd.Inference.Imaging.PixelBox(75, 0, 125, 75), 0.9f, 6, []),
+        new(2, new Ootd.Inference.Imaging.PixelBox(75, 75, 125, 150), 0.9f, 6, []),
+        new(4, new Ootd.Inference.Imaging.PixelBox(75, 150, 125, 200), 0.9f, 4, []),
+    ];
+}
