@@ -146,6 +146,21 @@ public sealed partial class OotdGrain(
 
     public async Task<OotdRead?> Read(int k, long knownStamp)
     {
+        // The reader holds this state's body: answer the counts without building the detail, unless the kept similar
+        // products are for another k or an older catalogue (then the full path searches them again and moves the stamp).
+        if (knownStamp != 0 && knownStamp == Stamp && IsLive && state.State.Photo is not null
+            && (k <= 0 || state.State.Items is not { Count: > 0 }
+                || (state.State.SimilarProducts is not null && k == state.State.SimilarK
+                    && await catalogVersion.CurrentAsync() is { } version && version == state.State.SimilarCatalogVersion)))
+        {
+            if (_likeCountStale)
+            {
+                _likeCount = await likes.CountAsync(OotdId);
+                _likeCountStale = false;
+            }
+            return new OotdRead(Stamp, _likeCount, _viewCount, null);
+        }
+
         var detail = k > 0 ? await GetDetail(k) : await Get() is { } view ? new OotdDetail(view, [], null) : null;
         if (detail is null) return null;
         // Similar products searched for this read only (not kept: the catalogue version is unknown) are not stamped, so
