@@ -330,8 +330,7 @@ public static class UsersApi
         var errors = new Dictionary<string, string[]>();
         if (!InputRules.Paging(offset, limit, errors, out var o, out var l)) return Problems.Invalid(errors);
 
-        var page = await cluster.GetGrain<IStyleLeaderGrain>(id).GetUploads(o, l);
-        var posts = await bodies.Read(page.Items.ToList(), 0);
+        var (page, posts) = await bodies.ReadUploads(id, o, l, 0);
         var items = await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), OotdCards.ViewerOf(caller), cards, ct);
         // A page that shows every post it lists proves its author is live (a deleted author's posts are left out); only
         // an empty or short page asks the user grain whether the user exists (404) or just has nothing (more) to show.
