@@ -79,7 +79,7 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
         await ApiCalls.Eventually(async () =>
         {
             try { using var ready = await other.GetAsync("readyz"); return ready.StatusCode == HttpStatusCode.OK; }
-            catch (HttpRequestException) { return false; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
         }, "the second gateway ready", 120);
         // The second gateway subscribes to deletions right after it connects; give it a moment, then let it remember
         // the user as live.
