@@ -213,7 +213,7 @@ public static class UsersApi
     /// </summary>
     public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteMe(
         [FromBody] DeleteAccountRequest? request, ClaimsPrincipal caller, NpgsqlDataSource db, PasswordHasher hasher,
-        IClusterClient cluster, RefreshTokens refreshTokens, CancellationToken ct)
+        IClusterClient cluster, RefreshTokens refreshTokens, LiveAccounts accounts, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request?.Password))
         {
@@ -232,7 +232,11 @@ public static class UsersApi
         if (!hasher.Verify(password, hash)) return Problems.Forbidden("The password is wrong; the account was not deleted.");
 
         var result = await cluster.GetGrain<IUserGrain>(me).Delete();
-        if (result.Succeeded) await refreshTokens.RevokeAll(me, CancellationToken.None);
+        if (result.Succeeded)
+        {
+            accounts.Deleted(me);
+            await refreshTokens.RevokeAll(me, CancellationToken.None);
+        }
         return result.Succeeded ? TypedResults.NoContent() : Problems.From(result);
     }
 
@@ -325,11 +329,13 @@ public static class UsersApi
     {
         var errors = new Dictionary<string, string[]>();
         if (!InputRules.Paging(offset, limit, errors, out var o, out var l)) return Problems.Invalid(errors);
-        if (await cluster.GetGrain<IUserGrain>(id).GetProfile() is null) return Problems.NotFound($"No user {id}.");
 
-        var page = await cluster.GetGrain<IStyleLeaderGrain>(id).GetUploads(o, l);
-        var posts = await bodies.Read(page.Items.ToList(), 0);
+        var (page, posts) = await bodies.ReadUploads(id, o, l, 0);
         var items = await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), OotdCards.ViewerOf(caller), cards, ct);
+        // A page that shows every post it lists proves its author is live (a deleted author's posts are left out); only
+        // an empty or short page asks the user grain whether the user exists (404) or just has nothing (more) to show.
+        if ((page.Items.Count == 0 || items.Count < page.Items.Count) && await cluster.GetGrain<IUserGrain>(id).GetProfile() is null)
+            return Problems.NotFound($"No user {id}.");
         return new PreparedJson<Page<OotdResponse>>(w => PostJson.WritePage(w, items, page.Total, o, l, page.NextOffset, bodies.Json), bodies.Json);
     }
 

@@ -30,13 +30,22 @@ public sealed class RequestLogMiddleware(RequestDelegate next, ILoggerFactory lo
         finally
         {
             if (context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted) status = 499;
-            var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
-            var user = context.User.FindFirst("sub")?.Value ?? context.User.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "-";
-            var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
-            var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            _log.Log(status >= 500 ? LogLevel.Warning : LogLevel.Information,
-                "HTTP {Method} {Route} {Status} {DurationMs:0.0} ms user={UserId} trace={TraceId}",
-                context.Request.Method, route, status, ms, user, traceId);
+            var level = status >= 500 ? LogLevel.Warning : LogLevel.Information;
+            // Nothing is gathered or formatted for a level that is off.
+            if (_log.IsEnabled(level))
+            {
+                var route = (context.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+                var user = context.User.FindFirst("sub")?.Value ?? context.User.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? "-";
+                var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+                var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                (level == LogLevel.Warning ? Failed : Answered)(_log, context.Request.Method, route, status, ms, user, traceId, null);
+            }
         }
     }
+
+    private const string Line = "HTTP {Method} {Route} {Status} {DurationMs:0.0} ms user={UserId} trace={TraceId}";
+    private static readonly Action<ILogger, string, string, int, double, string, string, Exception?> Answered =
+        LoggerMessage.Define<string, string, int, double, string, string>(LogLevel.Information, default, Line);
+    private static readonly Action<ILogger, string, string, int, double, string, string, Exception?> Failed =
+        LoggerMessage.Define<string, string, int, double, string, string>(LogLevel.Warning, default, Line);
 }

@@ -39,7 +39,10 @@ public static class ServiceDefaultsExtensions
             .ConfigureResource(r => r.AddService(options.ServiceName, serviceInstanceId: builder.Configuration["POD_NAME"] ?? Environment.MachineName))
             .WithTracing(t =>
             {
-                t.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SampleRatio)))
+                // Spans cost on every request (tags, timing, processors); without an exporter none is kept, so none is
+                // recorded. Unrecorded activities still carry trace ids for log scopes and problem details.
+                var exported = otlp || options.Console;
+                t.SetSampler(new ParentBasedSampler(exported ? new TraceIdRatioBasedSampler(options.SampleRatio) : new AlwaysOffSampler()))
                     .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !OotdTelemetry.IsOperationsPath(ctx.Request.Path))
                     .AddHttpClientInstrumentation()
                     .AddNpgsql()

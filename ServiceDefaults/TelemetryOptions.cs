@@ -26,9 +26,14 @@ public sealed class TelemetryOptions : IValidatableObject
     /// <summary>One structured log line per HTTP request (route, status, duration, user, trace id).</summary>
     public bool RequestLog { get; set; } = true;
 
-    /// <summary>Fraction of root traces sampled (parent-based: a sampled caller keeps its children).</summary>
+    /// <summary>
+    /// Fraction of root traces recorded and exported (parent-based: a sampled caller keeps its children, an unsampled
+    /// one's children are not recorded either). Default 0.1. With no trace exporter (neither OTLP nor the console)
+    /// nothing is recorded, whatever the ratio: there is nowhere to send a span. Trace ids exist either way, so log
+    /// lines and problem details still carry them.
+    /// </summary>
     [Range(0.0, 1.0)]
-    public double SampleRatio { get; set; } = 1.0;
+    public double SampleRatio { get; set; } = 0.1;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -33,6 +33,17 @@ public sealed class AuthOptions : IValidatableObject
     [Range(PasswordHasher.MinimumIterations, 10_000_000)]
     public int PasswordIterations { get; set; } = PasswordHasher.MinimumIterations;
 
+    /// <summary><c>Auth:AccountCheckSeconds</c>: how long the gateway remembers that a token's user is not deleted
+    /// (default 30; 0 asks the user grain on every request). Deletions are pushed to every gateway at once
+    /// (<see cref="LiveAccounts"/>); this bounds the delay only when such a message is lost.</summary>
+    [Range(0, 3600)]
+    public int AccountCheckSeconds { get; set; } = 30;
+
+    /// <summary><c>Auth:ValidatedTokens</c>: how many validated access tokens the gateway keeps, so a token seen
+    /// before is not parsed and its signature not computed again until it expires (default 50,000; 0 keeps none).</summary>
+    [Range(0, 10_000_000)]
+    public int ValidatedTokens { get; set; } = 50_000;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (TokenLifetime < TimeSpan.FromMinutes(1) || TokenLifetime > TimeSpan.FromDays(7))

@@ -25,10 +25,18 @@ public static class AuthSetup
         builder.Services.AddSingleton(sp => new AccessTokens(key, lifetime, issuer, audience, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton(new PasswordHasher(auth.PasswordIterations));
 
+        builder.Services.AddSingleton<LiveAccounts>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveAccounts>());
+        var validatedTokens = new ValidatedTokens(auth.ValidatedTokens, TimeProvider.System);
+        builder.Services.AddSingleton(validatedTokens);
+
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o =>
             {
                 o.MapInboundClaims = false;
+                // The JSON web token handler, remembering the tokens it validated until they expire (Auth:ValidatedTokens).
+                o.TokenHandlers.Clear();
+                o.TokenHandlers.Add(validatedTokens);
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = issuer,

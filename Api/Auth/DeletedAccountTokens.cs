@@ -1,15 +1,14 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Ootd.Grains.Users;
 
 namespace Ootd.Api.Auth;
 
 /// <summary>
 /// Access tokens are stateless, so a token issued before its account was deleted would stay valid until it expires.
-/// After the signature and lifetime checks, the gateway asks the subject's user grain whether the account was
-/// deleted (one interleaving grain call per authenticated request) and refuses the token if so: 401, as for any
-/// invalid token. A token whose subject is missing or not a user id is refused the same way. When the cluster cannot answer, the request fails like every other cluster call (503).
+/// After the signature and lifetime checks, the gateway asks whether the subject's account was deleted
+/// (<see cref="LiveAccounts"/>: the user grain's answer, remembered for a while and forgotten when a deletion is
+/// announced) and refuses the token if so: 401, as for any invalid token. A token whose subject is missing or not a user id is refused the same way. When the cluster cannot answer, the request fails like every other cluster call (503).
 /// </summary>
 public static class DeletedAccountTokens
 {
@@ -23,8 +22,8 @@ public static class DeletedAccountTokens
             return;
         }
 
-        var cluster = context.HttpContext.RequestServices.GetRequiredService<IClusterClient>();
-        if (await cluster.GetGrain<IUserGrain>(userId).IsDeleted())
+        var accounts = context.HttpContext.RequestServices.GetRequiredService<LiveAccounts>();
+        if (await accounts.IsDeleted(userId))
         {
             context.Fail("The account of this access token was deleted.");
         }

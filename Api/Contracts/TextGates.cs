@@ -33,11 +33,14 @@ public static class TextGates
     /// <summary>Query parameters pass the character rule before any endpoint sees them (400 naming the parameter).</summary>
     public static IApplicationBuilder UseTextRules(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        var errors = new Dictionary<string, string[]>();
-        if (http.Request.QueryString.HasValue && !InputRules.Fields(http.Request.Query, errors))
+        if (http.Request.QueryString.HasValue)
         {
-            await Problems.Invalid(errors).ExecuteAsync(http);
-            return;
+            var errors = new Dictionary<string, string[]>();
+            if (!InputRules.Fields(http.Request.Query, errors))
+            {
+                await Problems.Invalid(errors).ExecuteAsync(http);
+                return;
+            }
         }
 
         await next(http);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Ootd.Api.Contracts;
+using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
 
 namespace Ootd.Api.Social;
@@ -62,6 +63,8 @@ public sealed class PostBodies
     private readonly JsonSerializerOptions _json;
     private readonly int _capacity;
     private readonly ConcurrentDictionary<(Guid Id, int K), PostBody> _bodies = new();
+    // The post ids of each author's uploads page last read here: the stamps to send for the same page next time.
+    private readonly ConcurrentDictionary<(Guid Author, int Offset, int Limit), Guid[]> _pages = new();
 
     public PostBodies(IClusterClient cluster, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, IConfiguration config)
     {
@@ -124,6 +127,37 @@ public sealed class PostBodies
             for (var j = 0; j < missing.Count; j++) result[missing[j]] = again[j];
         }
         return result;
+    }
+
+    /// <summary>
+    /// An author's uploads page and its posts in one call to the silo (<see cref="IOotdShelfGrain.ReadUploads"/>): the
+    /// stamps sent are those of the bodies held for the posts this gateway last saw on the same page (a page that
+    /// changed since reads its new posts in full).
+    /// </summary>
+    public async Task<(IdPage Page, IReadOnlyList<PostSnapshot?> Posts)> ReadUploads(Guid authorId, int offset, int limit, int k)
+    {
+        var held = new Dictionary<Guid, PostBody>();
+        var stamps = new Dictionary<Guid, long>();
+        if (_pages.TryGetValue((authorId, offset, limit), out var last))
+        {
+            foreach (var id in last)
+            {
+                if (!_bodies.TryGetValue((id, k), out var body)) continue;
+                held[id] = body;
+                stamps[id] = body.Stamp;
+            }
+        }
+        var read = await _cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).ReadUploads(authorId, offset, limit, k, stamps);
+        var ids = read.Page.Items;
+        var result = new PostSnapshot?[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+            result[i] = Resolve(ids[i], k, held.GetValueOrDefault(ids[i]), i < read.Reads.Count ? read.Reads[i] : null);
+        if (_capacity > 0)
+        {
+            if (_pages.Count >= _capacity) _pages.Clear();
+            _pages[(authorId, offset, limit)] = [.. ids];
+        }
+        return (read.Page, result);
     }
 
     private PostSnapshot? Resolve(Guid id, int k, PostBody? held, OotdRead? read)

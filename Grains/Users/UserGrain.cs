@@ -261,6 +261,15 @@ public sealed partial class UserGrain(
         state.State.Recent = [];
         _followingCount = 0;
         await state.WriteStateAsync();
+        try
+        {
+            // Gateways that remember this user as live (Auth:AccountCheckSeconds) forget it now.
+            await GrainFactory.GetGrain<IAccountDeletionsGrain>(IAccountDeletionsGrain.Key).Deleted(UserId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "User {Id}: the gateways were not told of the deletion (they ask again within Auth:AccountCheckSeconds)", UserId);
+        }
         await this.RegisterOrUpdateReminder(EraseReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         // The account is deleted once the tombstone is written; an erase step that fails now is retried by the reminder.
         await TryEraseAsync();

@@ -64,6 +64,45 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
         Assert.Equal("!deleted", await Scalar(db, "SELECT password_hash FROM accounts WHERE user_id = $1", user.Id));
     }
 
+    /// <summary>
+    /// A gateway remembers for a while that a token's user is live (Auth:AccountCheckSeconds, 30 s by default), so a
+    /// deletion made through another gateway must reach it at once (IAccountDeletionsGrain): the old token is refused
+    /// there on the next request, not half a minute later.
+    /// </summary>
+    [Fact]
+    public async Task A_deletion_through_one_gateway_refuses_the_token_at_another_at_once()
+    {
+        var user = await Http.SignUp();
+        var (process, address) = cluster.StartAnotherApi();
+        using var second = process;
+        using var other = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        await ApiCalls.Eventually(async () =>
+        {
+            try { using var ready = await other.GetAsync("readyz"); return ready.StatusCode == HttpStatusCode.OK; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, "the second gateway ready", 120);
+        // The second gateway subscribes to deletions right after it connects; give it a moment, then let it remember
+        // the user as live.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        for (var i = 0; i < 3; i++)
+        {
+            using var me = await other.Send(HttpMethod.Get, "api/v1/users/me", user.Token);
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        }
+
+        using (var deleted = await DeleteAccount(user.Token, new { password = user.Password }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        // The push is one-way and asynchronous: allow it a second, far below the 30 s the second gateway would otherwise trust its answer.
+        await ApiCalls.Eventually(async () =>
+        {
+            using var after = await other.Send(HttpMethod.Get, "api/v1/users/me", user.Token);
+            return after.StatusCode == HttpStatusCode.Unauthorized;
+        }, "the second gateway refusing the deleted account's token", 3);
+    }
+
     [Fact]
     public async Task An_open_feed_stream_ends_with_a_closed_event_when_its_account_is_deleted()
     {

@@ -80,6 +80,16 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         Assert.Null(second.Detail);
         Assert.Equal(first.Stamp, second.Stamp);
         Assert.Equal((first.LikeCount + 1, first.ViewCount + 1), (second.LikeCount, second.ViewCount));
+        // A catalogue change under an unchanged post: the held body's similar products are stale, so the matching stamp
+        // does not short-cut the read; the products are searched again, kept, and the stamp moves.
+        var seed = Random.Shared.Next(40_000, 50_000);
+        await AddProductAsync($"rp-{Guid.NewGuid():N}"[..20], "new arrival", RecommendationSiloFixture.ItemBlocks(0, seed).Embedding);
+        Silo.GetRequiredService<CatalogVersion>().Invalidate();
+        var afterCatalogue = await grain.Read(5, first.Stamp);
+        Assert.NotNull(afterCatalogue!.Detail);
+        Assert.NotEqual(first.Stamp, afterCatalogue.Stamp);
+        Assert.Null((await grain.Read(5, afterCatalogue.Stamp))!.Detail);
+        first = afterCatalogue;
         // Another stamp (another gateway, an old body) gets the detail; lists (k = 0) get it without similar products.
         Assert.NotNull((await grain.Read(5, first.Stamp + 1))!.Detail);
         Assert.Empty((await grain.Read(0, 0))!.Detail!.SimilarProducts);

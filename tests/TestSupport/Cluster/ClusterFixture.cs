@@ -120,6 +120,27 @@ public class ClusterFixture : IAsyncLifetime
             ["Logging__LogLevel__Default"] = "Warning",
         }));
 
+    /// <summary>
+    /// Starts a second gateway of the same cluster on its own free port, with the same signing key (the caller
+    /// disposes it, after waiting for its /readyz).
+    /// </summary>
+    public (ChildProcess Process, Uri BaseAddress) StartAnotherApi()
+    {
+        var address = new Uri($"http://127.0.0.1:{Layout.FreePort()}/");
+        var process = new ChildProcess("api+", Layout.ApiDll, Common(new Dictionary<string, string>
+        {
+            ["Urls"] = address.ToString().TrimEnd('/'),
+            ["Auth__SigningKey"] = Convert.ToBase64String(SigningKey),
+            ["Auth__TokenLifetime"] = "00:30:00",
+            ["Auth__ClockSkew"] = "00:00:05",
+            ["Orleans__GatewayListRefreshPeriod"] = "00:00:02",
+            ["Orleans__ConnectRetryDelay"] = "00:00:01",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Dashboard__Enabled"] = "false",
+        }));
+        return (process, address);
+    }
+
     /// <summary>kill -9 the silo, start a new one, and wait until the gateway is ready again.</summary>
     public async Task CrashAndReplaceSilo()
     {
