@@ -224,17 +224,32 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         long TotalOf(Guid[] users) => f.Db.ScalarAsync(
             "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = ANY($1) AND neighbour_id = ANY($1)", users).GetAwaiter().GetResult();
 
-        // One after the other: each like adds 1 both ways with every earlier liker (5 likers: 10 pairs, 20 rows).
-        foreach (var u in likers) await f.ViewAsync(u, first, InteractionKind.Like);
-        await RecommendationSiloFixture.Eventually(() => Task.FromResult(TotalOf(likers) == 20), "20 co-likes of the first post");
+        // One after the other, each like's co-likes written before the next like: each adds 1 both ways with every
+        // earlier liker (5 likers: 10 pairs, 20 rows). (A like that lands before an earlier like's co-likes are written
+        // is counted by both, as with one statement per like.)
+        for (var i = 0; i < likers.Length; i++)
+        {
+            await f.ViewAsync(likers[i], first, InteractionKind.Like);
+            var expected = i * (i + 1);
+            await RecommendationSiloFixture.Eventually(() => Task.FromResult(TotalOf(likers) == expected), $"{expected} co-likes of the first post");
+        }
         foreach (var a in likers)
             foreach (var b in likers.Where(b => b != a))
                 Assert.Equal(1, CoLikesOf(a, b));
 
         // The same five like the second post all at once (their co-likes go in few grouped statements): every pair
         // shares one more post, so each ordered pair counts at least 2, and no pair with someone else appears.
-        var likes = await Task.WhenAll(likers.Select(u => f.Client.GetGrain<IOotdGrain>(second).Like(u)));
-        Assert.All(likes, r => Assert.True(r.Succeeded));
+        // The co-likes table is locked meanwhile, so the first group waits and the others queue up into one group
+        // (where the same pair comes from two likes and must be summed before the upsert).
+        await using (var blocker = await f.Db.DataSource.OpenConnectionAsync())
+        {
+            await using var tx = await blocker.BeginTransactionAsync();
+            await using (var lockCmd = new Npgsql.NpgsqlCommand("LOCK TABLE rec_colikers IN EXCLUSIVE MODE", blocker, tx)) await lockCmd.ExecuteNonQueryAsync();
+            var likes = await Task.WhenAll(likers.Select(u => f.Client.GetGrain<IOotdGrain>(second).Like(u)));
+            Assert.All(likes, r => Assert.True(r.Succeeded));
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await tx.RollbackAsync();
+        }
         await RecommendationSiloFixture.Eventually(() => Task.FromResult(likers.All(a => likers.Where(b => b != a).All(b => CoLikesOf(a, b) >= 2))),
             "every pair of likers two co-likes closer");
         Assert.Equal(0, await f.Db.ScalarAsync(
