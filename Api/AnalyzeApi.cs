@@ -31,8 +31,8 @@ public static class AnalyzeApi
         var file = form.Files.GetFile("photo");
         if (file is null) errors["photo"] = ["A photo file is required (form field 'photo')."];
         var kindText = form["kind"].ToString().Trim();
-        // Without a kind the photo decides (issue 11 §2): a studio shot of one garment is a product, anything else is
-        // parsed into garments. 'outfit' / 'product' are hints that skip the decision.
+        // Without a kind the photo decides (issue 11 §2): a plain studio border, or the garment parser's product-shot head
+        // (one garment as the subject), makes it a product; anything else is parsed into garments. 'outfit' / 'product' are hints that skip the decision.
         PhotoKind kind = PhotoKind.Auto;
         if (kindText.Length > 0 && (int.TryParse(kindText, out _) || !Enum.TryParse(kindText, ignoreCase: true, out kind) || !Enum.IsDefined(kind)))
             errors["kind"] = ["kind must be 'outfit', 'product' or 'auto'."];

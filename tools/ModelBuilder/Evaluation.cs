@@ -88,7 +88,7 @@ public static class Evaluation
         md.AppendLine();
         md.AppendLine("All numbers are on the **test** splits of `../shared/datasets` (trained on train, settings chosen on val), measured by");
         md.AppendLine("`dotnet run --project tools/ModelBuilder -c Release -- report`, which runs the committed ONNX heads in ONNX Runtime (CPU)");
-        md.AppendLine("on backbone features cached by `-- features`. Rebuild everything: `-- backbone`, `-- features`, `-- train`, `-- report`.");
+        md.AppendLine("on backbone features cached by `-- features`. Rebuild everything: `-- backbone`, `-- features`, `-- train`, `-- report` (the parser and the product-shot head: their sections).");
         md.AppendLine();
         var metrics = new Dictionary<string, Dictionary<string, double>>();
         if (repo.Manifests.ContainsKey("classifier")) ClassifierSection(data, items, repo, factory, md, metrics);

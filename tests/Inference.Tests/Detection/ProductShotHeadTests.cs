@@ -60,4 +60,22 @@ public sealed class ProductShotHeadTests(AnalyzerFixture fixture) : IClassFixtur
             Assert.All(analysis.Items, i => Assert.NotNull(i.Outline));
         }
     }
+
+    [Fact]
+    public void Bad_photos_sent_without_a_kind_or_posted_are_refused_or_analysed_never_crash()
+    {
+        using var tiny = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(8, 8);
+        var tinyJpeg = Ootd.Tests.Inference.TestPhotos.Jpeg(tiny);
+        foreach (var kind in new[] { PhotoKind.Auto, PhotoKind.Post })
+            Assert.Equal(ImageRejection.TooSmall, Assert.Throws<ImageRejectedException>(() => fixture.Analyzer.Analyze(tinyJpeg, kind)).Reason);
+        Assert.Throws<ImageRejectedException>(() => fixture.Analyzer.Analyze("not a photo"u8, PhotoKind.Post));
+
+        // A flat grey photo: the border rule calls it a product (Auto); as a post it is parsed and the head decides.
+        using var grey = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(300, 400, new SixLabors.ImageSharp.PixelFormats.Rgb24(128, 128, 128));
+        var greyJpeg = Ootd.Tests.Inference.TestPhotos.Jpeg(grey);
+        Assert.Equal(PhotoKind.Product, fixture.Analyzer.Analyze(greyJpeg, PhotoKind.Auto).Kind);
+        var post = fixture.Analyzer.Analyze(greyJpeg, PhotoKind.Post);
+        Assert.Contains(post.Kind, new[] { PhotoKind.Outfit, PhotoKind.Product });
+        Assert.NotEmpty(post.Items);
+    }
 }
