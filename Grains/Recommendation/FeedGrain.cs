@@ -37,6 +37,7 @@ public sealed class FeedGrain(
     // Reuse of the computed list for first pages (Recommender:FeedReuseSeconds): when it was computed, and from what.
     private long _feedAtTicks;
     private string? _feedInputs;
+    private string? _feedLikes;   // the viewer's likes the list was computed (or its rest re-ranked) with
     // Until when this feed's live stream is listed in feed_streams (MinValue: not listed).
     private DateTimeOffset _streamListedUntil = DateTimeOffset.MinValue;
     // The last viewer read (ViewerAsync): reused while young and the user's taste stamp is unchanged; null after a block change.
@@ -258,6 +259,18 @@ public sealed class FeedGrain(
             _generation = _generation == int.MaxValue ? 1 : _generation + 1;
             _feedAtTicks = Environment.TickCount64;
             _feedInputs = inputs;
+            _feedLikes = LikesSignature(viewer);
+        }
+        else if (cursor is not null && S.RerankAfterLike && offset < _feed.Count && LikesSignature(viewer) != _feedLikes)
+        {
+            // A like since the list was computed: its unserved rest is ranked again from the taste as of now; the
+            // entries before the cursor stay, so a cursor held from this list still means the same place.
+            var before = _feed.Take(offset).ToList();
+            var paged = before.Select(e => e.OotdId).ToHashSet();
+            var again = await assembler.FeedAsync(viewer, _inbox, InboxLimit);
+            _feed = [.. before, .. again.Where(e => !paged.Contains(e.OotdId))];
+            _feedLikes = LikesSignature(viewer);
+            _feedInputs = inputs;
         }
 
         var slice = _feed.Skip(offset).Take(limit).Where(e => !viewer.Seen.Contains(e.OotdId) && !viewer.Blocked.Contains(e.AuthorId)).ToList();
@@ -307,6 +320,8 @@ public sealed class FeedGrain(
     /// <summary>What a computed list depends on besides time: the viewer's latest interaction and latest like (a like
     /// of the post just viewed leaves the latest interaction's post, and a full recent list its length, unchanged), how
     /// many posts they have seen, and the recommender batch runs published on this silo.</summary>
+    private static string LikesSignature(FeedViewer viewer) => $"{viewer.RecentLikes.FirstOrDefault()}/{viewer.RecentLikes.Count}";
+
     private string FeedInputs(FeedViewer viewer) =>
         $"{batchGeneration.Value}/{viewer.Recent.FirstOrDefault()}/{viewer.Recent.Count}/{viewer.RecentLikes.FirstOrDefault()}/{viewer.RecentLikes.Count}/{viewer.Seen.Count}";
 

@@ -144,6 +144,15 @@ public sealed class RecommenderServingOptions
     public int FeedReuseSeconds { get; set; } = 60;
 
     /// <summary>
+    /// <c>Recommender:RerankAfterLike</c> (default true): a cursor page asked after the viewer liked something since the
+    /// list was computed gets the list's unserved rest computed again from the taste as of now (the entries already
+    /// paged past stay as they were, so cursors keep their meaning): a like changes the next page, not only the next
+    /// first page. Views alone do not (a page of views would otherwise recompute every page). False pages through the
+    /// list as computed.
+    /// </summary>
+    public bool RerankAfterLike { get; set; } = true;
+
+    /// <summary>
     /// <c>Recommender:CuratedLiveSeconds</c> (default 10): a curated list (weekly best, segment best) checks which of
     /// its posts are still live and by undeleted authors at most this often, for all readers at once. The gateway
     /// drops a post deleted (or by an author deleted) since when it reads the posts, so none is ever shown. 0 checks

@@ -74,7 +74,8 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
         var me = await f.NewUserAsync();
         var author = await f.NewUserAsync();
         var posts = new List<Guid>();
-        for (var i = 0; i < 8; i++) posts.Add(await f.PostReadyAsync(author, i % 2, 400 + i));
+        // Eight of each style, so the feed has more unseen posts like the liked one than the six entries checked below.
+        for (var i = 0; i < 16; i++) posts.Add(await f.PostReadyAsync(author, i % 2, 400 + i));
         var viewed = posts[1];   // style 1
         var liked = posts[0];    // style 0
         await f.ViewAsync(me, viewed);
@@ -178,6 +179,47 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
         var quota = RecommenderOptions.Default.FeedQuotas[FeedSource.Exploration];
         for (var n = 1; n <= items.Count; n++)
             Assert.True(items.Take(n).Count(e => e.Source == FeedSource.Exploration) <= Math.Ceiling(quota * n), $"exploration above its quota in the first {n}");
+    }
+
+    /// <summary>
+    /// A like changes the next page, not only the next first page (<c>Recommender:RerankAfterLike</c>): the viewer pages
+    /// into a list computed before any like, then likes two skirts that two neighbours liked too; the same cursor then
+    /// answers the list's rest ranked again from the new taste (the neighbours passed over a skirt and liked a jeans
+    /// post, so the jeans post comes before that skirt), not the rest as computed before the like.
+    /// </summary>
+    [Fact]
+    public async Task A_like_reranks_the_rest_of_the_list_the_cursor_pages_through()
+    {
+        var tag = $"look{Guid.NewGuid():N}"[..16];
+        var me = await f.NewUserAsync();
+        var neighbours = new[] { await f.NewUserAsync(), await f.NewUserAsync() };
+        var author = await f.NewUserAsync();
+        var liked = new[] { await f.PostReadyAsync(author, 0, 820, "skirt", tag), await f.PostReadyAsync(author, 0, 821, "skirt", tag) };
+        var skirt = await f.PostReadyAsync(author, 0, 822, "skirt", tag);
+        var jeans = await f.PostReadyAsync(author, 0, 823, "jeans", tag);
+        for (var i = 0; i < 6; i++) await f.PostReadyAsync(author, 0, 824 + i, i % 2 == 0 ? "skirt" : "jeans", tag);
+        foreach (var n in neighbours)
+        {
+            foreach (var p in liked) { await f.ViewAsync(n, p); await f.ViewAsync(n, p, InteractionKind.Like); }
+            await f.ViewAsync(n, skirt);
+            await f.ViewAsync(n, jeans);
+            await f.ViewAsync(n, jeans, InteractionKind.Like);
+        }
+        for (var i = 0; i < 3; i++) await f.ViewAsync(me, await f.PostReadyAsync(author, 0, 830 + i, "jeans", tag));
+        var feed = Client.GetGrain<IFeedGrain>(me);
+        var first = await feed.GetFeed(null, 1);
+        Assert.NotNull(first.NextCursor);
+        var restBefore = (await feed.GetFeed(first.NextCursor, 100)).Items;
+
+        foreach (var p in liked) { await f.ViewAsync(me, p); await f.ViewAsync(me, p, InteractionKind.Like); }
+        var restAfter = (await feed.GetFeed(first.NextCursor, 100)).Items;
+        var ids = restAfter.Select(e => e.OotdId).ToList();
+        Assert.DoesNotContain(ids, id => liked.Contains(id) || id == first.Items[0].OotdId);
+        Assert.Contains(jeans, ids);
+        Assert.Contains(skirt, ids);
+        Assert.True(ids.IndexOf(jeans) < ids.IndexOf(skirt), $"jeans at {ids.IndexOf(jeans)}, skirt at {ids.IndexOf(skirt)}");
+        var unchanged = restBefore.Where(e => !liked.Contains(e.OotdId)).Select(e => (e.OotdId, e.Source)).ToList();
+        Assert.NotEqual(unchanged, restAfter.Select(e => (e.OotdId, e.Source)).ToList());
     }
 
     /// <summary>True when the post's style vector is closer (cosine) to <paramref name="a"/>'s than to <paramref name="b"/>'s.</summary>
