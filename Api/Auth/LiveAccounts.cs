@@ -84,13 +84,15 @@ public sealed class LiveAccounts : IAccountDeletionObserver, IHostedService, IDi
 
     private async Task RenewAsync()
     {
-        var grain = _cluster.GetGrain<IAccountDeletionsGrain>(IAccountDeletionsGrain.Key);
+        IAccountDeletionsGrain? grain = null;
         var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
             var wait = Renewal;
             try
             {
+                // Inside the try: before the client has started, even GetGrain can throw.
+                grain ??= _cluster.GetGrain<IAccountDeletionsGrain>(IAccountDeletionsGrain.Key);
                 _reference ??= _cluster.CreateObjectReference<IAccountDeletionObserver>(this);
                 var started = Environment.TickCount64;
                 await grain.Subscribe(_reference);

@@ -69,7 +69,7 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
     /// deletion made through another gateway must reach it at once (IAccountDeletionsGrain): the old token is refused
     /// there on the next request, not half a minute later.
     /// </summary>
-    [Fact(Skip = "Open: a second gateway process never logged 'Subscribed to account deletions' within 60 s (2026-12-03, load average 30), so its LiveAccounts never trusted a remembered answer and asked the user grain on every request (safe, but no saving); README 'Read paths', third pass")]
+    [Fact]
     public async Task A_deletion_through_one_gateway_refuses_the_token_at_another_at_once()
     {
         var user = await Http.SignUp();
