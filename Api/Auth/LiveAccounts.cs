@@ -84,21 +84,27 @@ public sealed class LiveAccounts : IAccountDeletionObserver, IHostedService, IDi
 
     private async Task RenewAsync()
     {
-        var grain = _cluster.GetGrain<IAccountDeletionsGrain>(IAccountDeletionsGrain.Key);
+        IAccountDeletionsGrain? grain = null;
+        var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
             var wait = Renewal;
             try
             {
+                // Inside the try: before the client has started, even GetGrain can throw.
+                grain ??= _cluster.GetGrain<IAccountDeletionsGrain>(IAccountDeletionsGrain.Key);
                 _reference ??= _cluster.CreateObjectReference<IAccountDeletionObserver>(this);
                 var started = Environment.TickCount64;
                 await grain.Subscribe(_reference);
+                if (Volatile.Read(ref _subscribedUntil) == 0) _logger.LogInformation("Subscribed to account deletions");
                 Volatile.Write(ref _subscribedUntil, started + 2 * (long)Renewal.TotalMilliseconds);
+                failures = 0;
             }
             catch (Exception e) when (!_stop.IsCancellationRequested)
             {
                 // Not connected yet, or the cluster is failing over: every request asks the user grain meanwhile.
-                _logger.LogDebug(e, "Subscribing to account deletions failed; retrying");
+                if (++failures % 30 == 0) _logger.LogWarning(e, "Subscribing to account deletions failed {Failures} times; every request asks the user grain meanwhile", failures);
+                else _logger.LogDebug(e, "Subscribing to account deletions failed; retrying");
                 wait = TimeSpan.FromSeconds(1);
             }
             try { await Task.Delay(wait, _stop.Token); }

@@ -81,9 +81,10 @@ public sealed class AccountDeletionApiTests(RecommendationClusterFixture cluster
             try { using var ready = await other.GetAsync("readyz"); return ready.StatusCode == HttpStatusCode.OK; }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
         }, "the second gateway ready", 120);
-        // The second gateway subscribes to deletions right after it connects; give it a moment, then let it remember
+        // The second gateway subscribes to deletions right after it connects (it says so once); then it may remember
         // the user as live.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await ApiCalls.Eventually(() => Task.FromResult(second.Tail(400).Contains("Subscribed to account deletions")),
+            "the second gateway subscribed to deletions:\n" + second.Tail(60), 60);
         for (var i = 0; i < 3; i++)
         {
             using var me = await other.Send(HttpMethod.Get, "api/v1/users/me", user.Token);

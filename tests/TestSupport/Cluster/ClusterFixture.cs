@@ -136,6 +136,7 @@ public class ClusterFixture : IAsyncLifetime
             ["Orleans__GatewayListRefreshPeriod"] = "00:00:02",
             ["Orleans__ConnectRetryDelay"] = "00:00:01",
             ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__Ootd.Api.Auth.LiveAccounts"] = "Debug",
             ["Dashboard__Enabled"] = "false",
         }));
         return (process, address);
