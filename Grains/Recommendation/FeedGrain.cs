@@ -265,10 +265,7 @@ public sealed class FeedGrain(
         {
             // A like since the list was computed: its unserved rest is ranked again from the taste as of now; the
             // entries before the cursor stay, so a cursor held from this list still means the same place.
-            var before = _feed.Take(offset).ToList();
-            var paged = before.Select(e => e.OotdId).ToHashSet();
-            var again = await assembler.FeedAsync(viewer, _inbox, InboxLimit);
-            _feed = [.. before, .. again.Where(e => !paged.Contains(e.OotdId))];
+            _feed = TasteRanking.RerankRest(_feed, offset, await assembler.FeedAsync(viewer, _inbox, InboxLimit));
             _feedLikes = LikesSignature(viewer);
             _feedInputs = inputs;
         }

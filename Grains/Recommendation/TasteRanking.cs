@@ -141,4 +141,28 @@ public static class TasteRanking
         }
         return result;
     }
+
+    /// <summary>
+    /// A list whose unserved rest is ranked again (<c>Recommender:RerankAfterLike</c>): the first
+    /// <paramref name="offset"/> entries of <paramref name="old"/> stay; from there on each place that held an
+    /// exploration entry takes the next exploration entry of <paramref name="again"/> and every other place the next
+    /// other entry, so exploration keeps the places (and the bounded share) the list gave it; entries left over follow.
+    /// Posts already before the offset are not repeated.
+    /// </summary>
+    public static List<FeedEntry> RerankRest(IReadOnlyList<FeedEntry> old, int offset, IReadOnlyList<FeedEntry> again)
+    {
+        offset = Math.Clamp(offset, 0, old.Count);
+        var result = old.Take(offset).ToList();
+        var paged = result.Select(e => e.OotdId).ToHashSet();
+        var explore = new Queue<FeedEntry>(again.Where(e => e.Source == FeedSource.Exploration && !paged.Contains(e.OotdId)));
+        var other = new Queue<FeedEntry>(again.Where(e => e.Source != FeedSource.Exploration && !paged.Contains(e.OotdId)));
+        for (var i = offset; i < old.Count && (explore.Count > 0 || other.Count > 0); i++)
+        {
+            var wanted = old[i].Source == FeedSource.Exploration ? explore : other;
+            result.Add((wanted.Count > 0 ? wanted : wanted == explore ? other : explore).Dequeue());
+        }
+        result.AddRange(other);
+        result.AddRange(explore);
+        return result;
+    }
 }

@@ -104,4 +104,29 @@ public class TasteRankingTests
         Assert.True(explored <= Math.Ceiling(0.09 * page.Count), $"{explored} of {page.Count}");
         Assert.Empty(TasteRanking.Mix([], [], 0.09, 0.1, 10, _ => true));
     }
+
+    /// <summary>
+    /// The rest of a list ranked again after a like: the entries before the cursor stay, exploration takes the places
+    /// it held, the other places take the new ranking in order, nothing before the cursor repeats, leftovers follow.
+    /// </summary>
+    [Fact]
+    public void A_reranked_rest_keeps_the_paged_entries_and_the_exploration_places()
+    {
+        FeedEntry E(int n, FeedSource s) => new(G(n), G(900), s, 0);
+        var old = new[]
+        {
+            E(1, FeedSource.ItemBased), E(2, FeedSource.UserBased), E(3, FeedSource.ItemBased), E(4, FeedSource.Exploration),
+            E(5, FeedSource.WeeklyBest), E(6, FeedSource.ItemBased),
+        };
+        var again = new[]
+        {
+            E(2, FeedSource.ItemBased), E(7, FeedSource.UserBased), E(9, FeedSource.ItemBased), E(10, FeedSource.ItemBased),
+            E(8, FeedSource.Exploration), E(11, FeedSource.Followees),
+        };
+        var list = TasteRanking.RerankRest(old, 2, again);
+        Assert.Equal([1, 2, 7, 8, 9, 10, 11], list.Select(e => e.OotdId.ToByteArray()[0]).Select(b => (int)b));
+        Assert.Equal(FeedSource.Exploration, list[3].Source);
+        Assert.Equal(FeedSource.UserBased, list[1].Source);   // the paged entry as it was served, not as ranked again
+        Assert.Equal(old, TasteRanking.RerankRest(old, old.Length, []));
+    }
 }
