@@ -120,12 +120,24 @@ public sealed class LiveAccounts : IAccountDeletionObserver, IHostedService, IDi
         {
             try { await _cluster.GetGrain<IAccountDeletionsGrain>(IAccountDeletionsGrain.Key).Unsubscribe(_reference).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken); }
             catch (Exception) { /* it expires by itself */ }
+            DeleteReference();
         }
     }
 
     public void Dispose()
     {
         _stop.Dispose();
-        if (_reference is not null) _cluster.DeleteObjectReference<IAccountDeletionObserver>(_reference);
+        DeleteReference();
+    }
+
+    /// <summary>
+    /// Drops the observer reference once. When the Orleans client has already stopped it dropped the reference itself
+    /// and throws here; a gateway shutting down must not crash on that (it ended with an unhandled exception).
+    /// </summary>
+    private void DeleteReference()
+    {
+        if (Interlocked.Exchange(ref _reference, null) is not { } reference) return;
+        try { _cluster.DeleteObjectReference<IAccountDeletionObserver>(reference); }
+        catch (Exception e) when (e is ArgumentException or ObjectDisposedException or InvalidOperationException) { }
     }
 }
