@@ -145,24 +145,31 @@ public static class TasteRanking
     /// <summary>
     /// A list whose unserved rest is ranked again (<c>Recommender:RerankAfterLike</c>): the first
     /// <paramref name="offset"/> entries of <paramref name="old"/> stay; from there on each place that held an
-    /// exploration entry takes the next exploration entry of <paramref name="again"/> and every other place the next
-    /// other entry, so exploration keeps the places (and the bounded share) the list gave it; entries left over follow.
-    /// Posts already before the offset are not repeated.
+    /// exploration entry takes the next exploration entry of <paramref name="again"/>, each place that held a followee
+    /// entry the next followee entry, and every other place the next other entry, so exploration keeps its bounded share
+    /// and followees their floor at the places the list gave them; entries left over follow. Posts already before the
+    /// offset are not repeated.
     /// </summary>
     public static List<FeedEntry> RerankRest(IReadOnlyList<FeedEntry> old, int offset, IReadOnlyList<FeedEntry> again)
     {
         offset = Math.Clamp(offset, 0, old.Count);
         var result = old.Take(offset).ToList();
         var paged = result.Select(e => e.OotdId).ToHashSet();
-        var explore = new Queue<FeedEntry>(again.Where(e => e.Source == FeedSource.Exploration && !paged.Contains(e.OotdId)));
-        var other = new Queue<FeedEntry>(again.Where(e => e.Source != FeedSource.Exploration && !paged.Contains(e.OotdId)));
-        for (var i = offset; i < old.Count && (explore.Count > 0 || other.Count > 0); i++)
+        static bool Kept(FeedSource s) => s is FeedSource.Exploration or FeedSource.Followees;
+        var queues = new Dictionary<FeedSource, Queue<FeedEntry>>
         {
-            var wanted = old[i].Source == FeedSource.Exploration ? explore : other;
-            result.Add((wanted.Count > 0 ? wanted : wanted == explore ? other : explore).Dequeue());
+            [FeedSource.Exploration] = new(), [FeedSource.Followees] = new(), [FeedSource.ItemBased] = new(),
+        };
+        foreach (var entry in again.Where(e => !paged.Contains(e.OotdId)))
+            queues[Kept(entry.Source) ? entry.Source : FeedSource.ItemBased].Enqueue(entry);
+        var other = queues[FeedSource.ItemBased];
+        for (var i = offset; i < old.Count && queues.Values.Any(q => q.Count > 0); i++)
+        {
+            var wanted = Kept(old[i].Source) && queues[old[i].Source].Count > 0 ? queues[old[i].Source] : other;
+            if (wanted.Count == 0) wanted = queues.Values.First(q => q.Count > 0);
+            result.Add(wanted.Dequeue());
         }
-        result.AddRange(other);
-        result.AddRange(explore);
+        foreach (var q in queues.Values.OrderBy(q => q == other ? 0 : 1)) result.AddRange(q);
         return result;
     }
 }

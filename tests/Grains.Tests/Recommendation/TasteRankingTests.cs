@@ -106,8 +106,9 @@ public class TasteRankingTests
     }
 
     /// <summary>
-    /// The rest of a list ranked again after a like: the entries before the cursor stay, exploration takes the places
-    /// it held, the other places take the new ranking in order, nothing before the cursor repeats, leftovers follow.
+    /// The rest of a list ranked again after a like: the entries before the cursor stay, exploration and followee
+    /// entries take the places they held, the other places take the new ranking in order, nothing before the cursor
+    /// repeats, leftovers follow.
     /// </summary>
     [Fact]
     public void A_reranked_rest_keeps_the_paged_entries_and_the_exploration_places()
@@ -116,16 +117,17 @@ public class TasteRankingTests
         var old = new[]
         {
             E(1, FeedSource.ItemBased), E(2, FeedSource.UserBased), E(3, FeedSource.ItemBased), E(4, FeedSource.Exploration),
-            E(5, FeedSource.WeeklyBest), E(6, FeedSource.ItemBased),
+            E(5, FeedSource.Followees), E(6, FeedSource.ItemBased),
         };
         var again = new[]
         {
             E(2, FeedSource.ItemBased), E(7, FeedSource.UserBased), E(9, FeedSource.ItemBased), E(10, FeedSource.ItemBased),
-            E(8, FeedSource.Exploration), E(11, FeedSource.Followees),
+            E(8, FeedSource.Exploration), E(12, FeedSource.WeeklyBest), E(11, FeedSource.Followees),
         };
         var list = TasteRanking.RerankRest(old, 2, again);
-        Assert.Equal([1, 2, 7, 8, 9, 10, 11], list.Select(e => e.OotdId.ToByteArray()[0]).Select(b => (int)b));
+        Assert.Equal([1, 2, 7, 8, 11, 9, 10, 12], list.Select(e => e.OotdId.ToByteArray()[0]).Select(b => (int)b));
         Assert.Equal(FeedSource.Exploration, list[3].Source);
+        Assert.Equal(FeedSource.Followees, list[4].Source);
         Assert.Equal(FeedSource.UserBased, list[1].Source);   // the paged entry as it was served, not as ranked again
         Assert.Equal(old, TasteRanking.RerankRest(old, old.Length, []));
     }
