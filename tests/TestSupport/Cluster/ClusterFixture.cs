@@ -61,18 +61,10 @@ public class ClusterFixture : IAsyncLifetime
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
         StartSilo();
-        api = new ChildProcess("api", Layout.ApiDll, Common(new Dictionary<string, string>
-        {
-            ["Urls"] = BaseAddress.ToString().TrimEnd('/'),
-            ["Auth__SigningKey"] = Convert.ToBase64String(SigningKey),
-            ["Auth__TokenLifetime"] = "00:30:00",
-            ["Auth__ClockSkew"] = "00:00:05",
-            ["Orleans__GatewayListRefreshPeriod"] = "00:00:02",
-            ["Orleans__ConnectRetryDelay"] = "00:00:01",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Ootd.Requests"] = "Information",
-            ["Ops__Admins__0"] = OpsAdmin,
-        }));
+        var settings = GatewaySettings(BaseAddress);
+        settings["Logging__LogLevel__Ootd.Requests"] = "Information";
+        settings["Ops__Admins__0"] = OpsAdmin;
+        api = new ChildProcess("api", Layout.ApiDll, Common(settings));
         await WaitUntilReady();
     }
 
@@ -127,20 +119,23 @@ public class ClusterFixture : IAsyncLifetime
     public (ChildProcess Process, Uri BaseAddress) StartAnotherApi()
     {
         var address = new Uri($"http://127.0.0.1:{Layout.FreePort()}/");
-        var process = new ChildProcess("api+", Layout.ApiDll, Common(new Dictionary<string, string>
-        {
-            ["Urls"] = address.ToString().TrimEnd('/'),
-            ["Auth__SigningKey"] = Convert.ToBase64String(SigningKey),
-            ["Auth__TokenLifetime"] = "00:30:00",
-            ["Auth__ClockSkew"] = "00:00:05",
-            ["Orleans__GatewayListRefreshPeriod"] = "00:00:02",
-            ["Orleans__ConnectRetryDelay"] = "00:00:01",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__Ootd.Api.Auth.LiveAccounts"] = "Debug",
-            ["Dashboard__Enabled"] = "false",
-        }));
-        return (process, address);
+        var settings = GatewaySettings(address);
+        settings["Logging__LogLevel__Ootd.Api.Auth.LiveAccounts"] = "Debug";
+        settings["Dashboard__Enabled"] = "false";
+        return (new ChildProcess("api+", Layout.ApiDll, Common(settings)), address);
     }
+
+    /// <summary>What every gateway of this cluster is started with: its address, the shared signing key, quick reconnects.</summary>
+    private Dictionary<string, string> GatewaySettings(Uri address) => new()
+    {
+        ["Urls"] = address.ToString().TrimEnd('/'),
+        ["Auth__SigningKey"] = Convert.ToBase64String(SigningKey),
+        ["Auth__TokenLifetime"] = "00:30:00",
+        ["Auth__ClockSkew"] = "00:00:05",
+        ["Orleans__GatewayListRefreshPeriod"] = "00:00:02",
+        ["Orleans__ConnectRetryDelay"] = "00:00:01",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
 
     /// <summary>kill -9 the silo, start a new one, and wait until the gateway is ready again.</summary>
     public async Task CrashAndReplaceSilo()
