@@ -27,7 +27,10 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   name="$(basename "$proj" .csproj)"
   echo "=== $name"
   out="$(mktemp)"
-  dotnet test "$proj" -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s+(Failed|Passed|Skipped) |error|Total tests|Passed!|Failed!"
+  # --blame: when the test host dies (a native crash, a fail-fast, the OOM killer), vstest names the test that was
+  # running; the abort reason and that name go into the short summary below.
+  dotnet test "$proj" -c Release --no-build -nologo --blame --results-directory ".data/test-results/$name" \
+    --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s+(Failed|Passed|Skipped) |error|Total tests|Passed!|Failed!|aborted|crash"
   rc=${PIPESTATUS[0]}
   p=$(grep -Eo "Passed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
   f=$(grep -Eo "Failed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
@@ -36,7 +39,10 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   if [ "$rc" -ne 0 ]; then
     echo "--- $name failures (full log: .data/test-logs/$name.log)"
     grep -E -A 40 "^\s+Failed " "$out" | head -200
-    { echo "--- $name (exit $rc)"; grep -E -A 12 "^\s+Failed " "$out" | head -60; } >> "$failures"
+    { echo "--- $name (exit $rc)"; grep -E -A 12 "^\s+Failed " "$out" | head -60
+      # A crashed host: why (fail-fast message, unhandled exception) and which test was running, in a few lines.
+      grep -E -A 2 "test run was aborted|^Unhandled exception|^Stack overflow" "$out" | head -12
+      grep -E -A 2 "running when the crash occurred" "$out" | head -8; } >> "$failures"
   fi
   if [ "$rc" -ne 0 ]; then status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)) && echo "$name: test run failed (exit $rc)"; fi
   rm -f "$out"
