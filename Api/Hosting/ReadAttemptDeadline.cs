@@ -2,7 +2,7 @@ namespace Ootd.Api.Hosting;
 
 /// <summary>
 /// The first attempt of a read (GET, HEAD) gives each grain call it makes at most <c>Gateway:ReadAttemptTimeout</c>
-/// (default 3 s; 0 turns it off) instead of the client's whole <c>Orleans:ResponseTimeout</c> (15 s). A call written to a
+/// (default 5 s; 0 turns it off) instead of the client's whole <c>Orleans:ResponseTimeout</c> (15 s). A call written to a
 /// silo's gateway connection just as that silo died is never answered; without this the read waited the full response
 /// timeout before <see cref="ReadRetryMiddleware"/> could try again through a live silo (a failover test saw 16 s).
 /// The abandoned call is left to time out on its own. Later attempts run without the bound, so a read that is merely

@@ -16,7 +16,7 @@ namespace Ootd.Api.Hosting;
 public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration configuration, ILogger<ReadRetryMiddleware> logger)
 {
     private readonly TimeSpan budget = configuration.GetValue("Gateway:ReadRetryBudget", TimeSpan.FromSeconds(20));
-    private readonly TimeSpan firstAttemptBound = configuration.GetValue("Gateway:ReadAttemptTimeout", TimeSpan.FromSeconds(3));
+    private readonly TimeSpan firstAttemptBound = configuration.GetValue("Gateway:ReadAttemptTimeout", TimeSpan.FromSeconds(5));
 
     public async Task InvokeAsync(HttpContext context)
     {

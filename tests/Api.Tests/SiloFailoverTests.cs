@@ -12,8 +12,9 @@ namespace Ootd.Tests.Api;
 public sealed class SiloFailoverTests : IClassFixture<SiloFailoverTests.Deployment>
 {
     private readonly Deployment cluster;
+    private readonly Xunit.Abstractions.ITestOutputHelper output;
 
-    public SiloFailoverTests(Deployment cluster) => this.cluster = cluster;
+    public SiloFailoverTests(Deployment cluster, Xunit.Abstractions.ITestOutputHelper output) => (this.cluster, this.output) = (cluster, output);
 
     [Fact]
     public async Task KillingOneOfTwoSilosKeepsReadsAnsweringAndReadinessCountsOnlyTheLiveSilo()
@@ -80,6 +81,7 @@ public sealed class SiloFailoverTests : IClassFixture<SiloFailoverTests.Deployme
         var afterKill = timings.Where(t => t.Start + t.Seconds > kill.TotalSeconds).ToList();
         var slowest = string.Join("; ", afterKill.OrderByDescending(t => t.Seconds).Take(5)
             .Select(t => $"{t.Start - kill.TotalSeconds:0.0} s, {t.Seconds:0.0} s, {t.Url}"));
+        output.WriteLine($"{afterKill.Count} reads answered in the 15 s after the kill; readiness {readyWithOne?.TotalSeconds:0.0} s; slowest: {slowest}");
         Assert.True(failures.IsEmpty, $"{failures.Count} of {timings.Count} reads failed around the silo kill:\n{string.Join('\n', failures.Take(10))}");
         Assert.True(readyWithOne is not null && readyWithOne < TimeSpan.FromSeconds(5),
             $"/readyz still counted the dead silo {readyWithOne?.TotalSeconds.ToString("0.0") ?? "30+"} s after the kill");
