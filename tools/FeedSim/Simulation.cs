@@ -78,9 +78,7 @@ public sealed class Simulation(PlatformClient api, SimOptions o, TextWriter log)
         Log($"{ready.Count} of {ids.Length} posts ready; base rates among them: "
             + string.Join(", ", o.Tastes.Select((t, g) => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {baseRate[g]:F2}"))));
         if (o.PostsCsv is { } csv)
-            await File.WriteAllLinesAsync(csv, ready.Select(id => string.Join(',', id, _posts[id].Image, string.Join(' ', _posts[id].Garments.Order(StringComparer.Ordinal)),
-                    string.Join(',', o.Tastes.Select(t => t.Matches(_posts[id]) ? 1 : 0))))
-                .Prepend("ootd_id,image,garments," + string.Join(',', o.Tastes.Select(t => t.Name))), ct);
+            await File.WriteAllLinesAsync(csv, PostsCsv.Lines(ready.Select(id => (id, _posts[id])), o.Tastes), ct);
         Log($"waiting {o.RoundWait.TotalSeconds:F0} s for the recommender batch");
         await Task.Delay(o.RoundWait, ct);
 
