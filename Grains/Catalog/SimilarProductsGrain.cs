@@ -73,11 +73,14 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
             var shotItem = a.Items[filing.ItemIndex];
             var filed = shotItem.Item with { SuperCategory = filing.SuperCategory, SubCategory = filing.SubCategory };
             var wearer = WearerFit.Of(declared, [shotItem.Item.Attributes], _options.WearerGenderMargin);
+            // An undeclared searcher's predicted gender is a preference (ShotGenderWeight), not a filter: the gender
+            // reading follows the classifier's arg max sub-category, so a misread shot would filter out its own product.
+            var shotSearch = wearer.ShotSearchFor(shotItem.Item.Attributes, _options);
             var products = IsSearchable(filed.SuperCategory, shotItem.Vectors.Embedding)
                 ? await Find(shotItem.Vectors.Embedding, filed.SuperCategory,
                     new ItemQuery(SimilarProductRanking.SubProbabilities(shotItem.Vectors.SubCategoryProbabilities),
                         ItemTraits.Colour(shotItem.Item.Attributes), ItemTraits.Traits(shotItem.Item.Attributes)),
-                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, wearer.ShotMaskFor(shotItem.Item.Attributes, _options), k, _productShot)
+                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, shotSearch.Searched, k, _productShot, shotSearch)
                 : [];
             return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height, [new PhotoSearchItem(filed, products)]);
         }
@@ -101,7 +104,7 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
     /// <summary>The k best products for an embedding among those the mask allows: its super-category's shards (and the
     /// other likely super-categories when <paramref name="subProbabilities"/> are given), ranked, joined with the ready rows.</summary>
     private async Task<IReadOnlyList<SimilarProduct>> Find(float[] embedding, string superCategory, ItemQuery item,
-        IReadOnlyList<float>? subProbabilities, AudienceMask audiences, int k, SimilarProductOptions? weights = null)
+        IReadOnlyList<float>? subProbabilities, AudienceMask audiences, int k, SimilarProductOptions? weights = null, ShotAudiences? preference = null)
     {
         if (k < 1 || k > 100) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be 1..100");
         var candidates = SimilarProductRanking.CandidateCount(k, search.Options.MaxResults);
@@ -114,7 +117,8 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
         var rows = await products.FindReadyAsync(hits.Select(h => h.Key).Distinct(StringComparer.Ordinal).ToArray());
         var fitting = hits
             .Where(h => rows.TryGetValue(h.Key, out var row) && audiences.Allows(ProductAudience.Parse(row.Audience) ?? ProductAudience.Unknown))
-            .Select(h => new ProductCandidate(h, rows[h.Key].Colour, rows[h.Key].Traits));
+            .Select(h => new ProductCandidate(h, rows[h.Key].Colour, rows[h.Key].Traits,
+                preference?.BonusFor(ProductAudience.Parse(rows[h.Key].Audience) ?? ProductAudience.Unknown) ?? 0f));
         var ranked = SimilarProductRanking.Rank(fitting, item, weights ?? _options, k);
         return ranked.Select(r =>
         {
