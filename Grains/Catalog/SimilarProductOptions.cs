@@ -77,7 +77,7 @@ public sealed class SimilarProductOptions
     /// photos keep the hard filter.
     /// </summary>
     [Range(-1.0, 50.0)]
-    public float ShotGenderWeight { get; set; } = -1f;
+    public float ShotGenderWeight { get; set; } = 0.05f;
 
     /// <summary>
     /// <c>Catalog:SimilarProducts:VersionPollSeconds</c> (default 5): how often a silo reads the catalogue version
