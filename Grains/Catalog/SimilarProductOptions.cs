@@ -68,6 +68,15 @@ public sealed class SimilarProductOptions
     public float ExtraSuperCategoryProbability { get; set; } = 0.1f;
 
     /// <summary>
+    /// A street-photo or OOTD item is also searched in every other super-category whose classifier probability is at
+    /// least this (the item's own super-category, the parser's, is always searched); the hits of all of them are ranked
+    /// together by the score, whose soft sub-category term is the classifier's probability of each product's
+    /// sub-category. Above 1 (default): only the item's own super-category. Chosen on CCP val with <c>quality</c>.
+    /// </summary>
+    [Range(0.0, double.MaxValue)]
+    public float StreetExtraSuperCategoryProbability { get; set; } = 2f;
+
+    /// <summary>
     /// A product shot searched by someone who has not declared their gender: the gender predicted from the photo is a
     /// soft preference, not a filter. Products of the predicted gender (and unisex, unknown) get this much added to the
     /// ranking score's logit; the other gender's products are searched too. The gender reading leans on the classifier's
