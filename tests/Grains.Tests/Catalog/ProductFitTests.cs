@@ -174,6 +174,29 @@ public sealed class ProductFitTests
     }
 
     [Fact]
+    public void A_street_item_the_classifier_splits_is_searched_in_both_super_categories_and_ranked_together()
+    {
+        // the parser calls the garment a top; the crop classifier says dress 0.55, top 0.35 (StreetExtraSuperCategoryProbability 0.2)
+        var probabilities = new float[FashionTaxonomy.Subs.Count];
+        probabilities[FashionTaxonomy.Sub("dress").Index] = 0.55f;
+        probabilities[FashionTaxonomy.Sub("sleeveless_top").Index] = 0.35f;
+        probabilities[FashionTaxonomy.Sub("jeans").Index] = 0.10f;
+        string[] all = ["outer", "top", "bottom", "dress", "shoes", "bag"];
+        Assert.Equal(["top", "dress"], SimilarProductRanking.SuperCategories("top", probabilities, 0.2f, all));
+        Assert.Equal(["top"], SimilarProductRanking.SuperCategories("top", probabilities, 2f, all)); // the default: own only
+        // the hits of both shards ranked by one score: the likelier dress beats an equally close top
+        var item = new ItemQuery(SimilarProductRanking.SubProbabilities(probabilities));
+        ProductCandidate[] hits =
+        [
+            new(new SimilarItem("top-a", "sleeveless_top", 0.85f)),
+            new(new SimilarItem("dress-a", "dress", 0.85f)),
+            new(new SimilarItem("top-b", "tshirt", 0.8f)),
+        ];
+        var ranked = SimilarProductRanking.Rank(hits, item, Uncapped, 3);
+        Assert.Equal(["dress-a", "top-a", "top-b"], ranked.Select(r => r.Hit.Key));
+    }
+
+    [Fact]
     public void Products_of_unknown_audience_are_shown_only_when_allowed()
     {
         Assert.True(AudienceMask.For(AudienceGender.Women, kidsItem: false, allowUnknown: true).Allows(Unknown));
