@@ -68,6 +68,27 @@ public sealed class SimilarProductOptions
     public float ExtraSuperCategoryProbability { get; set; } = 0.1f;
 
     /// <summary>
+    /// A street-photo or OOTD item is also searched in every other super-category whose classifier probability is at
+    /// least this (the item's own super-category, the parser's, is always searched); the hits of all of them are ranked
+    /// together by the score, whose soft sub-category term is the classifier's probability of each product's
+    /// sub-category. Above 1 (default): only the item's own super-category. Chosen on CCP val with <c>quality</c>.
+    /// </summary>
+    [Range(0.0, double.MaxValue)]
+    public float StreetExtraSuperCategoryProbability { get; set; } = 2f;
+
+    /// <summary>
+    /// A product shot searched by someone who has not declared their gender: the gender predicted from the photo is a
+    /// soft preference, not a filter. Products of the predicted gender (and unisex, unknown) get this much added to the
+    /// ranking score's logit; the other gender's products are searched too. The gender reading leans on the classifier's
+    /// arg max sub-category (the tagger's sub-category prior: a men's sandal read as a heel is read as women's), so a
+    /// misread shot otherwise loses its own product to the filter. Negative: the old hard filter (only the predicted
+    /// gender is searched). Chosen on the products val split with <c>photo-search</c>. Declared people and street
+    /// photos keep the hard filter.
+    /// </summary>
+    [Range(-1.0, 50.0)]
+    public float ShotGenderWeight { get; set; } = 0.05f;
+
+    /// <summary>
     /// <c>Catalog:SimilarProducts:VersionPollSeconds</c> (default 5): how often a silo reads the catalogue version
     /// (<see cref="CatalogVersion"/>). A post keeps its items' similar products until the version changes, so a
     /// catalogue change shows on post pages within this many seconds (plus the search shards' own refresh).

@@ -4,8 +4,10 @@ using Ootd.Inference.Taxonomy;
 
 namespace Ootd.Grains.Catalog;
 
-/// <summary>A search hit with what the ranking knows of the product (colour and attribute labels; null: unknown).</summary>
-public sealed record ProductCandidate(SimilarItem Hit, string? Colour = null, IReadOnlyList<string>? Traits = null);
+/// <summary>A search hit with what the ranking knows of the product (colour and attribute labels; null: unknown) and
+/// <paramref name="LogitBonus"/>, added to the ranking score's logit (0: none; e.g. a product shot's preference for the
+/// predicted gender, <see cref="SimilarProductOptions.ShotGenderWeight"/>).</summary>
+public sealed record ProductCandidate(SimilarItem Hit, string? Colour = null, IReadOnlyList<string>? Traits = null, float LogitBonus = 0f);
 
 /// <summary>A ranked hit: its score in [0, 1] and the agreement terms it was computed from.</summary>
 public sealed record RankedProduct(SimilarItem Hit, float Score, MatchTerms Match);
@@ -94,13 +96,15 @@ public static class SimilarProductRanking
         return new MatchTerms(visual, sub, colour, attributes);
     }
 
-    /// <summary>The logistic score of agreement terms, in [0, 1].</summary>
-    public static float Score(MatchTerms terms, SimilarProductOptions weights)
+    /// <summary>The logistic score of agreement terms, in [0, 1]; <paramref name="logitBonus"/> is added to the logit
+    /// (a non-finite bonus counts as 0).</summary>
+    public static float Score(MatchTerms terms, SimilarProductOptions weights, float logitBonus = 0f)
     {
         ArgumentNullException.ThrowIfNull(terms);
         ArgumentNullException.ThrowIfNull(weights);
         double z = weights.Bias + weights.VisualWeight * terms.Visual + weights.SubCategoryWeight * terms.SubCategory
-                   + weights.ColourWeight * terms.Colour + weights.AttributeWeight * terms.Attributes;
+                   + weights.ColourWeight * terms.Colour + weights.AttributeWeight * terms.Attributes
+                   + (float.IsFinite(logitBonus) ? logitBonus : 0f);
         if (!double.IsFinite(z)) return 0f;
         return (float)(1 / (1 + Math.Exp(-z)));
     }
@@ -116,7 +120,7 @@ public static class SimilarProductRanking
             .Select(c =>
             {
                 var terms = Terms(c, item);
-                return new RankedProduct(c.Hit, Score(terms, weights), terms);
+                return new RankedProduct(c.Hit, Score(terms, weights, c.LogitBonus), terms);
             })
             .OrderByDescending(r => r.Score)
             .ThenBy(r => r.Hit.Distance)

@@ -47,7 +47,8 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
         var wearer = WearerFit.Of(declared, items.Select(i => AttributesOf(i.ItemNo)), _options.WearerGenderMargin);
         // The items' searches run at once (the grain is reentrant; each fans out over its super-category's shards).
         var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Super, i.Embedding)
-            ? Find(i.Embedding, i.Super, Query(i.Sub, i.SubProbabilities, AttributesOf(i.ItemNo)), null, wearer.MaskFor(AttributesOf(i.ItemNo), _options), k)
+            ? Find(i.Embedding, i.Super, Query(i.Sub, i.SubProbabilities, AttributesOf(i.ItemNo)), StreetSupers(i.SubProbabilities),
+                wearer.MaskFor(AttributesOf(i.ItemNo), _options), k, extraThreshold: _options.StreetExtraSuperCategoryProbability)
             : Task.FromResult<IReadOnlyList<SimilarProduct>>([])));
         return items.Select((i, n) => new ItemProducts(i.ItemNo, i.Super, i.Sub, found[n])).ToArray();
     }
@@ -73,11 +74,14 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
             var shotItem = a.Items[filing.ItemIndex];
             var filed = shotItem.Item with { SuperCategory = filing.SuperCategory, SubCategory = filing.SubCategory };
             var wearer = WearerFit.Of(declared, [shotItem.Item.Attributes], _options.WearerGenderMargin);
+            // An undeclared searcher's predicted gender is a preference (ShotGenderWeight), not a filter: the gender
+            // reading follows the classifier's arg max sub-category, so a misread shot would filter out its own product.
+            var shotSearch = wearer.ShotSearchFor(shotItem.Item.Attributes, _options);
             var products = IsSearchable(filed.SuperCategory, shotItem.Vectors.Embedding)
                 ? await Find(shotItem.Vectors.Embedding, filed.SuperCategory,
                     new ItemQuery(SimilarProductRanking.SubProbabilities(shotItem.Vectors.SubCategoryProbabilities),
                         ItemTraits.Colour(shotItem.Item.Attributes), ItemTraits.Traits(shotItem.Item.Attributes)),
-                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, wearer.ShotMaskFor(shotItem.Item.Attributes, _options), k, _productShot)
+                    superCategory is null ? shotItem.Vectors.SubCategoryProbabilities : null, shotSearch.Searched, k, _productShot, shotSearch)
                 : [];
             return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height, [new PhotoSearchItem(filed, products)]);
         }
@@ -85,12 +89,18 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
         var items = a.Items.Where(i => superCategory is null || i.Item.SuperCategory == superCategory).ToList();
         var photoWearer = WearerFit.Of(declared, a.Items.Select(i => i.Item.Attributes), _options.WearerGenderMargin);
         var found = await Task.WhenAll(items.Select(i => IsSearchable(i.Item.SuperCategory, i.Vectors.Embedding)
-            ? Find(i.Vectors.Embedding, i.Item.SuperCategory, Query(i.Item.SubCategory, i.Vectors.SubCategoryProbabilities, i.Item.Attributes), null,
-                photoWearer.MaskFor(i.Item.Attributes, _options), k)
+            ? Find(i.Vectors.Embedding, i.Item.SuperCategory, Query(i.Item.SubCategory, i.Vectors.SubCategoryProbabilities, i.Item.Attributes),
+                superCategory is null ? StreetSupers(i.Vectors.SubCategoryProbabilities) : null,
+                photoWearer.MaskFor(i.Item.Attributes, _options), k, extraThreshold: _options.StreetExtraSuperCategoryProbability)
             : Task.FromResult<IReadOnlyList<SimilarProduct>>([])));
         return new PhotoSearchResult(AnalysisFailure.None, null, a.Width, a.Height,
             items.Select((i, n) => new PhotoSearchItem(i.Item, found[n])).ToArray());
     }
+
+    /// <summary>A street or OOTD item's sub-category probabilities when its search may reach other likely
+    /// super-categories (<see cref="SimilarProductOptions.StreetExtraSuperCategoryProbability"/> ≤ 1), else null.</summary>
+    private IReadOnlyList<float>? StreetSupers(IReadOnlyList<float>? subProbabilities) =>
+        _options.StreetExtraSuperCategoryProbability <= 1f && subProbabilities is { Count: > 0 } ? subProbabilities : null;
 
     /// <summary>An item's query: the classifier's sub-category probabilities as the soft sub-category term
     /// (<see cref="SimilarProductOptions.SoftSubCategory"/>; else 1/0 for its arg max), its colour and attribute labels.</summary>
@@ -101,11 +111,12 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
     /// <summary>The k best products for an embedding among those the mask allows: its super-category's shards (and the
     /// other likely super-categories when <paramref name="subProbabilities"/> are given), ranked, joined with the ready rows.</summary>
     private async Task<IReadOnlyList<SimilarProduct>> Find(float[] embedding, string superCategory, ItemQuery item,
-        IReadOnlyList<float>? subProbabilities, AudienceMask audiences, int k, SimilarProductOptions? weights = null)
+        IReadOnlyList<float>? subProbabilities, AudienceMask audiences, int k, SimilarProductOptions? weights = null, ShotAudiences? preference = null,
+        float? extraThreshold = null)
     {
         if (k < 1 || k > 100) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be 1..100");
         var candidates = SimilarProductRanking.CandidateCount(k, search.Options.MaxResults);
-        var supers = SimilarProductRanking.SuperCategories(superCategory, subProbabilities, _options.ExtraSuperCategoryProbability,
+        var supers = SimilarProductRanking.SuperCategories(superCategory, subProbabilities, extraThreshold ?? _options.ExtraSuperCategoryProbability,
             search.Options.GetIndex(SearchOptions.ProductsIndex).EffectiveSuperCategories);
         var hits = (await Task.WhenAll(supers.Select(s => search.Search(SearchOptions.ProductsIndex, s, embedding, candidates, null, audiences.Bits))))
             .SelectMany(h => h).ToList();
@@ -114,7 +125,8 @@ public sealed class SimilarProductsGrain(ProductStore products, VectorSearch sea
         var rows = await products.FindReadyAsync(hits.Select(h => h.Key).Distinct(StringComparer.Ordinal).ToArray());
         var fitting = hits
             .Where(h => rows.TryGetValue(h.Key, out var row) && audiences.Allows(ProductAudience.Parse(row.Audience) ?? ProductAudience.Unknown))
-            .Select(h => new ProductCandidate(h, rows[h.Key].Colour, rows[h.Key].Traits));
+            .Select(h => new ProductCandidate(h, rows[h.Key].Colour, rows[h.Key].Traits,
+                preference?.BonusFor(ProductAudience.Parse(rows[h.Key].Audience) ?? ProductAudience.Unknown) ?? 0f));
         var ranked = SimilarProductRanking.Rank(fitting, item, weights ?? _options, k);
         return ranked.Select(r =>
         {

@@ -59,6 +59,22 @@ public sealed record WearerFit(AudienceGender Gender, bool Declared, float Margi
         return new AudienceMask((byte)(adult.Bits | kids.Bits));
     }
 
+    /// <summary>
+    /// How a product shot is searched by this person: the audiences searched, those preferred and the logit bonus the
+    /// preferred ones get. A declared person, an unknown predicted gender or a negative
+    /// <see cref="SimilarProductOptions.ShotGenderWeight"/>: the <see cref="ShotMaskFor"/> audiences, as a filter (bonus 0).
+    /// Otherwise the predicted gender is a preference: every gender is searched (kids' and adults' wear, as
+    /// <see cref="ShotMaskFor"/>), and the products <see cref="ShotMaskFor"/> allows get the weight.
+    /// </summary>
+    public ShotAudiences ShotSearchFor(IReadOnlyList<ItemAttribute> attributes, SimilarProductOptions options)
+    {
+        var predicted = ShotMaskFor(attributes, options);
+        if (Declared || Gender is AudienceGender.Unknown or AudienceGender.Unisex || !(options.ShotGenderWeight >= 0))
+            return new ShotAudiences(predicted, predicted, 0f);
+        var any = this with { Gender = AudienceGender.Unknown };
+        return new ShotAudiences(any.ShotMaskFor(attributes, options), predicted, options.ShotGenderWeight);
+    }
+
     /// <summary>Whether a product of <paramref name="audience"/> fits this wearer's item.</summary>
     public bool Fits(ProductAudience audience, IReadOnlyList<ItemAttribute> attributes, SimilarProductOptions options) =>
         MaskFor(attributes, options).Allows(audience);
@@ -78,4 +94,12 @@ public sealed record WearerFit(AudienceGender Gender, bool Declared, float Margi
         }
         return (women, men, kids);
     }
+}
+
+/// <summary>A product shot's search: <paramref name="Searched"/> audiences, of which <paramref name="Preferred"/> get
+/// <paramref name="Bonus"/> on the ranking score's logit.</summary>
+public readonly record struct ShotAudiences(AudienceMask Searched, AudienceMask Preferred, float Bonus)
+{
+    /// <summary>The logit bonus of a product of <paramref name="audience"/>.</summary>
+    public float BonusFor(ProductAudience audience) => Bonus != 0 && Preferred.Allows(audience) ? Bonus : 0f;
 }

@@ -120,6 +120,83 @@ public sealed class ProductFitTests
     }
 
     [Fact]
+    public void An_undeclared_product_shot_prefers_the_predicted_gender_without_filtering_the_other_out()
+    {
+        // a men's sandal read as a heel: the tagger (with the heel's prior) says women's
+        var shot = Worn("Women", 0.99f);
+        var undeclared = WearerFit.Of(Gender.Unspecified, [shot], 0.2f);
+        Assert.Equal(AudienceGender.Women, undeclared.Gender);
+        var soft = new SimilarProductOptions { ShotGenderWeight = 0.05f };
+        var search = undeclared.ShotSearchFor(shot, soft);
+        // every gender is searched, adults' and kids' wear (as ShotMaskFor)
+        foreach (var a in new[] { Women, Men, Unisex, Girls, Boys, Kids, Unknown }) Assert.True(search.Searched.Allows(a), a.Name);
+        // the predicted gender's products (and unisex, unknown) get the bonus, men's and boys' do not
+        Assert.Equal(0.05f, search.BonusFor(Women));
+        Assert.Equal(0.05f, search.BonusFor(Girls));
+        Assert.Equal(0.05f, search.BonusFor(Unisex));
+        Assert.Equal(0f, search.BonusFor(Men));
+        Assert.Equal(0f, search.BonusFor(Boys));
+
+        // a negative weight keeps the hard filter; a declared person always searches as the wearer
+        var hard = undeclared.ShotSearchFor(shot, new SimilarProductOptions { ShotGenderWeight = -1 });
+        Assert.Equal(undeclared.ShotMaskFor(shot, Defaults), hard.Searched);
+        Assert.False(hard.Searched.Allows(Men));
+        Assert.Equal(0f, hard.BonusFor(Women));
+        var declared = WearerFit.Of(Gender.Male, [shot], 0.2f);
+        var asWearer = declared.ShotSearchFor(shot, soft);
+        Assert.Equal(declared.MaskFor(shot, soft), asWearer.Searched);
+        Assert.False(asWearer.Searched.Allows(Women) || asWearer.Searched.Allows(Boys));
+        // an unsure prediction (no gender) searches every gender with no bonus
+        var unsure = WearerFit.Of(Gender.Unspecified, [Worn("Women", 0.55f), Worn("Men", 0.5f)], 0.2f);
+        var open = unsure.ShotSearchFor(shot, soft);
+        Assert.True(open.Searched.Allows(Men) && open.Searched.Allows(Women));
+        Assert.Equal(0f, open.BonusFor(Women));
+    }
+
+    [Fact]
+    public void The_gender_bonus_breaks_near_ties_but_a_clearly_closer_product_of_the_other_gender_wins()
+    {
+        var shot = new SimilarProductOptions { Bias = -2.5f, VisualWeight = 1, SubCategoryWeight = 0, ColourWeight = 0, AttributeWeight = 0, MaxPerSubCategory = 0 };
+        var item = new ItemQuery(_ => 0f);
+        ProductCandidate[] candidates =
+        [
+            new(new SimilarItem("own-mens-sandal", "sandals", 0.31f)),                    // cosine 0.69, not the predicted gender
+            new(new SimilarItem("womens-heel", "heels", 0.48f), LogitBonus: 0.05f),       // cosine 0.52, predicted gender
+            new(new SimilarItem("womens-near-tie", "heels", 0.33f), LogitBonus: 0.05f),   // cosine 0.67: within the bonus
+        ];
+        var ranked = SimilarProductRanking.Rank(candidates, item, shot, 3);
+        Assert.Equal(["womens-near-tie", "own-mens-sandal", "womens-heel"], ranked.Select(r => r.Hit.Key));
+        // the score carries the bonus and stays in [0, 1]; the match terms do not change
+        Assert.Equal(1 / (1 + Math.Exp(-(-2.5 + 0.67 + 0.05))), ranked[0].Score, 5);
+        Assert.Equal(0.67f, ranked[0].Match.Visual, 5);
+        Assert.InRange(SimilarProductRanking.Score(new MatchTerms(1, 1, 1, 1), shot, float.NaN), 0f, 1f);
+        Assert.Equal(SimilarProductRanking.Score(new MatchTerms(0.5f, 0, 0, 0), shot), SimilarProductRanking.Score(new MatchTerms(0.5f, 0, 0, 0), shot, float.PositiveInfinity));
+    }
+
+    [Fact]
+    public void A_street_item_the_classifier_splits_is_searched_in_both_super_categories_and_ranked_together()
+    {
+        // the parser calls the garment a top; the crop classifier says dress 0.55, top 0.35 (StreetExtraSuperCategoryProbability 0.2)
+        var probabilities = new float[FashionTaxonomy.Subs.Count];
+        probabilities[FashionTaxonomy.Sub("dress").Index] = 0.55f;
+        probabilities[FashionTaxonomy.Sub("sleeveless_top").Index] = 0.35f;
+        probabilities[FashionTaxonomy.Sub("jeans").Index] = 0.10f;
+        string[] all = ["outer", "top", "bottom", "dress", "shoes", "bag"];
+        Assert.Equal(["top", "dress"], SimilarProductRanking.SuperCategories("top", probabilities, 0.2f, all));
+        Assert.Equal(["top"], SimilarProductRanking.SuperCategories("top", probabilities, 2f, all)); // the default: own only
+        // the hits of both shards ranked by one score: the likelier dress beats an equally close top
+        var item = new ItemQuery(SimilarProductRanking.SubProbabilities(probabilities));
+        ProductCandidate[] hits =
+        [
+            new(new SimilarItem("top-a", "sleeveless_top", 0.85f)),
+            new(new SimilarItem("dress-a", "dress", 0.85f)),
+            new(new SimilarItem("top-b", "tshirt", 0.8f)),
+        ];
+        var ranked = SimilarProductRanking.Rank(hits, item, Uncapped, 3);
+        Assert.Equal(["dress-a", "top-a", "top-b"], ranked.Select(r => r.Hit.Key));
+    }
+
+    [Fact]
     public void Products_of_unknown_audience_are_shown_only_when_allowed()
     {
         Assert.True(AudienceMask.For(AudienceGender.Women, kidsItem: false, allowUnknown: true).Allows(Unknown));
