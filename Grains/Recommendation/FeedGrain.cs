@@ -15,7 +15,6 @@ namespace Ootd.Grains.Recommendation;
 /// (<see cref="IUserGrain.GetOwnTaste"/>). Inbox and blocks are rebuilt from tables (<c>follows</c> ⋈ <c>ootd_styles</c>,
 /// <c>user_blocks</c>) by the first call that needs them.
 /// </summary>
-[CollectionAgeLimit(Minutes = GrainAges.PerUserAndPostMinutes)]
 public sealed class FeedGrain(
     RecommendationStore store,
     FeedAssembler assembler,
