@@ -29,7 +29,7 @@ public sealed class PushedPostDetailsTests
         var all = Enumerable.Range(0, 1000).Select(_ => Task.Run(() => details.Read(post, 5))).ToList();
         await Task.Delay(50);
         release.SetResult();
-        var answers = await Task.WhenAll(all.Select(async t => await await t));
+        var answers = await Task.WhenAll(all);
         Assert.Equal(1, reads);
         Assert.All(answers, a => Assert.Equal((post, 7L), (a!.View.Id, a.View.LikeCount)));
         // another post, or another k, is a read of its own

@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (gateway P+1)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -64,6 +64,8 @@ public static class ReadPathsBenchmark
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
         var fanOutFollowers = int.Parse(Get("--fanout-followers") ?? "10000", CultureInfo.InvariantCulture);
         var fanOutStreams = int.Parse(Get("--fanout-streams") ?? "1000", CultureInfo.InvariantCulture);
+        // --silo-port P: the silo listens on P and its gateway on P + 1 (machines shared by several people hand out port ranges).
+        var siloPort = Get("--silo-port") is { } portText ? int.Parse(portText, CultureInfo.InvariantCulture) : (int?)null;
         var memoryUsers = int.Parse(Get("--memory-users") ?? "4000", CultureInfo.InvariantCulture);
         var memoryPosts = int.Parse(Get("--memory-posts") ?? "2000", CultureInfo.InvariantCulture);
         var fanOutLimit = Get("--fanout-limit") is { } limitText ? int.Parse(limitText, CultureInfo.InvariantCulture) : (int?)null;
@@ -90,7 +92,7 @@ public static class ReadPathsBenchmark
             builder.Configuration["Logging:LogLevel:Polly"] = "Warning";
             builder.UseOrleans(silo =>
             {
-                silo.ConfigureEndpoints(IPAddress.Loopback, 24000 + Random.Shared.Next(1000), 42000 + Random.Shared.Next(1000));
+                silo.ConfigureEndpoints(IPAddress.Loopback, siloPort ?? 24000 + Random.Shared.Next(1000), siloPort + 1 ?? 42000 + Random.Shared.Next(1000));
                 silo.UseAdoNetClustering(o => { o.Invariant = SiloHosting.AdoInvariant; o.ConnectionString = cs; });
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ClusterId; });
                 silo.AddOotdProviders(cs);
