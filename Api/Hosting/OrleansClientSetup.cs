@@ -41,6 +41,8 @@ public static class OrleansClientSetup
             // A short refresh lets the gateway find a replacement silo quickly after a crash.
             client.Configure<GatewayOptions>(o =>
                 o.GatewayListRefreshPeriod = config.GetValue("Orleans:GatewayListRefreshPeriod", TimeSpan.FromSeconds(2)));
+            // A read's first attempt waits at most Gateway:ReadAttemptTimeout per grain call (ReadRetryMiddleware retries).
+            client.AddOutgoingGrainCallFilter<ReadAttemptDeadline>();
             client.AddActivityPropagation();
             // The Orleans dashboard is served by this client (OpsDashboard); the silos add its grains.
             if (OpsDashboard.Enabled(config)) client.AddDashboard();

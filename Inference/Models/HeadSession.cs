@@ -43,13 +43,16 @@ public sealed class HeadSession : IDisposable
             if (data.Length != count * width) throw new ArgumentException($"input '{spec.Name}' must have {count}×{width} values");
             values.Add(NamedOnnxValue.CreateFromTensor(spec.Name, new DenseTensor<float>(data, [count, width])));
         }
-        using var outputs = _session.Session.Run(values);
-        foreach (var o in outputs)
+        _session.Use(session =>
         {
-            var t = o.AsTensor<float>();
-            var flat = t.ToArray();
-            result[o.Name] = new HeadOutput(flat, count, flat.Length / count);
-        }
+            using var outputs = session.Run(values);
+            foreach (var o in outputs)
+            {
+                var flat = o.AsTensor<float>().ToArray();
+                result[o.Name] = new HeadOutput(flat, count, flat.Length / count);
+            }
+            return result;
+        });
         // Calibrated confidences: the manifest's temperature, applied to every caller's rows (API, catalogue, tools).
         if (Manifest.Calibration is { } c && result.TryGetValue(c.Output, out var calibrated))
             TemperatureScaling.ApplyRows(calibrated.Data, calibrated.Width, c.Temperature);

@@ -21,13 +21,55 @@ public sealed record OnnxRuntimeSettings
     public static OnnxRuntimeSettings Default { get; } = new();
 }
 
-/// <summary>An ONNX Runtime session with the execution provider it ended up on.</summary>
+/// <summary>
+/// An ONNX Runtime session with the execution provider it ended up on. Runs that go through <see cref="Use{T}"/> are
+/// counted: <see cref="Dispose"/> waits for those in flight and refuses new ones, because releasing a native session
+/// under a running <c>Run</c> (or before its outputs are read) is a use-after-free that ends the process (a silo
+/// stopping while an upload is being parsed).
+/// </summary>
 public sealed class OnnxModelSession(InferenceSession session, string provider) : IDisposable
 {
+    private readonly object _gate = new();
+    private int _running;
+    private bool _disposed;
+
+    /// <summary>The bare session, for callers whose runs are drained before disposal (the batchers' workers).</summary>
     public InferenceSession Session { get; } = session;
     /// <summary>"CUDA" or "CPU".</summary>
     public string Provider { get; } = provider;
-    public void Dispose() => Session.Dispose();
+
+    /// <summary>Runs <paramref name="work"/> on the session; it must read every output before it returns.</summary>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    public T Use<T>(Func<InferenceSession, T> work)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _running++;
+        }
+        try
+        {
+            return work(Session);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (--_running == 0) Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            while (_running > 0) Monitor.Wait(_gate);
+        }
+        Session.Dispose();
+    }
 }
 
 /// <summary>Creates sessions: CUDA when it loads, otherwise CPU, and logs which one was used.</summary>

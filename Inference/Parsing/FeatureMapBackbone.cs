@@ -82,13 +82,17 @@ public sealed class FeatureMapBackbone : IDisposable
         if (width % 32 != 0 || height % 32 != 0) throw new ArgumentException("working sides must be multiples of 32");
         using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, height, width]);
         using var options = new RunOptions();
-        using var outputs = _session.Session.Run(options, InputNames, [value], OutputNames);
-        var maps = new FeatureMap[3];
-        for (int i = 0; i < 3; i++)
+        var maps = _session.Use(session =>
         {
-            var shape = outputs[i].GetTensorTypeAndShape().Shape;
-            maps[i] = new FeatureMap(outputs[i].GetTensorDataAsSpan<float>().ToArray(), (int)shape[1], (int)shape[2], (int)shape[3]);
-        }
+            using var outputs = session.Run(options, InputNames, [value], OutputNames);
+            var read = new FeatureMap[3];
+            for (int i = 0; i < 3; i++)
+            {
+                var shape = outputs[i].GetTensorTypeAndShape().Shape;
+                read[i] = new FeatureMap(outputs[i].GetTensorDataAsSpan<float>().ToArray(), (int)shape[1], (int)shape[2], (int)shape[3]);
+            }
+            return read;
+        });
         return new FeatureMaps(maps[0], maps[1], maps[2]);
     }
 

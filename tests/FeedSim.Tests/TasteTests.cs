@@ -69,4 +69,14 @@ public sealed class TasteTests
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    [Fact]
+    public void The_posts_csv_names_each_post_its_photo_garments_and_which_tastes_it_matches()
+    {
+        var id = Guid.Parse("00000000-0000-0000-0000-000000000001");
+        var lines = PostsCsv.Lines([(id, new CcpPhoto("0007.jpg", "val", new HashSet<string> { "skirt", "boots", "blazer" }))], Tastes.Default).ToList();
+        Assert.Equal("ootd_id,image,garments,dresses,jeans,skirts,coats,tailored,summer", lines[0]);
+        Assert.Equal("00000000-0000-0000-0000-000000000001,0007.jpg,blazer boots skirt,0,0,1,0,1,0", lines[1]);
+        Assert.Equal(2, lines.Count);
+    }
 }

@@ -24,6 +24,8 @@ public sealed record SimOptions
     public int PostConcurrency { get; init; } = 2;
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(15);
     public int Seed { get; init; } = 1;
+    /// <summary>When set, a CSV of the ready posts (id, photo, CCP garments, 1/0 per taste) is written here (for offline analysis; changes nothing measured).</summary>
+    public string? PostsCsv { get; init; }
     public string Caption { get; init; } = "Today's outfit";
     public IReadOnlyList<TasteGroup> Tastes { get; init; } = FeedSim.Tastes.Default;
 }
@@ -75,6 +77,8 @@ public sealed class Simulation(PlatformClient api, SimOptions o, TextWriter log)
         var baseRate = o.Tastes.Select(t => Tastes.BaseRate(t, catalogue)).ToArray();
         Log($"{ready.Count} of {ids.Length} posts ready; base rates among them: "
             + string.Join(", ", o.Tastes.Select((t, g) => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {baseRate[g]:F2}"))));
+        if (o.PostsCsv is { } csv)
+            await File.WriteAllLinesAsync(csv, PostsCsv.Lines(ready.Select(id => (id, _posts[id])), o.Tastes), ct);
         Log($"waiting {o.RoundWait.TotalSeconds:F0} s for the recommender batch");
         await Task.Delay(o.RoundWait, ct);
 

@@ -82,3 +82,15 @@ public static class CcpPhotos
             .Select(g => new CcpPhoto(g.Key, splitOf[g.Key], g.Value)).ToList();
     }
 }
+
+/// <summary>The posts of a run as CSV (<c>--posts-csv</c>): post id, photo, its CCP garments (space-separated, sorted), 1/0 per taste.</summary>
+public static class PostsCsv
+{
+    public static IEnumerable<string> Lines(IEnumerable<(Guid Id, CcpPhoto Photo)> posts, IReadOnlyList<TasteGroup> tastes)
+    {
+        yield return "ootd_id,image,garments," + string.Join(',', tastes.Select(t => t.Name));
+        foreach (var (id, photo) in posts)
+            yield return string.Join(',', id, photo.Image, string.Join(' ', photo.Garments.Order(StringComparer.Ordinal)),
+                string.Join(',', tastes.Select(t => t.Matches(photo) ? 1 : 0)));
+    }
+}

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Ootd.Grains.Common;
 using Ootd.Grains.Users;
@@ -9,6 +10,7 @@ using Ootd.Silo;
 using Ootd.Silo.Database;
 using Ootd.Tests.Infrastructure;
 using Orleans.Configuration;
+using Orleans.Runtime;
 using Xunit;
 
 namespace Ootd.Tests.Silo;
@@ -19,6 +21,7 @@ public sealed class ClusterTests : IAsyncLifetime
 {
     private ScratchDatabase _db = null!;
     private readonly List<IHost> _hosts = [];
+    private readonly FatalErrors _fatalErrors = new();
 
     public async Task InitializeAsync() => _db = await ScratchDatabase.CreateAsync();
 
@@ -30,6 +33,8 @@ public sealed class ClusterTests : IAsyncLifetime
             host.Dispose();
         }
         await _db.DisposeAsync();
+        // Reported here rather than by Environment.FailFast, which would take the whole test run down unnamed.
+        Assert.Empty(_fatalErrors.Seen);
     }
 
     [Fact]
@@ -78,7 +83,11 @@ public sealed class ClusterTests : IAsyncLifetime
             ["Orleans:AdvertisedIP"] = "127.0.0.1",
         });
         builder.AddOotdSilo();
+        // These silos share the test process: Orleans' own handler would fail-fast it on a fatal membership error.
+        builder.Services.AddSingleton(_fatalErrors);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IFatalErrorHandler, RecordingFatalErrorHandler>());
         var host = builder.Build();
+        Assert.IsType<RecordingFatalErrorHandler>(host.Services.GetRequiredService<IFatalErrorHandler>());
         lock (_hosts) _hosts.Add(host);
         await host.StartAsync();
         return host;
@@ -111,5 +120,22 @@ public sealed class ClusterTests : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class FatalErrors
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Seen { get; } = new();
+    }
+
+    /// <summary>Records a fatal silo error and stops that silo's host instead of ending the process.</summary>
+    private sealed class RecordingFatalErrorHandler(FatalErrors errors, IHostApplicationLifetime lifetime) : IFatalErrorHandler
+    {
+        public bool IsUnexpected(Exception exception) => exception is not ThreadAbortException;
+
+        public void OnFatalException(object? sender = null, string? context = null, Exception? exception = null)
+        {
+            errors.Seen.Enqueue($"{sender?.GetType().Name}: {context}: {exception}");
+            lifetime.StopApplication();
+        }
     }
 }
