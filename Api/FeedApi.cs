@@ -102,7 +102,8 @@ public static class FeedApi
     /// <c>closed</c> event when the caller's account is deleted (checked at every refresh) or the access token expires
     /// (a client reconnects with a fresh token; a deleted account's token is refused with 401).
     /// </summary>
-    public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config, OotdCards cards, ILogger<FeedResponse> logger)
+    public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config, OotdCards cards,
+        PushedPostDetails pushed, ILogger<FeedResponse> logger)
     {
         var ct = http.RequestAborted;
         using var openStream = GatewayMetrics.SseOpened();
@@ -163,7 +164,11 @@ public static class FeedApi
                 while (channel.Reader.TryRead(out var e))
                 {
                     var name = e.Kind == FeedEventKind.FolloweePost ? "followeePost" : "recommendations";
-                    await Send(http, name, new { items = await Entries(e.Entries, cluster, cards, caller.UserId(), logger) }, ct);
+                    // A followee's post goes to every connected follower at once: the streams share one read of it.
+                    var items = e.Kind == FeedEventKind.FolloweePost
+                        ? await Entries(e.Entries, cluster, cards, caller.UserId(), logger, pushed)
+                        : await Entries(e.Entries, cluster, cards, caller.UserId(), logger);
+                    await Send(http, name, new { items }, ct);
                 }
             }
         }
@@ -189,10 +194,14 @@ public static class FeedApi
     /// Feed entries as the caller sees them: the post with its author and the caller's state, and each item with
     /// its similar products (as on the post's own page).
     /// </summary>
-    private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster, OotdCards cards, Guid viewer, ILogger logger)
+    private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster, OotdCards cards, Guid viewer, ILogger logger,
+        PushedPostDetails? pushed = null)
     {
-        // Each post with the similar products its grain keeps (searched again only after a catalogue change).
-        var details = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).GetDetails(entries.Select(e => e.OotdId).ToList(), SearchApi.DefaultK)).OfType<OotdDetail>().ToList();
+        // Each post with the similar products its grain keeps (searched again only after a catalogue change); pushed
+        // posts through the read the gateway's streams share.
+        var details = (pushed is null
+            ? await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).GetDetails(entries.Select(e => e.OotdId).ToList(), SearchApi.DefaultK)
+            : await Task.WhenAll(entries.Select(e => pushed.Read(e.OotdId, SearchApi.DefaultK)))).OfType<OotdDetail>().ToList();
         var views = details.Select(d => d.View).ToList();
         var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
         var itemsOf = details.ToDictionary(d => d.View.Id, SearchApi.OotdItems);

@@ -112,9 +112,11 @@ public static class SiloHosting
             o.ConnectionString = connectionString;
         });
         silo.AddActivityPropagation();
-        // Idle-grain collection settings from Orleans:GrainCollection (CollectionAge, memory-pressure shedding, …); the
-        // per-user and per-post grains carry their own age (GrainAges.PerUserAndPostMinutes, README "Read paths").
-        silo.Services.AddOptions<Orleans.Configuration.GrainCollectionOptions>().BindConfiguration("Orleans:GrainCollection");
+        // Idle-grain collection settings from Orleans:GrainCollection (CollectionAge, ClassSpecificCollectionAge,
+        // memory-pressure shedding, …); the per-user and per-post grains get Orleans:GrainCollection:PerUserAndPostAge
+        // (GrainAges, README "Read paths": memory per active user) unless their class is named there.
+        silo.Services.AddOptions<Orleans.Configuration.GrainCollectionOptions>().BindConfiguration("Orleans:GrainCollection")
+            .PostConfigure<IConfiguration>(GrainAges.Apply);
         // Database faults leave grains as the project's own errors (503 at the gateway), never as Npgsql types.
         silo.AddIncomingGrainCallFilter<DatabaseFaultFilter>();
         silo.Services.AddSingleton<Orleans.Serialization.Serializers.IGeneralizedCodec, DatabaseFaultCodec>();

@@ -23,7 +23,6 @@ namespace Ootd.Grains.Ootds;
 /// (<see cref="IInferenceGrain.AnalyzePostWornBy"/>). The grain never touches the photo itself: the pool reads and
 /// decodes it once, and the analysis brings its fingerprint, by which a near duplicate of an earlier post is found.
 /// </summary>
-[CollectionAgeLimit(Minutes = GrainAges.PerUserAndPostMinutes)]
 public sealed partial class OotdGrain(
     [PersistentState("ootd", "ootd")] IPersistentState<OotdState> state,
     PostIndex posts,

@@ -11,7 +11,6 @@ namespace Ootd.Grains.StyleLeaders;
 /// for longer than one activation. It holds the leader's upload style vector (<see cref="UploadStyle"/>, read when
 /// first needed) and delivers each analysed upload to the followers' feeds (<see cref="FollowerFanOut"/>).
 /// </summary>
-[CollectionAgeLimit(Minutes = GrainAges.PerUserAndPostMinutes)]
 public sealed class StyleLeaderGrain(PostIndex posts, FollowGraph follows, UploadStyle uploadStyle, FollowerFanOut fanOut)
     : Grain, IStyleLeaderGrain
 {

@@ -17,7 +17,6 @@ namespace Ootd.Grains.Users;
 /// then the erase steps run; a reminder repeats them until they all succeed, so a dead silo never leaves half an
 /// account behind.
 /// </summary>
-[CollectionAgeLimit(Minutes = GrainAges.PerUserAndPostMinutes)]
 public sealed partial class UserGrain(
     [PersistentState("user", "ootd")] IPersistentState<UserState> state,
     FollowGraph follows,

@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (gateway P+1)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -64,6 +64,10 @@ public static class ReadPathsBenchmark
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
         var fanOutFollowers = int.Parse(Get("--fanout-followers") ?? "10000", CultureInfo.InvariantCulture);
         var fanOutStreams = int.Parse(Get("--fanout-streams") ?? "1000", CultureInfo.InvariantCulture);
+        // --silo-port P: the silo listens on P and its gateway on P + 1 (machines shared by several people hand out port ranges).
+        var siloPort = Get("--silo-port") is { } portText ? int.Parse(portText, CultureInfo.InvariantCulture) : (int?)null;
+        var memoryUsers = int.Parse(Get("--memory-users") ?? "4000", CultureInfo.InvariantCulture);
+        var memoryPosts = int.Parse(Get("--memory-posts") ?? "2000", CultureInfo.InvariantCulture);
         var fanOutLimit = Get("--fanout-limit") is { } limitText ? int.Parse(limitText, CultureInfo.InvariantCulture) : (int?)null;
         var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (Which("wrk") is null)
@@ -88,7 +92,7 @@ public static class ReadPathsBenchmark
             builder.Configuration["Logging:LogLevel:Polly"] = "Warning";
             builder.UseOrleans(silo =>
             {
-                silo.ConfigureEndpoints(IPAddress.Loopback, 24000 + Random.Shared.Next(1000), 42000 + Random.Shared.Next(1000));
+                silo.ConfigureEndpoints(IPAddress.Loopback, siloPort ?? 24000 + Random.Shared.Next(1000), siloPort + 1 ?? 42000 + Random.Shared.Next(1000));
                 silo.UseAdoNetClustering(o => { o.Invariant = SiloHosting.AdoInvariant; o.ConnectionString = cs; });
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = ClusterId; o.ServiceId = ClusterId; });
                 silo.AddOotdProviders(cs);
@@ -178,7 +182,7 @@ public static class ReadPathsBenchmark
                 pairs.Where(p => (p.Post * 31 + 3) % users != p.User)
                     .Select(p => ($"/api/v1/users/{userIds[(p.Post * 31 + 3) % users]}/follow", (string?)tokens[p.User])).ToList(), connections, api);
 
-            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities);
+            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities, memoryUsers, memoryPosts);
             if (routes.Contains("fanout"))
             {
                 await using var db = NpgsqlDataSource.Create(cs);
@@ -246,37 +250,50 @@ public static class ReadPathsBenchmark
     }
 
     /// <summary>
-    /// Memory per activation: the process's working set after a full collection, before and after activating a batch
-    /// of new user grains (created with a profile, their taste read) and then a batch of new Ready posts (three items
-    /// each); the slope is the working-set growth over the activation-count growth of that grain type. The silo and
-    /// the gateway share this process, so the slope includes what the gateway keeps per call (nothing per grain).
+    /// Memory per activation: the process's managed heap (after three forced compacting collections) and working set,
+    /// before and after activating <paramref name="users"/> new active users (created with a profile, then their first
+    /// feed page read: the user grain with its taste, the feed grain with its computed list and viewer, the style-leader
+    /// grain the feed reads) and then <paramref name="posts"/> new Ready posts (three items each). The slope is the
+    /// growth over that type's new activations (for users, per user: all its grains together). The silo and the
+    /// gateway share this process, so the figures include what the gateway keeps per call (nothing per grain).
     /// </summary>
-    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities)
+    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities, int users, int posts)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
-        async Task<(long Rss, int Users, int Posts, int Total)> Sample()
+        async Task<(long Rss, long Heap, int Users, int Feeds, int Leaders, int Posts, int Total)> Sample()
         {
             for (var i = 0; i < 3; i++) { GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true); GC.WaitForPendingFinalizers(); }
             await Task.Delay(500);
             using var process = Process.GetCurrentProcess();
             var stats = await management.GetSimpleGrainStatistics();
             int Count(string type) => stats.Where(x => x.GrainType.Contains(type, StringComparison.Ordinal)).Sum(x => x.ActivationCount);
-            return (process.WorkingSet64, Count("UserGrain"), Count("OotdGrain"), stats.Sum(x => x.ActivationCount));
+            return (process.WorkingSet64, GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, Count(".UserGrain"), Count(".FeedGrain"),
+                Count(".StyleLeaderGrain"), Count(".OotdGrain"), stats.Sum(x => x.ActivationCount));
         }
-        const int users = 4000, posts = 2000;
+        string Show((long Rss, long Heap, int Users, int Feeds, int Leaders, int Posts, int Total) s) =>
+            $"heap {s.Heap / 1e6:N0} MB, working set {s.Rss / 1e6:N0} MB; activations: {s.Users:N0} user, {s.Feeds:N0} feed, {s.Leaders:N0} style-leader, {s.Posts:N0} post, {s.Total:N0} in all";
         var before = await Sample();
+        Console.WriteLine($"  memory: before: {Show(before)}");
         var ids = Enumerable.Range(0, users).Select(_ => Guid.NewGuid()).ToArray();
-        await Load(16, users, async i => { await NewUser(grains, ids[i], 100_000 + i); await grains.GetGrain<IUserGrain>(ids[i]).GetOwnTaste(); });
+        var watch = Stopwatch.StartNew();
+        await Load(16, users, async i =>
+        {
+            await NewUser(grains, ids[i], 100_000 + i);
+            await grains.GetGrain<IFeedGrain>(ids[i]).GetFeed(null, 20);
+        });
         var afterUsers = await Sample();
+        Console.WriteLine($"    +{users:N0} active users (created, first feed page read) in {watch.Elapsed.TotalSeconds:F0} s: {Show(afterUsers)}");
         await Load(16, posts, i => PostReady(grains, authors[celebrities + i % (authors.Length - celebrities)], 500_000 + i));
         var afterPosts = await Sample();
-        double perUser = (afterUsers.Rss - before.Rss) / (double)Math.Max(1, afterUsers.Users - before.Users);
-        double perPost = (afterPosts.Rss - afterUsers.Rss) / (double)Math.Max(1, afterPosts.Posts - afterUsers.Posts);
-        Console.WriteLine($"  memory: working set {before.Rss / 1e6:N0} MB with {before.Users:N0} user and {before.Posts:N0} post activations; " +
-            $"+{afterUsers.Users - before.Users:N0} users (+{afterUsers.Total - before.Total:N0} activations in all) → {afterUsers.Rss / 1e6:N0} MB; " +
-            $"+{afterPosts.Posts - afterUsers.Posts:N0} posts (+{afterPosts.Total - afterUsers.Total:N0} activations in all, followers' feeds woken by fan-out included) → {afterPosts.Rss / 1e6:N0} MB");
-        Console.WriteLine($"    per user grain {perUser / 1024:F1} KB, per post grain {perPost / 1024:F1} KB (the working-set growth over that type's new activations); " +
-            $"100,000 active users ≈ {(before.Rss + 100_000 * perUser) / 1e9:F2} GB");
+        Console.WriteLine($"    +{posts:N0} Ready posts: {Show(afterPosts)}");
+        var newUsers = Math.Max(1, afterUsers.Users - before.Users);
+        var newPosts = Math.Max(1, afterPosts.Posts - afterUsers.Posts);
+        double heapUser = (afterUsers.Heap - before.Heap) / (double)newUsers, rssUser = (afterUsers.Rss - before.Rss) / (double)newUsers;
+        double heapPost = (afterPosts.Heap - afterUsers.Heap) / (double)newPosts, rssPost = (afterPosts.Rss - afterUsers.Rss) / (double)newPosts;
+        Console.WriteLine($"    per active user (its user, feed and style-leader grains): heap {heapUser / 1024:F1} KB, working set {rssUser / 1024:F1} KB; " +
+            $"per post grain: heap {heapPost / 1024:F1} KB, working set {rssPost / 1024:F1} KB");
+        Console.WriteLine($"    100,000 active users resident at once ≈ working set {afterPosts.Rss / 1e9:F2} GB now + {100_000 - afterUsers.Users:N0} more × {Math.Max(heapUser, rssUser) / 1024:F1} KB " +
+            $"= {(afterPosts.Rss + (100_000 - afterUsers.Users) * Math.Max(heapUser, rssUser)) / 1e9:F2} GB (the larger of the two slopes)");
     }
 
     /// <summary>
@@ -309,8 +326,8 @@ public static class ReadPathsBenchmark
         using var stop = new CancellationTokenSource();
         var connected = new int[1];
         var firstEvent = Enumerable.Range(0, streams).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
-        var received = new long[streams];
-        string? watched = null;
+        // The leader's posts being watched: post id → when each stream saw its followeePost event (clock ticks, 0: not yet).
+        var watched = new System.Collections.Concurrent.ConcurrentDictionary<string, long[]>();
         var clock = Stopwatch.StartNew();
         // Followers connect in waves of 25 (each stream's first event is a freshly computed feed page: a thousand at
         // once would be a thundering herd no follower base produces), each wave after the previous one's first events.
@@ -341,8 +358,9 @@ public static class ReadPathsBenchmark
                         else if (line.StartsWith("data: ", StringComparison.Ordinal))
                         {
                             firstEvent[n].TrySetResult();
-                            if (eventName == "followeePost" && watched is { } id && line.Contains(id, StringComparison.Ordinal) && received[n] == 0)
-                                received[n] = clock.ElapsedTicks;
+                            if (eventName == "followeePost")
+                                foreach (var (id, seen) in watched)
+                                    if (seen[n] == 0 && line.Contains(id, StringComparison.Ordinal)) seen[n] = clock.ElapsedTicks;
                         }
                     }
                 }
@@ -354,32 +372,90 @@ public static class ReadPathsBenchmark
         Console.WriteLine($"    {connected[0]:N0} of {streams:N0} streams open, {open:N0} with their first event, after {ready.Elapsed.TotalSeconds:F1} s");
         await Task.Delay(2000);
 
-        // Uploads: 20 by other authors when quiet, then the leader's with 20 others at the same time.
-        var others = authors.Skip(celebrities).ToArray();
-        async Task<double> TimedPost(Guid author, int seed) { var w = Stopwatch.StartNew(); await PostReady(grains, author, seed); return w.Elapsed.TotalMilliseconds; }
-        var quiet = new List<double>();
-        for (var i = 0; i < 20; i++) quiet.Add(await TimedPost(others[i % others.Length], 700_000 + i));
-
-        var postId = Guid.NewGuid();
-        watched = postId.ToString();
-        var start = clock.ElapsedTicks;
-        var leaderPost = Task.Run(async () =>
+        // Real uploads through the API (POST /api/v1/ootds, multipart, analysed by the silo's inference pool), the
+        // leader's and a follower-less author's alternately, so both meet the same machine load: upload → 202 Accepted
+        // (the gateway's answer) and upload → Ready (the post grain's status, polled every 10 ms). Each leader post is
+        // watched on every open stream; delivery is timed from the moment the post was seen Ready.
+        var lone = Guid.NewGuid();
+        await NewUser(grains, lone, 900_001);
+        await SeedAccountsAsync(db, [lone]);
+        var photos = Ootd.Benchmarks.Burst.BurstPhotos.Load(null, 416);
+        var photoIndex = 0;
+        async Task<(double AcceptedMs, double ReadyMs, Guid Id, long ReadyTicks)> Upload(Guid author, string label)
         {
+            using var form = new MultipartFormDataContent();
+            var photo = new ByteArrayContent(photos.Bytes[photoIndex++ % photos.Bytes.Count]);
+            photo.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+            form.Add(photo, "photo", "look.png");
+            form.Add(new StringContent($"fan-out look {label}"), "description");
+            form.Add(new StringContent("#fanout"), "hashtags");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/ootds") { Content = form };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", gateway.TokenFor(author));
             var w = Stopwatch.StartNew();
-            await PostReadyWithId(grains, leader, 800_000, postId);
-            return w.Elapsed.TotalMilliseconds;
-        });
-        var during = new List<double>();
-        for (var i = 0; i < 20; i++) during.Add(await TimedPost(others[(i + 20) % others.Length], 710_000 + i));
-        var leaderMs = await leaderPost;
-        var deadline = Stopwatch.StartNew();
-        while (received.Count(r => r > 0) < open && deadline.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(50);
-        var latencies = received.Where(r => r > 0).Select(r => (r - start) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
-        double Pct(double[] xs, double p) => xs.Length == 0 ? double.NaN : xs[Math.Min(xs.Length - 1, (int)Math.Ceiling(p * xs.Length) - 1)];
-        var q = quiet.OrderBy(x => x).ToArray();
-        var d = during.OrderBy(x => x).ToArray();
-        Console.WriteLine($"    followeePost delivered to {latencies.Length:N0} of {open:N0} open streams: p50 {Pct(latencies, 0.5):F0} ms, p99 {Pct(latencies, 0.99):F0} ms, max {(latencies.Length > 0 ? latencies[^1] : double.NaN):F0} ms (from the leader's Publish)");
-        Console.WriteLine($"    upload path (Publish + ApplyAnalysis): the leader's {leaderMs:F0} ms; other authors p50/max {Pct(q, 0.5):F0}/{q[^1]:F0} ms quiet vs {Pct(d, 0.5):F0}/{d[^1]:F0} ms during the fan-out");
+            using var response = await http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            var accepted = w.Elapsed.TotalMilliseconds;
+            if (response.StatusCode != HttpStatusCode.Accepted) throw new InvalidOperationException($"upload answered {(int)response.StatusCode}: {body}");
+            var id = Guid.Parse(System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!);
+            if (author == leader) watched[id.ToString()] = new long[streams];
+            var post = grains.GetGrain<IOotdGrain>(id);
+            while (true)
+            {
+                var view = await post.Get();
+                if (view?.Status == OotdStatus.Ready) break;
+                if (view?.Status is OotdStatus.Failed or OotdStatus.Deleted) throw new InvalidOperationException($"post {id} ended {view.Status}");
+                if (w.Elapsed > TimeSpan.FromMinutes(2)) throw new TimeoutException($"post {id} not Ready after 2 minutes");
+                await Task.Delay(10);
+            }
+            return (accepted, w.Elapsed.TotalMilliseconds, id, clock.ElapsedTicks);
+        }
+        var warm = await Upload(lone, "warm-up");   // loads the models; not counted
+        Console.WriteLine($"    warm-up upload (models loaded): accepted {warm.AcceptedMs:F0} ms, Ready {warm.ReadyMs:F0} ms");
+        const int rounds = 5;
+        var leaderUploads = new List<(double AcceptedMs, double ReadyMs, Guid Id, long ReadyTicks)>();
+        var loneUploads = new List<(double AcceptedMs, double ReadyMs, Guid Id, long ReadyTicks)>();
+        var latencies = new List<double>();
+        var deliveredCounts = new List<int>();
+        for (var round = 0; round < rounds; round++)
+        {
+            loneUploads.Add(await Upload(lone, $"lone {round}"));
+            var up = await Upload(leader, $"leader {round}");
+            leaderUploads.Add(up);
+            var seen = watched[up.Id.ToString()];
+            var deadline = Stopwatch.StartNew();
+            while (seen.Count(r => r > 0) < open && deadline.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(20);
+            await Task.Delay(500);   // late ones
+            var got = seen.Where(r => r > 0).Select(r => (r - up.ReadyTicks) * 1000.0 / Stopwatch.Frequency).ToArray();
+            latencies.AddRange(got);
+            deliveredCounts.Add(got.Length);
+            var sorted = got.Order().ToArray();
+            Console.WriteLine($"    round {round + 1}: lone author accepted {loneUploads[^1].AcceptedMs:F0} ms / Ready {loneUploads[^1].ReadyMs:F0} ms; " +
+                $"leader accepted {up.AcceptedMs:F0} ms / Ready {up.ReadyMs:F0} ms; followeePost on {got.Length:N0} of {open:N0} streams, " +
+                $"p50 {Pct(sorted, 0.5):F0} ms, p99 {Pct(sorted, 0.99):F0} ms, max {(sorted.Length > 0 ? sorted[^1] : double.NaN):F0} ms after Ready");
+        }
+        var all = latencies.Order().ToArray();
+        double Pct(double[] xs, double p) => xs.Length == 0 ? double.NaN : xs[Math.Min(xs.Length - 1, Math.Max(0, (int)Math.Ceiling(p * xs.Length) - 1))];
+        string Mid(IEnumerable<double> xs) { var a = xs.Order().ToArray(); return $"p50 {Pct(a, 0.5):F0} / max {a[^1]:F0} ms"; }
+        Console.WriteLine($"    followeePost, {rounds} leader posts × {open:N0} open streams: delivered {latencies.Count:N0} of {rounds * open:N0} " +
+            $"(fewest in a round {deliveredCounts.Min():N0}); from Ready p50 {Pct(all, 0.5):F0} ms, p95 {Pct(all, 0.95):F0} ms, p99 {Pct(all, 0.99):F0} ms, max {(all.Length > 0 ? all[^1] : double.NaN):F0} ms");
+        Console.WriteLine($"    upload path through the API ({rounds} each, alternating): leader ({leaderFollowers:N0} followers) accepted {Mid(leaderUploads.Select(u => u.AcceptedMs))}, " +
+            $"Ready {Mid(leaderUploads.Select(u => u.ReadyMs))}; follower-less author accepted {Mid(loneUploads.Select(u => u.AcceptedMs))}, Ready {Mid(loneUploads.Select(u => u.ReadyMs))}");
+        // What one followeePost event costs the gateway per open stream (FeedApi.Entries), part by part, for the leader's
+        // last post and the connected followers, 1,000 calls at 64 in flight through the gateway's client.
+        var cluster = gateway.Services.GetRequiredService<IClusterClient>();
+        var cards = gateway.Services.GetRequiredService<Ootd.Api.Social.OotdCards>();
+        var lastPost = leaderUploads[^1].Id;
+        var detail = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).GetDetails([lastPost], Ootd.Api.SearchApi.DefaultK))[0]!;
+        async Task Part(string label, Func<int, Task> call)
+        {
+            await Load(64, 200, call);
+            var w = Stopwatch.StartNew();
+            await Load(64, open, call);
+            Console.WriteLine($"    per event, {label,-72} {open / w.Elapsed.TotalSeconds,8:N0} calls/s (64 in flight): {open:N0} streams' worth in {w.Elapsed.TotalMilliseconds:F0} ms");
+        }
+        await Part("IOotdShelfGrain.GetDetails([post], k) (the post with similar products)", _ => cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).GetDetails([lastPost], Ootd.Api.SearchApi.DefaultK));
+        await Part("OotdCards.Cards([post], follower) (author, likedByMe, followingAuthor)", n => cards.Cards([detail.View], followers[n % open]));
+        await Part("IOotdGrain.Get (the grain's view alone)", _ => cluster.GetGrain<IOotdGrain>(lastPost).Get());
         stop.Cancel();
         await Task.WhenAll(readers);
     }
