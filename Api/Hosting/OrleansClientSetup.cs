@@ -41,7 +41,9 @@ public static class OrleansClientSetup
             // A short refresh lets the gateway find a replacement silo quickly after a crash.
             client.Configure<GatewayOptions>(o =>
                 o.GatewayListRefreshPeriod = config.GetValue("Orleans:GatewayListRefreshPeriod", TimeSpan.FromSeconds(2)));
-            // A read's first attempt waits at most Gateway:ReadAttemptTimeout per grain call (ReadRetryMiddleware retries).
+            // A read's first attempt is released when a silo connection closes (ReadRetryMiddleware retries it).
+            client.Services.AddSingleton<GatewayLoss>();
+            client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<GatewayLoss>());
             client.AddOutgoingGrainCallFilter<ReadAttemptDeadline>();
             client.AddActivityPropagation();
             // The Orleans dashboard is served by this client (OpsDashboard); the silos add its grains.

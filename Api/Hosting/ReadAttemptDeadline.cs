@@ -1,38 +1,65 @@
 namespace Ootd.Api.Hosting;
 
 /// <summary>
-/// The first attempt of a read (GET, HEAD) gives each grain call it makes at most <c>Gateway:ReadAttemptTimeout</c>
-/// (default 5 s; 0 turns it off) instead of the client's whole <c>Orleans:ResponseTimeout</c> (15 s). A call written to a
-/// silo's gateway connection just as that silo died is never answered; without this the read waited the full response
-/// timeout before <see cref="ReadRetryMiddleware"/> could try again through a live silo (a failover test saw 16 s).
-/// The abandoned call is left to time out on its own. Later attempts run without the bound, so a read that is merely
-/// slow on a saturated machine is tried at most twice, not repeatedly.
+/// Releases the first attempt of a read (GET, HEAD) when one of the gateway's silo connections closes. A grain call
+/// written to a silo's connection just as that silo died is never answered: without this the read waited the client's
+/// whole <c>Orleans:ResponseTimeout</c> (15 s) before <see cref="ReadRetryMiddleware"/> could try again through a live
+/// silo (a failover test saw 16 s). Orleans' client does not fail such calls itself, but it reports the closed
+/// connection at once (<see cref="IClusterConnectionStatusObserver"/>); every first-attempt read call in flight then
+/// ends with a <see cref="TimeoutException"/> and is retried (the abandoned call is left to time out on its own).
+/// Calls of later attempts, writes and responses already started (an event stream) are never released.
+/// <c>Gateway:ReleaseReadsOnSiloLoss</c> (default true) turns it off.
 /// </summary>
-public sealed class ReadAttemptDeadline : IOutgoingGrainCallFilter
+public sealed class ReadAttemptDeadline(GatewayLoss loss) : IOutgoingGrainCallFilter
 {
-    private sealed record Attempt(HttpResponse Response, TimeSpan Bound);
+    private static readonly AsyncLocal<HttpResponse?> FirstAttempt = new();
 
-    private static readonly AsyncLocal<Attempt?> Current = new();
+    /// <summary>Marks the rest of this async flow as the first attempt of the read answering <paramref name="response"/>
+    /// (null: not a first attempt).</summary>
+    public static void Set(HttpResponse? response) => FirstAttempt.Value = response;
 
-    /// <summary>Bounds the grain calls made by the rest of this async flow while <paramref name="response"/> has not
-    /// started (a started response cannot be retried, e.g. an event stream); null or zero: unbounded.</summary>
-    public static void Set(HttpResponse? response, TimeSpan? bound) =>
-        Current.Value = response is not null && bound is { } b && b > TimeSpan.Zero ? new Attempt(response, b) : null;
+    public Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (FirstAttempt.Value is not { HasStarted: false }) return context.Invoke();
+        var released = loss.Token;   // taken before the call is sent: a loss after this releases it
+        var call = context.Invoke();
+        return call.IsCompleted ? call : Within(call, released);
+    }
 
-    public Task Invoke(IOutgoingGrainCallContext context) =>
-        Current.Value is { } attempt && !attempt.Response.HasStarted ? Within(context.Invoke(), attempt.Bound) : context.Invoke();
-
-    /// <summary><paramref name="call"/>, or a <see cref="TimeoutException"/> once <paramref name="bound"/> has passed.</summary>
-    public static async Task Within(Task call, TimeSpan bound)
+    /// <summary><paramref name="call"/>, or a <see cref="TimeoutException"/> once <paramref name="released"/> is cancelled.</summary>
+    public static async Task Within(Task call, CancellationToken released)
     {
         try
         {
-            await call.WaitAsync(bound).ConfigureAwait(false);
+            await call.WaitAsync(released).ConfigureAwait(false);
         }
-        catch (TimeoutException) when (!call.IsCompleted)
+        catch (OperationCanceledException) when (released.IsCancellationRequested && !call.IsCompleted)
         {
             _ = call.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);   // observed, not rethrown
-            throw new TimeoutException($"no answer within the first read attempt's {bound.TotalSeconds:0.#} s (Gateway:ReadAttemptTimeout)");
+            throw new TimeoutException("a silo connection of the gateway closed while this read was in flight; the read is tried again");
         }
     }
+}
+
+/// <summary>A token that is cancelled (and replaced) whenever the gateway loses a silo connection.</summary>
+public sealed class GatewayLoss : IClusterConnectionStatusObserver
+{
+    private CancellationTokenSource _current = new();
+
+    public CancellationToken Token => Volatile.Read(ref _current).Token;
+
+    /// <summary>Ends every wait on the current token; later calls get a fresh one.</summary>
+    public void Lost()
+    {
+        var old = Interlocked.Exchange(ref _current, new CancellationTokenSource());
+        old.Cancel();
+        old.Dispose();
+    }
+
+    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
+    {
+        if (currentNumberOfGateways < previousNumberOfGateways) Lost();
+    }
+
+    public void NotifyClusterConnectionLost() => Lost();
 }

@@ -9,14 +9,14 @@ namespace Ootd.Api.Hosting;
 /// grains reactivate on a live silo, a few seconds later. A read that fails that way before anything was written to
 /// the response is run again with a growing pause (100 ms doubling to 1 s) within <c>Gateway:ReadRetryBudget</c>
 /// (default 20 s; 0 turns retrying off), so callers see a slower answer instead of a 503. A first attempt that timed out (a call sent to a
-/// gateway just before its silo died gets no answer; <see cref="ReadAttemptDeadline"/> ends the first attempt's wait after
-/// <c>Gateway:ReadAttemptTimeout</c>) is always tried once more. Writes are never retried here: they may have been
+/// gateway just before its silo died gets no answer; <see cref="ReadAttemptDeadline"/> ends the first attempt's wait when
+/// the gateway sees that connection close) is always tried once more. Writes are never retried here: they may have been
 /// applied, so they answer 503 and the client decides (every write of this API is safe to repeat).
 /// </summary>
 public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration configuration, ILogger<ReadRetryMiddleware> logger)
 {
     private readonly TimeSpan budget = configuration.GetValue("Gateway:ReadRetryBudget", TimeSpan.FromSeconds(20));
-    private readonly TimeSpan firstAttemptBound = configuration.GetValue("Gateway:ReadAttemptTimeout", TimeSpan.FromSeconds(5));
+    private readonly bool releaseOnSiloLoss = configuration.GetValue("Gateway:ReleaseReadsOnSiloLoss", true);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -36,8 +36,9 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
             await using var scope = attempt == 1 ? (AsyncServiceScope?)null
                 : requestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
             context.RequestServices = scope?.ServiceProvider ?? requestServices;
-            // Only the first attempt's grain calls are bounded (ReadAttemptDeadline); the flag flows into next(context).
-            ReadAttemptDeadline.Set(context.Response, attempt == 1 ? firstAttemptBound : null);
+            // Only the first attempt's grain calls are released when a silo connection closes (ReadAttemptDeadline); the
+            // flag flows into next(context).
+            ReadAttemptDeadline.Set(attempt == 1 && releaseOnSiloLoss ? context.Response : null);
             try
             {
                 await next(context);
@@ -55,7 +56,7 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
             finally
             {
                 context.RequestServices = requestServices;
-                ReadAttemptDeadline.Set(null, null);
+                ReadAttemptDeadline.Set(null);
             }
         }
     }
