@@ -85,8 +85,8 @@ public sealed class SiloFailoverTests : IClassFixture<SiloFailoverTests.Deployme
         Assert.True(failures.IsEmpty, $"{failures.Count} of {timings.Count} reads failed around the silo kill:\n{string.Join('\n', failures.Take(10))}");
         Assert.True(readyWithOne is not null && readyWithOne < TimeSpan.FromSeconds(5),
             $"/readyz still counted the dead silo {readyWithOne?.TotalSeconds.ToString("0.0") ?? "30+"} s after the kill");
-        // Orleans:ResponseTimeout is 15 s: a read that waited for it (instead of Gateway:ReadAttemptTimeout, 3 s, and a
-        // retry) fails this.
+        // Orleans:ResponseTimeout is 15 s: a read that waited for it (instead of being released when the gateway saw the
+        // silo's connection close, Gateway:ReleaseReadsOnSiloLoss, and retried) fails this.
         Assert.True(afterKill.Max(t => t.Seconds) < 10, $"a read took 10 s or more around the kill (start after the kill, seconds, url): {slowest}");
         Assert.True(afterKill.Count > 2 * reads.Count, $"reads kept going: {afterKill.Count} answered in the 15 s after the kill; the slowest: {slowest}");
 
