@@ -44,7 +44,7 @@ public static class OrleansClientSetup
             // A read's first attempt is released when a silo connection closes (ReadRetryMiddleware retries it).
             client.Services.AddSingleton<GatewayLoss>();
             client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<GatewayLoss>());
-            client.AddOutgoingGrainCallFilter<ReadAttemptDeadline>();
+            client.AddOutgoingGrainCallFilter<ReadReleaseOnSiloLoss>();
             client.AddActivityPropagation();
             // The Orleans dashboard is served by this client (OpsDashboard); the silos add its grains.
             if (OpsDashboard.Enabled(config)) client.AddDashboard();

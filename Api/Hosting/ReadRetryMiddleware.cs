@@ -9,7 +9,7 @@ namespace Ootd.Api.Hosting;
 /// grains reactivate on a live silo, a few seconds later. A read that fails that way before anything was written to
 /// the response is run again with a growing pause (100 ms doubling to 1 s) within <c>Gateway:ReadRetryBudget</c>
 /// (default 20 s; 0 turns retrying off), so callers see a slower answer instead of a 503. A first attempt that timed out (a call sent to a
-/// gateway just before its silo died gets no answer; <see cref="ReadAttemptDeadline"/> ends the first attempt's wait when
+/// gateway just before its silo died gets no answer; <see cref="ReadReleaseOnSiloLoss"/> ends the first attempt's wait when
 /// the gateway sees that connection close) is always tried once more. Writes are never retried here: they may have been
 /// applied, so they answer 503 and the client decides (every write of this API is safe to repeat).
 /// </summary>
@@ -36,9 +36,9 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
             await using var scope = attempt == 1 ? (AsyncServiceScope?)null
                 : requestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
             context.RequestServices = scope?.ServiceProvider ?? requestServices;
-            // Only the first attempt's grain calls are released when a silo connection closes (ReadAttemptDeadline); the
+            // Only the first attempt's grain calls are released when a silo connection closes (ReadReleaseOnSiloLoss); the
             // flag flows into next(context).
-            ReadAttemptDeadline.Set(attempt == 1 && releaseOnSiloLoss ? context.Response : null);
+            ReadReleaseOnSiloLoss.Set(attempt == 1 && releaseOnSiloLoss ? context.Response : null);
             try
             {
                 await next(context);
@@ -56,7 +56,7 @@ public sealed class ReadRetryMiddleware(RequestDelegate next, IConfiguration con
             finally
             {
                 context.RequestServices = requestServices;
-                ReadAttemptDeadline.Set(null);
+                ReadReleaseOnSiloLoss.Set(null);
             }
         }
     }

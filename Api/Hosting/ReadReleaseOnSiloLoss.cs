@@ -10,7 +10,7 @@ namespace Ootd.Api.Hosting;
 /// Calls of later attempts, writes and responses already started (an event stream) are never released.
 /// <c>Gateway:ReleaseReadsOnSiloLoss</c> (default true) turns it off.
 /// </summary>
-public sealed class ReadAttemptDeadline(GatewayLoss loss) : IOutgoingGrainCallFilter
+public sealed class ReadReleaseOnSiloLoss(GatewayLoss loss) : IOutgoingGrainCallFilter
 {
     private static readonly AsyncLocal<HttpResponse?> FirstAttempt = new();
 
