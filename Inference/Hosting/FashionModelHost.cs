@@ -465,17 +465,17 @@ internal sealed class LoadedModels : IAsyncDisposable
     private readonly ResNetBackbone _backbone;
     private readonly HeadSession _classifier, _tagger, _embedder;
     private readonly HeadSession? _detectorHead;
-    private readonly HeadSession? _parserHead;
+    private readonly HeadSession? _parserHead, _parserRefine;
     private readonly FeatureMapBackbone? _featureMaps;
     private readonly TensorPool _tensors;
     private readonly BackboneBatchRunner _runner;
 
     private LoadedModels(string folder, ResNetBackbone backbone, HeadSession classifier, HeadSession tagger, HeadSession embedder,
         HeadSession? detectorHead, InferenceOptions options, int backboneWorkers, BackboneBatchRunner runner,
-        FeatureMapBackbone? featureMaps = null, HeadSession? parserHead = null, HeadSession? shotHead = null)
+        FeatureMapBackbone? featureMaps = null, HeadSession? parserHead = null, HeadSession? shotHead = null, HeadSession? parserRefine = null)
     {
-        _featureMaps = featureMaps; _parserHead = parserHead;
-        if (featureMaps is not null && parserHead is not null) Parser = new GarmentParser(featureMaps, parserHead);
+        _featureMaps = featureMaps; _parserHead = parserHead; _parserRefine = parserRefine;
+        if (featureMaps is not null && parserHead is not null) Parser = new GarmentParser(featureMaps, parserHead, parserRefine);
         if (Parser is not null && shotHead is not null) Shot = new ProductShotHead(shotHead);
         Folder = folder;
         _runner = runner;
@@ -538,10 +538,11 @@ internal sealed class LoadedModels : IAsyncDisposable
         var detector = repository.Manifests.ContainsKey("detector") ? repository.Open("detector", headFactory) : null;
         if (detector is null) logger.LogWarning("Inference: no detector manifest in {Folder}: outfit photos are analysed as one item", repository.Folder);
         FeatureMapBackbone? featureMaps = null;
-        HeadSession? parser = null, shot = null;
+        HeadSession? parser = null, shot = null, refine = null;
         if (repository.Manifests.ContainsKey("parser"))
         {
             parser = repository.Open("parser", headFactory);
+            if (parser.Manifest.Parser?.RefineModel is { } refineModel) refine = repository.Open(refineModel, headFactory);
             featureMaps = new FeatureMapBackbone(factory);
             logger.LogInformation("Inference: garment parser at ~{Area} px finds the garments of outfit photos ({Provider})",
                 parser.Manifest.Parser?.WorkingArea, featureMaps.Provider);
@@ -554,7 +555,7 @@ internal sealed class LoadedModels : IAsyncDisposable
         }
         return new LoadedModels(repository.Folder, backbone,
             repository.Open("classifier", headFactory), repository.Open("tagger", headFactory), repository.Open("embedder", headFactory),
-            detector, options, workers, runner, featureMaps, parser, shot);
+            detector, options, workers, runner, featureMaps, parser, shot, refine);
     }
 
     public Dictionary<string, (long Batches, long Requests)> Totals()
@@ -651,6 +652,6 @@ internal sealed class LoadedModels : IAsyncDisposable
         if (DetectorHead is not null) await DetectorHead.DisposeAsync();
         _runner.Dispose();
         _backbone.Dispose(); _classifier.Dispose(); _tagger.Dispose(); _embedder.Dispose(); _detectorHead?.Dispose();
-        _parserHead?.Dispose(); _featureMaps?.Dispose(); Shot?.Dispose();
+        _parserHead?.Dispose(); _parserRefine?.Dispose(); _featureMaps?.Dispose(); Shot?.Dispose();
     }
 }

@@ -41,8 +41,11 @@ public sealed record DetectorSpec(
 /// the stage outputs its hypercolumns read, how much the stride-16 class probabilities are upsampled before the arg max,
 /// its classes (6 super-categories + background) and the mask → garment rules chosen on val.</summary>
 /// <param name="ClassifierMustAgree">a garment is dropped when the crop classifier puts it in another super-category (chosen on val)</param>
+/// <param name="RefineModel">the manifest of a second head that reads each hypercolumn with its
+/// <see cref="Ootd.Inference.Parsing.ParserContext"/> (the first head's probabilities around the cell and across the
+/// photo) and whose probabilities make the mask; null: the first head's probabilities make it</param>
 public sealed record ParserSpec(int WorkingArea, string[] FeatureMaps, int Upsample, string[] Classes, Ootd.Inference.Parsing.GarmentRules Rules,
-    bool ClassifierMustAgree = false);
+    bool ClassifierMustAgree = false, string? RefineModel = null);
 
 /// <summary>The product-shot head's settings: the photo is a product shot when the head's probability is at least
 /// <c>Threshold</c> (chosen on val); <c>Stats</c> names the mask statistics after the 512 pooled layer4 values, in input order.</summary>

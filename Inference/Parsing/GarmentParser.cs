@@ -20,9 +20,10 @@ public sealed record GarmentParse(
 /// <summary>
 /// The garment parser: the backbone's stage outputs over the whole photo (<see cref="FeatureMapBackbone"/>) →
 /// hypercolumns on the stride-16 grid → the per-pixel head (models/parser.onnx, 6 super-categories + background) →
-/// class probabilities upsampled → mask → garments (<see cref="MaskGarments"/>). Thread-safe.
+/// (optionally) a second head reading each hypercolumn with the first head's probabilities around it
+/// (<see cref="ParserContext"/>) → class probabilities upsampled → mask → garments (<see cref="MaskGarments"/>). Thread-safe.
 /// </summary>
-public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head)
+public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head, HeadSession? refine = null)
 {
     public ParserSpec Spec { get; } = head.Manifest.Parser ?? throw new InvalidDataException($"{head.Manifest.Name} has no parser section");
     private readonly MaskGarments _rules = new((head.Manifest.Parser ?? throw new InvalidDataException("no parser section")).Rules);
@@ -35,7 +36,7 @@ public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head)
         var backboneMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         started = Stopwatch.GetTimestamp();
         var rows = Hypercolumns.Build(maps, out int gh, out int gw);
-        var probabilities = Probabilities(rows, gw * gh);
+        var probabilities = Probabilities(rows, gw, gh);
         var headMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         started = Stopwatch.GetTimestamp();
         var parse = FromProbabilities(probabilities, gw, gh, photo.Width, photo.Height);
@@ -60,11 +61,19 @@ public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head)
         return pooled;
     }
 
-    /// <summary>The head's class probabilities of hypercolumn rows, class-major ([classes][cells]).</summary>
-    public float[] Probabilities(float[] rows, int cells)
+    /// <summary>The class probabilities of the hypercolumn rows of a gw × gh grid, class-major ([classes][cells]): the
+    /// first head's, or the second head's when the parser has one.</summary>
+    public float[] Probabilities(float[] rows, int gw, int gh)
     {
+        int cells = gw * gh;
         var output = head.Run(rows, cells)[head.Manifest.Outputs[0].Name];
-        return ParseMap.ClassMajor(output.Data, cells, output.Width);
+        var first = ParseMap.ClassMajor(output.Data, cells, output.Width);
+        if (refine is null) return first;
+        var context = ParserContext.Build(first, output.Width, gw, gh);
+        int contextWidth = ParserContext.WidthFor(output.Width);
+        var joined = ParserContext.Join(rows, rows.Length / Math.Max(1, cells), context, contextWidth, cells);
+        var refined = refine.Run(joined, cells)[refine.Manifest.Outputs[0].Name];
+        return ParseMap.ClassMajor(refined.Data, cells, refined.Width);
     }
 
     /// <summary>Probabilities on the grid → fine mask → garments in photo pixels.</summary>

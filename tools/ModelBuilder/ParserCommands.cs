@@ -16,7 +16,7 @@ public static class ParserCommands
             int hidden = ParserTraining.DefaultHidden;
             int h = Array.IndexOf(args, "--hidden");
             if (h > 0 && h + 1 < args.Length) hidden = int.Parse(args[h + 1]);
-            return ParserTraining.Train(int.Parse(args[1]), args.Contains("--write"), hidden);
+            return ParserTraining.Train(int.Parse(args[1]), args.Contains("--write"), hidden, args.Contains("--context"));
         }
         if (args.Length >= 1 && args[0] == "report") return ParserReport.Report();
         if (args.Length >= 1 && args[0] == "auto-check") return AutoCheck(args.Length > 1 ? args[1] : "val");

@@ -7,6 +7,7 @@ using Ootd.Inference.Taxonomy;
 using Ootd.Taxonomy;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace Ootd.ModelBuilder;
 
@@ -16,15 +17,19 @@ public sealed record ParserPhoto(string Image, string Split, int GridWidth, int 
 /// <summary>
 /// `parser features AREA…`: every CCP photo through the fully convolutional backbone at a working size of about AREA
 /// pixels (aspect kept, sides multiples of 32) → hypercolumns on the stride-16 grid, labelled with the majority CCP pixel
-/// label of each cell mapped to the 6 super-categories + background. Train photos keep a class-balanced sample of cells
-/// (at most <see cref="PerClassCells"/> per class and photo), val/test photos every cell. Cached in .data/parser/AREA.bin
-/// (Half floats; never committed).
+/// label of each cell mapped to the 6 super-categories + background; every cell of every photo is kept (training samples
+/// at most <see cref="PerClassCells"/> cells per class and photo, and reads a cell's neighbours for the context head),
+/// and train photos are stored a second time mirrored. Cached in .data/parser/AREA.bin (Half floats, 1.9 GB at 153,600
+/// px; never committed).
 /// </summary>
 public static class ParserData
 {
     public const int Background = 6;
-    public const int PerClassCells = 40;
-    public const int BackgroundCells = 60;
+    public static int PerClassCells { get; } = int.TryParse(Environment.GetEnvironmentVariable("OOTD_PARSER_CELLS"), out var n) ? n : 40;
+    public static int BackgroundCells { get; } = PerClassCells * 3 / 2;
+
+    /// <summary>Suffix of the image name of a train photo's mirrored copy in the cache.</summary>
+    public const string MirrorSuffix = "|mirrored";
 
     public static string CachePath(int area) => Path.Combine(Paths.DataFolder, "parser", $"{area}.bin");
 
@@ -87,19 +92,28 @@ public static class ParserData
                     var labelPath = Path.Combine(data.Root, "ccp", "labels", Path.ChangeExtension(image, ".png"));
                     if (!File.Exists(labelPath)) continue;
                     using var photo = decoder.Decode(File.ReadAllBytes(Path.Combine(data.Root, "ccp", "photos", image)));
-                    var (ww, wh) = WorkingSize.For(photo.Width, photo.Height, area);
-                    var started = Stopwatch.GetTimestamp();
-                    var maps = backbone.Run(photo.Image, ww, wh);
-                    backboneSeconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
-                    var rows = Hypercolumns.Build(maps, out int gh, out int gw);
                     using var labelImage = Image.Load<L8>(labelPath);
-                    var (labels, _) = GridLabels(labelImage, classes, gw, gh);
-                    var cells = split == "train" ? Sample(labels, image) : Enumerable.Range(0, gw * gh).ToArray();
-                    writer.Write(image); writer.Write(split); writer.Write(gw); writer.Write(gh); writer.Write(cells.Length);
-                    foreach (int i in cells)
+                    // Train photos are also stored mirrored (a view the head should read alike: twice the train data).
+                    foreach (bool mirrored in split == "train" ? new[] { false, true } : [false])
                     {
-                        writer.Write(i); writer.Write(labels[i]);
-                        for (int k = 0; k < Hypercolumns.Width; k++) writer.Write((Half)rows[i * Hypercolumns.Width + k]);
+                        if (mirrored)
+                        {
+                            photo.Image.Mutate(c => c.Flip(FlipMode.Horizontal));
+                            labelImage.Mutate(c => c.Flip(FlipMode.Horizontal));
+                        }
+                        var (ww, wh) = WorkingSize.For(photo.Width, photo.Height, area);
+                        var started = Stopwatch.GetTimestamp();
+                        var maps = backbone.Run(photo.Image, ww, wh);
+                        backboneSeconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+                        var rows = Hypercolumns.Build(maps, out int gh, out int gw);
+                        var (labels, _) = GridLabels(labelImage, classes, gw, gh);
+                        // Every cell is kept (train cells are sampled when training), so the head can read a cell's neighbours.
+                        writer.Write(mirrored ? image + MirrorSuffix : image); writer.Write(split); writer.Write(gw); writer.Write(gh); writer.Write(gw * gh);
+                        for (int i = 0; i < gw * gh; i++)
+                        {
+                            writer.Write(i); writer.Write(labels[i]);
+                            for (int k = 0; k < Hypercolumns.Width; k++) writer.Write((Half)rows[i * Hypercolumns.Width + k]);
+                        }
                     }
                     if (++done % 100 == 0) Console.WriteLine($"  {area}: {done} photos, backbone {backboneSeconds / done:F3} s per photo");
                 }

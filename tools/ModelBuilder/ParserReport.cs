@@ -68,10 +68,11 @@ public static class ParserReport
         var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 2 });
         var heads = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 1 });
         using var head = repo.Open("parser", heads);
+        using var refine = head.Manifest.Parser?.RefineModel is { } refineModel ? repo.Open(refineModel, heads) : null;
         using var classifier = repo.Open("classifier", heads);
         using var maps = new FeatureMapBackbone(factory);
         using var crops = new ResNetBackbone(factory);
-        var parser = new GarmentParser(maps, head);
+        var parser = new GarmentParser(maps, head, refine);
         int limit = int.TryParse(Environment.GetEnvironmentVariable("OOTD_PARSER_PHOTOS"), out var l) ? l : int.MaxValue;
         var val = Measure(data, "val", parser, crops, classifier, limit);
         bool mustAgree = F1(val.Veto) > F1(val.Plain);

@@ -77,8 +77,9 @@ public static class ShotCommands
         var repo = new ModelRepository(Paths.ModelsFolder);
         var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 1 });
         using var head = repo.Open("parser", factory);
+        using var refine = head.Manifest.Parser?.RefineModel is { } refineModel ? repo.Open(refineModel, factory) : null;
         using var maps = new FeatureMapBackbone(factory);
-        var parser = new GarmentParser(maps, head);
+        var parser = new GarmentParser(maps, head, refine);
         var decoder = new PhotoDecoder();
         Directory.CreateDirectory(Folder);
         var total = Stopwatch.StartNew();

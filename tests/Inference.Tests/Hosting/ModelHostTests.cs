@@ -299,6 +299,20 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
     }
 
     [Fact]
+    public async Task A_parser_with_a_second_head_takes_its_classes_from_that_head()
+    {
+        await using var host = new FashionModelHost(new InferenceOptions
+        {
+            ModelsPath = TestModels.ParserRefineFolder, IntraOpThreads = 1,
+            Batching = new BatchingOptions { MaxBatchSize = 4, HeadMaxBatchSize = 16, MaxQueueDelayMs = 0 },
+        });
+        await host.EnsureLoadedAsync();
+        var outfit = await host.AnalyzeAsync(TestPhotos.OutfitJpeg(1), PhotoKind.Outfit);
+        // The first head alone gives a top and a bottom (test above); the second head calls every garment cell a dress.
+        Assert.Equal("dress", Assert.Single(outfit.Items).SuperCategory);
+    }
+
+    [Fact]
     public async Task Odd_but_valid_photos_give_sane_results()
     {
         var rotated = await hosts.Batched.AnalyzeAsync(BadPhotos.ExifRotated(), PhotoKind.Outfit);

@@ -51,6 +51,39 @@ public static class TestModels
         return folder;
     }
 
+    private static readonly Lazy<string> LazyParserRefineFolder = new(WriteParserRefine);
+
+    /// <summary><see cref="ParserFolder"/> plus a second parser head (parser-refine.json, named by parser.json's
+    /// RefineModel) that reads each hypercolumn with its context and calls every garment cell a dress: the first head's
+    /// tops and bottoms become one dress only when the second head is used.</summary>
+    public static string ParserRefineFolder => LazyParserRefineFolder.Value;
+
+    private static string WriteParserRefine()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"ootd-test-parser-refine-models-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(ParserFolder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        int d = Ootd.Inference.Parsing.Hypercolumns.Width;
+        int width = d + Ootd.Inference.Parsing.ParserContext.WidthFor(7);
+        // Context value 7 is the first head's background probability at the cell itself: background stays
+        // background, every other cell becomes a dress.
+        var w = new float[width * 7];
+        w[(d + 6) * 7 + 6] = 20f;
+        float[] bias = [-9f, -9f, -9f, 10f, -9f, -9f, 0f];
+        var g = new OnnxGraphBuilder("parser-refine");
+        var x = g.Input("hypercolumns_context", width);
+        g.Node("Softmax", [g.Dense(x, w, bias, width, 7)], "probabilities", ("axis", 1));
+        g.Output("probabilities", 7);
+        var parser = ModelManifest.Parse(File.ReadAllText(Path.Combine(folder, "parser.json")));
+        Save(folder, parser with
+        {
+            Name = "parser-refine", Kind = "parser-refine", File = "parser-refine.onnx",
+            Inputs = [new TensorSpec("hypercolumns_context", [-1, width])], Parser = null,
+        }, g.Build());
+        File.WriteAllText(Path.Combine(folder, "parser.json"), (parser with { Parser = parser.Parser! with { RefineModel = "parser-refine" } }).ToJson());
+        return folder;
+    }
+
     public static readonly string[] Colours = ["black", "white", "red", "blue"];
     public static readonly string[] Seasons = ["spring", "summer", "fall", "winter"];
     public static readonly string[] Genders = ["Men", "Women", "Unisex"];
