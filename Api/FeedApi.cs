@@ -21,9 +21,11 @@ public static class FeedApi
     {
         var feed = app.MapGroup("/api/v1/feed").WithTags("Feed").RequireAuthorization();
         feed.MapGet("", GetFeed).WithName("GetFeed").TimesFeed("feed")
-            .WithSummary("The caller's personalised feed; cursor paging (pass nextCursor back as cursor; null at the end). Each entry says its source.");
+            .WithSummary("The caller's personalised feed; cursor paging (pass nextCursor back as cursor; null at the end). Each entry says its source.")
+            .WithDescription(ListEntriesDoc);
         feed.MapGet("/stream", Stream).WithName("StreamFeed")
-            .WithSummary("Server-sent events: 'followeePost' when a followee's new post is analysed, 'recommendations' with a refreshed first page.");
+            .WithSummary("Server-sent events: 'followeePost' when a followee's new post is analysed, 'recommendations' with a refreshed first page.")
+            .WithDescription(ListEntriesDoc);
 
         app.MapGet("/api/v1/ootds/{id:guid}/similar", Similar).WithName("GetSimilarOotds").TimesFeed("similar").WithTags("Feed").RequireAuthorization()
             .WithSummary("OOTDs of a similar style (vector index candidates re-ranked by γ·cf + (1 − γ)·S), without the caller's own, seen or blocked.");
@@ -38,19 +40,38 @@ public static class FeedApi
         return app;
     }
 
+    /// <summary>What the feed routes say about their entries' items (OpenAPI description).</summary>
+    public const string ListEntriesDoc =
+        "Entries are post cards, as every list shows them (user posts, explore lists, similar OOTDs): each item with its box, " +
+        "categories, attributes and outline, and an empty similarProducts; GET /api/v1/ootds/{id} answers an item's similar " +
+        "products. include=similarProducts (the only value) fills them in the entries too (a larger, slower page).";
+
+    /// <summary>
+    /// How many similar products per item list entries carry: none (cards), unless <c>include=similarProducts</c>
+    /// (then as many as the post's own page). Anything else in <paramref name="include"/> is a 400.
+    /// </summary>
+    public static int ListK(string? include, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(include)) return 0;
+        if (string.Equals(include, "similarProducts", StringComparison.Ordinal)) return SearchApi.DefaultK;
+        errors["include"] = ["include takes one value: similarProducts."];
+        return 0;
+    }
+
     public static async Task<Results<PreparedJson<FeedResponse>, ValidationProblem>> GetFeed(
-        string? cursor, int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
+        string? cursor, int? limit, string? include, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
     {
         var errors = new Dictionary<string, string[]>();
         var l = limit ?? 20;
         if (l is < 1 or > 100) errors["limit"] = ["The limit must be between 1 and 100."];
         if (cursor is not null && !FeedCursor.TryParse(cursor, out _, out _)) errors["cursor"] = ["The cursor is not one this API returned."];
+        var k = ListK(include, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        // One call: the page and its posts' stamps and counts (the feed grain reads them next to it); each post with the
-        // similar products its grain keeps; bodies of unchanged posts are the gateway's own.
-        var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadFeed(cursor, l, SearchApi.DefaultK);
-        var posts = await bodies.Resolve(page.Items.Select(e => e.OotdId).ToList(), SearchApi.DefaultK, page.Posts);
+        // One call: the page and its posts' stamps and counts (the feed grain reads them next to it); each post as a card
+        // (items without similar products, k = 0) unless asked for them; bodies of unchanged posts are the gateway's own.
+        var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadFeed(cursor, l, k);
+        var posts = await bodies.Resolve(page.Items.Select(e => e.OotdId).ToList(), k, page.Posts);
         var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), caller.UserId(), cards)).ToDictionary(s => s.Post.Body.Id);
         var entries = page.Items.Where(e => shown.ContainsKey(e.OotdId))
             .Select(e => (shown[e.OotdId], RecommendationContracts.Name(e.Source), e.Score)).ToList();
@@ -102,9 +123,16 @@ public static class FeedApi
     /// <c>closed</c> event when the caller's account is deleted (checked at every refresh) or the access token expires
     /// (a client reconnects with a fresh token; a deleted account's token is refused with 401).
     /// </summary>
-    public static async Task Stream(HttpContext http, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config, OotdCards cards,
+    public static async Task Stream(HttpContext http, string? include, ClaimsPrincipal caller, IClusterClient cluster, IConfiguration config, OotdCards cards,
         PushedPostDetails pushed, ILogger<FeedResponse> logger)
     {
+        var errors = new Dictionary<string, string[]>();
+        var k = ListK(include, errors);
+        if (errors.Count > 0)
+        {
+            await Problems.Invalid(errors).ExecuteAsync(http);
+            return;
+        }
         var ct = http.RequestAborted;
         using var openStream = GatewayMetrics.SseOpened();
         var refresh = TimeSpan.FromSeconds(Math.Max(1, config.GetValue("Recommender:StreamRefreshSeconds", 60)));
@@ -142,7 +170,7 @@ public static class FeedApi
                         break;
                     }
                     var page = await feed.GetFeed(null, 10);
-                    await Send(http, "recommendations", new { items = await Entries(page.Items, cluster, cards, caller.UserId(), logger) }, ct);
+                    await Send(http, "recommendations", new { items = await Entries(page.Items, k, cluster, cards, caller.UserId(), logger) }, ct);
                     nextRefresh = DateTime.UtcNow + refresh;
                 }
                 if (DateTime.UtcNow >= nextRenew)
@@ -166,8 +194,8 @@ public static class FeedApi
                     var name = e.Kind == FeedEventKind.FolloweePost ? "followeePost" : "recommendations";
                     // A followee's post goes to every connected follower at once: the streams share one read of it.
                     var items = e.Kind == FeedEventKind.FolloweePost
-                        ? await Entries(e.Entries, cluster, cards, caller.UserId(), logger, pushed)
-                        : await Entries(e.Entries, cluster, cards, caller.UserId(), logger);
+                        ? await Entries(e.Entries, k, cluster, cards, caller.UserId(), logger, pushed)
+                        : await Entries(e.Entries, k, cluster, cards, caller.UserId(), logger);
                     await Send(http, name, new { items }, ct);
                 }
             }
@@ -191,17 +219,17 @@ public static class FeedApi
     }
 
     /// <summary>
-    /// Feed entries as the caller sees them: the post with its author and the caller's state, and each item with
-    /// its similar products (as on the post's own page).
+    /// Feed entries as the caller sees them: the post with its author and the caller's state; each item with k
+    /// similar products (0: a card, as <c>GET /api/v1/feed</c> shows it).
     /// </summary>
-    private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, IClusterClient cluster, OotdCards cards, Guid viewer, ILogger logger,
+    private static async Task<IReadOnlyList<FeedEntryResponse>> Entries(IReadOnlyList<FeedEntry> entries, int k, IClusterClient cluster, OotdCards cards, Guid viewer, ILogger logger,
         PushedPostDetails? pushed = null)
     {
-        // Each post with the similar products its grain keeps (searched again only after a catalogue change); pushed
-        // posts through the read the gateway's streams share.
+        // Each post (with the similar products its grain keeps when k > 0); pushed posts through the read the
+        // gateway's streams share.
         var details = (pushed is null
-            ? await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).GetDetails(entries.Select(e => e.OotdId).ToList(), SearchApi.DefaultK)
-            : await Task.WhenAll(entries.Select(e => pushed.Read(e.OotdId, SearchApi.DefaultK)))).OfType<OotdDetail>().ToList();
+            ? await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).GetDetails(entries.Select(e => e.OotdId).ToList(), k)
+            : await Task.WhenAll(entries.Select(e => pushed.Read(e.OotdId, k)))).OfType<OotdDetail>().ToList();
         var views = details.Select(d => d.View).ToList();
         var shown = (await cards.Cards(views, viewer)).ToDictionary(c => c.Id);
         var itemsOf = details.ToDictionary(d => d.View.Id, SearchApi.OotdItems);

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Ootd.Tests.Api;
 
-/// <summary>Product browsing and text search, and the similar products on feed entries (catalog deployment with test heads).</summary>
+/// <summary>Product browsing and text search, and the feed entries as cards, with similar products only when asked (catalog deployment with test heads).</summary>
 [Collection(CatalogCollection.Name)]
 public sealed class ProductBrowsingApiTests(CatalogFixture cluster)
 {
@@ -91,7 +91,7 @@ public sealed class ProductBrowsingApiTests(CatalogFixture cluster)
     }
 
     [Fact]
-    public async Task Feed_entries_carry_the_posts_similar_products()
+    public async Task Feed_entries_are_cards_and_carry_similar_products_only_when_asked()
     {
         var admin = await AdminTokenAsync();
         foreach (var (hint, n) in new[] { "jeans", "Tshirts", "sneakers", "handbag", "coat", "dress" }.Select((h, n) => (h, n)))
@@ -106,14 +106,42 @@ public sealed class ProductBrowsingApiTests(CatalogFixture cluster)
         var expected = detail["items"]!.AsArray().Select(i => i!["similarProducts"]!.AsArray().Select(p => (string)p!["productId"]!).ToList()).ToList();
         Assert.Contains(expected, l => l.Count > 0);
 
-        JsonObject entry = null!;
-        await ApiCalls.Eventually(async () =>
+        async Task<JsonObject> Entry(string query)
         {
-            using var r = await Http.Send(HttpMethod.Get, "api/v1/feed?limit=100", reader.Token);
-            entry = (await r.Json())["items"]!.AsArray().Select(e => e!.AsObject()).FirstOrDefault(e => Guid.Parse((string)e["ootdId"]!) == post)!;
-            return entry is not null;
-        }, "the post in the reader's feed");
-        var fromFeed = entry["ootd"]!["items"]!.AsArray().Select(i => i!["similarProducts"]!.AsArray().Select(p => (string)p!["productId"]!).ToList()).ToList();
+            JsonObject entry = null!;
+            await ApiCalls.Eventually(async () =>
+            {
+                using var r = await Http.Send(HttpMethod.Get, "api/v1/feed?limit=100" + query, reader.Token);
+                Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+                entry = (await r.Json())["items"]!.AsArray().Select(e => e!.AsObject()).FirstOrDefault(e => Guid.Parse((string)e["ootdId"]!) == post)!;
+                return entry is not null;
+            }, "the post in the reader's feed");
+            return entry;
+        }
+
+        // A card: every item as the post shows it (box, categories, attributes), without similar products.
+        var card = await Entry("");
+        var cardItems = card["ootd"]!["items"]!.AsArray();
+        Assert.Equal(detail["items"]!.AsArray().Count, cardItems.Count);
+        Assert.All(cardItems, i => Assert.Empty(i!["similarProducts"]!.AsArray()));
+        Assert.Equal(detail["items"]!.AsArray().Select(i => (string?)i!["subCategory"]), cardItems.Select(i => (string?)i!["subCategory"]));
+        Assert.Equal(detail["items"]!.AsArray().Select(i => i!["box"]!.ToJsonString()), cardItems.Select(i => i!["box"]!.ToJsonString()));
+        Assert.Equal((string)detail["photo"]!["url"]!, (string)card["ootd"]!["photo"]!["url"]!);
+        Assert.Equal(author.Id, Guid.Parse((string)card["author"]!["id"]!));
+
+        // Asked for: the same similar products as the post's own page.
+        var full = await Entry("&include=similarProducts");
+        var fromFeed = full["ootd"]!["items"]!.AsArray().Select(i => i!["similarProducts"]!.AsArray().Select(p => (string)p!["productId"]!).ToList()).ToList();
         Assert.Equal(expected, fromFeed);
+
+        // The card again after the full read (the gateway holds both bodies): still a card.
+        Assert.All((await Entry(""))["ootd"]!["items"]!.AsArray(), i => Assert.Empty(i!["similarProducts"]!.AsArray()));
+
+        foreach (var bad in new[] { "include=similar", "include=SIMILARPRODUCTS", "include=similarProducts,author" })
+        {
+            using var r = await Http.Send(HttpMethod.Get, "api/v1/feed?" + bad, reader.Token);
+            await r.AssertProblem(HttpStatusCode.BadRequest);
+        }
+        using (var s = await Http.Send(HttpMethod.Get, "api/v1/feed/stream?include=nope", reader.Token)) await s.AssertProblem(HttpStatusCode.BadRequest);
     }
 }

@@ -192,6 +192,9 @@ public sealed class RenderedManifestTests
         // the CPU silos never claim a GPU
         Assert.Null((string?)silo.Containers().Single()["resources"]?["limits"]?["nvidia.com/gpu"]);
         Assert.Equal("false", silo.Containers().Single().Env("Inference__Gpu"));
+        // GC: workstation on the CPU silos (memory per active user), server on the GPU silos (inference throughput)
+        Assert.Equal("0", silo.Containers().Single().Env("DOTNET_gcServer"));
+        Assert.Equal("1", container.Env("DOTNET_gcServer"));
 
         // scaled apart from the CPU silos, on the silo-exported inference queue
         var hpa = objects.Single("HorizontalPodAutoscaler", "ootd-gpu-silo");

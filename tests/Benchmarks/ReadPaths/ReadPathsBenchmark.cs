@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (gateway P+1)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,feed,feed64,feed64full,weekly,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -64,7 +64,7 @@ public static class ReadPathsBenchmark
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
         var fanOutFollowers = int.Parse(Get("--fanout-followers") ?? "10000", CultureInfo.InvariantCulture);
         var fanOutStreams = int.Parse(Get("--fanout-streams") ?? "1000", CultureInfo.InvariantCulture);
-        // --silo-port P: the silo listens on P and its gateway on P + 1 (machines shared by several people hand out port ranges).
+        // --silo-port P: the silo listens on P, its gateway on P + 1, the API on P + 2 and the bare endpoint on P + 3 (machines shared by several people hand out port ranges).
         var siloPort = Get("--silo-port") is { } portText ? int.Parse(portText, CultureInfo.InvariantCulture) : (int?)null;
         var memoryUsers = int.Parse(Get("--memory-users") ?? "4000", CultureInfo.InvariantCulture);
         var memoryPosts = int.Parse(Get("--memory-posts") ?? "2000", CultureInfo.InvariantCulture);
@@ -133,9 +133,9 @@ public static class ReadPathsBenchmark
             Console.WriteLine($"  setup: {productCount:N0} products, {users:N0} users, {posts.Length:N0} Ready posts (3 items each), {follows.Count:N0} follows " +
                 $"({celebrities} celebrities with ~{users / 2:N0} followers each); batch over {batch.Interactions:N0} interactions; {setup.Elapsed.TotalSeconds:F0} s");
 
-            gateway = await FeedGateway.StartAsync(cs, ClusterId, ClusterId, connections);
+            gateway = await FeedGateway.StartAsync(cs, ClusterId, ClusterId, connections, siloPort + 2);
             var tokens = userIds.Select(gateway.TokenFor).ToArray();
-            bare = await StartBareAsync();
+            bare = await StartBareAsync(siloPort + 3);
             var bareUrl = bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
             var api = gateway.BaseAddress.ToString().TrimEnd('/');
             Console.WriteLine($"  gateway {api}, bare endpoint {bareUrl}/bare; wrk -t{threads} -d{seconds}s --latency, each route after a 3 s warm-up at the same settings");
@@ -170,6 +170,8 @@ public static class ReadPathsBenchmark
                 viewers.Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
             await Measure("feed64", "GET /api/v1/feed?limit=20 (64 users, one a connection)", "GET",
                 viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("feed64full", "GET /api/v1/feed?limit=20&include=similarProducts (64 users)", "GET",
+                viewers.Take(64).Select(v => ("/api/v1/feed?limit=20&include=similarProducts", (string?)tokens[v])).ToList(), connections, api);
             await Measure("weekly", "GET /api/v1/explore/weekly-best?limit=20", "GET",
                 viewers.Select(v => ("/api/v1/explore/weekly-best?limit=20", (string?)tokens[v])).ToList(), connections, api);
             // Writes: distinct (user, post) pairs, so nearly every request is a real write (a wrap-around repeats idempotently).
@@ -471,10 +473,10 @@ public static class ReadPathsBenchmark
         IReadOnlyList<string> Hashtags, string Status, DateTimeOffset CreatedAt, long LikeCount, long ViewCount, bool LikedByMe, bool FollowingAuthor);
     public sealed record BarePage(IReadOnlyList<BareEntry> Items, string? NextCursor);
 
-    /// <summary>A minimal API on Kestrel (127.0.0.1, ephemeral port) answering a 20-entry JSON page: the ceiling of a JSON GET here.</summary>
-    private static async Task<WebApplication> StartBareAsync()
+    /// <summary>A minimal API on Kestrel (127.0.0.1, <paramref name="port"/> or an ephemeral one) answering a 20-entry JSON page: the ceiling of a JSON GET here.</summary>
+    private static async Task<WebApplication> StartBareAsync(int? port)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--urls=http://127.0.0.1:0"], EnvironmentName = "Production" });
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [$"--urls=http://127.0.0.1:{port ?? 0}"], EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var page = new BarePage(Enumerable.Range(0, 20).Select(i =>

@@ -21,7 +21,7 @@ cats = [
  ("ASP.NET Core routing/auth/middleware", r"Microsoft\.AspNetCore\.(Routing|Authentication|Authorization|Http|Diagnostics|Builder)"),
  ("Kestrel / pipelines / sockets", r"Kestrel|System\.IO\.Pipelines|System\.Net\.Sockets"),
 ]
-window = ["--time", sys.argv[2]] if len(sys.argv) > 2 else []
+window = ["--time", sys.argv[2]] if len(sys.argv) > 2 and sys.argv[2] else []
 data = subprocess.run(["perf","script","-i",sys.argv[1],"-F","comm,ip,sym,dso"] + window,capture_output=True,text=True).stdout
 counts = collections.Counter(); total = 0
 inclusive = collections.Counter()   # samples with an Ootd.* method anywhere in the stack (each method once a sample)

@@ -40,8 +40,8 @@ public sealed class FeedGateway : IAsyncDisposable
     /// <summary>The gateway's services (the readpaths benchmark times its parts, e.g. <c>OotdCards</c>, directly).</summary>
     public IServiceProvider Services => app.Services;
 
-    /// <summary>Starts the gateway against the silo of cluster <paramref name="clusterId"/> and waits for /readyz.</summary>
-    public static async Task<FeedGateway> StartAsync(string connectionString, string clusterId, string serviceId, int connections)
+    /// <summary>Starts the gateway against the silo of cluster <paramref name="clusterId"/> (on <paramref name="port"/>, or an ephemeral one) and waits for /readyz.</summary>
+    public static async Task<FeedGateway> StartAsync(string connectionString, string clusterId, string serviceId, int connections, int? port = null)
     {
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -50,7 +50,7 @@ public sealed class FeedGateway : IAsyncDisposable
             EnvironmentName = "Production",
             Args =
             [
-                "--urls=http://127.0.0.1:0",
+                $"--urls=http://127.0.0.1:{port ?? 0}",
                 $"--ConnectionStrings:Postgres={connectionString}",
                 $"--Orleans:ClusterId={clusterId}",
                 $"--Orleans:ServiceId={serviceId}",
