@@ -16,12 +16,14 @@ public static class ParserCommands
             int hidden = ParserTraining.DefaultHidden;
             int h = Array.IndexOf(args, "--hidden");
             if (h > 0 && h + 1 < args.Length) hidden = int.Parse(args[h + 1]);
-            return ParserTraining.Train(int.Parse(args[1]), args.Contains("--write"), hidden, args.Contains("--context"));
+            int g = Array.IndexOf(args, "--merge-gap");
+            float? mergeGap = g > 0 && g + 1 < args.Length ? float.Parse(args[g + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
+            return ParserTraining.Train(int.Parse(args[1]), args.Contains("--write"), hidden, args.Contains("--context"), mergeGap);
         }
         if (args.Length >= 1 && args[0] == "report") return ParserReport.Report();
         if (args.Length >= 1 && args[0] == "auto-check") return AutoCheck(args.Length > 1 ? args[1] : "val");
         if (args.Length >= 2 && args[0] == "speed") return Speed([.. args[1..].Select(int.Parse)]);
-        Console.Error.WriteLine("parser features AREA… | parser train AREA [--write] | parser report");
+        Console.Error.WriteLine("parser features AREA… | parser train AREA [--write] [--context] [--hidden H] [--merge-gap G] | parser report");
         return 2;
     }
 

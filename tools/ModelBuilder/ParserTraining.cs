@@ -181,7 +181,9 @@ public static class ParserTraining
 
     private static string BaseImage(string image) => image.EndsWith(ParserData.MirrorSuffix, StringComparison.Ordinal) ? image[..^ParserData.MirrorSuffix.Length] : image;
 
-    public static int Train(int area, bool write, int hidden, bool context)
+    /// <param name="mergeGap">when set, the tuned rules' merge gap is replaced by this value afterwards (1: every region
+    /// of a class is one garment, one person per photo) and val is tallied again</param>
+    public static int Train(int area, bool write, int hidden, bool context, float? mergeGap = null)
     {
         var data = Datasets.Locate();
         var watch = Stopwatch.StartNew();
@@ -248,7 +250,14 @@ public static class ParserTraining
         var (miou, perClass) = CellIoU(planes.Select(x => (x.v.Cells.Labels, ArgMaxCells(x.v.Cells, x.Item2))));
         Console.WriteLine($"  val cell IoU: mean {miou:F3}; " + string.Join(", ", Classes.Select((n, i) => $"{n} {perClass[i]:F3}")));
         var tuneWatch = Stopwatch.StartNew();
-        var (rules, tally) = TuneRules([.. planes.Select(x => (x.v, ParseMap.UpsamplePlanes(x.Item2, Classes.Length, x.v.Cells.GridWidth, x.v.Cells.GridHeight, Upsample)))]);
+        var fine = planes.Select(x => (x.v, ParseMap.UpsamplePlanes(x.Item2, Classes.Length, x.v.Cells.GridWidth, x.v.Cells.GridHeight, Upsample))).ToList();
+        var (rules, tally) = TuneRules(fine);
+        if (mergeGap is { } gap)
+        {
+            rules = rules with { MergeGap = gap };
+            tally = Detect(fine, rules);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  merge gap set to {gap}: val recall {tally.AllRecall:F3}, precision {tally.AllPrecision:F3}"));
+        }
         Console.WriteLine($"  rules tuned in {tuneWatch.Elapsed.TotalSeconds:F0} s: {rules}");
         for (int c = 0; c < 6; c++)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {Classes[c],-8} val recall {tally.Recall(c):F3} precision {tally.Precision(c):F3} ({tally.GroundTruth[c]} boxes)"));
@@ -278,7 +287,7 @@ public static class ParserTraining
                 new() { ["trainPhotos"] = train.Count, ["trainCells"] = examples.Count, ["valPhotos"] = val.Count },
                 $"per-pixel head {(hidden > 0 ? $"MLP {Hypercolumns.Width}→{hidden} ReLU" : "linear")} → 7-way softmax on stride-16 hypercolumns; cells labelled with their majority CCP pixel label; train photos and their mirror images{(refine is null ? "" : $"; a second head ({RefineName}) reads each hypercolumn with {contextWidth} context values (ParserContext: the first head's probabilities at 25 cells around it and per class the maxima over its row, column and photo and the photo mean), trained on out-of-fold first-head probabilities (train photos in two halves), best val-mIoU epoch {refine.BestEpoch}")}; at most {ParserData.PerClassCells} cells per class ({ParserData.BackgroundCells} background) per train photo, weights 1/√(class count); Adam, {Epochs} epochs, best val-mIoU epoch {net.BestEpoch}; trained in {trainSeconds:F0} s on the shared 2-core machine",
                 $"Mask → garment rules tuned on val at IoU ≥ 0.5 (the highest recall at precision ≥ {PrecisionFloor:F2}, else F1; val recall {tally.AllRecall:F3}, precision {tally.AllPrecision:F3}; val cell mIoU {miou:F3})."),
-            Rebuild = Trainers.Rebuild + $"parser features {area} && " + Trainers.Rebuild + $"parser train {area} --write" + (refine is null ? "" : " --context") + (hidden != DefaultHidden ? $" --hidden {hidden}" : ""),
+            Rebuild = Trainers.Rebuild + $"parser features {area} && " + Trainers.Rebuild + $"parser train {area} --write" + (refine is null ? "" : " --context") + (hidden != DefaultHidden ? $" --hidden {hidden}" : "") + (mergeGap is { } mg ? string.Create(CultureInfo.InvariantCulture, $" --merge-gap {mg}") : ""),
         };
         var onnx = net.ToOnnx("parser", [("hypercolumns", Hypercolumns.Width)]);
         File.WriteAllBytes(Path.Combine(Paths.ModelsFolder, manifest.File), onnx);
