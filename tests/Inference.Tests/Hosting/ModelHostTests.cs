@@ -266,15 +266,22 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         Assert.True(hosts.Batched.BatchTotals["detector"].Requests > detectorBefore);
     }
 
-    [Fact]
-    public async Task With_a_parser_outfit_garments_come_from_masks_with_outlines_and_products_stay_whole()
+    /// <summary>A loaded host on a test model folder with a parser (one thread, small batches, no queue delay).</summary>
+    private static async Task<FashionModelHost> ParserHostAsync(string models)
     {
-        await using var host = new FashionModelHost(new InferenceOptions
+        var host = new FashionModelHost(new InferenceOptions
         {
-            ModelsPath = TestModels.ParserFolder, IntraOpThreads = 1,
+            ModelsPath = models, IntraOpThreads = 1,
             Batching = new BatchingOptions { MaxBatchSize = 4, HeadMaxBatchSize = 16, MaxQueueDelayMs = 0 },
         });
         await host.EnsureLoadedAsync();
+        return host;
+    }
+
+    [Fact]
+    public async Task With_a_parser_outfit_garments_come_from_masks_with_outlines_and_products_stay_whole()
+    {
+        await using var host = await ParserHostAsync(TestModels.ParserFolder);
         var bytes = TestPhotos.OutfitJpeg(1);
         var outfit = await host.AnalyzeAsync(bytes, PhotoKind.Outfit);
         // The test parser puts a top in the upper half and a bottom in the lower half of every photo.
@@ -301,12 +308,7 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
     [Fact]
     public async Task A_parser_with_a_second_head_takes_its_classes_from_that_head()
     {
-        await using var host = new FashionModelHost(new InferenceOptions
-        {
-            ModelsPath = TestModels.ParserRefineFolder, IntraOpThreads = 1,
-            Batching = new BatchingOptions { MaxBatchSize = 4, HeadMaxBatchSize = 16, MaxQueueDelayMs = 0 },
-        });
-        await host.EnsureLoadedAsync();
+        await using var host = await ParserHostAsync(TestModels.ParserRefineFolder);
         var outfit = await host.AnalyzeAsync(TestPhotos.OutfitJpeg(1), PhotoKind.Outfit);
         // The first head alone gives a top and a bottom (test above); the second head calls every garment cell a dress.
         Assert.Equal("dress", Assert.Single(outfit.Items).SuperCategory);
