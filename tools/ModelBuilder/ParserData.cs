@@ -140,7 +140,8 @@ public static class ParserData
         return [.. cells];
     }
 
-    private static int StableHash(string s)
+    /// <summary>A hash of a photo name that is the same in every run (string.GetHashCode is not).</summary>
+    public static int StableHash(string s)
     {
         unchecked
         {

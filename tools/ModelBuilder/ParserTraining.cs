@@ -187,11 +187,10 @@ public static class ParserTraining
     {
         var data = Datasets.Locate();
         var watch = Stopwatch.StartNew();
-        bool mirrored = Environment.GetEnvironmentVariable("OOTD_PARSER_MIRRORED") != "0";
-        var train = ParserData.Read(area, s => s == "train").Where(p => mirrored || BaseImage(p.Image) == p.Image).ToList();
+        var train = ParserData.Read(area, s => s == "train").ToList();
         var val = EvalPhotos(data, area, "val");
         var sampled = train.Select(p => ParserData.Sample(p.Labels, p.Image)).ToArray();
-        Console.WriteLine($"  area {area}: {train.Count} train photos (mirrored copies {(mirrored ? "in" : "out")}), {sampled.Sum(s => s.Length)} sampled cells; {val.Count} val photos; read in {watch.Elapsed.TotalSeconds:F0} s");
+        Console.WriteLine($"  area {area}: {train.Count} train photos (with mirrored copies), {sampled.Sum(s => s.Length)} sampled cells; {val.Count} val photos; read in {watch.Elapsed.TotalSeconds:F0} s");
         var counts = new int[7];
         for (int i = 0; i < train.Count; i++) foreach (int j in sampled[i]) counts[train[i].Labels[j]]++;
         Console.WriteLine("  train cells: " + string.Join(", ", Classes.Select((n, i) => $"{n} {counts[i]}")));
@@ -203,11 +202,19 @@ public static class ParserTraining
         HeadNetwork? refine = null;
         int contextWidth = ParserContext.WidthFor(Classes.Length);
         float[][]? valContext = null;
+        // The second head's input row: cell j's hypercolumn followed by its context values.
+        float[] Joined(float[] row, float[] ctx, int j)
+        {
+            var x = new float[Hypercolumns.Width + contextWidth];
+            row.CopyTo(x, 0);
+            ctx.AsSpan(j * contextWidth, contextWidth).CopyTo(x.AsSpan(Hypercolumns.Width));
+            return x;
+        }
         if (context)
         {
             // Out-of-fold first passes for the train photos (two halves by photo, a mirrored copy with its original), so
             // the second head learns from first-pass probabilities as wrong as they will be on photos never seen.
-            var fold = train.Select(p => (StableHash(BaseImage(p.Image)) & 1)).ToArray();
+            var fold = train.Select(p => (ParserData.StableHash(BaseImage(p.Image)) & 1)).ToArray();
             var trainContext = new float[train.Count][];
             for (int f = 0; f < 2; f++)
             {
@@ -223,13 +230,6 @@ public static class ParserTraining
                     trainContext[heldOut[k]] = ParserContext.Build(heldPlanes[k], Classes.Length, heldPhotos[k].GridWidth, heldPhotos[k].GridHeight);
             }
             valContext = [.. PlanesOf(valPhotos, net, (i, j) => Plain(valPhotos, i, j)).Select((p1, i) => ParserContext.Build(p1, Classes.Length, valPhotos[i].GridWidth, valPhotos[i].GridHeight))];
-            float[] Joined(float[] row, float[] ctx, int j)
-            {
-                var x = new float[Hypercolumns.Width + contextWidth];
-                row.CopyTo(x, 0);
-                ctx.AsSpan(j * contextWidth, contextWidth).CopyTo(x.AsSpan(Hypercolumns.Width));
-                return x;
-            }
             var refineExamples = Examples(train, sampled, (i, j) => Joined(train[i].Rows[j], trainContext[i], j), counts);
             Console.WriteLine($"  second pass (hypercolumn + {contextWidth} context values)");
             var vc = valContext;
@@ -239,13 +239,7 @@ public static class ParserTraining
         Console.WriteLine($"  heads trained in {trainSeconds:F0} s ({Epochs} epochs, hidden {hidden}, best epoch {net.BestEpoch}{(refine is null ? "" : $", second pass best epoch {refine.BestEpoch}")})");
         var finalPlanes = refine is null
             ? PlanesOf(valPhotos, net, (i, j) => Plain(valPhotos, i, j))
-            : PlanesOf(valPhotos, refine, (i, j) =>
-            {
-                var x = new float[Hypercolumns.Width + contextWidth];
-                valPhotos[i].Rows[j].CopyTo(x, 0);
-                valContext![i].AsSpan(j * contextWidth, contextWidth).CopyTo(x.AsSpan(Hypercolumns.Width));
-                return x;
-            });
+            : PlanesOf(valPhotos, refine, (i, j) => Joined(valPhotos[i].Rows[j], valContext![i], j));
         var planes = val.Select((v, i) => (v, finalPlanes[i])).ToList();
         var (miou, perClass) = CellIoU(planes.Select(x => (x.v.Cells.Labels, ArgMaxCells(x.v.Cells, x.Item2))));
         Console.WriteLine($"  val cell IoU: mean {miou:F3}; " + string.Join(", ", Classes.Select((n, i) => $"{n} {perClass[i]:F3}")));
@@ -311,16 +305,6 @@ public static class ParserTraining
         File.WriteAllText(refineManifestPath, refineManifest.ToJson());
         Console.WriteLine($"  wrote models/{RefineName}.onnx ({refineOnnx.Length / 1024} KB)");
         return 0;
-    }
-
-    private static int StableHash(string s)
-    {
-        unchecked
-        {
-            int h = 17;
-            foreach (char c in s) h = h * 31 + c;
-            return h & int.MaxValue;
-        }
     }
 
     public const string RefineName = "parser-refine";

@@ -21,11 +21,18 @@ public static class TestModels
     /// <summary>The heads of <see cref="Folder"/> plus a garment parser head (parser.json): outfit photos are parsed.</summary>
     public static string ParserFolder => LazyParserFolder.Value;
 
+    /// <summary>A new temporary model folder holding a copy of <paramref name="source"/>'s files.</summary>
+    private static string CopyOf(string source, string name)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"ootd-test-{name}-models-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(source)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        return folder;
+    }
+
     private static string WriteParser()
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"ootd-test-parser-models-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(Folder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        var folder = CopyOf(Folder, "parser");
         // parser: hypercolumns → 7-way softmax. Random weights, except that the cell's y position decides between top
         // (upper half), bottom (lower half) and background at the edges, so a photo always shows some garment regions.
         var rng = new Random(1203);
@@ -60,9 +67,7 @@ public static class TestModels
 
     private static string WriteParserRefine()
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"ootd-test-parser-refine-models-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(folder);
-        foreach (var file in Directory.GetFiles(ParserFolder)) File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        var folder = CopyOf(ParserFolder, "parser-refine");
         int d = Ootd.Inference.Parsing.Hypercolumns.Width;
         int width = d + Ootd.Inference.Parsing.ParserContext.WidthFor(7);
         // Context value 7 is the first head's background probability at the cell itself: background stays
