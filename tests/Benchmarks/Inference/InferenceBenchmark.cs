@@ -376,6 +376,9 @@ public static class InferenceBenchmark
             PrintMeter("last pool round");
             InferenceMetrics.ResetTotals();
 
+            // (5) product-photo analysis, one photo at a time (no queueing): what one shopper's product photo costs.
+            await ProductPhotoLatencyAsync(silos[variants[0].Name].Pool, LoadProducts(o), o.Posts);
+
             // (4) publish → Ready, outfit photos, one post at a time after a short pause (no queueing).
             if (cs is null) Console.WriteLine("(4) publish → Ready skipped: --no-database (a post reads its photo from the media table and keeps its state in PostgreSQL)");
             else await PublishToReadyAsync(client, cs, o, photos);
@@ -395,6 +398,32 @@ public static class InferenceBenchmark
             foreach (var host in modelHosts.Values) await host.DisposeAsync();
         }
         return 0;
+    }
+
+    /// <summary>
+    /// (5) latency of one product photo's analysis through the inference grain pool, one call at a time after a short
+    /// pause (nothing queued beside it): as kind Product (the catalogue import and a search with kind=product) and as
+    /// Auto (a photo sent with no flag: the parser and the product-shot head decide first). Photos the pool has not
+    /// analysed in this process before are not needed: the pool keeps no result cache.
+    /// </summary>
+    private static async Task ProductPhotoLatencyAsync(IInferenceGrain pool, Photos products, int count)
+    {
+        foreach (var kind in new[] { PhotoKind.Product, PhotoKind.Auto })
+        {
+            var latencies = new List<double>();
+            var failed = 0;
+            for (var i = 0; i < Math.Max(1, count); i++)
+            {
+                await Task.Delay(20);
+                var sw = Stopwatch.StartNew();
+                var result = await pool.AnalyzePhoto(products.Bytes[i % products.Bytes.Count], kind);
+                sw.Stop();
+                if (result.Analysis is not { Items.Count: > 0 }) failed++;
+                latencies.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            latencies.Sort();
+            Console.WriteLine($"(5) product photo → analysis ({products.Source}, kind {kind}, one at a time) p50 {Stats.Percentile(latencies, 0.5),6:F1} ms   p95 {Stats.Percentile(latencies, 0.95),6:F1} ms   ({latencies.Count} photos, {failed} with no item)");
+        }
     }
 
     /// <summary>(4) publish → Ready latency of outfit posts, one at a time, on the silo of the scratch database.</summary>
