@@ -33,7 +33,7 @@ public sealed record RecentInteraction([property: Id(0)] Guid OotdId, [property:
 /// A user: profile, followees, the last H viewed or liked OOTDs, and their taste (decayed TF-IDF row, user style
 /// vector, seen set). Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(2)]
+[Orleans.CodeGeneration.Version(3)]
 public interface IUserGrain : IGrainWithGuidKey
 {
     /// <summary>The message of <see cref="Follow"/>'s NotFound when the user to follow does not exist.</summary>
@@ -63,7 +63,7 @@ public interface IUserGrain : IGrainWithGuidKey
 
     Task<bool> IsFollowing(Guid followeeId);
 
-    /// <summary>Remembers a view or like in the user's recent list (bounded to H entries).</summary>
+    /// <summary>Remembers a view or like in the user's recent list (bounded to H entries); an unlike takes the like back (recent list and taste).</summary>
     Task RecordInteraction(Guid ootdId, InteractionKind kind);
 
     Task<IReadOnlyList<RecentInteraction>> GetRecentInteractions();
@@ -91,6 +91,14 @@ public interface IUserGrain : IGrainWithGuidKey
     /// </summary>
     [Orleans.Concurrency.OneWay]
     Task Interacted(Recommendation.TasteEvent e);
+
+    /// <summary>
+    /// The user took back their like of an OOTD (sent by the OOTD grain once the unlike is stored): as
+    /// <see cref="RecordInteraction"/> with <see cref="InteractionKind.Unlike"/>. One-way, because this grain itself
+    /// unlikes every post when the account is erased.
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task LikeTakenBack(Guid ootdId);
 
     /// <summary>Awaited form of <see cref="Interacted"/> (benchmarks, tests).</summary>
     Task RecordTaste(Recommendation.TasteEvent e);

@@ -17,7 +17,7 @@ public sealed partial class OotdGrain
 
     public async Task<float[]?> GetStyle() => (await StyleAsync()).Vector;
 
-    public async Task Touched(Guid userId, InteractionKind kind, DateTimeOffset at) => (await StyleAsync()).Touched(userId, kind, at);
+    public async Task Touched(Guid userId, InteractionKind kind, DateTimeOffset at) => await (await StyleAsync()).TouchedAsync(userId, kind, at);
 
     public async Task<bool> ComputeStyle()
     {

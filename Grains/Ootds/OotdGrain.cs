@@ -270,7 +270,19 @@ public sealed partial class OotdGrain(
         if (!IsLive) return CommandResult.NotFound("OOTD not found");
         if (userId == Guid.Empty) return CommandResult.Invalid("user id is required");
         var change = await ChangeLikeAsync(() => likes.UnlikeAsync(OotdId, userId));
-        return change.Changed ? CommandResult.Ok : CommandResult.Same;
+        if (!change.Changed) return CommandResult.Same;
+        // The unlike is stored (with its interactions row); the liker's taste takes the like back (it is rebuilt from
+        // the log either way, so a failure here does not fail the unlike). One-way: the user grain itself unlikes
+        // every post when its account is erased, and must not wait on its own answer.
+        try
+        {
+            await GrainFactory.GetGrain<IUserGrain>(userId).LikeTakenBack(OotdId);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "OOTD {Id}: the unlike of {User} is stored but the user's taste was not told", OotdId, userId);
+        }
+        return CommandResult.Ok;
     }
 
     public async Task<LikeOutcome> SetLike(Guid userId, bool liked)

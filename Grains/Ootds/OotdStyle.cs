@@ -50,14 +50,21 @@ public sealed class OotdStyle(
         var now = Clock.UtcNow();
         var column = new DecayedCounts(now, _options.Beta);
         var style = (await store.ReadStylesAsync([ootdId])).GetValueOrDefault(ootdId);
-        _justLoaded.Clear();
-        foreach (var (user, kind, at) in await store.ReadOotdInteractionsAsync(ootdId, ColumnLimit))
-        {
-            column.Add(user, _options.KindWeight(kind), at);
-            if (now - at < InFlight) _justLoaded.TryAdd((user, kind), at);
-        }
-        _column = column;
+        await ReadColumnAsync(now);
         _style ??= style;
+    }
+
+    /// <summary>The decayed column from the log (likes taken back dropped: <see cref="RetractedLikes"/>), swapped in at once.</summary>
+    private async Task ReadColumnAsync(DateTimeOffset now)
+    {
+        var column = new DecayedCounts(now, _options.Beta);
+        var log = await store.ReadOotdInteractionsAsync(_ootdId, ColumnLimit);
+        foreach (var (user, kind, at) in RetractedLikes.Drop(log, r => (r.User, _ootdId, r.Kind, r.At), r => r with { Kind = InteractionKind.View }))
+            column.Add(user, _options.KindWeight(kind), at);
+        _justLoaded.Clear();
+        foreach (var (user, kind, at) in log)
+            if (now - at < InFlight) _justLoaded.TryAdd((user, kind), at);
+        _column = column;
     }
 
     /// <summary>s_o alone (null until analysed).</summary>
@@ -67,10 +74,19 @@ public sealed class OotdStyle(
     public OotdStyleSignals? Signals() => _style is null ? null :
         new OotdStyleSignals(_ootdId, _style.AuthorId, _style.CreatedAt, _style.Style, _style.Tags, _column.At(Clock.UtcNow()));
 
-    /// <summary>A user viewed, liked, commented or clicked through: one more entry in the decayed column.</summary>
-    public void Touched(Guid userId, InteractionKind kind, DateTimeOffset at)
+    /// <summary>
+    /// A user viewed, liked, commented or clicked through: one more entry in the decayed column. An unlike reads the
+    /// column again from the log, which holds it already (the like it takes back no longer counts).
+    /// </summary>
+    public async Task TouchedAsync(Guid userId, InteractionKind kind, DateTimeOffset at)
     {
         if (_justLoaded.Remove((userId, kind), out var loadedAt) && (at - loadedAt).Duration() < InFlight) return;
+        if (kind == InteractionKind.Unlike)
+        {
+            await ReadColumnAsync(Clock.UtcNow());
+            _justLoaded.Remove((userId, kind));
+            return;
+        }
         _column.Add(userId, _options.KindWeight(kind), at);
     }
 

@@ -91,3 +91,39 @@ public sealed class TfIdfIndex
     public IEnumerable<Guid> Users => _rows.Keys;
     public IEnumerable<Guid> Ootds => _columns.Keys;
 }
+
+/// <summary>
+/// Likes taken back. The interactions log keeps a like and a later unlike as two rows; the recommender reads the log
+/// as if the person had only looked: every like of a (user, post) pair whose latest like-or-unlike row is an unlike
+/// becomes a view (they did see the post, so it stays seen and is not shown to them again), and the unlike rows are
+/// dropped. A like given again after an unlike counts (its row is the latest). The rows keep their order.
+/// </summary>
+public static class RetractedLikes
+{
+    public static List<T> Drop<T>(IReadOnlyList<T> log, Func<T, (Guid User, Guid Ootd, InteractionKind Kind, DateTimeOffset At)> row, Func<T, T> asView)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(asView);
+        // The latest like-or-unlike per pair; at equal times the unlike wins (the ledger writes them one statement apart).
+        var latest = new Dictionary<(Guid, Guid), (DateTimeOffset At, bool Unliked)>();
+        var anyUnlike = false;
+        foreach (var item in log)
+        {
+            var (user, ootd, kind, at) = row(item);
+            if (kind is not (InteractionKind.Like or InteractionKind.Unlike)) continue;
+            var unliked = kind == InteractionKind.Unlike;
+            anyUnlike |= unliked;
+            if (!latest.TryGetValue((user, ootd), out var l) || at > l.At || (at == l.At && unliked)) latest[(user, ootd)] = (at, unliked);
+        }
+        if (!anyUnlike) return log.ToList();
+        var result = new List<T>(log.Count);
+        foreach (var item in log)
+        {
+            var (user, ootd, kind, _) = row(item);
+            if (kind == InteractionKind.Unlike) continue;
+            result.Add(kind == InteractionKind.Like && latest[(user, ootd)].Unliked ? asView(item) : item);
+        }
+        return result;
+    }
+}

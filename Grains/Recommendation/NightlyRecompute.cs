@@ -32,12 +32,12 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
         var s = serving.Value;
         var o = s.Formulas();
 
-        // 1. The log: views and likes of the window.
+        // 1. The log: views, likes (less those taken back) and comments of the window.
         var log = new List<OotdInteraction>();
         await using (var cmd = db.CreateCommand("SELECT user_id, kind, target_id, at FROM interactions WHERE at >= $1 AND kind = ANY($2)"))
         {
             cmd.Parameters.Add(new NpgsqlParameter { Value = now.AddDays(-s.BatchWindowDays).ToUniversalTime() });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = new[] { (short)InteractionKind.View, (short)InteractionKind.Like, (short)InteractionKind.Comment } });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = new[] { (short)InteractionKind.View, (short)InteractionKind.Like, (short)InteractionKind.Unlike, (short)InteractionKind.Comment } });
             await using var r = await cmd.ExecuteReaderAsync(cancellation);
             while (await r.ReadAsync(cancellation))
             {
@@ -46,6 +46,7 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             }
         }
 
+        log = RetractedLikes.Drop(log, i => (i.UserId, i.OotdId, i.Kind, i.At), i => i with { Kind = InteractionKind.View });   // a like taken back: only a view
         Phase("read log");
 
         // 2. Live posts (not deleted, author not deleted), profiles, OOTD styles.

@@ -14,7 +14,8 @@ public sealed record StoredStyle(Guid OotdId, Guid AuthorId, DateTimeOffset Crea
 /// <summary>The recommender's tables (migration 0300) and the reads it makes of the social ones. All SQL is bounded by a key or a LIMIT.</summary>
 public sealed class RecommendationStore(NpgsqlDataSource db)
 {
-    private static readonly short[] TasteKinds = [(short)InteractionKind.View, (short)InteractionKind.Like, (short)InteractionKind.ProductClick];
+    // Unlikes are read with the likes they take back (RetractedLikes); their own weight is 0.
+    private static readonly short[] TasteKinds = [(short)InteractionKind.View, (short)InteractionKind.Like, (short)InteractionKind.Unlike, (short)InteractionKind.ProductClick];
 
     public async Task<List<StoredItem>> ReadItemsAsync(Guid ootdId)
     {
@@ -68,7 +69,7 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
     private static StoredStyle ReadStyle(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetGuid(1),
         new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero), r.GetFieldValue<float[]>(3), r.GetFieldValue<string[]>(4));
 
-    /// <summary>Taste interactions (view, like, product click) with one OOTD, newest first.</summary>
+    /// <summary>Taste interactions (view, like, unlike, product click) with one OOTD, newest first.</summary>
     public async Task<List<(Guid User, InteractionKind Kind, DateTimeOffset At)>> ReadOotdInteractionsAsync(Guid ootdId, int limit)
     {
         await using var cmd = db.Command("""
@@ -80,7 +81,7 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         return list;
     }
 
-    /// <summary>A user's taste interactions with OOTDs, newest first.</summary>
+    /// <summary>A user's taste interactions with OOTDs (views, likes, unlikes, product clicks), newest first.</summary>
     public async Task<List<(Guid Ootd, InteractionKind Kind, DateTimeOffset At)>> ReadUserInteractionsAsync(Guid userId, int limit)
     {
         await using var cmd = db.Command("""
@@ -209,7 +210,24 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
 
     /// <summary>The users who liked the most posts this user liked (ties: the most recent), best first.</summary>
     public Task<List<Guid>> CoLikersAsync(Guid userId, int limit) => db.GuidsAsync(
-        "SELECT neighbour_id FROM rec_colikers WHERE user_id = $1 ORDER BY likes DESC, updated_at DESC LIMIT $2", userId, limit);
+        "SELECT neighbour_id FROM rec_colikers WHERE user_id = $1 AND likes > 0 ORDER BY likes DESC, updated_at DESC LIMIT $2", userId, limit);
+
+    /// <summary>
+    /// <paramref name="userId"/> took back their like of <paramref name="ootdId"/> (the ledger row is already gone): the
+    /// co-likes it added are taken off again, one for each pair with the post's other likers (the 500 most recent, as
+    /// <see cref="AddCoLikesAsync"/> counts them), both ways, never below 0. Pairs at 0 are no neighbours.
+    /// </summary>
+    public async Task RemoveCoLikesAsync(Guid userId, Guid ootdId)
+    {
+        await using var cmd = db.Command("""
+            WITH likers AS (
+              SELECT user_id FROM ootd_likes WHERE ootd_id = $2 AND user_id <> $1 ORDER BY created_at DESC LIMIT 500)
+            UPDATE rec_colikers SET likes = greatest(likes - 1, 0), updated_at = now()
+            WHERE (user_id = $1 AND neighbour_id IN (SELECT user_id FROM likers))
+               OR (neighbour_id = $1 AND user_id IN (SELECT user_id FROM likers))
+            """, userId, ootdId);
+        await cmd.ExecuteNonQueryAsync();
+    }
 
     /// <summary>The newest analysed live posts carrying any of <paramref name="tags"/> (the profile prior).</summary>
     public async Task<List<StoredStyle>> TaggedStylesAsync(IReadOnlyCollection<string> tags, int limit)

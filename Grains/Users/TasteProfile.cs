@@ -60,35 +60,56 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     private async Task ReadAsync(Guid userId, ProfileData? profile)
     {
         _userId = userId;
+        await ReadLogAsync();
+        await RefreshIdfAsync(Clock.UtcNow(), force: true);
+        await ProfileChangedAsync(profile, Clock.UtcNow());
+    }
+
+    /// <summary>
+    /// Builds the TF row, recent list, likes and seen set from the interactions log (likes taken back dropped:
+    /// <see cref="RetractedLikes"/>) and swaps them in at once after the reads, so an interleaving reader sees the
+    /// taste before or after, never half of it.
+    /// </summary>
+    private async Task ReadLogAsync()
+    {
         var now = Clock.UtcNow();
-        _tf = new DecayedCounts(now, _o.Beta);
-        _recent = [];
-        _likes = [];
-        _seen.Clear();
-        _justLoaded.Clear();
-        foreach (var (ootd, kind, at) in await store.ReadUserInteractionsAsync(userId, LogLimit))
+        var tf = new DecayedCounts(now, _o.Beta);
+        var recent = new List<(Guid Ootd, DateTimeOffset At, bool Liked)>();
+        var likes = new List<Guid>();
+        var seen = new HashSet<Guid>();
+        var justLoaded = new Dictionary<(Guid, InteractionKind), DateTimeOffset>();
+        var log = await store.ReadUserInteractionsAsync(_userId, LogLimit);
+        foreach (var (ootd, kind, at) in log)
+            if (now - at < InFlight) justLoaded.TryAdd((ootd, kind), at);
+        foreach (var (ootd, kind, at) in RetractedLikes.Drop(log, r => (_userId, r.Ootd, r.Kind, r.At), r => r with { Kind = InteractionKind.View }))
         {
-            _tf.Add(ootd, _o.KindWeight(kind), at);
-            if (now - at < InFlight) _justLoaded.TryAdd((ootd, kind), at);
+            tf.Add(ootd, _o.KindWeight(kind), at);
             if (kind is not (InteractionKind.View or InteractionKind.Like)) continue;
-            _seen.Add(ootd);
+            seen.Add(ootd);
             var liked = kind == InteractionKind.Like;
-            if (liked && _likes.Count < _o.History && !_likes.Contains(ootd)) _likes.Add(ootd);
-            var i = _recent.FindIndex(r => r.Ootd == ootd);
-            if (i >= 0) { if (liked) _recent[i] = _recent[i] with { Liked = true }; }   // liked before the newer view
-            else if (_recent.Count < _o.History) _recent.Add((ootd, at, liked));
+            if (liked && likes.Count < _o.History && !likes.Contains(ootd)) likes.Add(ootd);
+            var i = recent.FindIndex(r => r.Ootd == ootd);
+            if (i >= 0) { if (liked) recent[i] = recent[i] with { Liked = true }; }   // liked before the newer view
+            else if (recent.Count < _o.History) recent.Add((ootd, at, liked));
         }
-        var styles = await store.ReadStylesAsync(_recent.Select(r => r.Ootd).Concat(_likes).Distinct().ToList());
-        foreach (var ootd in _recent.Select(r => r.Ootd).Concat(_likes))
+        var missing = recent.Select(r => r.Ootd).Concat(likes).Distinct()
+            .Where(o => _styles.GetValueOrDefault(o) is null || !_tags.ContainsKey(o)).ToList();
+        var styles = missing.Count == 0 ? new Dictionary<Guid, StoredStyle>() : await store.ReadStylesAsync(missing);
+        foreach (var ootd in missing)
         {
             _styles[ootd] = styles.GetValueOrDefault(ootd)?.Style;
             _tags[ootd] = styles.GetValueOrDefault(ootd)?.Tags ?? [];
         }
+        _tf = tf;
+        _recent = recent;
+        _likes = likes;
+        _seen.Clear();
+        _seen.UnionWith(seen);
+        _justLoaded.Clear();
+        foreach (var (key, at) in justLoaded) _justLoaded[key] = at;
         _style = ComputeStyle();
         _version++;
         _changes++;
-        await RefreshIdfAsync(now, force: true);
-        await ProfileChangedAsync(profile, now);
     }
 
     /// <summary>The user style vector (null before the first viewed or liked analysed OOTD).</summary>
@@ -102,6 +123,11 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     public async Task RecordAsync(TasteEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
+        if (e.Kind == InteractionKind.Unlike)
+        {
+            await UnlikedAsync(e);
+            return;
+        }
         var weight = _o.KindWeight(e.Kind);
         if (weight <= 0) return;
         var ootd = grains.GetGrain<IOotdGrain>(e.OotdId);
@@ -145,6 +171,24 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         // Co-likers (users who liked the same post) are the user-based source's live neighbours.
         if (e.Kind == InteractionKind.Like) await store.AddCoLikesAsync(_userId, e.OotdId);
         await ootd.Touched(_userId, e.Kind, e.At);
+    }
+
+    /// <summary>
+    /// A like taken back: the taste is read again from the log, which already holds the unlike (the ledger writes it
+    /// with the like row's removal), so the post counts as seen and not liked everywhere the like counted (TF row, recent
+    /// list and likes, style vector, tag taste, taste model); the co-likes the like added are taken off, and the post's
+    /// own column is told. Unlikes are rare next to views and likes, so one log read each is affordable.
+    /// </summary>
+    private async Task UnlikedAsync(TasteEvent e)
+    {
+        var known = _justLoaded.Remove((e.OotdId, InteractionKind.Unlike), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
+        if (!known)
+        {
+            await ReadLogAsync();
+            _justLoaded.Remove((e.OotdId, InteractionKind.Unlike));   // this event is that row: a later unlike is not
+        }
+        await store.RemoveCoLikesAsync(_userId, e.OotdId);
+        await grains.GetGrain<IOotdGrain>(e.OotdId).Touched(_userId, InteractionKind.Unlike, e.At);
     }
 
     /// <summary>w_m · (1 for a like, <see cref="RecommenderOptions.ViewTasteWeight"/> for a view) over the recent list.</summary>

@@ -222,22 +222,28 @@ public sealed partial class UserGrain(
 
     public async Task RecordInteraction(Guid ootdId, InteractionKind kind)
     {
-        if (kind is not (InteractionKind.View or InteractionKind.Like))
+        if (kind is not (InteractionKind.View or InteractionKind.Like or InteractionKind.Unlike))
         {
-            throw new ArgumentOutOfRangeException(nameof(kind), kind, "only views and likes are kept in the recent list");
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "only views, likes and unlikes reach the recent list");
         }
         if (!state.State.Exists) return;   // interactions of unknown users are logged by the OOTD grain only
 
         var recent = state.State.Recent;
-        recent.RemoveAll(r => r.OotdId == ootdId && r.Kind == kind);
         var at = Clock.UtcNow();
-        recent.Insert(0, new RecentInteraction(ootdId, kind, at));
+        if (kind == InteractionKind.Unlike) recent.RemoveAll(r => r.OotdId == ootdId && r.Kind == InteractionKind.Like);   // taken back
+        else
+        {
+            recent.RemoveAll(r => r.OotdId == ootdId && r.Kind == kind);
+            recent.Insert(0, new RecentInteraction(ootdId, kind, at));
+        }
         if (recent.Count > RecentLimit) recent.RemoveRange(RecentLimit, recent.Count - RecentLimit);
         await WriteRecentLaterAsync();
         // The user's decayed TF row and style vector learn it on a turn of their own (one-way to this grain), so the
         // view or like is answered without waiting for them.
         await this.AsReference<IUserGrain>().Interacted(new Recommendation.TasteEvent(ootdId, kind, at));
     }
+
+    public Task LikeTakenBack(Guid ootdId) => RecordInteraction(ootdId, InteractionKind.Unlike);
 
     public Task<IReadOnlyList<RecentInteraction>> GetRecentInteractions() =>
         Task.FromResult<IReadOnlyList<RecentInteraction>>(state.State.Recent.ToList());

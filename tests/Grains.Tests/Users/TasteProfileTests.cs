@@ -67,4 +67,51 @@ public sealed class TasteProfileTests(RecommendationSiloFixture f)
         Assert.Equal(["boho"], taste.StyleTags);
         Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM rec_users WHERE user_id = $1 AND style_tags = ARRAY['boho']", viewer));
     }
+
+    [Fact]
+    public async Task A_like_taken_back_leaves_a_view_in_the_taste_and_the_co_likes_now_and_after_a_reload()
+    {
+        var author = await f.NewUserAsync();
+        var viewer = await f.NewUserAsync();
+        var other = await f.NewUserAsync();
+        var a = await f.PostReadyAsync(author, 1, 41);
+        var b = await f.PostReadyAsync(author, 0, 42);
+        await f.ViewAsync(viewer, a, InteractionKind.Like);
+        await f.ViewAsync(other, b, InteractionKind.Like);
+        await f.ViewAsync(viewer, b, InteractionKind.Like);
+        var user = Client.GetGrain<IUserGrain>(viewer);
+        await RecommendationSiloFixture.Eventually(async () => (await f.Db.ScalarAsync(
+            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", viewer, other)) == 1, "co-like written");
+        var before = await user.GetOwnTaste();
+        Assert.Equal([b, a], before.RecentLikes);
+        Assert.True(before.TasteModelBias is not null, "two likes fit a model");
+
+        Assert.True((await Client.GetGrain<IOotdGrain>(b).Unlike(viewer)).Succeeded);
+
+        async Task TakenBack(string when)
+        {
+            var own = await user.GetOwnTaste();
+            Assert.Equal([a], own.RecentLikes);
+            Assert.Equal([a], own.Taste.Likes);
+            Assert.Contains(b, own.Seen);                                   // seen: not shown again
+            Assert.Equal([b, a], own.Recent);                               // still in the recent list, as a view
+            // b weighs as a view (1), a as a like (3): the like's weight is gone from the TF row.
+            Assert.True(own.Taste.Ratings[b] < own.Taste.Ratings[a] / 2, $"{when}: {own.Taste.Ratings[b]} vs {own.Taste.Ratings[a]}");
+            Assert.InRange(own.Taste.Mass, 3.9, 4.0 + 1e-9);
+        }
+        await RecommendationSiloFixture.Eventually(async () => !(await user.GetOwnTaste()).RecentLikes.Contains(b), "unlike reached the taste");
+        await TakenBack("live");
+        await RecommendationSiloFixture.Eventually(async () => (await f.Db.ScalarAsync(
+            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", viewer, other)) == 0, "co-like taken off");
+        Assert.Equal(0, await f.Db.ScalarAsync("SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", other, viewer));
+        // The post's own column: the viewer's weight there is a view's now.
+        var column = (await Client.GetGrain<IOotdGrain>(b).GetStyleSignals())!.Column;
+        Assert.True(column[viewer] < column[other] / 2, $"column: {column[viewer]} vs {column[other]}");
+
+        await f.Cluster.DeactivateAsync(user);
+        await TakenBack("reloaded");
+        await f.Cluster.DeactivateAsync(Client.GetGrain<IOotdGrain>(b));
+        column = (await Client.GetGrain<IOotdGrain>(b).GetStyleSignals())!.Column;
+        Assert.True(column[viewer] < column[other] / 2, $"reloaded column: {column[viewer]} vs {column[other]}");
+    }
 }
