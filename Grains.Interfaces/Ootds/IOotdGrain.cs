@@ -66,7 +66,7 @@ public sealed record OotdRead(
     [property: Id(3)] OotdDetail? Detail);
 
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
-[Orleans.CodeGeneration.Version(4)]
+[Orleans.CodeGeneration.Version(5)]
 public interface IOotdGrain : IGrainWithGuidKey
 {
     /// <summary>
@@ -97,6 +97,15 @@ public interface IOotdGrain : IGrainWithGuidKey
 
     /// <summary>Only the author may delete; deleting twice is NotFound.</summary>
     Task<CommandResult> Delete(Guid requesterId);
+
+    /// <summary>
+    /// The author's declared profile gender changed to <paramref name="declared"/>: the similar products kept with the
+    /// post (filtered for the wearer as declared before) are dropped, so the next read searches them for the new
+    /// wearer. One-way: the author's user grain tells all its posts from inside its profile update, and a post may be
+    /// waiting on that very user grain (its search reads the author's gender).
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task WearerChanged(Users.Gender declared);
 
     Task<CommandResult> RecordView(Guid viewerId);
 

@@ -206,6 +206,25 @@ public sealed partial class OotdGrain(
         return (found, true);
     }
 
+    public async Task WearerChanged(Gender declared)
+    {
+        // The kept products were filtered for the wearer the author declared before (SimilarProductsGrain reads the
+        // author's gender at search time); dropping them moves the stamp, so the next read (and every gateway holding
+        // the old body) searches again for the new wearer. Nothing is searched here: a prolific author's change must not
+        // search all their posts at once, and most of them are not read again soon.
+        if (!IsLive || state.State.SimilarProducts is null) return;
+        state.State.SimilarProducts = null;
+        try
+        {
+            await SaveAsync();
+        }
+        catch (Exception e)
+        {
+            // Dropped in memory all the same (the stamp moved); the next state write stores it.
+            logger.LogWarning(e, "OOTD {OotdId}: the similar products dropped for the author's new gender ({Gender}) not stored", OotdId, declared);
+        }
+    }
+
     public async Task<CommandResult> Delete(Guid requesterId)
     {
         if (!IsLive) return CommandResult.NotFound("OOTD not found");
