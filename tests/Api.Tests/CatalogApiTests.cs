@@ -84,7 +84,13 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
         var author = await Http.SignUp();
         await DeclareGenderAsync(author.Token, "female");
         var ootdId = await Http.UploadOk(author.Token, TestPhotos.Jpeg(180, 270, 93));
-        var before = SimilarProductsOf(await ReadyPostAsync(ootdId));
+        await ReadyPostAsync(ootdId);
+        // Past Catalog:SimilarProducts:VersionPollSeconds (5 s) after the products were added: the catalogue version the
+        // post's products are kept under is the current one, so nothing but the gender change makes a read search again.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        JsonObject settled;
+        using (var got = await Http.GetAsync($"api/v1/ootds/{ootdId}")) settled = await got.Json();
+        var before = SimilarProductsOf(settled);
         Assert.Contains(before, p => audienceOf.TryGetValue((string)p["productId"]!, out var a) && a == "women");
         Assert.All(before, p => Assert.Contains((string?)p["audience"], new[] { "women", "unisex", null }));
 
