@@ -109,7 +109,24 @@ public sealed class CatalogApiTests(CatalogFixture cluster)
         }
         Assert.Contains(after, p => audienceOf.TryGetValue((string)p["productId"]!, out var a) && a == "men");
         Assert.All(after, p => Assert.Contains((string?)p["audience"], new[] { "men", "unisex", null }));
+
+        // The items' gender label follows too (the test tagger's prior makes no sub-category women-only): what the
+        // analysis labelled "Women" for her is "Men" for him.
+        JsonObject now;
+        using (var got = await Http.GetAsync($"api/v1/ootds/{ootdId}")) now = await got.Json();
+        var gendersBefore = GenderLabelsOf(settled);
+        var gendersAfter = GenderLabelsOf(now);
+        Assert.Contains("Women", gendersBefore);
+        Assert.Equal(gendersBefore.Count, gendersAfter.Count);
+        for (int i = 0; i < gendersBefore.Count; i++)
+            if (gendersBefore[i] == "Women") Assert.Equal("Men", gendersAfter[i]);
     }
+
+    /// <summary>Each item's gender label (null for an item without the group).</summary>
+    private static List<string?> GenderLabelsOf(JsonObject post) => post["items"]!.AsArray()
+        .Select(i => i!["attributes"]!.AsArray().FirstOrDefault(a => (string?)a!["group"] == "gender") is { } g
+            ? (string?)g["values"]![0]!["label"] : null)
+        .ToList();
 
     /// <summary>The post once its analysis is done (polled for up to 90 s); fails unless it is ready.</summary>
     private async Task<JsonObject> ReadyPostAsync(Guid ootdId)
