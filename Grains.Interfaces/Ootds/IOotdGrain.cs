@@ -83,8 +83,8 @@ public interface IOotdGrain : IGrainWithGuidKey
     /// <summary>
     /// The post with the k most similar catalogue products of each analysed item (null when unknown or deleted). The
     /// grain keeps the products with the post and searches again only when the catalogue version has changed
-    /// (<c>Catalog:SimilarProducts:VersionPollSeconds</c>) or k differs; a failed search gives empty lists and is
-    /// not kept.
+    /// (<c>Catalog:SimilarProducts:VersionPollSeconds</c>), k differs or the author's declared gender changed
+    /// (<see cref="WearerChanged"/>); a failed search gives empty lists and is not kept.
     /// </summary>
     Task<OotdDetail?> GetDetail(int k);
 
