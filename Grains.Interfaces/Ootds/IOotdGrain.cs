@@ -99,13 +99,12 @@ public interface IOotdGrain : IGrainWithGuidKey
     Task<CommandResult> Delete(Guid requesterId);
 
     /// <summary>
-    /// The author's declared profile gender changed to <paramref name="declared"/>: the similar products kept with the
-    /// post (filtered for the wearer as declared before) are dropped, so the next read searches them for the new
-    /// wearer. One-way: the author's user grain tells all its posts from inside its profile update, and a post may be
-    /// waiting on that very user grain (its search reads the author's gender).
+    /// The author's declared profile gender changed: the post reads it (the latest, whatever order such calls arrive
+    /// in), relabels its items' gender for it and drops the similar products it kept for the wearer declared before, so
+    /// the next read searches them for the new one. The author's user grain calls it off its own turn (a post's search
+    /// and this call read that user grain's profile, so calling from inside its turn could deadlock).
     /// </summary>
-    [Orleans.Concurrency.OneWay]
-    Task WearerChanged(Users.Gender declared);
+    Task WearerChanged();
 
     Task<CommandResult> RecordView(Guid viewerId);
 

@@ -206,10 +206,21 @@ public sealed partial class OotdGrain(
         return (found, true);
     }
 
-    public async Task WearerChanged(Gender declared)
+    public async Task WearerChanged()
     {
         if (!IsLive) return;
         var s = state.State;
+        // Read now, not passed in: of two quick changes the call that arrives last still applies the latest.
+        Gender declared;
+        try
+        {
+            declared = await GrainFactory.GetGrain<IUserGrain>(s.AuthorId).GetProfile() is { } profile ? profile.Profile.Gender : Gender.Unspecified;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "OOTD {OotdId}: the author's new declared gender could not be read; only the kept products are dropped", OotdId);
+            declared = Gender.Unspecified;
+        }
         bool changed = false;
         if (s.Items is { Count: > 0 } && InferenceGrain.WearerOf(declared) is not null)
         {

@@ -131,29 +131,35 @@ public sealed partial class UserGrain(
         state.State.Profile = normalised;
         await state.WriteStateAsync();
         await TasteProfileChangedAsync();
-        if (genderBefore != normalised.Gender) await TellPostsWearerChangedAsync(normalised.Gender);
+        if (genderBefore != normalised.Gender) TellPostsWearerChanged();
         return CommandResult.Ok;
     }
 
     /// <summary>
     /// The declared gender chooses the products shown under the user's posts (the wearer is the author): each live post
-    /// drops the similar products it kept for the old gender (<see cref="IOotdGrain.WearerChanged"/>), so its next read
-    /// searches them again. One-way calls, in chunks: the posts' searches read this grain's profile, so waiting on them
-    /// from this turn could deadlock. The profile is stored first; a failure here is logged, and a post missed keeps
-    /// its old list until the catalogue changes or the gender changes again.
+    /// relabels its items and drops the similar products it kept for the old gender (<see cref="IOotdGrain.WearerChanged"/>),
+    /// so its next read searches them again. Off this grain's turn (a detached task, as the OOTD grain's analysis): the
+    /// posts read this grain's profile while they handle the call, so awaiting them from the update would deadlock; at
+    /// most <see cref="EraseFanOut"/> posts at a time. The profile is stored first; a failure here is logged, and a post
+    /// missed keeps its old list until the catalogue changes or the gender changes again.
     /// </summary>
-    private async Task TellPostsWearerChangedAsync(Gender declared)
+    private void TellPostsWearerChanged()
     {
-        try
+        var (userId, erasure, factory, log) = (UserId, _erasure, GrainFactory, logger);
+        _ = Task.Run(async () =>
         {
-            var live = await _erasure.LivePostsAsync(UserId);
-            foreach (var chunk in live.Chunk(EraseFanOut))
-                await Task.WhenAll(chunk.Select(o => GrainFactory.GetGrain<IOotdGrain>(o).WearerChanged(declared)));
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "User {Id}: the posts were not told of the new declared gender; they keep their similar products", UserId);
-        }
+            RequestContext.Clear();
+            try
+            {
+                var live = await erasure.LivePostsAsync(userId);
+                foreach (var chunk in live.Chunk(EraseFanOut))
+                    await Task.WhenAll(chunk.Select(o => factory.GetGrain<IOotdGrain>(o).WearerChanged()));
+            }
+            catch (Exception e)
+            {
+                log.LogWarning(e, "User {Id}: not every post was told of the new declared gender; those keep their similar products", userId);
+            }
+        });
     }
 
     public async Task<CommandResult> Follow(Guid followeeId)
