@@ -59,7 +59,7 @@ public static class FeedApi
     }
 
     public static async Task<Results<PreparedJson<FeedResponse>, ValidationProblem>> GetFeed(
-        string? cursor, int? limit, string? include, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
+        string? cursor, int? limit, string? include, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards, AuthorSummaries authors)
     {
         var errors = new Dictionary<string, string[]>();
         var l = limit ?? 20;
@@ -72,7 +72,13 @@ public static class FeedApi
         // (items without similar products, k = 0) unless asked for them; bodies of unchanged posts are the gateway's own.
         var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadFeed(cursor, l, k);
         var posts = await bodies.Resolve(page.Items.Select(e => e.OotdId).ToList(), k, page.Posts);
-        var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), caller.UserId(), cards)).ToDictionary(s => s.Post.Body.Id);
+        // The feed grain answers the viewer's likedByMe / followingAuthor with the page (kept there, the viewer's own
+        // likes and follows applied at once); authors come from the gateway's kept summaries: no database round trip
+        // for a page read again. A page without them (an older silo) is looked up as before.
+        var shown = (page.Viewer is { } flags && flags.Length == page.Items.Count
+                ? await PostJson.Show(posts, page.Items, flags, authors)
+                : await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), caller.UserId(), cards))
+            .ToDictionary(s => s.Post.Body.Id);
         var entries = page.Items.Where(e => shown.ContainsKey(e.OotdId))
             .Select(e => (shown[e.OotdId], RecommendationContracts.Name(e.Source), e.Score)).ToList();
         return new PreparedJson<FeedResponse>(w => PostJson.WriteFeed(w, entries, page.NextCursor, bodies.Json), bodies.Json);

@@ -29,6 +29,19 @@ public sealed record FeedPage(
     /// this feed last read it. Empty from <see cref="IFeedGrain.GetFeed"/>.
     /// </summary>
     [Id(2)] public IReadOnlyList<Ootds.OotdRead?> Posts { get; init; } = [];
+
+    /// <summary>
+    /// With <see cref="IFeedGrain.ReadFeed"/>: the viewer's state of each entry, in the order of <see cref="Items"/>
+    /// (<see cref="FeedViewerFlags"/>); null from <see cref="IFeedGrain.GetFeed"/> (the reader looks it up itself).
+    /// </summary>
+    [Id(3)] public byte[]? Viewer { get; init; }
+}
+
+/// <summary>Bits of <see cref="FeedPage.Viewer"/>: the viewer likes the post, follows its author.</summary>
+public static class FeedViewerFlags
+{
+    public const byte Liked = 1;
+    public const byte FollowingAuthor = 2;
 }
 
 /// <summary>
