@@ -52,17 +52,16 @@ public static class PostJson
 
     /// <summary>
     /// The posts shown to the viewer whose state of each came with the page (<paramref name="flags"/>, in the order of
-    /// <paramref name="entries"/>, as <see cref="Ootd.Grains.Recommendation.FeedViewerFlags"/>), without deleted posts
+    /// <paramref name="posts"/>, as <see cref="Ootd.Grains.Recommendation.FeedViewerFlags"/>), without deleted posts
     /// (null) and those whose author is gone; authors from <paramref name="authors"/>.
     /// </summary>
-    public static async Task<IReadOnlyList<Shown>> Show(IReadOnlyList<PostSnapshot?> posts, IReadOnlyList<global::Ootd.Grains.Recommendation.FeedEntry> entries,
-        byte[] flags, AuthorSummaries authors, CancellationToken ct = default)
+    public static async Task<IReadOnlyList<Shown>> Show(IReadOnlyList<PostSnapshot?> posts, byte[] flags, AuthorSummaries authors, CancellationToken ct = default)
     {
         var live = posts.OfType<PostSnapshot>().ToList();
         if (live.Count == 0) return [];
         var summaries = await authors.Get(live.Select(p => p.Body.AuthorId).Distinct().ToList(), ct);
         var result = new List<Shown>(live.Count);
-        for (var i = 0; i < posts.Count && i < entries.Count; i++)
+        for (var i = 0; i < posts.Count && i < flags.Length; i++)
         {
             if (posts[i] is not { } post || !summaries.TryGetValue(post.Body.AuthorId, out var author)) continue;
             var f = flags[i];

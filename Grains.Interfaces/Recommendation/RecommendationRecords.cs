@@ -53,7 +53,11 @@ public static class FeedViewerFlags
 public sealed record RankedPage(
     [property: Id(0)] IReadOnlyList<RankedOotd> Items,
     [property: Id(1)] string Segment,
-    [property: Id(2)] IReadOnlyList<Ootds.OotdRead?> Posts);
+    [property: Id(2)] IReadOnlyList<Ootds.OotdRead?> Posts)
+{
+    /// <summary>The viewer's state of each read entry (<see cref="Posts"/>' order, <see cref="FeedViewerFlags"/>); null from an older silo.</summary>
+    [Id(3)] public byte[]? Viewer { get; init; }
+}
 
 /// <summary>An OOTD ranked by a score (similar OOTDs, weekly best, segment best).</summary>
 [GenerateSerializer, Immutable]

@@ -333,7 +333,7 @@ public sealed class FeedGrain(
     {
         var page = await GetFeed(cursor, limit);
         var posts = ReadPostsAsync(page.Items.Select(e => e.OotdId).ToList(), k, keep: true);
-        var viewer = ViewerFlagsAsync(page.Items);
+        var viewer = ViewerFlagsAsync(page.Items.Select(e => (e.OotdId, e.AuthorId)).ToList());
         return page with { Posts = await posts, Viewer = await viewer };
     }
 
@@ -342,7 +342,7 @@ public sealed class FeedGrain(
     /// this feed keeps (at most <c>Recommender:FeedViewerStateSeconds</c> old, the user's own likes and follows applied
     /// at once), the rest read in one round trip and kept.
     /// </summary>
-    private async Task<byte[]> ViewerFlagsAsync(IReadOnlyList<FeedEntry> items)
+    private async Task<byte[]> ViewerFlagsAsync(IReadOnlyList<(Guid OotdId, Guid AuthorId)> items)
     {
         var now = Environment.TickCount64;
         if (now - _viewerStateAtTicks >= S.FeedViewerStateSeconds * 1000L || _liked.Count > KeptLimit || _following.Count > KeptLimit)
@@ -380,7 +380,10 @@ public sealed class FeedGrain(
     public async Task<RankedPage> ReadBest(bool segment, int limit, int read)
     {
         var (name, items) = segment ? await SegmentBest(limit) : ("", await WeeklyBest(limit));
-        return new RankedPage(items, name, await ReadPostsAsync(items.Take(Math.Max(0, read)).Select(e => e.OotdId).ToList(), 0, keep: false));
+        var first = items.Take(Math.Max(0, read)).ToList();
+        var posts = ReadPostsAsync(first.Select(e => e.OotdId).ToList(), 0, keep: true);
+        var viewer = ViewerFlagsAsync(first.Select(e => (e.OotdId, e.AuthorId)).ToList());
+        return new RankedPage(items, name, await posts) { Viewer = await viewer };
     }
 
     /// <summary>
