@@ -88,7 +88,7 @@ public static class PostJson
         Raw(w, Items, body.Items);
         Raw(w, AnalysisError, body.AnalysisError);
         w.WritePropertyName(Author);
-        JsonSerializer.Serialize(w, shown.Author, json);
+        WriteAuthor(w, shown.Author, json);
         w.WriteBoolean(LikedByMe, shown.LikedByMe);
         w.WriteBoolean(FollowingAuthor, shown.FollowingAuthor);
         w.WriteEndObject();
@@ -104,8 +104,7 @@ public static class PostJson
             w.WriteStartObject();
             w.WriteString(OotdId, shown.Post.Body.Id);
             w.WriteString(AuthorId, shown.Post.Body.AuthorId);
-            w.WritePropertyName(Source);
-            JsonSerializer.Serialize(w, source, json);
+            w.WriteString(Source, source);   // what the serializer writes for a string, with the writer's (the options') encoder
             w.WriteNumber(Score, score);
             WriteShown(w, shown, json);
             w.WriteEndObject();
@@ -157,9 +156,24 @@ public static class PostJson
         w.WritePropertyName(Ootd);
         WritePost(w, shown, json);
         w.WritePropertyName(Author);
-        JsonSerializer.Serialize(w, shown.Author, json);
+        WriteAuthor(w, shown.Author, json);
         w.WriteBoolean(LikedByMe, shown.LikedByMe);
         w.WriteBoolean(FollowingAuthor, shown.FollowingAuthor);
+    }
+
+    // Each author summary's JSON, serialised once per summary object (AuthorSummaries hands out the same object for
+    // Gateway:AuthorSummarySeconds, and a page repeats it at entry and post level) and per JSON options.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AuthorSummary, Tuple<JsonSerializerOptions, byte[]>> AuthorJson = new();
+
+    /// <summary>The author summary as the serializer writes it, from bytes kept with the summary object.</summary>
+    private static void WriteAuthor(Utf8JsonWriter w, AuthorSummary author, JsonSerializerOptions json)
+    {
+        if (!AuthorJson.TryGetValue(author, out var kept) || !ReferenceEquals(kept.Item1, json))
+        {
+            kept = Tuple.Create(json, JsonSerializer.SerializeToUtf8Bytes(author, json));
+            AuthorJson.AddOrUpdate(author, kept);
+        }
+        w.WriteRawValue(kept.Item2, skipInputValidation: true);
     }
 
     private static void Raw(Utf8JsonWriter w, JsonEncodedText name, byte[] value)
