@@ -45,6 +45,7 @@ public sealed partial class OotdGrain(
     private uint _edits;
     // Feeds that keep a read of this post (ReadForFeed), each until when (Environment.TickCount64): told of a delete.
     private Dictionary<Guid, long>? _watchers;
+    private int _watchersSweepAt = 64;
     /// <summary>The most feeds one post remembers; a read beyond them is answered unwatched (the feed does not keep it).</summary>
     internal const int MaxWatchers = 10_000;
     /// <summary>Kept beyond the time a feed asked for: covers the time its answer takes to arrive.</summary>
@@ -183,10 +184,13 @@ public sealed partial class OotdGrain(
     {
         var now = Environment.TickCount64;
         _watchers ??= [];
-        if (_watchers.Count >= MaxWatchers && !_watchers.ContainsKey(feedId))
+        // Expired feeds go when the set has doubled since the last sweep (or is full), so a post keeps about the
+        // feeds that read it within the last hold time.
+        if (_watchers.Count >= _watchersSweepAt || (_watchers.Count >= MaxWatchers && !_watchers.ContainsKey(feedId)))
         {
             foreach (var (id, until) in _watchers.ToList()) if (until <= now) _watchers.Remove(id);
-            if (_watchers.Count >= MaxWatchers) return false;
+            _watchersSweepAt = Math.Max(64, _watchers.Count * 2);
+            if (_watchers.Count >= MaxWatchers && !_watchers.ContainsKey(feedId)) return false;
         }
         var keep = now + holdMilliseconds + WatchMarginMilliseconds;
         if (!_watchers.TryGetValue(feedId, out var held) || held < keep) _watchers[feedId] = keep;

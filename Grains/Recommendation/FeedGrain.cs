@@ -413,9 +413,10 @@ public sealed class FeedGrain(
             var stamp = postStamps.Get(ids[i], k);
             return hold > 0 ? post.ReadForFeed(UserId, k, stamp, hold) : post.Read(k, stamp);
         }));
-        if (hold > 0 && _reads.Count > KeptLimit)
+        if (hold > 0 && _reads.Count > 0)
         {
-            foreach (var (key, kept) in _reads.ToList()) if (Environment.TickCount64 - kept.AskedAt >= hold) _reads.Remove(key);
+            // Expired reads go whenever posts are asked again, so a feed keeps about the reads of its last pages.
+            foreach (var (key, kept) in _reads.ToList()) if (asked - kept.AskedAt >= hold) _reads.Remove(key);
             if (_reads.Count > KeptLimit) _reads.Clear();
         }
         for (var j = 0; j < ask.Count; j++)
