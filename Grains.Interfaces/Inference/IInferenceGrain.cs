@@ -5,7 +5,7 @@ namespace Ootd.Grains.Inference;
 /// runs the models on its own threads; the grain only awaits). Activations prefer silos that declare a GPU
 /// (silo metadata <c>gpu=true</c>) and fall back to any silo. Use key 0 (<see cref="Pool"/>).
 /// </summary>
-[Orleans.CodeGeneration.Version(1)]
+[Orleans.CodeGeneration.Version(2)]
 public interface IInferenceGrain : IGrainWithIntegerKey
 {
     public const long Pool = 0;
@@ -41,6 +41,14 @@ public interface IInferenceGrain : IGrainWithIntegerKey
     /// </summary>
     [ResponseTimeout(CallTimeout)]
     Task<AnalysisResult> AnalyzePostWornBy(string mediaId, DateTimeOffset postedAt, Users.Gender authorGender);
+
+    /// <summary>
+    /// A post's analysed items as worn by <paramref name="wearer"/>: each item's gender label becomes the one
+    /// <see cref="AnalyzePostWornBy"/> would give it for that wearer (from the tagger's prior, no model runs), so a post
+    /// follows its author's new declared gender. Other and unspecified genders leave the items as they are (the models
+    /// are not run again: they keep the gender the analysis gave them).
+    /// </summary>
+    Task<IReadOnlyList<OotdItem>> WornBy(IReadOnlyList<OotdItem> items, Users.Gender wearer);
 
     /// <summary>Where this activation's models run: "CUDA" or "CPU", with the silo's gpu metadata.</summary>
     Task<InferenceHostInfo> Describe();

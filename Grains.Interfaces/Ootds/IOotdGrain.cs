@@ -88,8 +88,8 @@ public interface IOotdGrain : IGrainWithGuidKey
     /// <summary>
     /// The post with the k most similar catalogue products of each analysed item (null when unknown or deleted). The
     /// grain keeps the products with the post and searches again only when the catalogue version has changed
-    /// (<c>Catalog:SimilarProducts:VersionPollSeconds</c>) or k differs; a failed search gives empty lists and is
-    /// not kept.
+    /// (<c>Catalog:SimilarProducts:VersionPollSeconds</c>), k differs or the author's declared gender changed
+    /// (<see cref="WearerChanged"/>); a failed search gives empty lists and is not kept.
     /// </summary>
     Task<OotdDetail?> GetDetail(int k);
 
@@ -111,6 +111,15 @@ public interface IOotdGrain : IGrainWithGuidKey
 
     /// <summary>Only the author may delete; deleting twice is NotFound.</summary>
     Task<CommandResult> Delete(Guid requesterId);
+
+    /// <summary>
+    /// The author's declared profile gender changed to <paramref name="declared"/>: the similar products kept with the
+    /// post (filtered for the wearer as declared before) are dropped, so the next read searches them for the new
+    /// wearer. One-way: the author's user grain tells all its posts from inside its profile update, and a post may be
+    /// waiting on that very user grain (its search reads the author's gender).
+    /// </summary>
+    [Orleans.Concurrency.OneWay]
+    Task WearerChanged(Users.Gender declared);
 
     Task<CommandResult> RecordView(Guid viewerId);
 

@@ -41,6 +41,24 @@ public sealed class InferenceGrain(
         _ => null,
     };
 
+    public async Task<IReadOnlyList<OotdItem>> WornBy(IReadOnlyList<OotdItem> items, Gender wearer)
+    {
+        if (WearerOf(wearer) is not { } worn || items.Count == 0) return items;
+        if (await host.AttributeGroupAsync(WearerGender.GroupName) is not { } group) return items;
+        // The host's rule (WearerGender.Apply) on the contract's items: the group's one value becomes the wearer's label
+        // with probability 1 where LabelFor gives one; an item without the group (it does not apply) stays as it is.
+        return items.Select(item =>
+        {
+            if (WearerGender.LabelFor(group, worn, item.SubCategory) is not { } label) return item;
+            int at = -1;
+            for (int i = 0; i < item.Attributes.Count; i++) if (item.Attributes[i].Group == group.Name) at = i;
+            if (at < 0) return item;
+            var attributes = item.Attributes.ToList();
+            attributes[at] = attributes[at] with { Values = [new LabelConfidence(label, 1f)] };
+            return item with { Attributes = attributes };
+        }).ToList();
+    }
+
     public async Task<AnalysisResult> AnalyzePhoto(byte[] photo, PhotoKind kind)
     {
         if (photo is null || photo.Length == 0) return AnalysisResult.Rejected(nameof(ImageRejection.Empty), "The photo is empty.");

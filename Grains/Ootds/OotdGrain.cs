@@ -277,6 +277,47 @@ public sealed partial class OotdGrain(
         return (found, true);
     }
 
+    public async Task WearerChanged(Gender declared)
+    {
+        if (!IsLive) return;
+        var s = state.State;
+        bool changed = false;
+        if (s.Items is { Count: > 0 } && InferenceGrain.WearerOf(declared) is not null)
+        {
+            // The items' gender label follows the new declaration as the analysis would have given it (the tagger's
+            // prior, no models run): the post's items in the API and the fit filter of an author who later stops
+            // declaring read the latest word. For other/unspecified the items keep what they have.
+            try
+            {
+                s.Items = (await GrainFactory.GetGrain<IInferenceGrain>(IInferenceGrain.Pool).WornBy(s.Items, declared)).ToList();
+                changed = true;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "OOTD {OotdId}: the items' gender was not changed to the author's new declaration ({Gender})", OotdId, declared);
+            }
+        }
+        // The kept products were filtered for the wearer the author declared before (SimilarProductsGrain reads the
+        // author's gender at search time); dropping them moves the stamp, so the next read (and every gateway holding
+        // the old body) searches again for the new wearer. Nothing is searched here: a prolific author's change must not
+        // search all their posts at once, and most of them are not read again soon.
+        if (s.SimilarProducts is not null)
+        {
+            s.SimilarProducts = null;
+            changed = true;
+        }
+        if (!changed) return;
+        try
+        {
+            await SaveAsync();
+        }
+        catch (Exception e)
+        {
+            // Changed in memory all the same (the stamp moved); the next state write stores it.
+            logger.LogWarning(e, "OOTD {OotdId}: the change for the author's new gender ({Gender}) not stored", OotdId, declared);
+        }
+    }
+
     public async Task<CommandResult> Delete(Guid requesterId)
     {
         if (!IsLive) return CommandResult.NotFound("OOTD not found");

@@ -21,7 +21,8 @@ public sealed class OotdState
     [Id(10)] public string? AnalysisError { get; set; }
     [Id(11)] public DateTimeOffset? AnalysedAt { get; set; }
     /// <summary>The items' similar products (k = <see cref="SimilarK"/>) as of catalogue version
-    /// <see cref="SimilarCatalogVersion"/>; searched again when the catalogue changes (issue 14).</summary>
+    /// <see cref="SimilarCatalogVersion"/>; searched again when the catalogue changes (issue 14), and dropped when the
+    /// author's declared gender changes (the wearer they were filtered for; <c>IOotdGrain.WearerChanged</c>).</summary>
     [Id(12)] public List<Catalog.ItemProducts>? SimilarProducts { get; set; }
     [Id(13)] public long SimilarCatalogVersion { get; set; }
     [Id(14)] public int SimilarK { get; set; }

@@ -127,10 +127,33 @@ public sealed partial class UserGrain(
         if (ContentLimits.CheckProfile(profile) is { } problem) return CommandResult.Invalid(problem);
         var normalised = Normalise(profile);
         if (Same(state.State.Profile, normalised)) return CommandResult.Same;
+        var genderBefore = state.State.Profile?.Gender;
         state.State.Profile = normalised;
         await state.WriteStateAsync();
         await TasteProfileChangedAsync();
+        if (genderBefore != normalised.Gender) await TellPostsWearerChangedAsync(normalised.Gender);
         return CommandResult.Ok;
+    }
+
+    /// <summary>
+    /// The declared gender chooses the products shown under the user's posts (the wearer is the author): each live post
+    /// drops the similar products it kept for the old gender (<see cref="IOotdGrain.WearerChanged"/>), so its next read
+    /// searches them again. One-way calls, in chunks: the posts' searches read this grain's profile, so waiting on them
+    /// from this turn could deadlock. The profile is stored first; a failure here is logged, and a post missed keeps
+    /// its old list until the catalogue changes or the gender changes again.
+    /// </summary>
+    private async Task TellPostsWearerChangedAsync(Gender declared)
+    {
+        try
+        {
+            var live = await _erasure.LivePostsAsync(UserId);
+            foreach (var chunk in live.Chunk(EraseFanOut))
+                await Task.WhenAll(chunk.Select(o => GrainFactory.GetGrain<IOotdGrain>(o).WearerChanged(declared)));
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "User {Id}: the posts were not told of the new declared gender; they keep their similar products", UserId);
+        }
     }
 
     public async Task<CommandResult> Follow(Guid followeeId)

@@ -142,6 +142,9 @@ public sealed class FashionModelHost : IAsyncDisposable
     /// <summary>Loads the models once (on a thread-pool thread). A failed load is retried after 10 s.</summary>
     public Task EnsureLoadedAsync() => LoadAsync();
 
+    /// <summary>The tagger's attribute group of that name (with its prior), once the models are loaded; null without one.</summary>
+    public async Task<AttributeGroupSpec?> AttributeGroupAsync(string name) => (await LoadAsync().ConfigureAwait(false)).Attributes.Group(name);
+
     private Task<LoadedModels> LoadAsync()
     {
         lock (_gate)
