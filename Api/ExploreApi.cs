@@ -26,21 +26,21 @@ public static class ExploreApi
         return app;
     }
 
-    public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> WeeklyBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
+    public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> WeeklyBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards, AuthorSummaries authors)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadBest(false, l + Spare, l);
-        return await RecommendationContracts.Ranked(page.Items, null, bodies, cards, caller.UserId(), l, page.Posts);
+        return await RecommendationContracts.Ranked(page.Items, null, bodies, cards, caller.UserId(), l, page.Posts, page.Viewer, authors);
     }
 
-    public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
+    public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem>> SegmentBest(int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards, AuthorSummaries authors)
     {
         var errors = new Dictionary<string, string[]>();
         var l = RecommendationContracts.Limit(limit, errors);
         if (errors.Count > 0) return Problems.Invalid(errors);
         var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadBest(true, l + Spare, l);
-        return await RecommendationContracts.Ranked(page.Items, page.Segment, bodies, cards, caller.UserId(), l, page.Posts);
+        return await RecommendationContracts.Ranked(page.Items, page.Segment, bodies, cards, caller.UserId(), l, page.Posts, page.Viewer, authors);
     }
 }

@@ -59,7 +59,7 @@ public static class FeedApi
     }
 
     public static async Task<Results<PreparedJson<FeedResponse>, ValidationProblem>> GetFeed(
-        string? cursor, int? limit, string? include, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards)
+        string? cursor, int? limit, string? include, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards, AuthorSummaries authors)
     {
         var errors = new Dictionary<string, string[]>();
         var l = limit ?? 20;
@@ -72,7 +72,13 @@ public static class FeedApi
         // (items without similar products, k = 0) unless asked for them; bodies of unchanged posts are the gateway's own.
         var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadFeed(cursor, l, k);
         var posts = await bodies.Resolve(page.Items.Select(e => e.OotdId).ToList(), k, page.Posts);
-        var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), caller.UserId(), cards)).ToDictionary(s => s.Post.Body.Id);
+        // The feed grain answers the viewer's likedByMe / followingAuthor with the page (kept there, the viewer's own
+        // likes and follows applied at once); authors come from the gateway's kept summaries: no database round trip
+        // for a page read again. A page without them (an older silo) is looked up as before.
+        var shown = (page.Viewer is { } flags && flags.Length == page.Items.Count
+                ? await PostJson.Show(posts, flags, authors)
+                : await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), caller.UserId(), cards))
+            .ToDictionary(s => s.Post.Body.Id);
         var entries = page.Items.Where(e => shown.ContainsKey(e.OotdId))
             .Select(e => (shown[e.OotdId], RecommendationContracts.Name(e.Source), e.Score)).ToList();
         return new PreparedJson<FeedResponse>(w => PostJson.WriteFeed(w, entries, page.NextCursor, bodies.Json), bodies.Json);
@@ -294,7 +300,7 @@ public static class RecommendationContracts
     /// are left out, and the entries after the first <paramref name="take"/> are read only to fill the place of such ones.
     /// </summary>
     public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer,
-        int take = int.MaxValue, IReadOnlyList<OotdRead?>? firstReads = null)
+        int take = int.MaxValue, IReadOnlyList<OotdRead?>? firstReads = null, byte[]? firstViewer = null, AuthorSummaries? authors = null)
     {
         // The first `take` entries are read (or were, by the silo: firstReads); only when some of them are gone are the
         // next ones read in their place.
@@ -303,11 +309,17 @@ public static class RecommendationContracts
         {
             var batch = ranked.Skip(next).Take(take - entries.Count).ToList();
             var ids = batch.Select(r => r.OotdId).ToList();
-            var posts = next == 0 && firstReads is not null && firstReads.Count == batch.Count
-                ? await bodies.Resolve(ids, 0, firstReads)
+            var fromSilo = next == 0 && firstReads is not null && firstReads.Count == batch.Count;
+            var posts = fromSilo
+                ? await bodies.Resolve(ids, 0, firstReads!)
                 : await bodies.Read(ids, 0);
             next += batch.Count;
-            var shown = (await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), viewer, cards)).ToDictionary(s => s.Post.Body.Id);
+            // The viewer's likes and follows of the first entries came with them (the feed grain keeps them); authors
+            // from the gateway's kept summaries. Entries read in place of gone ones are looked up as before.
+            var shown = (fromSilo && firstViewer is { } flags && flags.Length == batch.Count && authors is not null
+                    ? await PostJson.Show(posts, flags, authors)
+                    : await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), viewer, cards))
+                .ToDictionary(s => s.Post.Body.Id);
             entries.AddRange(batch.Where(r => shown.ContainsKey(r.OotdId)).Select(r => (shown[r.OotdId], r.Score)));
         }
         return new PreparedJson<RankedOotdList>(w => PostJson.WriteRanked(w, entries, segment, bodies.Json), bodies.Json);

@@ -52,12 +52,21 @@ public sealed class UserDirectory(NpgsqlDataSource db, IClusterClient cluster)
         (await Summaries([id], ct)).GetValueOrDefault(id);
 
     /// <summary>Copies the display name into the account (the silo writes it: <see cref="IAccountGrain"/>).</summary>
-    public Task SetDisplayName(Guid userId, string displayName, CancellationToken ct = default) =>
-        cluster.GetGrain<IAccountGrain>(userId).SetDisplayName(displayName);
+    public async Task SetDisplayName(Guid userId, string displayName, CancellationToken ct = default)
+    {
+        await cluster.GetGrain<IAccountGrain>(userId).SetDisplayName(displayName);
+        Changed?.Invoke(userId);
+    }
+
+    /// <summary>Raised after this gateway changed a user's summary (display name, avatar): kept copies drop it.</summary>
+    public event Action<Guid>? Changed;
 
     /// <summary>Records the avatar's media id in the account (the silo writes it: <see cref="IAccountGrain"/>).</summary>
-    public Task SetAvatar(Guid userId, string mediaId, CancellationToken ct = default) =>
-        cluster.GetGrain<IAccountGrain>(userId).SetAvatar(mediaId);
+    public async Task SetAvatar(Guid userId, string mediaId, CancellationToken ct = default)
+    {
+        await cluster.GetGrain<IAccountGrain>(userId).SetAvatar(mediaId);
+        Changed?.Invoke(userId);
+    }
 
     /// <summary>The avatar's media id; null when the user has none (or does not exist).</summary>
     public async Task<string?> AvatarOf(Guid userId, CancellationToken ct = default)

@@ -62,6 +62,10 @@ public sealed class LiveAccounts : IAccountDeletionObserver, IHostedService, IDi
         return false;
     }
 
+    /// <summary>Whether this gateway knows the account to be deleted (without asking anyone). Only a "no" of a current
+    /// subscription (<see cref="Subscribed"/>) means the deletion would have been heard.</summary>
+    public bool KnownDeleted(Guid userId) => _deleted.TryGetValue(userId, out var until) && until > Environment.TickCount64;
+
     /// <summary>The account is deleted (through this gateway, or told by the deletions grain).</summary>
     public void Deleted(Guid userId)
     {

@@ -70,6 +70,7 @@ public static class GatewaySetup
         builder.Services.AddSingleton<RefreshTokens>();
         builder.Services.AddSingleton<Ootd.Api.Social.OotdCards>();
         builder.Services.AddSingleton<Ootd.Api.Social.PostBodies>();
+        builder.Services.AddSingleton<Ootd.Api.Social.AuthorSummaries>();
         builder.Services.AddSingleton<Ootd.Api.Social.PushedPostDetails>();
         builder.Services.AddSingleton<PhotoVariants>();
         builder.Services.AddSingleton<Ootd.Api.Catalog.ProductBrowser>();

@@ -50,6 +50,27 @@ public static class PostJson
             .ToList();
     }
 
+    /// <summary>
+    /// The posts shown to the viewer whose state of each came with the page (<paramref name="flags"/>, in the order of
+    /// <paramref name="posts"/>, as <see cref="Ootd.Grains.Recommendation.FeedViewerFlags"/>), without deleted posts
+    /// (null) and those whose author is gone; authors from <paramref name="authors"/>.
+    /// </summary>
+    public static async Task<IReadOnlyList<Shown>> Show(IReadOnlyList<PostSnapshot?> posts, byte[] flags, AuthorSummaries authors, CancellationToken ct = default)
+    {
+        var live = posts.OfType<PostSnapshot>().ToList();
+        if (live.Count == 0) return [];
+        var summaries = await authors.Get(live.Select(p => p.Body.AuthorId).Distinct().ToList(), ct);
+        var result = new List<Shown>(live.Count);
+        for (var i = 0; i < posts.Count && i < flags.Length; i++)
+        {
+            if (posts[i] is not { } post || !summaries.TryGetValue(post.Body.AuthorId, out var author)) continue;
+            var f = flags[i];
+            result.Add(new Shown(post, author, (f & global::Ootd.Grains.Recommendation.FeedViewerFlags.Liked) != 0,
+                (f & global::Ootd.Grains.Recommendation.FeedViewerFlags.FollowingAuthor) != 0));
+        }
+        return result;
+    }
+
     /// <summary>One <see cref="OotdResponse"/>.</summary>
     public static void WritePost(Utf8JsonWriter w, Shown shown, JsonSerializerOptions json)
     {
@@ -67,7 +88,7 @@ public static class PostJson
         Raw(w, Items, body.Items);
         Raw(w, AnalysisError, body.AnalysisError);
         w.WritePropertyName(Author);
-        JsonSerializer.Serialize(w, shown.Author, json);
+        WriteAuthor(w, shown.Author, json);
         w.WriteBoolean(LikedByMe, shown.LikedByMe);
         w.WriteBoolean(FollowingAuthor, shown.FollowingAuthor);
         w.WriteEndObject();
@@ -83,8 +104,7 @@ public static class PostJson
             w.WriteStartObject();
             w.WriteString(OotdId, shown.Post.Body.Id);
             w.WriteString(AuthorId, shown.Post.Body.AuthorId);
-            w.WritePropertyName(Source);
-            JsonSerializer.Serialize(w, source, json);
+            w.WriteString(Source, source);   // what the serializer writes for a string, with the writer's (the options') encoder
             w.WriteNumber(Score, score);
             WriteShown(w, shown, json);
             w.WriteEndObject();
@@ -136,9 +156,24 @@ public static class PostJson
         w.WritePropertyName(Ootd);
         WritePost(w, shown, json);
         w.WritePropertyName(Author);
-        JsonSerializer.Serialize(w, shown.Author, json);
+        WriteAuthor(w, shown.Author, json);
         w.WriteBoolean(LikedByMe, shown.LikedByMe);
         w.WriteBoolean(FollowingAuthor, shown.FollowingAuthor);
+    }
+
+    // Each author summary's JSON, serialised once per summary object (AuthorSummaries hands out the same object for
+    // Gateway:AuthorSummarySeconds, and a page repeats it at entry and post level) and per JSON options.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AuthorSummary, Tuple<JsonSerializerOptions, byte[]>> AuthorJson = new();
+
+    /// <summary>The author summary as the serializer writes it, from bytes kept with the summary object.</summary>
+    private static void WriteAuthor(Utf8JsonWriter w, AuthorSummary author, JsonSerializerOptions json)
+    {
+        if (!AuthorJson.TryGetValue(author, out var kept) || !ReferenceEquals(kept.Item1, json))
+        {
+            kept = Tuple.Create(json, JsonSerializer.SerializeToUtf8Bytes(author, json));
+            AuthorJson.AddOrUpdate(author, kept);
+        }
+        w.WriteRawValue(kept.Item2, skipInputValidation: true);
     }
 
     private static void Raw(Utf8JsonWriter w, JsonEncodedText name, byte[] value)

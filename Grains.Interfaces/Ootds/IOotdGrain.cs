@@ -63,7 +63,12 @@ public sealed record OotdRead(
     [property: Id(0)] long Stamp,
     [property: Id(1)] long LikeCount,
     [property: Id(2)] long ViewCount,
-    [property: Id(3)] OotdDetail? Detail);
+    [property: Id(3)] OotdDetail? Detail)
+{
+    /// <summary>With <see cref="IOotdGrain.ReadForFeed"/>: whether the post will tell the reader of its deletion within the
+    /// time asked (false: the read may be used once, not kept).</summary>
+    [Id(4)] public bool Watched { get; init; }
+}
 
 /// <summary>One outfit-of-the-day post. Key: OOTD id.</summary>
 [Orleans.CodeGeneration.Version(5)]
@@ -94,6 +99,15 @@ public interface IOotdGrain : IGrainWithGuidKey
     /// body for that stamp gets the counts alone. Null when unknown or deleted.
     /// </summary>
     Task<OotdRead?> Read(int k, long knownStamp);
+
+    /// <summary>
+    /// <see cref="Read"/> for a feed that keeps the answer for up to <paramref name="holdMilliseconds"/>: the post
+    /// remembers the feed for that long (plus a margin) and, if it is deleted meanwhile, tells it
+    /// (<see cref="Recommendation.IFeedGrain.PostGone"/>) before the delete is answered, so a kept read never shows a
+    /// deleted post. A post that already remembers too many feeds answers <see cref="OotdRead.Watched"/> false: that
+    /// read must not be kept.
+    /// </summary>
+    Task<OotdRead?> ReadForFeed(Guid feedId, int k, long knownStamp, int holdMilliseconds);
 
     /// <summary>Only the author may delete; deleting twice is NotFound.</summary>
     Task<CommandResult> Delete(Guid requesterId);

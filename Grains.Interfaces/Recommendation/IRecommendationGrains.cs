@@ -26,9 +26,19 @@ public interface IFeedObserver : IGrainObserver
 /// computed from the user's taste (read from <c>IUserGrain</c>), the followee inbox (fan-out on write), both block
 /// directions and the curated lists; live subscribers get followee posts as they arrive. Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(3)]
+[Orleans.CodeGeneration.Version(4)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
+    /// <summary>A post this feed read with <see cref="Ootds.IOotdGrain.ReadForFeed"/> was deleted: its kept read is
+    /// dropped (interleaves: the post grain awaits it inside its delete, and this grain may be awaiting that post).</summary>
+    [AlwaysInterleave]
+    Task PostGone(Guid ootdId);
+
+    /// <summary>The user liked or unliked a post (told by the post grain before the like is answered): the feed's kept
+    /// likedByMe of that post and its kept read (its count) are updated, so the user's next page shows the change.</summary>
+    [AlwaysInterleave]
+    Task ViewerLiked(Guid ootdId, bool liked);
+
     /// <summary>The user followed or unfollowed someone: the next first page is computed afresh (the new followee's
     /// existing posts show at once).</summary>
     Task FolloweesChanged();
@@ -44,8 +54,10 @@ public interface IFeedGrain : IGrainWithGuidKey
     Task<FeedPage> GetFeed(string? cursor, int limit);
 
     /// <summary>
-    /// <see cref="GetFeed"/> with the page's posts read (<see cref="FeedPage.Posts"/>, k similar products per item),
-    /// so a gateway that holds the posts' bodies serves the page with this one call.
+    /// <see cref="GetFeed"/> with the page's posts read (<see cref="FeedPage.Posts"/>, k similar products per item) and
+    /// the viewer's likes and follows of them (<see cref="FeedPage.Viewer"/>), so a gateway that holds the posts'
+    /// bodies serves the page with this one call. Reads and viewer state are kept a while (README "Read paths",
+    /// sixth pass: <c>Recommender:FeedPostReadMilliseconds</c>, <c>Recommender:FeedViewerStateSeconds</c>).
     /// </summary>
     Task<FeedPage> ReadFeed(string? cursor, int limit, int k);
 

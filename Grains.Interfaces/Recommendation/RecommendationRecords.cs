@@ -29,6 +29,19 @@ public sealed record FeedPage(
     /// this feed last read it. Empty from <see cref="IFeedGrain.GetFeed"/>.
     /// </summary>
     [Id(2)] public IReadOnlyList<Ootds.OotdRead?> Posts { get; init; } = [];
+
+    /// <summary>
+    /// With <see cref="IFeedGrain.ReadFeed"/>: the viewer's state of each entry, in the order of <see cref="Items"/>
+    /// (<see cref="FeedViewerFlags"/>); null from <see cref="IFeedGrain.GetFeed"/> (the reader looks it up itself).
+    /// </summary>
+    [Id(3)] public byte[]? Viewer { get; init; }
+}
+
+/// <summary>Bits of <see cref="FeedPage.Viewer"/>: the viewer likes the post, follows its author.</summary>
+public static class FeedViewerFlags
+{
+    public const byte Liked = 1;
+    public const byte FollowingAuthor = 2;
 }
 
 /// <summary>
@@ -40,7 +53,11 @@ public sealed record FeedPage(
 public sealed record RankedPage(
     [property: Id(0)] IReadOnlyList<RankedOotd> Items,
     [property: Id(1)] string Segment,
-    [property: Id(2)] IReadOnlyList<Ootds.OotdRead?> Posts);
+    [property: Id(2)] IReadOnlyList<Ootds.OotdRead?> Posts)
+{
+    /// <summary>The viewer's state of each read entry (<see cref="Posts"/>' order, <see cref="FeedViewerFlags"/>); null from an older silo.</summary>
+    [Id(3)] public byte[]? Viewer { get; init; }
+}
 
 /// <summary>An OOTD ranked by a score (similar OOTDs, weekly best, segment best).</summary>
 [GenerateSerializer, Immutable]

@@ -43,6 +43,13 @@ public sealed partial class OotdGrain(
     // The stamp of what Read answers (see OotdRead): this activation's nonce and its count of state changes.
     private readonly long _stampNonce = (long)Random.Shared.Next(1, int.MaxValue) << 32;
     private uint _edits;
+    // Feeds that keep a read of this post (ReadForFeed), each until when (Environment.TickCount64): told of a delete.
+    private Dictionary<Guid, long>? _watchers;
+    private int _watchersSweepAt = 64;
+    /// <summary>The most feeds one post remembers; a read beyond them is answered unwatched (the feed does not keep it).</summary>
+    internal const int MaxWatchers = 10_000;
+    /// <summary>Kept beyond the time a feed asked for: covers the time its answer takes to arrive.</summary>
+    internal const int WatchMarginMilliseconds = 2_000;
 
     private long Stamp => _stampNonce | _edits;
 
@@ -164,6 +171,70 @@ public sealed partial class OotdGrain(
         return new OotdRead(stamp, detail.View.LikeCount, detail.View.ViewCount, stamp != 0 && stamp == knownStamp ? null : detail);
     }
 
+    public async Task<OotdRead?> ReadForFeed(Guid feedId, int k, long knownStamp, int holdMilliseconds)
+    {
+        var read = await Read(k, knownStamp);
+        // Registered after the read and before the answer leaves: a delete from here on tells this feed (it is
+        // non-reentrant, so no delete runs between the read and the registration).
+        if (read is null || feedId == Guid.Empty || holdMilliseconds <= 0) return read;
+        return read with { Watched = Watch(feedId, holdMilliseconds) };
+    }
+
+    private bool Watch(Guid feedId, int holdMilliseconds)
+    {
+        var now = Environment.TickCount64;
+        _watchers ??= [];
+        // Expired feeds go when the set has doubled since the last sweep (or is full), so a post keeps about the
+        // feeds that read it within the last hold time.
+        if (_watchers.Count >= _watchersSweepAt || (_watchers.Count >= MaxWatchers && !_watchers.ContainsKey(feedId)))
+        {
+            foreach (var (id, until) in _watchers.ToList()) if (until <= now) _watchers.Remove(id);
+            _watchersSweepAt = Math.Max(64, _watchers.Count * 2);
+            if (_watchers.Count >= MaxWatchers && !_watchers.ContainsKey(feedId)) return false;
+        }
+        var keep = now + holdMilliseconds + WatchMarginMilliseconds;
+        if (!_watchers.TryGetValue(feedId, out var held) || held < keep) _watchers[feedId] = keep;
+        return true;
+    }
+
+    /// <summary>
+    /// Tells the feeds that keep a read of this post (<see cref="ReadForFeed"/>, not yet expired) that it is gone,
+    /// before the delete is answered. A feed that cannot be told keeps its read until it runs out (at most
+    /// <c>Recommender:FeedPostReadMilliseconds</c>); that is logged.
+    /// </summary>
+    private async Task TellWatchersGoneAsync()
+    {
+        if (_watchers is not { Count: > 0 } watchers) return;
+        var now = Environment.TickCount64;
+        var live = watchers.Where(w => w.Value > now).Select(w => w.Key).ToList();
+        _watchers = null;
+        foreach (var chunk in live.Chunk(256))
+        {
+            try
+            {
+                await Task.WhenAll(chunk.Select(f => GrainFactory.GetGrain<Recommendation.IFeedGrain>(f).PostGone(OotdId)));
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "OOTD {Id}: a feed keeping a read of the deleted post was not told; it drops the read within its hold time", OotdId);
+            }
+        }
+    }
+
+    /// <summary>The liker's feed keeps the user's likedByMe (and this post's count) for its pages: it learns of the change
+    /// before the like is answered. A failure is logged: the feed then shows it within <c>Recommender:FeedViewerStateSeconds</c>.</summary>
+    private async Task TellLikerFeedAsync(Guid userId, bool liked)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<Recommendation.IFeedGrain>(userId).ViewerLiked(OotdId, liked);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "OOTD {Id}: the feed of {User} was not told of the like change", OotdId, userId);
+        }
+    }
+
     /// <summary>Whether <see cref="GetDetail"/>(k) would answer what the state keeps, without a search (always for k = 0 or no items).</summary>
     private async Task<bool> KeptDetailCurrentAsync(int k)
     {
@@ -266,6 +337,7 @@ public sealed partial class OotdGrain(
         state.State.Status = OotdStatus.Deleted;
         state.State.DeletedAt = Clock.UtcNow();
         await SaveAsync();
+        await TellWatchersGoneAsync();
         await posts.MarkDeletedAsync(OotdId, state.State.AuthorId, state.State.DeletedAt.Value);
         await GrainFactory.GetGrain<IStyleLeaderGrain>(state.State.AuthorId).RemoveUpload(OotdId);
         return CommandResult.Ok;
@@ -305,14 +377,18 @@ public sealed partial class OotdGrain(
         if (!change.Changed) return CommandResult.Same;
         // The like is stored (the ledger row is the commit point); the liker's recent list is the recommender's
         // input and is rebuilt from the interactions log, so a failure here does not fail the like.
-        try
+        async Task RecordAsync()
         {
-            await GrainFactory.GetGrain<IUserGrain>(userId).RecordInteraction(OotdId, InteractionKind.Like);
+            try
+            {
+                await GrainFactory.GetGrain<IUserGrain>(userId).RecordInteraction(OotdId, InteractionKind.Like);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "OOTD {Id}: the like of {User} is stored but not in the user's recent list", OotdId, userId);
+            }
         }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "OOTD {Id}: the like of {User} is stored but not in the user's recent list", OotdId, userId);
-        }
+        await Task.WhenAll(RecordAsync(), TellLikerFeedAsync(userId, liked: true));
 
         return CommandResult.Ok;
     }
@@ -334,6 +410,7 @@ public sealed partial class OotdGrain(
         {
             logger.LogWarning(e, "OOTD {Id}: the unlike of {User} is stored but the user's taste was not told", OotdId, userId);
         }
+        await TellLikerFeedAsync(userId, liked: false);
         return CommandResult.Ok;
     }
 

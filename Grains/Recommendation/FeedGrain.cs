@@ -46,6 +46,18 @@ public sealed class FeedGrain(
     private bool _viewerReused;   // whether the last ViewerAsync answered the held viewer
     // Posts whose rec_served row this activation wrote (or found written): not written again.
     private readonly HashSet<Guid> _servedRecorded = [];
+    // Kept post reads (ReadForFeed, Recommender:FeedPostReadMilliseconds): per (post, k) the read without its detail
+    // and when it was asked; a deleted post's grain tells this one (PostGone) before its delete is answered.
+    private readonly Dictionary<(Guid Ootd, int K), (OotdRead Read, long AskedAt)> _reads = [];
+    // Moves on PostGone and ViewerLiked: reads that were under way meanwhile are used for their page but not kept.
+    private long _readsEpoch;
+    // The viewer's likes of posts and follows of authors on its pages (Recommender:FeedViewerStateSeconds), read
+    // together from the tables; the user's own likes (ViewerLiked) and follows (FolloweesChanged) change them at once.
+    private readonly Dictionary<Guid, bool> _liked = [];
+    private readonly Dictionary<Guid, bool> _following = [];
+    private long _viewerStateAtTicks;
+    private long _viewerWrites;   // moves on the user's own likes and follows: a state read under way meanwhile is not kept
+    private const int KeptLimit = 2_000;
 
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
@@ -112,7 +124,32 @@ public sealed class FeedGrain(
     public Task FolloweesChanged()
     {
         _feedInputs = null;
+        _following.Clear();
+        _viewerWrites++;
         return Task.CompletedTask;
+    }
+
+    public Task PostGone(Guid ootdId)
+    {
+        _readsEpoch++;
+        DropReads(ootdId);
+        return Task.CompletedTask;
+    }
+
+    public Task ViewerLiked(Guid ootdId, bool liked)
+    {
+        _viewerWrites++;
+        _liked[ootdId] = liked;
+        // The post's count changed too: the next page asks the post again.
+        _readsEpoch++;
+        DropReads(ootdId);
+        return Task.CompletedTask;
+    }
+
+    private void DropReads(Guid ootdId)
+    {
+        if (_reads.Count == 0) return;
+        foreach (var key in _reads.Keys.Where(key => key.Ootd == ootdId).ToList()) _reads.Remove(key);
     }
 
     public Task FolloweePosted(Guid ootdId, Guid authorId, DateTimeOffset createdAt)
@@ -295,22 +332,103 @@ public sealed class FeedGrain(
     public async Task<FeedPage> ReadFeed(string? cursor, int limit, int k)
     {
         var page = await GetFeed(cursor, limit);
-        return page with { Posts = await ReadPostsAsync(page.Items.Select(e => e.OotdId).ToList(), k) };
+        var posts = ReadPostsAsync(page.Items.Select(e => e.OotdId).ToList(), k, keep: true);
+        var viewer = ViewerFlagsAsync(page.Items.Select(e => (e.OotdId, e.AuthorId)).ToList());
+        return page with { Posts = await posts, Viewer = await viewer };
+    }
+
+    /// <summary>
+    /// The viewer's likes of the entries' posts and follows of their authors (<see cref="FeedViewerFlags"/>), from what
+    /// this feed keeps (at most <c>Recommender:FeedViewerStateSeconds</c> old, the user's own likes and follows applied
+    /// at once), the rest read in one round trip and kept.
+    /// </summary>
+    private async Task<byte[]> ViewerFlagsAsync(IReadOnlyList<(Guid OotdId, Guid AuthorId)> items)
+    {
+        var now = Environment.TickCount64;
+        if (now - _viewerStateAtTicks >= S.FeedViewerStateSeconds * 1000L || _liked.Count > KeptLimit || _following.Count > KeptLimit)
+        {
+            _liked.Clear();
+            _following.Clear();
+            _viewerStateAtTicks = now;
+        }
+        var posts = items.Select(e => e.OotdId).Where(id => !_liked.ContainsKey(id)).Distinct().ToList();
+        var authors = items.Select(e => e.AuthorId).Where(id => !_following.ContainsKey(id)).Distinct().ToList();
+        HashSet<Guid>? liked = null, followed = null;
+        if (posts.Count > 0 || authors.Count > 0)
+        {
+            var (writes, at) = (_viewerWrites, _viewerStateAtTicks);
+            (liked, followed) = await store.ViewerStateAsync(UserId, posts, authors);
+            // A like or follow of the user's own that arrived meanwhile wins: this read serves the page, it is not kept.
+            if (writes == _viewerWrites && at == _viewerStateAtTicks && S.FeedViewerStateSeconds > 0)
+            {
+                foreach (var id in posts) _liked[id] = liked.Contains(id);
+                foreach (var id in authors) _following[id] = followed.Contains(id);
+                (liked, followed) = (null, null);
+            }
+        }
+        var flags = new byte[items.Count];
+        for (var i = 0; i < flags.Length; i++)
+        {
+            var (post, author) = (items[i].OotdId, items[i].AuthorId);
+            var likes = _liked.TryGetValue(post, out var l) ? l : liked?.Contains(post) == true;
+            var follows = _following.TryGetValue(author, out var f) ? f : followed?.Contains(author) == true;
+            flags[i] = (byte)((likes ? FeedViewerFlags.Liked : 0) | (follows ? FeedViewerFlags.FollowingAuthor : 0));
+        }
+        return flags;
     }
 
     public async Task<RankedPage> ReadBest(bool segment, int limit, int read)
     {
         var (name, items) = segment ? await SegmentBest(limit) : ("", await WeeklyBest(limit));
-        return new RankedPage(items, name, await ReadPostsAsync(items.Take(Math.Max(0, read)).Select(e => e.OotdId).ToList(), 0));
+        var first = items.Take(Math.Max(0, read)).ToList();
+        var posts = ReadPostsAsync(first.Select(e => e.OotdId).ToList(), 0, keep: true);
+        var viewer = ViewerFlagsAsync(first.Select(e => (e.OotdId, e.AuthorId)).ToList());
+        return new RankedPage(items, name, await posts) { Viewer = await viewer };
     }
 
-    /// <summary>The posts as their grains answer (<see cref="IOotdGrain.Read"/>), each asked with the stamp a feed of
-    /// this silo last read it at (<see cref="PostStampHints"/>), so an unchanged post answers its stamp and counts only.</summary>
-    private async Task<IReadOnlyList<OotdRead?>> ReadPostsAsync(IReadOnlyList<Guid> ids, int k)
+    /// <summary>
+    /// The posts as their grains answer (<see cref="IOotdGrain.Read"/>), each asked with the stamp a feed of this silo
+    /// last read it at (<see cref="PostStampHints"/>), so an unchanged post answers its stamp and counts only. With
+    /// <paramref name="keep"/>, a read younger than <c>Recommender:FeedPostReadMilliseconds</c> is answered from what
+    /// this feed kept (its detail dropped: the gateway holds the body at that stamp or reads it); posts are asked with
+    /// <see cref="IOotdGrain.ReadForFeed"/>, so a deleted one tells this feed (<see cref="PostGone"/>) before its
+    /// delete is answered, and a read that arrived after such news is not kept.
+    /// </summary>
+    private async Task<IReadOnlyList<OotdRead?>> ReadPostsAsync(IReadOnlyList<Guid> ids, int k, bool keep)
     {
-        var reads = await Task.WhenAll(ids.Select(id => GrainFactory.GetGrain<IOotdGrain>(id).Read(k, postStamps.Get(id, k))));
-        for (var i = 0; i < reads.Length; i++) postStamps.Set(ids[i], k, reads[i]?.Stamp ?? 0);
-        return reads;
+        var hold = keep ? S.FeedPostReadMilliseconds : 0;
+        var result = new OotdRead?[ids.Count];
+        var ask = new List<int>(ids.Count);
+        var now = Environment.TickCount64;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (hold > 0 && _reads.TryGetValue((ids[i], k), out var kept) && now - kept.AskedAt < hold) result[i] = kept.Read;
+            else ask.Add(i);
+        }
+        if (ask.Count == 0) return result;
+        var (asked, epoch) = (Environment.TickCount64, _readsEpoch);
+        var reads = await Task.WhenAll(ask.Select(i =>
+        {
+            var post = GrainFactory.GetGrain<IOotdGrain>(ids[i]);
+            var stamp = postStamps.Get(ids[i], k);
+            return hold > 0 ? post.ReadForFeed(UserId, k, stamp, hold) : post.Read(k, stamp);
+        }));
+        if (hold > 0 && _reads.Count > 0)
+        {
+            // Expired reads go whenever posts are asked again, so a feed keeps about the reads of its last pages.
+            foreach (var (key, kept) in _reads.ToList()) if (asked - kept.AskedAt >= hold) _reads.Remove(key);
+            if (_reads.Count > KeptLimit) _reads.Clear();
+        }
+        for (var j = 0; j < ask.Count; j++)
+        {
+            var (i, read) = (ask[j], reads[j]);
+            postStamps.Set(ids[i], k, read?.Stamp ?? 0);
+            result[i] = read;
+            if (hold <= 0) continue;
+            if (read is { Watched: true, Stamp: not 0 } && epoch == _readsEpoch) _reads[(ids[i], k)] = (read with { Detail = null }, asked);
+            else _reads.Remove((ids[i], k));
+        }
+        return result;
     }
 
     /// <summary>What a computed list depends on besides time: the viewer's latest interaction and latest like (a like

@@ -470,4 +470,25 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
         while (await r.ReadAsync()) list.Add(r.GetString(0));
         return list;
     }
+
+    /// <summary>Which of <paramref name="ootdIds"/> the user likes and which of <paramref name="authorIds"/> they follow: one round trip.</summary>
+    public async Task<(HashSet<Guid> Liked, HashSet<Guid> Followed)> ViewerStateAsync(Guid userId, IReadOnlyCollection<Guid> ootdIds, IReadOnlyCollection<Guid> authorIds)
+    {
+        var liked = new HashSet<Guid>();
+        var followed = new HashSet<Guid>();
+        await using var batch = db.CreateBatch();
+        var likes = new NpgsqlBatchCommand("SELECT ootd_id FROM ootd_likes WHERE user_id = $1 AND ootd_id = ANY($2)");
+        likes.Parameters.Add(new NpgsqlParameter { Value = userId });
+        likes.Parameters.Add(new NpgsqlParameter { Value = ootdIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        var follows = new NpgsqlBatchCommand("SELECT followee_id FROM follows WHERE follower_id = $1 AND followee_id = ANY($2)");
+        follows.Parameters.Add(new NpgsqlParameter { Value = userId });
+        follows.Parameters.Add(new NpgsqlParameter { Value = authorIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        batch.BatchCommands.Add(likes);
+        batch.BatchCommands.Add(follows);
+        await using var r = await batch.ExecuteReaderAsync();
+        while (await r.ReadAsync()) liked.Add(r.GetGuid(0));
+        await r.NextResultAsync();
+        while (await r.ReadAsync()) followed.Add(r.GetGuid(0));
+        return (liked, followed);
+    }
 }

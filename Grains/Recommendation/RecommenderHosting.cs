@@ -161,6 +161,25 @@ public sealed class RecommenderServingOptions
     [Range(0, 3600)]
     public int CuratedLiveSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// <c>Recommender:FeedPostReadMilliseconds</c> (default 2,000): a feed page's post reads (stamp, like and view
+    /// counts) are kept by the user's feed grain this long, so a page read again within it makes no post-grain call.
+    /// Counts on a page lag by at most this much (the user's own likes excepted: they show at once); a deleted post is
+    /// never shown (its grain tells the feeds that keep it before the delete is answered). 0 reads every post on
+    /// every page.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int FeedPostReadMilliseconds { get; set; } = 2_000;
+
+    /// <summary>
+    /// <c>Recommender:FeedViewerStateSeconds</c> (default 60): the feed grain keeps the user's likedByMe and
+    /// followingAuthor of the posts on its pages this long (read from the tables in one round trip). The user's own
+    /// likes, unlikes, follows and unfollows change it at once (the post grain and the user grain tell the feed before
+    /// answering); only a change whose notice failed (logged) shows this late. 0 reads them for every page.
+    /// </summary>
+    [Range(0, 3600)]
+    public int FeedViewerStateSeconds { get; set; } = 60;
+
     /// <summary>A live-feed subscription expires unless renewed within this many seconds. Default 120.</summary>
     [Range(1, int.MaxValue)]
     public int ObserverTtlSeconds { get; set; } = 120;

@@ -255,4 +255,60 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         Assert.Equal(0, await f.Db.ScalarAsync(
             "SELECT count(*) FROM rec_colikers WHERE user_id = ANY($1) AND NOT (neighbour_id = ANY($1))", likers));
     }
+
+    /// <summary>
+    /// Sixth pass (README "Read paths"): a feed page read again is answered from what the feed grain keeps (post reads
+    /// for Recommender:FeedPostReadMilliseconds, the viewer's likedByMe / followingAuthor), yet the user's own unlike and
+    /// unfollow show on the very next page, a post deleted since is never answered, and another user's like shows in the
+    /// count within the read's hold time.
+    /// </summary>
+    [Fact]
+    public async Task A_kept_feed_page_shows_the_users_own_unlike_and_unfollow_at_once_and_never_a_post_deleted_since()
+    {
+        var me = await f.NewUserAsync();
+        var friend = await f.NewUserAsync();
+        var fan = await f.NewUserAsync();
+        await f.FollowAsync(me, friend);
+        var posts = new List<Guid>();
+        for (var i = 0; i < 3; i++) posts.Add(await f.PostReadyAsync(friend, i % 2, Random.Shared.Next(60_000, 70_000)));
+        // An old like of mine, in the table only (not among my recent interactions, so the post stays in my feed).
+        await f.Db.ScalarAsync("INSERT INTO ootd_likes (ootd_id, user_id) VALUES ($1, $2) RETURNING 1", posts[0], me);
+        var feed = f.Client.GetGrain<IFeedGrain>(me);
+        await RecommendationSiloFixture.Eventually(async () => posts.All((await feed.ReadFeed(null, 100, 0)).Items.Select(e => e.OotdId).Contains),
+            "the friend's posts in the feed");
+
+        byte Flags(FeedPage page, Guid post) => page.Viewer![page.Items.Select(e => e.OotdId).ToList().IndexOf(post)];
+        OotdRead? Read(FeedPage page, Guid post) => page.Posts[page.Items.Select(e => e.OotdId).ToList().IndexOf(post)];
+        var page = await feed.ReadFeed(null, 100, 0);
+        Assert.NotNull(page.Viewer);
+        Assert.Equal(page.Items.Count, page.Viewer!.Length);
+        Assert.Equal(FeedViewerFlags.Liked | FeedViewerFlags.FollowingAuthor, Flags(page, posts[0]));
+        Assert.Equal(FeedViewerFlags.FollowingAuthor, Flags(page, posts[1]));
+
+        // My unlike: the next page says so at once (the viewer state is otherwise kept for a minute).
+        Assert.True((await f.Client.GetGrain<IOotdGrain>(posts[0]).Unlike(me)).Succeeded);
+        page = await feed.ReadFeed(null, 100, 0);
+        Assert.Equal(FeedViewerFlags.FollowingAuthor, Flags(page, posts[0]));
+
+        // Another user's like: the count on my page catches up within the read's hold time (2 s).
+        var before = Read(page, posts[1])!.LikeCount;
+        Assert.True((await f.Client.GetGrain<IOotdGrain>(posts[1]).Like(fan)).Succeeded);
+        await RecommendationSiloFixture.Eventually(async () => Read(await feed.ReadFeed(null, 100, 0), posts[1])?.LikeCount == before + 1,
+            "the fan's like counted on my page", seconds: 5);
+
+        // My unfollow: the friend's posts still on the page are no longer marked as followed.
+        Assert.True((await f.Client.GetGrain<Ootd.Grains.Users.IUserGrain>(me).Unfollow(friend)).Succeeded);
+        page = await feed.ReadFeed(null, 100, 0);
+        var still = posts.Where(p => page.Items.Any(e => e.OotdId == p)).ToList();
+        Assert.NotEmpty(still);
+        Assert.All(still, p => Assert.Equal(0, Flags(page, p) & FeedViewerFlags.FollowingAuthor));
+
+        // A post deleted right after a page kept its read: the next page answers it as gone.
+        page = await feed.ReadFeed(null, 100, 0);
+        var victim = still.Last();
+        Assert.NotNull(Read(page, victim));
+        Assert.True((await f.Client.GetGrain<IOotdGrain>(victim).Delete(friend)).Succeeded);
+        page = await feed.ReadFeed(null, 100, 0);
+        Assert.True(!page.Items.Any(e => e.OotdId == victim) || Read(page, victim) is null, "the deleted post was answered from the kept read");
+    }
 }
