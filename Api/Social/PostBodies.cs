@@ -87,6 +87,9 @@ public sealed class PostBodies
         return Resolve(id, k, held, read);
     }
 
+    /// <summary>The author of the body this gateway holds for (<paramref name="id"/>, <paramref name="k"/>), if it holds one.</summary>
+    public Guid? HeldAuthor(Guid id, int k) => _bodies.TryGetValue((id, k), out var held) ? held.AuthorId : null;
+
     /// <summary>Many posts in one call to the silo, in the order asked; null for an unknown or deleted post.</summary>
     public async Task<IReadOnlyList<PostSnapshot?>> Read(IReadOnlyList<Guid> ids, int k)
     {

@@ -78,6 +78,15 @@ public interface IFeedGrain : IGrainWithGuidKey
     /// </summary>
     Task<RankedPage> ReadBest(bool segment, int limit, int read);
 
+    /// <summary>
+    /// One post as this viewer reads it (<c>GET /api/v1/ootds/{id}</c> with a token, from a gateway that holds the
+    /// post's body, hence knows its <paramref name="authorId"/>): the post's read through the same kept reads as the
+    /// feed's pages (<c>Recommender:FeedPostReadMilliseconds</c>; detail only when the post changed since this feed's last
+    /// read) and the viewer's likedByMe / followingAuthor (<see cref="FeedViewerFlags"/>, kept as for pages), so the
+    /// gateway answers with this one call and no database round trip.
+    /// </summary>
+    Task<FeedPostRead> ReadPost(Guid ootdId, Guid authorId, int k);
+
     Task<CommandResult> Block(Guid userId);
 
     Task<CommandResult> Unblock(Guid userId);

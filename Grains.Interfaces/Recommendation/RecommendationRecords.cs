@@ -37,6 +37,12 @@ public sealed record FeedPage(
     [Id(3)] public byte[]? Viewer { get; init; }
 }
 
+/// <summary>One post read through the viewer's feed grain (<see cref="IFeedGrain.ReadPost"/>): null for an unknown or deleted post.</summary>
+[GenerateSerializer, Immutable]
+public sealed record FeedPostRead(
+    [property: Id(0)] Ootds.OotdRead? Read,
+    [property: Id(1)] byte Viewer);
+
 /// <summary>Bits of <see cref="FeedPage.Viewer"/>: the viewer likes the post, follows its author.</summary>
 public static class FeedViewerFlags
 {

@@ -377,6 +377,13 @@ public sealed class FeedGrain(
         return flags;
     }
 
+    public async Task<FeedPostRead> ReadPost(Guid ootdId, Guid authorId, int k)
+    {
+        var read = ReadPostsAsync([ootdId], k, keep: true);
+        var viewer = ViewerFlagsAsync([(ootdId, authorId)]);
+        return new FeedPostRead((await read)[0], (await viewer)[0]);
+    }
+
     public async Task<RankedPage> ReadBest(bool segment, int limit, int read)
     {
         var (name, items) = segment ? await SegmentBest(limit) : ("", await WeeklyBest(limit));

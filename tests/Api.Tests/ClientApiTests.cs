@@ -105,6 +105,47 @@ public sealed class ClientApiTests(RecommendationClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_signed_in_readers_post_read_shows_their_own_writes_at_once_others_likes_soon_and_never_a_deleted_post()
+    {
+        // A signed-in read of a post the gateway holds goes through the reader's feed grain (kept reads, kept viewer
+        // state): the reader's own like, unlike and follow show on the very next read, someone else's like within the
+        // kept read's 2 s, and a deleted post is gone as soon as its delete is answered.
+        var author = await Http.SignUp();
+        var reader = await Http.SignUp();
+        var other = await Http.SignUp();
+        var post = await PostReady(author);
+        var url = $"api/v1/ootds/{post}";
+        for (var i = 0; i < 2; i++)   // the first read fills the gateway's body; the second takes the feed grain's path
+        {
+            var before = await GetOk(url, reader.Token);
+            Assert.False((bool)before["likedByMe"]!);
+            Assert.False((bool)before["followingAuthor"]!);
+            Assert.Equal(0, (long)before["likeCount"]!);
+        }
+
+        await Ok(HttpMethod.Put, $"{url}/like", reader.Token);
+        var liked = await GetOk(url, reader.Token);
+        Assert.True((bool)liked["likedByMe"]!);
+        Assert.Equal(1, (long)liked["likeCount"]!);
+        await Ok(HttpMethod.Put, $"api/v1/users/{author.Id}/follow", reader.Token);
+        Assert.True((bool)(await GetOk(url, reader.Token))["followingAuthor"]!);
+        await Ok(HttpMethod.Delete, $"{url}/like", reader.Token);
+        var unliked = await GetOk(url, reader.Token);
+        Assert.False((bool)unliked["likedByMe"]!);
+        Assert.Equal(0, (long)unliked["likeCount"]!);
+        Assert.False((bool)(await GetOk(url, other.Token))["likedByMe"]!);
+
+        await Ok(HttpMethod.Put, $"{url}/like", other.Token);
+        Assert.True((bool)(await GetOk(url, other.Token))["likedByMe"]!);
+        await ApiCalls.Eventually(async () => (long)(await GetOk(url, reader.Token))["likeCount"]! == 1, "another's like in the reader's count", seconds: 5);
+        Assert.False((bool)(await GetOk(url, reader.Token))["likedByMe"]!);
+
+        await Ok(HttpMethod.Delete, url, author.Token);
+        await (await Http.Send(HttpMethod.Get, url, reader.Token)).AssertProblem(HttpStatusCode.NotFound);
+        await (await Http.Send(HttpMethod.Get, url, other.Token)).AssertProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_followees_existing_posts_appear_as_followee_posts_once_followed()
     {
         var author = await Http.SignUp();
