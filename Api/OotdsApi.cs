@@ -85,21 +85,16 @@ public static class OotdsApi
         // The post with its items' similar products, which the post grain keeps until the catalogue changes; the
         // gateway keeps the post's serialised body while the post is unchanged and asks the grain for the counts.
         var viewer = OotdCards.ViewerOf(caller);
+        IReadOnlyList<PostJson.Shown> shown;
         if (viewer is { } me && bodies.HeldAuthor(id, SearchApi.DefaultK) is { } author)
         {
             // A signed-in reader of a post this gateway holds: one call to the reader's feed grain answers the post's
             // counts (kept reads, as for feed pages) and the reader's likedByMe / followingAuthor (kept there, their
             // own likes and follows applied at once); the author summary is the gateway's kept one.
             var read = await cluster.GetGrain<IFeedGrain>(me).ReadPost(id, author, SearchApi.DefaultK);
-            var held = (await bodies.Resolve([id], SearchApi.DefaultK, [read.Read]))[0];
-            if (held is null) return Problems.NotFound($"No OOTD {id}.");
-            var kept = await PostJson.Show([held], [read.Viewer], authors, ct);
-            if (kept.Count == 0) return Problems.NotFound($"No OOTD {id}.");
-            return new PreparedJson<OotdResponse>(w => PostJson.WritePost(w, kept[0], bodies.Json), bodies.Json);
+            shown = await PostJson.Show(await bodies.Resolve([id], SearchApi.DefaultK, [read.Read]), [read.Viewer], authors, ct);
         }
-        var post = await bodies.Read(id, SearchApi.DefaultK);
-        if (post is null) return Problems.NotFound($"No OOTD {id}.");
-        var shown = await PostJson.Show([post], viewer, cards, ct);
+        else shown = await bodies.Read(id, SearchApi.DefaultK) is { } post ? await PostJson.Show([post], viewer, cards, ct) : [];
         if (shown.Count == 0) return Problems.NotFound($"No OOTD {id}.");
         return new PreparedJson<OotdResponse>(w => PostJson.WritePost(w, shown[0], bodies.Json), bodies.Json);
     }
