@@ -10,6 +10,7 @@ using Ootd.Api.Social;
 using Ootd.Api.Security;
 using Ootd.Grains.Common;
 using Ootd.Grains.Ootds;
+using Ootd.Grains.Recommendation;
 using Ootd.Grains.StyleLeaders;
 using Ootd.Grains.Users;
 
@@ -325,13 +326,28 @@ public static class UsersApi
         UserPage(id, offset, limit, cluster, (o, l) => cluster.GetGrain<IUserGrain>(id).GetFollowing(o, l));
 
     public static async Task<Results<PreparedJson<Page<OotdResponse>>, ValidationProblem, ProblemHttpResult>> GetUserOotds(
-        Guid id, int? offset, int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards, CancellationToken ct)
+        Guid id, int? offset, int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards,
+        AuthorSummaries authors, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!InputRules.Paging(offset, limit, errors, out var o, out var l)) return Problems.Invalid(errors);
 
-        var (page, posts) = await bodies.ReadUploads(id, o, l, 0);
-        var items = await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), OotdCards.ViewerOf(caller), cards, ct);
+        IdPage page;
+        IReadOnlyList<PostJson.Shown> items;
+        if (OotdCards.ViewerOf(caller) is { } me)
+        {
+            // A signed-in reader: one call to the reader's feed grain answers the page, its posts (kept reads, as for
+            // feed pages) and the reader's likedByMe / followingAuthor (kept there, their own writes applied at once);
+            // author summaries are the gateway's kept ones.
+            var read = await cluster.GetGrain<IFeedGrain>(me).ReadUploads(id, o, l, 0);
+            page = read.Page;
+            items = await PostJson.Show(await bodies.Resolve(page.Items, 0, read.Reads), read.Viewer, authors, ct);
+        }
+        else
+        {
+            (page, var posts) = await bodies.ReadUploads(id, o, l, 0);
+            items = await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), null, cards, ct);
+        }
         // A page that shows every post it lists proves its author is live (a deleted author's posts are left out); only
         // an empty or short page asks the user grain whether the user exists (404) or just has nothing (more) to show.
         if ((page.Items.Count == 0 || items.Count < page.Items.Count) && await cluster.GetGrain<IUserGrain>(id).GetProfile() is null)

@@ -26,7 +26,7 @@ public interface IFeedObserver : IGrainObserver
 /// computed from the user's taste (read from <c>IUserGrain</c>), the followee inbox (fan-out on write), both block
 /// directions and the curated lists; live subscribers get followee posts as they arrive. Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(4)]
+[Orleans.CodeGeneration.Version(5)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
     /// <summary>A post this feed read with <see cref="Ootds.IOotdGrain.ReadForFeed"/> was deleted: its kept read is
@@ -86,6 +86,14 @@ public interface IFeedGrain : IGrainWithGuidKey
     /// gateway answers with this one call and no database round trip.
     /// </summary>
     Task<FeedPostRead> ReadPost(Guid ootdId, Guid authorId, int k);
+
+    /// <summary>
+    /// An author's uploads (<c>GET /api/v1/users/{id}/ootds</c> with a token) as this viewer reads them: the page from
+    /// the author's style-leader grain, its posts through the same kept reads as the feed's pages and the viewer's
+    /// likedByMe / followingAuthor kept as for pages, so the gateway answers with this one call and no database round
+    /// trip (README "Read paths", seventh pass).
+    /// </summary>
+    Task<FeedUploadsRead> ReadUploads(Guid authorId, int offset, int limit, int k);
 
     Task<CommandResult> Block(Guid userId);
 

@@ -43,6 +43,17 @@ public sealed record FeedPostRead(
     [property: Id(0)] Ootds.OotdRead? Read,
     [property: Id(1)] byte Viewer);
 
+/// <summary>
+/// An author's uploads page read through the viewer's feed grain (<see cref="IFeedGrain.ReadUploads"/>): the page, its
+/// posts as their grains answered (null for a post gone since; detail only when the post changed since this feed last
+/// read it) and the viewer's state of each (<see cref="FeedViewerFlags"/>), both in the order of the page's items.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record FeedUploadsRead(
+    [property: Id(0)] Common.IdPage Page,
+    [property: Id(1)] IReadOnlyList<Ootds.OotdRead?> Reads,
+    [property: Id(2)] byte[] Viewer);
+
 /// <summary>Bits of <see cref="FeedPage.Viewer"/>: the viewer likes the post, follows its author.</summary>
 public static class FeedViewerFlags
 {

@@ -384,6 +384,14 @@ public sealed class FeedGrain(
         return new FeedPostRead((await read)[0], (await viewer)[0]);
     }
 
+    public async Task<FeedUploadsRead> ReadUploads(Guid authorId, int offset, int limit, int k)
+    {
+        var page = await GrainFactory.GetGrain<StyleLeaders.IStyleLeaderGrain>(authorId).GetUploads(offset, limit);
+        var posts = ReadPostsAsync(page.Items, k, keep: true);
+        var viewer = ViewerFlagsAsync(page.Items.Select(id => (id, authorId)).ToList());
+        return new FeedUploadsRead(page, await posts, await viewer);
+    }
+
     public async Task<RankedPage> ReadBest(bool segment, int limit, int read)
     {
         var (name, items) = segment ? await SegmentBest(limit) : ("", await WeeklyBest(limit));

@@ -146,6 +146,53 @@ public sealed class ClientApiTests(RecommendationClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_signed_in_readers_user_posts_page_shows_their_own_writes_at_once_others_likes_soon_new_posts_and_never_a_deleted_one()
+    {
+        // A signed-in read of an author's uploads goes through the reader's feed grain (the author's page, kept post
+        // reads, kept viewer state): the reader's own like and follow show on the very next read, someone else's like
+        // within the kept read's 2 s, a new post at once, and a deleted post is gone as soon as its delete is answered.
+        var author = await Http.SignUp();
+        var reader = await Http.SignUp();
+        var other = await Http.SignUp();
+        var older = await PostReady(author);
+        var post = await PostReady(author);
+        var url = $"api/v1/users/{author.Id}/ootds";
+        JsonNode Entry(JsonNode page, Guid id) => page["items"]!.AsArray().Single(p => Guid.Parse((string)p!["id"]!) == id)!;
+        for (var i = 0; i < 2; i++)   // the first read fills the gateway's bodies; the second answers from the kept reads
+        {
+            var before = await GetOk(url, reader.Token);
+            Assert.Equal([post, older], before["items"]!.AsArray().Select(p => Guid.Parse((string)p!["id"]!)).ToArray());
+            Assert.Equal(2, (int)before["total"]!);
+            Assert.False((bool)Entry(before, post)["likedByMe"]!);
+            Assert.False((bool)Entry(before, post)["followingAuthor"]!);
+            Assert.Equal(0, (long)Entry(before, post)["likeCount"]!);
+            Assert.Equal(author.Username, (string)Entry(before, post)["author"]!["username"]!);
+        }
+
+        await Ok(HttpMethod.Put, $"api/v1/ootds/{post}/like", reader.Token);
+        var liked = await GetOk(url, reader.Token);
+        Assert.True((bool)Entry(liked, post)["likedByMe"]!);
+        Assert.False((bool)Entry(liked, older)["likedByMe"]!);
+        Assert.Equal(1, (long)Entry(liked, post)["likeCount"]!);
+        await Ok(HttpMethod.Put, $"api/v1/users/{author.Id}/follow", reader.Token);
+        var following = await GetOk(url, reader.Token);
+        Assert.True((bool)Entry(following, post)["followingAuthor"]! && (bool)Entry(following, older)["followingAuthor"]!);
+        Assert.False((bool)Entry(await GetOk(url, other.Token), post)["likedByMe"]!);
+
+        await Ok(HttpMethod.Put, $"api/v1/ootds/{older}/like", other.Token);
+        await ApiCalls.Eventually(async () => (long)Entry(await GetOk(url, reader.Token), older)["likeCount"]! == 1, "another's like in the reader's count", seconds: 5);
+        Assert.False((bool)Entry(await GetOk(url, reader.Token), older)["likedByMe"]!);
+
+        var newest = await PostReady(author);
+        Assert.Equal([newest, post, older], (await GetOk(url, reader.Token))["items"]!.AsArray().Select(p => Guid.Parse((string)p!["id"]!)).ToArray());
+        await Ok(HttpMethod.Delete, $"api/v1/ootds/{post}", author.Token);
+        var after = await GetOk(url, reader.Token);
+        Assert.Equal([newest, older], after["items"]!.AsArray().Select(p => Guid.Parse((string)p!["id"]!)).ToArray());
+        Assert.Equal(2, (int)after["total"]!);
+        await (await Http.Send(HttpMethod.Get, $"api/v1/users/{Guid.NewGuid()}/ootds", reader.Token)).AssertProblem(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task A_followees_existing_posts_appear_as_followee_posts_once_followed()
     {
         var author = await Http.SignUp();
