@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -180,6 +180,8 @@ public static class ReadPathsBenchmark
                 viewers.Select(v => ("/api/v1/explore/weekly-best?limit=20", (string?)tokens[v])).ToList(), connections, api);
             await Measure("weekly200", "GET /api/v1/explore/weekly-best?limit=20", "GET",
                 viewers.Select(v => ("/api/v1/explore/weekly-best?limit=20", (string?)tokens[v])).ToList(), 200, api);
+            await Measure("segment", "GET /api/v1/explore/segment-best?limit=20", "GET",
+                viewers.Select(v => ("/api/v1/explore/segment-best?limit=20", (string?)tokens[v])).ToList(), connections, api);
             // Writes: distinct (user, post) pairs, so nearly every request is a real write (a wrap-around repeats idempotently).
             var pairs = Enumerable.Range(0, 40_000).Select(i => (User: random.Next(users), Post: random.Next(posts.Length))).ToArray();
             await Measure("like", "PUT /api/v1/ootds/{id}/like (new likes)", "PUT",
