@@ -1,52 +1,62 @@
 using Npgsql;
+using NpgsqlTypes;
 using Ootd.Grains.Common;
 
 namespace Ootd.Grains.Storage;
 
 /// <summary>
 /// The <c>follows</c> table, the source of truth of the follow graph. Each change and its interaction row are
-/// written by one statement, so a crash never leaves one without the other.
+/// written by one statement, so a crash never leaves one without the other. The followee's style-leader grain is the
+/// one writer of the edges into it (<see cref="StyleLeaders.IStyleLeaderGrain.AddFollower"/>), so it keeps its
+/// follower count by adding what each write changed; the follower's user grain keeps its following count the same way.
 /// </summary>
 public sealed class FollowGraph(NpgsqlDataSource dataSource)
 {
+    /// <summary>The most follows one statement writes.</summary>
+    public const int MaxFollowBatch = 512;
+
+    private readonly GroupCommit<(Guid Follower, Guid Followee), bool> _adds = new(MaxFollowBatch, group => InsertFollowsAsync(dataSource, group));
+
     /// <summary>
-    /// Adds the edge and its interaction row, and reads the follower's new following count, in one statement: it
-    /// either happens whole or not at all, so a failure reported to the caller never leaves an edge behind (and a
-    /// count read that fails cannot follow an edge that was written). Changed is false when the edge existed.
+    /// Adds the edge and its interaction row (all or nothing), in a group with the follows that arrived while the
+    /// previous group was being written: one statement and one commit for the group, and the caller is answered after
+    /// that commit, so an acknowledged follow is as durable as with one statement per follow. True when the edge is
+    /// new; false when it existed (nothing written).
     /// </summary>
-    public async Task<EdgeChange> AddAsync(Guid followerId, Guid followeeId)
+    public Task<bool> AddAsync(Guid followerId, Guid followeeId) => _adds.Enqueue((followerId, followeeId));
+
+    /// <summary>One statement for a group of follows: whether each edge was written (an edge twice in a group counts once).</summary>
+    private static async Task<Func<(Guid Follower, Guid Followee), bool>> InsertFollowsAsync(NpgsqlDataSource db, List<(Guid Follower, Guid Followee)> group)
     {
-        await using var cmd = dataSource.Command("""
+        await using var cmd = db.Command("""
             WITH f AS (
-              INSERT INTO follows (follower_id, followee_id) VALUES ($1, $2)
-              ON CONFLICT DO NOTHING RETURNING 1),
+              INSERT INTO follows (follower_id, followee_id)
+              SELECT DISTINCT a, b FROM unnest($1::uuid[], $2::uuid[]) AS t(a, b)
+              ON CONFLICT DO NOTHING RETURNING follower_id, followee_id),
             i AS (
-              INSERT INTO interactions (user_id, kind, target_id) SELECT $1, $3, $4 FROM f RETURNING 1)
-            SELECT (SELECT count(*) FROM f),
-                   (SELECT count(*) FROM follows WHERE follower_id = $1) + (SELECT count(*) FROM f)
-            """, followerId, followeeId, Sql.Kind(InteractionKind.Follow), followeeId.ToString());
-        return await ReadChangeAsync(cmd);
+              INSERT INTO interactions (user_id, kind, target_id) SELECT follower_id, $3, followee_id::text FROM f RETURNING 1)
+            SELECT follower_id, followee_id FROM f
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = group.Select(f => f.Follower).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = group.Select(f => f.Followee).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Sql.Kind(InteractionKind.Follow), NpgsqlDbType = NpgsqlDbType.Smallint });
+        var written = new HashSet<(Guid, Guid)>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) written.Add((reader.GetGuid(0), reader.GetGuid(1)));
+        return follow => written.Remove(follow);
     }
 
-    /// <summary>Removes the edge (with its interaction row) and reads the new following count, in one statement.</summary>
-    public async Task<EdgeChange> RemoveAsync(Guid followerId, Guid followeeId)
+    /// <summary>Removes the edge with its interaction row, in one statement. True when there was an edge.</summary>
+    public async Task<bool> RemoveAsync(Guid followerId, Guid followeeId)
     {
         await using var cmd = dataSource.Command("""
             WITH f AS (
               DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1),
             i AS (
               INSERT INTO interactions (user_id, kind, target_id) SELECT $1, $3, $4 FROM f RETURNING 1)
-            SELECT (SELECT count(*) FROM f),
-                   (SELECT count(*) FROM follows WHERE follower_id = $1) - (SELECT count(*) FROM f)
+            SELECT count(*) FROM f
             """, followerId, followeeId, Sql.Kind(InteractionKind.Unfollow), followeeId.ToString());
-        return await ReadChangeAsync(cmd);
-    }
-
-    private static async Task<EdgeChange> ReadChangeAsync(NpgsqlCommand cmd)
-    {
-        await using var reader = await cmd.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return new EdgeChange(reader.GetInt64(0) > 0, reader.GetInt64(1));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync()) > 0;
     }
 
     public async Task<bool> IsFollowingAsync(Guid followerId, Guid followeeId) =>
@@ -81,6 +91,3 @@ public sealed class FollowGraph(NpgsqlDataSource dataSource)
         return Paging.Page(ids, (int)total, offset);
     }
 }
-
-/// <summary>The outcome of one follow or unfollow statement: whether the edge changed, and the follower's following count after it.</summary>
-public readonly record struct EdgeChange(bool Changed, long FollowingCount);

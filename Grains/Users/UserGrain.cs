@@ -167,30 +167,25 @@ public sealed partial class UserGrain(
         if (!state.State.Exists) return CommandResult.NotFound("user does not exist");
         if (followeeId == UserId) return CommandResult.Invalid("a user cannot follow themself");
         if (followeeId == Guid.Empty) return CommandResult.Invalid("followee id is required");
-        if (!await GrainFactory.GetGrain<IUserGrain>(followeeId).Exists())
-        {
-            return CommandResult.NotFound(IUserGrain.NoFollowee);
-        }
-
-        var change = await ChangeEdgeAsync(() => follows.AddAsync(UserId, followeeId));
-        // Also on a repeated follow: a first attempt whose answer was lost may have written the edge but not told the leader.
-        await TellLeaderAsync(followeeId, added: true);
-        await TellFeedAsync();
-        return change.Changed ? CommandResult.Ok : CommandResult.Same;
+        // One call: the followee's style-leader grain checks that its user exists (NotFound otherwise; it remembers a
+        // user it saw), writes the edge (group commit) and keeps its follower count.
+        var result = await ChangeEdgeAsync(GrainFactory.GetGrain<IStyleLeaderGrain>(followeeId).AddFollower(UserId), +1);
+        if (result.Succeeded) await TellFeedAsync();
+        return result;
     }
 
     public async Task<CommandResult> Unfollow(Guid followeeId)
     {
         if (!state.State.Exists) return CommandResult.NotFound("user does not exist");
         if (followeeId == UserId) return CommandResult.Invalid("a user cannot unfollow themself");
-        var change = await ChangeEdgeAsync(() => follows.RemoveAsync(UserId, followeeId));
-        await TellLeaderAsync(followeeId, added: false);
-        await TellFeedAsync();
-        return change.Changed ? CommandResult.Ok : CommandResult.Same;
+        var result = await ChangeEdgeAsync(GrainFactory.GetGrain<IStyleLeaderGrain>(followeeId).RemoveFollower(UserId), -1);
+        if (result.Succeeded) await TellFeedAsync();
+        return result;
     }
 
     /// <summary>The user's feed computes its next first page afresh (it reuses a computed list otherwise); the edge is
-    /// already stored, so a failure here only delays the change in the feed (Recommender:FeedReuseSeconds).</summary>
+    /// already stored, so a failure here only delays the change in the feed (Recommender:FeedReuseSeconds). Also after a
+    /// repeated follow: a first attempt whose answer was lost may have written the edge without telling the feed.</summary>
     private async Task TellFeedAsync()
     {
         try
@@ -204,16 +199,18 @@ public sealed partial class UserGrain(
     }
 
     /// <summary>
-    /// The one write of a follow or unfollow: the edge, its interaction row and the new following count in one
-    /// statement. When it fails the caller is told (503) and nothing was written, unless the database committed and
-    /// only its answer was lost: the cached count is then re-read before it is shown again.
+    /// The one write of a follow or unfollow, done by the followee's style-leader grain (the edge and its interaction
+    /// row in one statement, committed before it answers). This grain is the one that changes its user's outgoing
+    /// edges (an erased followee's are re-counted, <see cref="FolloweeDeleted"/>), so its following count moves by
+    /// <paramref name="delta"/> when the edge changed. When the call fails the caller is told (503) and the edge may or
+    /// may not be written (only its answer lost): the count is then re-read before it is shown again.
     /// </summary>
-    private async Task<EdgeChange> ChangeEdgeAsync(Func<Task<EdgeChange>> write)
+    private async Task<CommandResult> ChangeEdgeAsync(Task<CommandResult> write, int delta)
     {
-        EdgeChange change;
+        CommandResult result;
         try
         {
-            change = await write();
+            result = await write;
         }
         catch
         {
@@ -221,28 +218,8 @@ public sealed partial class UserGrain(
             throw;
         }
 
-        _followingCount = change.FollowingCount;
-        _followingCountStale = false;
-        return change;
-    }
-
-    /// <summary>
-    /// After the edge is written the follow has happened; the followee's style-leader grain re-reads its follower
-    /// count from the table. If that call fails the follow still succeeded: the leader re-reads the count on its next
-    /// notification or activation.
-    /// </summary>
-    private async Task TellLeaderAsync(Guid followeeId, bool added)
-    {
-        try
-        {
-            var leader = GrainFactory.GetGrain<IStyleLeaderGrain>(followeeId);
-            if (added) await leader.FollowerAdded(UserId);
-            else await leader.FollowerRemoved(UserId);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "User {Id}: the follow edge to {Followee} is written but its style leader was not told", UserId, followeeId);
-        }
+        if (result.Status == CommandStatus.Done) _followingCount += delta;
+        return result;
     }
 
     public Task<IdPage> GetFollowing(int offset, int limit) => follows.FollowingAsync(UserId, offset, limit);
@@ -338,6 +315,9 @@ public sealed partial class UserGrain(
     /// <summary>The erase steps, each idempotent, in an order where every later step tolerates a crash before it.</summary>
     private async Task EraseAsync(DateTimeOffset at)
     {
+        // The style-leader grain writes the edges into this user: it accepts no follow from now on, and answers once
+        // the follows it was writing are committed, so the edge erasure below removes them too.
+        await GrainFactory.GetGrain<IStyleLeaderGrain>(UserId).AccountDeleted();
         await _erasure.TombstoneAsync(UserId, at);
         // Likes are withdrawn through the OOTD grains, so their cached counts drop at once.
         await InChunks(await _erasure.LikedAsync(UserId), o => GrainFactory.GetGrain<IOotdGrain>(o).Unlike(UserId));

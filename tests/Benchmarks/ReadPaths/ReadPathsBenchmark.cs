@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -141,6 +141,7 @@ public static class ReadPathsBenchmark
             Console.WriteLine($"  gateway {api}, bare endpoint {bareUrl}/bare; wrk -t{threads} -d{seconds}s --latency, each route after a 3 s warm-up at the same settings");
 
             if (routes.Contains("profile")) await ProfileAsync(grains, gateway, posts, userIds);
+            if (routes.Contains("followprofile")) await FollowProfileAsync(host.Services, gateway, userIds, authors, celebrities);
 
             // Requests: reads rotate over many callers and targets (each wrk thread starts at its own place in the list).
             var viewers = Enumerable.Range(0, Math.Min(users, 500)).ToArray();
@@ -257,6 +258,42 @@ public static class ReadPathsBenchmark
         await Time("OotdCards.AuthorsAndViewer(a feed page's 20 posts): one batch of 3 queries", i => cards.AuthorsAndViewer(pages[i % 64].Items.Select(e => (e.OotdId, e.AuthorId)).ToList(), users[i % 64]));
         await Time("IFeedGrain.WeeklyBest(20)", i => cluster.GetGrain<IFeedGrain>(users[i % 64]).WeeklyBest(20));
         Console.WriteLine($"    feed pages of the 64 users hold {pages.Sum(p => p.Items.Count) / 64.0:F1} entries on average");
+    }
+
+    /// <summary>
+    /// Where a follow spends its time: each step of <c>IUserGrain.Follow</c> timed on its own (16 in flight, mean ms a
+    /// call), then the whole call, over new (follower, followee) pairs (the followees: celebrities and other authors).
+    /// </summary>
+    private static async Task FollowProfileAsync(IServiceProvider silo, FeedGateway gateway, Guid[] users, Guid[] authors, int celebrities)
+    {
+        var cluster = gateway.Services.GetRequiredService<IClusterClient>();
+        var graph = silo.GetRequiredService<Ootd.Grains.Storage.FollowGraph>();
+        const int n = 800;
+        var random = new Random(11);
+        // Pairs not in the seeded graph (the seeded followers are the users; these are new users following authors).
+        var fresh = Enumerable.Range(0, 6 * (n + 50)).Select(i => (Follower: users[random.Next(users.Length)], Followee: authors[i % authors.Length]))
+            .Where(p => p.Follower != p.Followee).ToArray();
+        var used = 0;
+        async Task Time(string label, Func<int, Task> call, bool consumes = false)
+        {
+            var start = used;
+            await Load(16, 50, i => call(start + i));
+            var watch = Stopwatch.StartNew();
+            await Load(16, n, i => call(start + 50 + i));
+            if (consumes) used += n + 50;
+            Console.WriteLine($"    {label,-70} {watch.Elapsed.TotalMilliseconds * 16 / n,8:F2} ms a call   ({n / watch.Elapsed.TotalSeconds,7:N0} calls/s, 16 in flight)");
+        }
+        Console.WriteLine("  profile of a follow (the steps of IUserGrain.Follow timed one by one; new pairs):");
+        await Time("IUserGrain(followee).Exists (grain call)", i => cluster.GetGrain<IUserGrain>(fresh[i].Followee).Exists());
+        await Time("FollowGraph.AddAsync (edge + interaction row; group commit)", i => graph.AddAsync(fresh[i].Follower, fresh[i].Followee), consumes: true);
+        await Time("FollowGraph.FollowerCountAsync (a celebrity)", i => graph.FollowerCountAsync(authors[i % celebrities]));
+        await Time("FollowGraph.FollowerCountAsync (an author)", i => graph.FollowerCountAsync(authors[celebrities + i % (authors.Length - celebrities)]));
+        await Time("IStyleLeaderGrain.FollowerAdded (the leader re-reads its count)", i => cluster.GetGrain<Ootd.Grains.StyleLeaders.IStyleLeaderGrain>(fresh[i].Followee).FollowerAdded(fresh[i].Follower));
+        await Time("IStyleLeaderGrain.AddFollower (exists, the edge written, the count kept)", i => cluster.GetGrain<Ootd.Grains.StyleLeaders.IStyleLeaderGrain>(fresh[i].Followee).AddFollower(fresh[i].Follower), consumes: true);
+        await Time("IStyleLeaderGrain.GetFollowerCount (a grain call, no query)", i => cluster.GetGrain<Ootd.Grains.StyleLeaders.IStyleLeaderGrain>(fresh[i].Followee).GetFollowerCount());
+        await Time("IFeedGrain.FolloweesChanged", i => cluster.GetGrain<IFeedGrain>(fresh[i].Follower).FolloweesChanged());
+        await Time("IUserGrain.Follow (the whole call, new pairs)", i => cluster.GetGrain<IUserGrain>(fresh[i].Follower).Follow(fresh[i].Followee), consumes: true);
+        await Time("IUserGrain.Follow (repeats of the pairs above)", i => cluster.GetGrain<IUserGrain>(fresh[i - n - 50].Follower).Follow(fresh[i - n - 50].Followee));
     }
 
     /// <summary>

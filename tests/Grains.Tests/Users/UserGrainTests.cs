@@ -106,6 +106,75 @@ public sealed class UserGrainTests(SiloFixture silo) : IClassFixture<SiloFixture
             "SELECT count(*) FROM interactions WHERE user_id = $1 AND kind = $2 AND target_id = $3", a, (short)InteractionKind.Unfollow, b.ToString()));
     }
 
+    /// <summary>
+    /// The leader keeps its follower count (and each user its following count) by adding what each committed write
+    /// changed, with no re-read: concurrent first follows of one leader (written in groups), repeats, unfollows, unfollows
+    /// of non-followers and a re-activation in the middle of the traffic must leave both counts equal to the table's.
+    /// </summary>
+    [Fact]
+    public async Task Follower_counts_stay_exact_through_repeat_follows_unfollows_and_a_reactivation()
+    {
+        var leader = await Samples.NewUserAsync(Client);
+        var other = await Samples.NewUserAsync(Client);
+        var followers = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Samples.NewUserAsync(Client)));
+        var styleLeader = Client.GetGrain<IStyleLeaderGrain>(leader);
+        Assert.Equal(0, await styleLeader.GetFollowerCount());   // activated before the follows: counted once, here
+        async Task<long> TableCount() => await silo.Db.ScalarAsync("SELECT count(*) FROM follows WHERE followee_id = $1", leader);
+        async Task AssertCountsExact()
+        {
+            Assert.Equal(await TableCount(), await styleLeader.GetFollowerCount());
+            Assert.Equal(await TableCount(), (await Client.GetGrain<IUserGrain>(leader).GetProfile())!.FollowerCount);
+            foreach (var f in followers)
+            {
+                var following = await silo.Db.ScalarAsync("SELECT count(*) FROM follows WHERE follower_id = $1", f);
+                Assert.Equal(following, (await Client.GetGrain<IUserGrain>(f).GetProfile())!.FollowingCount);
+            }
+        }
+
+        // Every follower follows the leader (and another user) twice at once: one Done and one Unchanged each.
+        var first = await Task.WhenAll(followers.SelectMany(f => new[]
+        {
+            Client.GetGrain<IUserGrain>(f).Follow(leader), Client.GetGrain<IUserGrain>(f).Follow(leader), Client.GetGrain<IUserGrain>(f).Follow(other),
+        }));
+        Assert.Equal(80, first.Count(r => r.Status == CommandStatus.Done));
+        Assert.Equal(40, first.Count(r => r.Status == CommandStatus.Unchanged));
+        Assert.Equal(40, await TableCount());
+        await AssertCountsExact();
+
+        // Half of them unfollow (twice at once), the other half follow again and unfollow someone they never followed,
+        // while the leader's grain is deactivated (and activated again by the calls) in the middle of it.
+        var traffic = followers.Select((f, i) => i % 2 == 0
+            ? Task.WhenAll(Client.GetGrain<IUserGrain>(f).Unfollow(leader), Client.GetGrain<IUserGrain>(f).Unfollow(leader))
+            : Task.WhenAll(Client.GetGrain<IUserGrain>(f).Follow(leader), Client.GetGrain<IUserGrain>(f).Unfollow(Guid.NewGuid()))).ToList();
+        await silo.Cluster.DeactivateAsync(styleLeader);
+        await Task.WhenAll(traffic);
+        Assert.Equal(20, await TableCount());
+        await AssertCountsExact();
+
+        // Counted again from the table on a new activation of every grain involved; then more changes on top of that.
+        await silo.Cluster.DeactivateAsync(styleLeader);
+        foreach (var f in followers) await silo.Cluster.DeactivateAsync(Client.GetGrain<IUserGrain>(f));
+        await AssertCountsExact();
+        await Task.WhenAll(followers.Take(10).Select(f => Client.GetGrain<IUserGrain>(f).Follow(leader)));
+        await Task.WhenAll(followers.Skip(30).Select(f => Client.GetGrain<IUserGrain>(f).Unfollow(leader)));
+        Assert.Equal(20 + 5 - 5, await TableCount());
+        await AssertCountsExact();
+    }
+
+    [Fact]
+    public async Task A_deleted_user_cannot_be_followed_once_its_leader_knew_it()
+    {
+        var a = await Samples.NewUserAsync(Client);
+        var b = await Samples.NewUserAsync(Client);
+        var c = await Samples.NewUserAsync(Client);
+        Assert.Equal(CommandStatus.Done, (await Client.GetGrain<IUserGrain>(a).Follow(b)).Status);   // b's leader saw b exist
+        Assert.Equal(CommandStatus.Done, (await Client.GetGrain<IUserGrain>(b).Delete()).Status);
+        var refused = await Client.GetGrain<IUserGrain>(c).Follow(b);
+        Assert.Equal(CommandStatus.NotFound, refused.Status);
+        Assert.Equal(IUserGrain.NoFollowee, refused.Message);
+        Assert.Equal(0, await silo.Db.ScalarAsync("SELECT count(*) FROM follows WHERE followee_id = $1", b));
+    }
+
     [Fact]
     public async Task Follow_rejects_self_unknown_users_and_unknown_followers()
     {
