@@ -171,9 +171,10 @@ public sealed class FeedAssembler(
         }).OrderByDescending(x => x.Score).ThenBy(x => x.Id).ToList();
         var score = scored.ToDictionary(x => x.Id, x => x.Score);
         var exploration = lists.GetValueOrDefault(FeedSource.Exploration) ?? [];
-        // Exploration at its share for viewers with likes, counted along the viewer's stream (the seen count).
+        // Exploration at its share for viewers with likes, counted along the viewer's stream: the seen count plus a
+        // stable per-viewer phase, so that viewers reading in step do not all get their exploration entry in the same read.
         var mixed = TasteRanking.Mix(scored.Select(x => (x.Id, labels[x.Id])).ToList(), exploration,
-            S.ExplorationQuotaWithLikes, S.FolloweeFloor, S.FeedDepth, exclusions.Allows, viewer.Seen.Count);
+            S.ExplorationQuotaWithLikes, S.FolloweeFloor, S.FeedDepth, exclusions.Allows, TasteRanking.StreamOffset(viewer.UserId, viewer.Seen.Count));
         return mixed.Select(m => new FeedEntry(m.Id, live[m.Id], m.Source, score.GetValueOrDefault(m.Id))).ToList();
     }
 

@@ -153,6 +153,22 @@ public static class TasteRanking
     }
 
     /// <summary>
+    /// Where a list starts in the viewer's stream for <see cref="Mix"/>: the viewer's seen count plus a phase in
+    /// [0, 1000) fixed per viewer (FNV-1a of the id). The phase spreads viewers who read in step (the same number of
+    /// entries seen) over the reads, so no read is everyone's exploration read; the bound on any first n entries does
+    /// not depend on the offset.
+    /// </summary>
+    public static int StreamOffset(Guid userId, int seenCount)
+    {
+        unchecked
+        {
+            var h = 2166136261u;
+            foreach (var b in userId.ToByteArray()) h = (h ^ b) * 16777619u;
+            return (int)(h % 1000) + Math.Max(0, seenCount);
+        }
+    }
+
+    /// <summary>
     /// Exploration entries owed by the first <paramref name="n"/> entries of a list that starts
     /// <paramref name="offset"/> entries into the viewer's stream: round(share·(offset + n)) − round(share·offset).
     /// </summary>

@@ -123,6 +123,20 @@ public class TasteRankingTests
         Assert.Throws<ArgumentOutOfRangeException>(() => TasteRanking.Mix(ranked, exploration, 0.05, 0, 10, _ => true, -1));
     }
 
+    /// <summary>
+    /// 400 viewers who have all seen 20 posts read their next 10 entries at 0.05: with the per-viewer phase about half
+    /// of them get an exploration entry in that read (not all or none), and each viewer's offset is stable.
+    /// </summary>
+    [Fact]
+    public void The_per_viewer_phase_spreads_exploration_over_the_reads()
+    {
+        var viewers = Enumerable.Range(1, 400).Select(i => new Guid(i, (short)(i * 7), (short)(i * 13), new byte[] { 1, 2, 3, 4, 5, 6, 7, (byte)i })).ToList();
+        var exploring = viewers.Count(v => TasteRanking.ExplorationDue(0.05, TasteRanking.StreamOffset(v, 20), 10) > 0);
+        Assert.InRange(exploring, 140, 260);
+        Assert.All(viewers, v => Assert.Equal(TasteRanking.StreamOffset(v, 20), TasteRanking.StreamOffset(v, 0) + 20));
+        Assert.All(viewers, v => Assert.InRange(TasteRanking.StreamOffset(v, 0), 0, 999));
+    }
+
     [Fact]
     public void Exploration_never_fills_the_page_beyond_its_cap_when_the_ranking_runs_dry()
     {
