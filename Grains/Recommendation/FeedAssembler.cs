@@ -147,8 +147,7 @@ public sealed class FeedAssembler(
     /// The taste-ranked feed (<see cref="TasteRanking"/>): every non-exploration candidate gets
     /// P = (Σ sim·liked + a·prior)/(Σ sim·seen + a) over the like-neighbours' evidence, prior = the taste model's
     /// P(like) (the viewer's like rate among their recent posts without a model), plus 0.001/(1 + its best position in
-    /// a source's own list) to break ties; best first, exploration at its capped share
-    /// (<c>Recommender:ExplorationQuotaWithLikes</c>, along the viewer's stream), followees at their floor.
+    /// a source's own list) to break ties; best first, exploration at its capped share, followees at their floor.
     /// </summary>
     private async Task<List<FeedEntry>> TasteRankedAsync(FeedViewer viewer, Dictionary<FeedSource, IReadOnlyList<Guid>> lists,
         IReadOnlyDictionary<Guid, (double Seen, double Liked)> evidence, FeedExclusions exclusions, IReadOnlyDictionary<Guid, Guid> live)
@@ -171,10 +170,8 @@ public sealed class FeedAssembler(
         }).OrderByDescending(x => x.Score).ThenBy(x => x.Id).ToList();
         var score = scored.ToDictionary(x => x.Id, x => x.Score);
         var exploration = lists.GetValueOrDefault(FeedSource.Exploration) ?? [];
-        // Exploration at its share for viewers with likes, counted along the viewer's stream: the seen count plus a
-        // stable per-viewer phase, so that viewers reading in step do not all get their exploration entry in the same read.
         var mixed = TasteRanking.Mix(scored.Select(x => (x.Id, labels[x.Id])).ToList(), exploration,
-            S.ExplorationQuotaWithLikes, S.FolloweeFloor, S.FeedDepth, exclusions.Allows, TasteRanking.StreamOffset(viewer.UserId, viewer.Seen.Count));
+            _o.FeedQuotas.GetValueOrDefault(FeedSource.Exploration), S.FolloweeFloor, S.FeedDepth, exclusions.Allows);
         return mixed.Select(m => new FeedEntry(m.Id, live[m.Id], m.Source, score.GetValueOrDefault(m.Id))).ToList();
     }
 

@@ -69,15 +69,6 @@ public sealed class RecommenderServingOptions
     [Range(0.0, 1.0)]
     public double FolloweeFloor { get; set; } = 0.1;
 
-    /// <summary>
-    /// <c>Recommender:ExplorationQuotaWithLikes</c>: exploration's share in the taste-ranked feed (a viewer who has liked
-    /// something), counted along the viewer's stream (<see cref="TasteRanking.Mix"/>: the seen count is the offset),
-    /// instead of <c>ExplorationQuota</c> (0.09, which still serves viewers without a like). Range [0, 1]. Default
-    /// 0.05: one exploration entry in every 20 once the viewer's likes drive the ranking, where 0.09 rounds to one in
-    /// every 10-entry read (tools/FeedSim/README.md, Session 13).
-    /// </summary>
-    public double ExplorationQuotaWithLikes { get; set; } = 0.05;
-
     /// <summary>Random posts sampled per feed for the exploration source (the half least like the viewer's taste are kept). Default 200.</summary>
     [Range(1, 10_000)]
     public int ExplorationSample { get; set; } = 200;
@@ -239,8 +230,6 @@ public sealed class RecommenderFormulaValidator : IValidateOptions<RecommenderSe
 {
     public ValidateOptionsResult Validate(string? name, RecommenderServingOptions options)
     {
-        if (options.ExplorationQuotaWithLikes is < 0 or > 1 || !double.IsFinite(options.ExplorationQuotaWithLikes))
-            return ValidateOptionsResult.Fail($"{RecommenderServingOptions.SectionName}:{nameof(RecommenderServingOptions.ExplorationQuotaWithLikes)}: must be in [0, 1]");
         try
         {
             options.Formulas();

@@ -85,17 +85,9 @@ public static class TasteRanking
 
     /// <summary>
     /// The page: slot by slot, a followee post while followees are below their floor (fewer than ⌊floor·n⌋ of the first
-    /// n), else exploration while it has fewer than its due of the first n entries, else the best remaining candidate of
-    /// <paramref name="ranked"/> (best first; followee posts compete here too). Never an id twice, never one
-    /// <paramref name="allowed"/> refuses; ends when every list is exhausted.
-    /// <para>
-    /// Exploration's due counts along the viewer's whole stream, not per list: with <paramref name="streamOffset"/> = o
-    /// entries before this list, the first n entries owe round(share·(o + n)) − round(share·o) (so with o = 0,
-    /// round(share·n)). Any first n entries of a list hold at most ⌈share·n⌉ exploration entries whatever o is, and
-    /// over the stream the share is exactly <paramref name="explorationShare"/>: a share below one entry per list
-    /// (0.05 with lists read 10 entries at a time) places one exploration entry every other list instead of rounding to
-    /// one in every list or to none at all.
-    /// </para>
+    /// n), else exploration while it has fewer than round(share·n) of the first n entries (so at most ⌈share·n⌉), else the best
+    /// remaining candidate of <paramref name="ranked"/> (best first; followee posts compete here too). Never an id twice,
+    /// never one <paramref name="allowed"/> refuses; ends when every list is exhausted.
     /// </summary>
     public static IReadOnlyList<MixedEntry<FeedSource>> Mix(
         IReadOnlyList<(Guid Id, FeedSource Source)> ranked,
@@ -103,14 +95,12 @@ public static class TasteRanking
         double explorationShare,
         double followeeFloor,
         int size,
-        Func<Guid, bool> allowed,
-        int streamOffset = 0)
+        Func<Guid, bool> allowed)
     {
         ArgumentNullException.ThrowIfNull(ranked);
         ArgumentNullException.ThrowIfNull(exploration);
         ArgumentNullException.ThrowIfNull(allowed);
         if (size < 0) throw new ArgumentOutOfRangeException(nameof(size), "Page size must be ≥ 0.");
-        if (streamOffset < 0) throw new ArgumentOutOfRangeException(nameof(streamOffset), "The stream offset must be ≥ 0.");
         if (explorationShare is < 0 or > 1 || !double.IsFinite(explorationShare)) throw new ArgumentOutOfRangeException(nameof(explorationShare), "Must be in [0, 1].");
         if (followeeFloor is < 0 or > 1 || !double.IsFinite(followeeFloor)) throw new ArgumentOutOfRangeException(nameof(followeeFloor), "Must be in [0, 1].");
         var result = new List<MixedEntry<FeedSource>>(size);
@@ -135,8 +125,8 @@ public static class TasteRanking
             // Followees below their floor.
             if (followed < Math.Floor(followeeFloor * n + 1e-9))
                 while (!placed && followeeCursor < followeeIds.Count) placed = Take(followeeIds[followeeCursor++], FeedSource.Followees);
-            // Exploration: fewer than its due along the stream (so never above ⌈share·n⌉ of the first n).
-            if (!placed && explored < ExplorationDue(explorationShare, streamOffset, n))
+            // Exploration: fewer than round(share·n) of the first n entries (so never above ⌈share·n⌉).
+            if (!placed && explored < Math.Floor(explorationShare * n + 0.5 + 1e-9))
                 while (!placed && exploreCursor < exploration.Count) placed = Take(exploration[exploreCursor++], FeedSource.Exploration);
             // The best remaining candidate.
             while (!placed && mainCursor < ranked.Count)
@@ -150,32 +140,6 @@ public static class TasteRanking
             if (!placed) break;
         }
         return result;
-    }
-
-    /// <summary>
-    /// Where a list starts in the viewer's stream for <see cref="Mix"/>: the viewer's seen count plus a phase in
-    /// [0, 1000) fixed per viewer (FNV-1a of the id). The phase spreads viewers who read in step (the same number of
-    /// entries seen) over the reads, so no read is everyone's exploration read; the bound on any first n entries does
-    /// not depend on the offset.
-    /// </summary>
-    public static int StreamOffset(Guid userId, int seenCount)
-    {
-        unchecked
-        {
-            var h = 2166136261u;
-            foreach (var b in userId.ToByteArray()) h = (h ^ b) * 16777619u;
-            return (int)(h % 1000) + Math.Max(0, seenCount);
-        }
-    }
-
-    /// <summary>
-    /// Exploration entries owed by the first <paramref name="n"/> entries of a list that starts
-    /// <paramref name="offset"/> entries into the viewer's stream: round(share·(offset + n)) − round(share·offset).
-    /// </summary>
-    public static int ExplorationDue(double share, int offset, int n)
-    {
-        static long Round(double x) => (long)Math.Floor(x + 0.5 + 1e-9);
-        return (int)(Round(share * ((long)offset + n)) - Round(share * offset));
     }
 
     /// <summary>

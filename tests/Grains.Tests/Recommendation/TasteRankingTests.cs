@@ -95,48 +95,6 @@ public class TasteRankingTests
         Assert.Equal(main.OrderBy(x => x), main);
     }
 
-    /// <summary>
-    /// Exploration's share counted along the viewer's stream (<c>ExplorationQuotaWithLikes</c>): at 0.05, lists read
-    /// 10 entries at a time by a viewer who has seen 0, 10, 20 … posts hold one exploration entry every other list (not
-    /// one in each, as a per-list round(0.05·10) = 1 gives, nor none), 5 in 100 over the stream, and no first n entries
-    /// of any list hold more than ⌈0.05·n⌉.
-    /// </summary>
-    [Fact]
-    public void Exploration_counts_its_share_along_the_viewers_stream()
-    {
-        var ranked = Enumerable.Range(1, 200).Select(i => (G(i), FeedSource.ItemBased)).ToList();
-        var exploration = Enumerable.Range(1001, 50).Select(G).ToList();
-        var perList = new List<int>();
-        for (var offset = 0; offset < 100; offset += 10)
-        {
-            var list = TasteRanking.Mix(ranked, exploration, 0.05, 0, 40, _ => true, offset);
-            perList.Add(list.Take(10).Count(e => e.Source == FeedSource.Exploration));
-            for (var n = 1; n <= list.Count; n++)
-                Assert.True(list.Take(n).Count(e => e.Source == FeedSource.Exploration) <= Math.Ceiling(0.05 * n), $"offset {offset}, first {n}");
-        }
-        Assert.Equal([1, 0, 1, 0, 1, 0, 1, 0, 1, 0], perList);
-        Assert.Equal(5, perList.Sum());
-        // Without an offset the rule is the per-list one (round(share·n) of the first n).
-        Assert.Equal(1, TasteRanking.Mix(ranked, exploration, 0.05, 0, 10, _ => true).Count(e => e.Source == FeedSource.Exploration));
-        Assert.Equal(1, TasteRanking.ExplorationDue(0.09, 0, 10));
-        Assert.Equal(0, TasteRanking.ExplorationDue(0.05, 10, 10));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TasteRanking.Mix(ranked, exploration, 0.05, 0, 10, _ => true, -1));
-    }
-
-    /// <summary>
-    /// 400 viewers who have all seen 20 posts read their next 10 entries at 0.05: with the per-viewer phase about half
-    /// of them get an exploration entry in that read (not all or none), and each viewer's offset is stable.
-    /// </summary>
-    [Fact]
-    public void The_per_viewer_phase_spreads_exploration_over_the_reads()
-    {
-        var viewers = Enumerable.Range(1, 400).Select(i => new Guid(i, (short)(i * 7), (short)(i * 13), new byte[] { 1, 2, 3, 4, 5, 6, 7, (byte)i })).ToList();
-        var exploring = viewers.Count(v => TasteRanking.ExplorationDue(0.05, TasteRanking.StreamOffset(v, 20), 10) > 0);
-        Assert.InRange(exploring, 140, 260);
-        Assert.All(viewers, v => Assert.Equal(TasteRanking.StreamOffset(v, 20), TasteRanking.StreamOffset(v, 0) + 20));
-        Assert.All(viewers, v => Assert.InRange(TasteRanking.StreamOffset(v, 0), 0, 999));
-    }
-
     [Fact]
     public void Exploration_never_fills_the_page_beyond_its_cap_when_the_ranking_runs_dry()
     {
