@@ -320,8 +320,8 @@ public static class ReadPathsBenchmark
         var newPosts = Math.Max(1, afterPosts.Posts - afterUsers.Posts);
         double heapUser = (afterUsers.Heap - before.Heap) / (double)newUsers, rssUser = (afterUsers.Rss - before.Rss) / (double)newUsers;
         double heapPost = (afterPosts.Heap - afterUsers.Heap) / (double)newPosts, rssPost = (afterPosts.Rss - afterUsers.Rss) / (double)newPosts;
-        Console.WriteLine($"    per active user (its user, feed and style-leader grains): heap {heapUser / 1024:F1} KB, working set {rssUser / 1024:F1} KB; " +
-            $"per post grain: heap {heapPost / 1024:F1} KB, working set {rssPost / 1024:F1} KB");
+        Console.WriteLine($"    per active user (its user, feed and style-leader grains): heap {heapUser / 1024:F1} KB, working set {rssUser / 1024:F1} KB" +
+            (posts > 0 ? $"; per post grain: heap {heapPost / 1024:F1} KB, working set {rssPost / 1024:F1} KB" : ""));
         Console.WriteLine($"    resident at the end: {afterPosts.Users:N0} user grains, working set {afterPosts.Rss / 1e9:F2} GB (read, not projected)");
         if (afterUsers.Users < 100_000)
             Console.WriteLine($"    100,000 active users resident at once ≈ working set {afterPosts.Rss / 1e9:F2} GB now + {100_000 - afterUsers.Users:N0} more × {Math.Max(heapUser, rssUser) / 1024:F1} KB " +
