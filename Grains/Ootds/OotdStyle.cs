@@ -26,7 +26,7 @@ public sealed class OotdStyle(
 {
     private const int ColumnLimit = 1000;
     private static readonly TimeSpan InFlight = TimeSpan.FromSeconds(30);
-    private readonly RecommenderOptions _options = serving.Value.Formulas();
+    private readonly RecommenderOptions _options = serving.Value.SharedFormulas();
     // Log rows read on load whose own Touched message may still be on its way (counted once, not twice).
     private readonly Dictionary<(Guid, InteractionKind), DateTimeOffset> _justLoaded = new();
     private Task? _load;

@@ -18,7 +18,7 @@ public sealed class FeedViewer(Guid userId, OwnTaste own, IReadOnlySet<Guid> blo
     public UserTaste Taste { get; } = own.Taste;
     /// <summary>The most recent viewed/liked OOTDs, newest first (item-based seeds).</summary>
     public IReadOnlyList<Guid> Recent { get; } = own.Recent;
-    public IReadOnlySet<Guid> Seen { get; } = own.Seen.ToHashSet();
+    public IReadOnlySet<Guid> Seen { get; } = own.Seen.Count == 0 ? System.Collections.Frozen.FrozenSet<Guid>.Empty : own.Seen.ToHashSet();
     public IReadOnlySet<Guid> Blocked { get; } = blocked;
     /// <summary>The most recent likes, newest first (item-based seeds).</summary>
     public IReadOnlyList<Guid> RecentLikes { get; } = own.RecentLikes;

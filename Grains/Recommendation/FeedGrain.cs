@@ -24,14 +24,14 @@ public sealed class FeedGrain(
     ILogger<FeedGrain> logger) : Grain, IFeedGrain
 {
     private const int InboxLimit = 500;
-    private const int ServedRecordedLimit = 5000;
 
-    private ObserverManager<IFeedObserver> _observers = null!;
+    // Created by the first Subscribe: most feeds never have a live subscriber (README "Read paths", seventh pass).
+    private ObserverManager<IFeedObserver>? _observers;
     private HashSet<Guid> _blocking = [];
     private HashSet<Guid> _blockedBy = [];
     private List<(Guid Ootd, Guid Author, DateTimeOffset At)> _inbox = [];
     private Task? _load;   // the read of blocks and inbox (EnsureLoadedAsync)
-    private FeedSlot[] _feed = [];   // the computed list, held as values (FeedSlot: README "Read paths", memory)
+    private FeedList _feed = FeedList.Empty;   // the computed list, held as values (FeedList: README "Read paths", memory)
     private int _generation;
     // Reuse of the computed list for first pages (Recommender:FeedReuseSeconds): when it was computed, and from what.
     private long _feedAtTicks;
@@ -44,8 +44,6 @@ public sealed class FeedGrain(
     private long _viewerStamp;
     private long _viewerAtTicks;
     private bool _viewerReused;   // whether the last ViewerAsync answered the held viewer
-    // Posts whose rec_served row this activation wrote (or found written): not written again.
-    private readonly HashSet<Guid> _servedRecorded = [];
     // Kept post reads (ReadForFeed, Recommender:FeedPostReadMilliseconds): per (post, k) the read without its detail
     // and when it was asked; a deleted post's grain tells this one (PostGone) before its delete is answered.
     private readonly Dictionary<(Guid Ootd, int K), (OotdRead Read, long AskedAt)> _reads = [];
@@ -64,7 +62,6 @@ public sealed class FeedGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _observers = new ObserverManager<IFeedObserver>(TimeSpan.FromSeconds(Math.Max(1, S.ObserverTtlSeconds)), logger);
         _generation = Random.Shared.Next(1, int.MaxValue);
         return Task.CompletedTask;
     }
@@ -162,13 +159,14 @@ public sealed class FeedGrain(
         if (_inbox.Count > InboxLimit) _inbox.RemoveRange(InboxLimit, _inbox.Count - InboxLimit);
         var e = new FeedEvent(FeedEventKind.FolloweePost, [new FeedEntry(ootdId, authorId, FeedSource.Followees, 1)]);
         // One-way calls: a subscriber whose call fails is dropped by the manager, expired ones before they are called.
-        return _observers.Notify(o => o.OnFeedEvent(e));
+        return _observers is null ? Task.CompletedTask : _observers.Notify(o => o.OnFeedEvent(e));
     }
 
     public async Task Subscribe(IFeedObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         await EnsureLoadedAsync();
+        _observers ??= new ObserverManager<IFeedObserver>(TimeSpan.FromSeconds(Math.Max(1, S.ObserverTtlSeconds)), logger);
         _observers.Subscribe(observer, observer);
         // The stream is listed (feed_streams) for as long as a subscription lives, so pull-only authors' posts are
         // pushed here too; renewed when half of the listed time is gone (subscribers renew every third of the TTL).
@@ -190,8 +188,8 @@ public sealed class FeedGrain(
 
     public async Task Unsubscribe(IFeedObserver observer)
     {
-        _observers.Unsubscribe(observer);
-        if (_observers.Count > 0 || _streamListedUntil == DateTimeOffset.MinValue) return;
+        _observers?.Unsubscribe(observer);
+        if (_observers is { Count: > 0 } || _streamListedUntil == DateTimeOffset.MinValue) return;
         _streamListedUntil = DateTimeOffset.MinValue;
         try
         {
@@ -206,7 +204,8 @@ public sealed class FeedGrain(
     // ------------------------------------------------------------------ blocks
 
     private bool IsBlocked(Guid userId) => _blocking.Contains(userId) || _blockedBy.Contains(userId);
-    private HashSet<Guid> Blocked() => [.. _blocking, .. _blockedBy];
+    // A held viewer keeps this set: most users block no one, and they all share the one empty set.
+    private IReadOnlySet<Guid> Blocked() => _blocking.Count + _blockedBy.Count == 0 ? System.Collections.Frozen.FrozenSet<Guid>.Empty : new HashSet<Guid>([.. _blocking, .. _blockedBy]);
 
     public async Task<CommandResult> Block(Guid userId)
     {
@@ -291,7 +290,7 @@ public sealed class FeedGrain(
                 viewer = await ViewerAsync(fresh: true);
                 inputs = FeedInputs(viewer);
             }
-            _feed = FeedSlot.Pack(await assembler.FeedAsync(viewer, _inbox, InboxLimit));
+            _feed = FeedList.Pack(await assembler.FeedAsync(viewer, _inbox, InboxLimit), _feed);
             _generation = _generation == int.MaxValue ? 1 : _generation + 1;
             _feedAtTicks = Environment.TickCount64;
             _feedInputs = inputs;
@@ -301,24 +300,32 @@ public sealed class FeedGrain(
         {
             // A like since the list was computed: its unserved rest is ranked again from the taste as of now; the
             // entries before the cursor stay, so a cursor held from this list still means the same place.
-            _feed = FeedSlot.Pack(TasteRanking.RerankRest(FeedSlot.Unpack(_feed), offset, await assembler.FeedAsync(viewer, _inbox, InboxLimit)));
+            _feed = FeedList.Pack(TasteRanking.RerankRest(_feed.Unpack(), offset, await assembler.FeedAsync(viewer, _inbox, InboxLimit)), _feed);
             _feedLikes = LikesSignature(viewer);
             _feedInputs = inputs;
         }
 
-        var slice = _feed.Skip(offset).Take(limit).Where(e => !viewer.Seen.Contains(e.OotdId) && !viewer.Blocked.Contains(e.AuthorId)).Select(e => e.Entry).ToList();
+        var list = _feed;
+        var slice = new List<FeedEntry>(Math.Min(limit, Math.Max(0, list.Length - offset)));
+        var unrecorded = new List<int>();
+        for (var i = offset; i < Math.Min(list.Length, offset + limit); i++)
+        {
+            var slot = list[i];
+            if (viewer.Seen.Contains(slot.OotdId) || viewer.Blocked.Contains(slot.AuthorId)) continue;
+            slice.Add(list.Entry(i));
+            if (!list.Recorded(i)) unrecorded.Add(i);
+        }
         // Which source placed each entry (the adaptive quotas compare the sources by what the viewer liked of them).
         // Best effort: a page is served even when the record cannot be written (the quotas then adapt a page later).
         // A row is written once per (user, post) and never changed (the first source is kept), so the entries this
-        // activation already recorded are not written again: a first page served again from the same list writes nothing.
-        var unrecorded = slice.Where(e => !_servedRecorded.Contains(e.OotdId)).ToList();
+        // activation already recorded (marked in the list, and carried to the lists computed after it) are not written
+        // again: a first page served again from the same list writes nothing.
         if (unrecorded.Count > 0)
         {
             try
             {
-                await store.RecordServedAsync(UserId, unrecorded.Select(e => (e.OotdId, e.Source)).ToList());
-                if (_servedRecorded.Count + unrecorded.Count > ServedRecordedLimit) _servedRecorded.Clear();
-                foreach (var e in unrecorded) _servedRecorded.Add(e.OotdId);
+                await store.RecordServedAsync(UserId, unrecorded.Select(i => (list[i].OotdId, list.Source(i))).ToList());
+                foreach (var i in unrecorded) list.MarkRecorded(i);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {
@@ -467,21 +474,61 @@ public sealed class FeedGrain(
         await assembler.WhoToFollowAsync(await ViewerAsync(), limit);
 }
 
-/// <summary>
-/// One entry of a feed grain's computed list, held as a value: 48 bytes in the array instead of a
-/// <see cref="FeedEntry"/> object (64 bytes) plus its 8-byte reference and the list's spare capacity. A feed grain holds
-/// <c>Recommender:FeedDepth</c> (200) of them for as long as it is active: about 5 KB less per active user.
-/// </summary>
-internal readonly record struct FeedSlot(Guid OotdId, Guid AuthorId, double Score, FeedSource Source)
-{
-    public FeedEntry Entry => new(OotdId, AuthorId, Source, Score);
+/// <summary>One entry of a feed grain's computed list, held as a value: 40 bytes (its source is kept beside it, <see cref="FeedList"/>).</summary>
+internal readonly record struct FeedSlot(Guid OotdId, Guid AuthorId, double Score);
 
-    public static FeedSlot[] Pack(IReadOnlyList<FeedEntry> entries)
+/// <summary>
+/// A feed grain's computed list (<c>Recommender:FeedDepth</c>, 200 entries, held for as long as the grain is active):
+/// an array of <see cref="FeedSlot"/> values (40 bytes each instead of a <see cref="FeedEntry"/> object of 64 bytes
+/// plus its reference) and one byte per entry with its <see cref="FeedSource"/> and whether this activation recorded
+/// the entry as served (<c>rec_served</c>), which replaces a set of recorded post ids: 8.2 KB for 200 entries, against
+/// 9.6 KB of slots and about 1 KB (a page) to 7 KB (the whole list paged) of set before (README "Read paths", seventh pass).
+/// </summary>
+internal sealed class FeedList
+{
+    private const byte RecordedBit = 0x80;
+    public static readonly FeedList Empty = new([], []);
+    private readonly FeedSlot[] _slots;
+    private readonly byte[] _marks;   // the FeedSource in the low 7 bits; RecordedBit once its rec_served row is written
+
+    private FeedList(FeedSlot[] slots, byte[] marks) => (_slots, _marks) = (slots, marks);
+
+    public int Length => _slots.Length;
+    public FeedSlot this[int i] => _slots[i];
+    public FeedSource Source(int i) => (FeedSource)(_marks[i] & ~RecordedBit);
+    public FeedEntry Entry(int i) => new(_slots[i].OotdId, _slots[i].AuthorId, Source(i), _slots[i].Score);
+    /// <summary>Whether this activation wrote (or found written) the entry's served row.</summary>
+    public bool Recorded(int i) => (_marks[i] & RecordedBit) != 0;
+    public void MarkRecorded(int i) => _marks[i] |= RecordedBit;
+
+    /// <summary>
+    /// The list of <paramref name="entries"/>; a post <paramref name="previous"/> marked recorded stays marked (its row
+    /// is written: a page of the new list does not write it again). A post recorded in an older list only comes back
+    /// unmarked, and its row is written again: the write keeps the first row (<c>ON CONFLICT DO NOTHING</c>).
+    /// </summary>
+    public static FeedList Pack(IReadOnlyList<FeedEntry> entries, FeedList previous)
     {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(previous);
+        HashSet<Guid>? recorded = null;
+        for (var i = 0; i < previous.Length; i++)
+            if (previous.Recorded(i)) (recorded ??= []).Add(previous._slots[i].OotdId);
         var slots = new FeedSlot[entries.Count];
-        for (var i = 0; i < slots.Length; i++) slots[i] = new FeedSlot(entries[i].OotdId, entries[i].AuthorId, entries[i].Score, entries[i].Source);
-        return slots;
+        var marks = new byte[entries.Count];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var e = entries[i];
+            if ((int)e.Source is < 0 or >= RecordedBit) throw new ArgumentOutOfRangeException(nameof(entries), e.Source, "a feed source must fit in 7 bits");
+            slots[i] = new FeedSlot(e.OotdId, e.AuthorId, e.Score);
+            marks[i] = (byte)((byte)e.Source | (recorded?.Contains(e.OotdId) == true ? RecordedBit : 0));
+        }
+        return new FeedList(slots, marks);
     }
 
-    public static List<FeedEntry> Unpack(FeedSlot[] slots) => slots.Select(s => s.Entry).ToList();
+    public List<FeedEntry> Unpack()
+    {
+        var entries = new List<FeedEntry>(_slots.Length);
+        for (var i = 0; i < _slots.Length; i++) entries.Add(Entry(i));
+        return entries;
+    }
 }

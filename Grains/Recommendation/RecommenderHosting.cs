@@ -195,6 +195,16 @@ public sealed class RecommenderServingOptions
     [Range(1, 65_536)]
     public int IndexDimensions { get; set; } = 128;
 
+    private RecommenderOptions? _sharedFormulas;
+
+    /// <summary>
+    /// <see cref="Formulas"/> computed once for this options instance and shared: what the per-user and per-post helpers
+    /// (<c>TasteProfile</c>, <c>OotdStyle</c>, <c>UploadStyle</c>) hold, one of each per activation, so they do not each
+    /// keep a copy (about 460 bytes with its quota dictionary: README "Read paths", seventh pass). The silo's options are
+    /// not changed after start; an instance changed after its first call keeps the formulas of that call.
+    /// </summary>
+    public RecommenderOptions SharedFormulas() => _sharedFormulas ??= Formulas();
+
     public RecommenderOptions Formulas() => new RecommenderOptions
     {
         Lambda = Lambda ?? RecommenderOptions.Default.Lambda,

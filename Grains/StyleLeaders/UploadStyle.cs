@@ -17,7 +17,7 @@ public sealed class UploadStyle(
     IOptions<RecommenderServingOptions> serving,
     ILogger<UploadStyle> logger)
 {
-    private readonly RecommenderOptions _options = serving.Value.Formulas();
+    private readonly RecommenderOptions _options = serving.Value.SharedFormulas();
     private Task? _load;
     private Guid _userId;
     private List<StoredStyle> _uploads = [];   // newest first, at most H

@@ -18,7 +18,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     private static readonly TimeSpan IdfTtl = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan InFlight = TimeSpan.FromSeconds(30);
 
-    private readonly RecommenderOptions _o = serving.Value.Formulas();
+    private readonly RecommenderOptions _o = serving.Value.SharedFormulas();
     private readonly Dictionary<Guid, float[]?> _styles = new();
     private readonly Dictionary<Guid, IReadOnlyList<string>> _tags = new();
     // Log rows read on load that their own event may still be on its way for (counted once, not twice).

@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -68,6 +68,8 @@ public static class ReadPathsBenchmark
         var siloPort = Get("--silo-port") is { } portText ? int.Parse(portText, CultureInfo.InvariantCulture) : (int?)null;
         var memoryUsers = int.Parse(Get("--memory-users") ?? "4000", CultureInfo.InvariantCulture);
         var memoryPosts = int.Parse(Get("--memory-posts") ?? "2000", CultureInfo.InvariantCulture);
+        var memoryStep = int.Parse(Get("--memory-step") ?? "0", CultureInfo.InvariantCulture);
+        var memoryAge = Get("--memory-age") is { } ageText ? int.Parse(ageText, CultureInfo.InvariantCulture) : (int?)null;
         var fanOutLimit = Get("--fanout-limit") is { } limitText ? int.Parse(limitText, CultureInfo.InvariantCulture) : (int?)null;
         var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         if (Which("wrk") is null)
@@ -90,6 +92,9 @@ public static class ReadPathsBenchmark
             builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
             builder.Configuration["Logging:LogLevel:Default"] = "Warning";
             builder.Configuration["Logging:LogLevel:Polly"] = "Warning";
+            // A run activating more users than the default idle age lets stay (the first ones would be collected while
+            // the last ones are activated) sets a longer age, so all of them are resident when the working set is read.
+            if (memoryAge is { } minutes) builder.Configuration[GrainAges.PerUserAndPostKey] = TimeSpan.FromMinutes(minutes).ToString("c", CultureInfo.InvariantCulture);
             builder.UseOrleans(silo =>
             {
                 silo.ConfigureEndpoints(IPAddress.Loopback, siloPort ?? 24000 + Random.Shared.Next(1000), siloPort + 1 ?? 42000 + Random.Shared.Next(1000));
@@ -193,7 +198,7 @@ public static class ReadPathsBenchmark
                 pairs.Where(p => (p.Post * 31 + 3) % users != p.User)
                     .Select(p => ($"/api/v1/users/{userIds[(p.Post * 31 + 3) % users]}/follow", (string?)tokens[p.User])).ToList(), connections, api);
 
-            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities, memoryUsers, memoryPosts);
+            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities, memoryUsers, memoryPosts, memoryStep);
             if (routes.Contains("fanout"))
             {
                 await using var db = NpgsqlDataSource.Create(cs);
@@ -304,43 +309,68 @@ public static class ReadPathsBenchmark
     /// growth over that type's new activations (for users, per user: all its grains together). The silo and the
     /// gateway share this process, so the figures include what the gateway keeps per call (nothing per grain).
     /// </summary>
-    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities, int users, int posts)
+    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities, int users, int posts, int step)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
-        async Task<(long Rss, long Heap, int Users, int Feeds, int Leaders, int Posts, int Total)> Sample()
+        // OOTD_GCDUMP=<path of dotnet-gcdump> and OOTD_GCDUMP_DIR=<folder>: a heap dump of this process at each sample
+        // (dotnet-gcdump report <file> lists the objects by type: what a user or a post keeps; README "Read paths", seventh pass).
+        var gcdump = Environment.GetEnvironmentVariable("OOTD_GCDUMP");
+        var dumpDir = Environment.GetEnvironmentVariable("OOTD_GCDUMP_DIR");
+        async Task<(long Rss, long Heap, int Users, int Feeds, int Leaders, int Posts, int Total)> Sample(string name)
         {
             for (var i = 0; i < 3; i++) { GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true); GC.WaitForPendingFinalizers(); }
             await Task.Delay(500);
             using var process = Process.GetCurrentProcess();
             var stats = await management.GetSimpleGrainStatistics();
             int Count(string type) => stats.Where(x => x.GrainType.Contains(type, StringComparison.Ordinal)).Sum(x => x.ActivationCount);
-            return (process.WorkingSet64, GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, Count(".UserGrain"), Count(".FeedGrain"),
+            var sample = (process.WorkingSet64, GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, Count(".UserGrain"), Count(".FeedGrain"),
                 Count(".StyleLeaderGrain"), Count(".OotdGrain"), stats.Sum(x => x.ActivationCount));
+            if (gcdump is not null && dumpDir is not null)
+            {
+                using var dump = Process.Start(new ProcessStartInfo(gcdump, ["collect", "-p", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "-o", Path.Combine(dumpDir, name + ".gcdump")])
+                { RedirectStandardOutput = true, RedirectStandardError = true })!;
+                await dump.WaitForExitAsync();
+                Console.WriteLine($"    heap dump {name}.gcdump: exit {dump.ExitCode}");
+            }
+            return sample;
         }
         string Show((long Rss, long Heap, int Users, int Feeds, int Leaders, int Posts, int Total) s) =>
             $"heap {s.Heap / 1e6:N0} MB, working set {s.Rss / 1e6:N0} MB; activations: {s.Users:N0} user, {s.Feeds:N0} feed, {s.Leaders:N0} style-leader, {s.Posts:N0} post, {s.Total:N0} in all";
-        var before = await Sample();
+        var before = await Sample("before");
         Console.WriteLine($"  memory: before: {Show(before)}");
         var ids = Enumerable.Range(0, users).Select(_ => Guid.NewGuid()).ToArray();
         var watch = Stopwatch.StartNew();
-        await Load(16, users, async i =>
+        // In steps of --memory-step users (all at once without it), a sample after each: the working set at each count
+        // of resident active users, read directly, not only projected.
+        var chunk = step > 0 ? step : users;
+        for (var from = 0; from < users; from += chunk)
         {
-            await NewUser(grains, ids[i], 100_000 + i);
-            await grains.GetGrain<IFeedGrain>(ids[i]).GetFeed(null, 20);
-        });
-        var afterUsers = await Sample();
-        Console.WriteLine($"    +{users:N0} active users (created, first feed page read) in {watch.Elapsed.TotalSeconds:F0} s: {Show(afterUsers)}");
+            var count = Math.Min(chunk, users - from);
+            await Load(16, count, async i =>
+            {
+                await NewUser(grains, ids[from + i], 100_000 + from + i);
+                await grains.GetGrain<IFeedGrain>(ids[from + i]).GetFeed(null, 20);
+            });
+            if (from + count >= users) break;
+            var s = await Sample($"users-{from + count}");
+            Console.WriteLine($"    +{from + count:N0} active users after {watch.Elapsed.TotalSeconds:F0} s (load average {File.ReadAllText("/proc/loadavg").Trim()}): {Show(s)}; " +
+                $"so far per active user: heap {(s.Heap - before.Heap) / 1024.0 / Math.Max(1, s.Users - before.Users):F1} KB, working set {(s.Rss - before.Rss) / 1024.0 / Math.Max(1, s.Users - before.Users):F1} KB");
+        }
+        var afterUsers = await Sample("users");
+        Console.WriteLine($"    +{users:N0} active users (created, first feed page read) in {watch.Elapsed.TotalSeconds:F0} s (load average {File.ReadAllText("/proc/loadavg").Trim()}): {Show(afterUsers)}");
         await Load(16, posts, i => PostReady(grains, authors[celebrities + i % (authors.Length - celebrities)], 500_000 + i));
-        var afterPosts = await Sample();
+        var afterPosts = await Sample("posts");
         Console.WriteLine($"    +{posts:N0} Ready posts: {Show(afterPosts)}");
         var newUsers = Math.Max(1, afterUsers.Users - before.Users);
         var newPosts = Math.Max(1, afterPosts.Posts - afterUsers.Posts);
         double heapUser = (afterUsers.Heap - before.Heap) / (double)newUsers, rssUser = (afterUsers.Rss - before.Rss) / (double)newUsers;
         double heapPost = (afterPosts.Heap - afterUsers.Heap) / (double)newPosts, rssPost = (afterPosts.Rss - afterUsers.Rss) / (double)newPosts;
-        Console.WriteLine($"    per active user (its user, feed and style-leader grains): heap {heapUser / 1024:F1} KB, working set {rssUser / 1024:F1} KB; " +
-            $"per post grain: heap {heapPost / 1024:F1} KB, working set {rssPost / 1024:F1} KB");
-        Console.WriteLine($"    100,000 active users resident at once ≈ working set {afterPosts.Rss / 1e9:F2} GB now + {100_000 - afterUsers.Users:N0} more × {Math.Max(heapUser, rssUser) / 1024:F1} KB " +
-            $"= {(afterPosts.Rss + (100_000 - afterUsers.Users) * Math.Max(heapUser, rssUser)) / 1e9:F2} GB (the larger of the two slopes)");
+        Console.WriteLine($"    per active user (its user, feed and style-leader grains): heap {heapUser / 1024:F1} KB, working set {rssUser / 1024:F1} KB" +
+            (posts > 0 ? $"; per post grain: heap {heapPost / 1024:F1} KB, working set {rssPost / 1024:F1} KB" : ""));
+        Console.WriteLine($"    resident at the end: {afterPosts.Users:N0} user grains, working set {afterPosts.Rss / 1e9:F2} GB (read, not projected)");
+        if (afterUsers.Users < 100_000)
+            Console.WriteLine($"    100,000 active users resident at once ≈ working set {afterPosts.Rss / 1e9:F2} GB now + {100_000 - afterUsers.Users:N0} more × {Math.Max(heapUser, rssUser) / 1024:F1} KB " +
+                $"= {(afterPosts.Rss + (100_000 - afterUsers.Users) * Math.Max(heapUser, rssUser)) / 1e9:F2} GB (the larger of the two slopes)");
     }
 
     /// <summary>

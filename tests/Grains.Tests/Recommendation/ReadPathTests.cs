@@ -183,6 +183,45 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
     }
 
     [Fact]
+    public async Task A_feed_writes_each_served_row_once_and_a_fresh_list_keeps_what_was_written()
+    {
+        var me = await f.NewUserAsync();
+        var friend = await f.NewUserAsync();
+        var star = await f.NewUserAsync();
+        await f.FollowAsync(me, friend);
+        for (var i = 0; i < 3; i++) await f.PostReadyAsync(friend, i % 2, Random.Shared.Next(60_000, 70_000));
+        var starPosts = new List<Guid>();
+        for (var i = 0; i < 2; i++) starPosts.Add(await f.PostReadyAsync(star, i % 2, Random.Shared.Next(70_000, 80_000)));
+        var feed = f.Client.GetGrain<IFeedGrain>(me);
+        await RecommendationSiloFixture.Eventually(async () => (await feed.GetFeed(null, 100)).Items.Count(e => e.Source == FeedSource.Followees) >= 3,
+            "the friend's posts in the feed");
+        Task<long> Rows(IEnumerable<Guid> posts) =>
+            f.Db.ScalarAsync("SELECT count(*) FROM rec_served WHERE user_id = $1 AND ootd_id = ANY($2)", me, posts.ToArray());
+
+        // Every entry of a page served is recorded with the source that placed it.
+        var page = await feed.GetFeed(null, 100);
+        var served = page.Items.Select(e => e.OotdId).Distinct().ToList();
+        Assert.Equal(served.Count, await Rows(served));
+
+        // The rows taken away behind the grain's back show what it writes: the same page served again writes nothing.
+        await f.Db.ScalarAsync("DELETE FROM rec_served WHERE user_id = $1", me);
+        var again = await feed.GetFeed(null, 100);
+        Assert.Equal(served, again.Items.Select(e => e.OotdId).Distinct());
+        Assert.Equal(0, await Rows(served));
+
+        // A follow makes a fresh list: the posts this activation recorded are still not written again; the new
+        // followee's posts (and any other entry not served before) are.
+        await f.FollowAsync(me, star);
+        var after = await feed.GetFeed(null, 100);
+        Assert.All(starPosts, p => Assert.Contains(after.Items, e => e.OotdId == p));
+        var kept = after.Items.Select(e => e.OotdId).Where(served.Contains).ToList();
+        Assert.NotEmpty(kept);
+        Assert.Equal(0, await Rows(kept));
+        var fresh = after.Items.Select(e => e.OotdId).Where(id => !served.Contains(id)).Distinct().ToList();
+        Assert.Equal(fresh.Count, await Rows(fresh));
+    }
+
+    [Fact]
     public async Task The_feed_reuses_its_viewer_until_the_user_views_a_post_which_then_leaves_the_next_first_page()
     {
         var me = await f.NewUserAsync();

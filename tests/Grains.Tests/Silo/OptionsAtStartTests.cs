@@ -48,6 +48,19 @@ public sealed class OptionsAtStartTests
         Assert.Equal(0.3, services.GetRequiredService<IOptions<RecommenderServingOptions>>().Value.Lambda);
     }
 
+    [Fact]
+    public async Task The_recommender_formulas_are_made_once_from_the_bound_values_and_shared()
+    {
+        await using var services = Silo(("Recommender:Lambda", "0.3"), ("Recommender:History", "30"));
+        var options = services.GetRequiredService<IOptions<RecommenderServingOptions>>().Value;
+        // One instance for every per-user and per-post helper (README "Read paths", seventh pass), with the bound values.
+        var shared = options.SharedFormulas();
+        Assert.Same(shared, options.SharedFormulas());
+        Assert.Same(shared, services.GetRequiredService<IOptions<RecommenderServingOptions>>().Value.SharedFormulas());
+        Assert.Equal((0.3, 30), (shared.Lambda, shared.History));
+        Assert.Equal(options.Formulas().LeaderQuotas, shared.LeaderQuotas);
+    }
+
     [Theory]
     [InlineData("Social:RecentInteractions", "0", "RecentInteractions")]
     [InlineData("Social:ViewWindow", "-00:05:00", "ViewWindow")]
