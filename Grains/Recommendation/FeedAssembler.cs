@@ -81,9 +81,15 @@ public sealed class FeedAssembler(
     VectorSearch search,
     IGrainFactory grains,
     IOptions<RecommenderServingOptions> serving,
+    RecommenderGeneration generation,
     ILogger<FeedAssembler> logger)
 {
     private readonly RecommenderOptions _o = serving.Value.Formulas();
+    // The curated lists' live entries as this silo last read them, with when and at which batch generation
+    // (Recommender:CuratedHoldMilliseconds): every explore read of a silo would otherwise be a call to the one
+    // curation activation of its list, copying the whole list.
+    private readonly HeldValues<string, IReadOnlyList<RankedOotd>> _curated = new();
+    private static readonly IReadOnlySet<Guid> NoPosts = System.Collections.Frozen.FrozenSet<Guid>.Empty;
 
     private RecommenderServingOptions S => serving.Value;
 
@@ -427,24 +433,40 @@ public sealed class FeedAssembler(
 
     /// <summary>The weekly list as the viewer may see it (its live entries come from the list's grain, checked for all readers at once).</summary>
     public async Task<IReadOnlyList<RankedOotd>> WeeklyBestAsync(FeedViewer viewer, int limit) =>
-        Allowed(viewer, await grains.GetGrain<ICurationGrain>(CurationLists.Weekly).GetLive(), Math.Clamp(limit, 1, 100));
+        Allowed(viewer, await CuratedLiveAsync(CurationLists.Weekly), Math.Clamp(limit, 1, 100));
+
+    /// <summary>
+    /// A curated list's live entries (<see cref="ICurationGrain.GetLive"/>), held by this silo for at most
+    /// <c>Recommender:CuratedHoldMilliseconds</c> (never longer than <c>Recommender:CuratedLiveSeconds</c>) and never across a batch run published on this silo. The hold adds at
+    /// most that much to the list's own staleness (<c>Recommender:CuratedLiveSeconds</c>); a post deleted meanwhile is
+    /// dropped when the posts are read, as before.
+    /// </summary>
+    internal async Task<IReadOnlyList<RankedOotd>> CuratedLiveAsync(string key)
+    {
+        var (now, gen) = (Environment.TickCount64, generation.Value);
+        var hold = Math.Min(S.CuratedHoldMilliseconds, S.CuratedLiveSeconds * 1000L);
+        if (_curated.TryGet(key, now, gen, hold) is { } held) return held;
+        var list = await grains.GetGrain<ICurationGrain>(key).GetLive();
+        _curated.Put(key, list, now, gen, hold);
+        return list;
+    }
 
     public async Task<(string Segment, IReadOnlyList<RankedOotd> Items)> SegmentBestAsync(FeedViewer viewer, int limit)
     {
         if (viewer.Taste.Segment is not { } segment) return ("", []);
-        var list = await grains.GetGrain<ICurationGrain>(CurationLists.Segment(segment)).GetLive();
+        var list = await CuratedLiveAsync(CurationLists.Segment(segment));
         var allowed = Allowed(viewer, list, Math.Clamp(limit, 1, 100));
         // Never empty: a segment nobody of which interacted yet shows the weekly list.
-        if (allowed.Count == 0) allowed = Allowed(viewer, await grains.GetGrain<ICurationGrain>(CurationLists.Weekly).GetLive(), Math.Clamp(limit, 1, 100));
+        if (allowed.Count == 0) allowed = Allowed(viewer, await CuratedLiveAsync(CurationLists.Weekly), Math.Clamp(limit, 1, 100));
         return (segment, allowed);
     }
 
     /// <summary>The first <paramref name="limit"/> live entries that pass the viewer's never-show rules (own, seen, blocked).</summary>
     private static IReadOnlyList<RankedOotd> Allowed(FeedViewer viewer, IReadOnlyList<RankedOotd> live, int limit)
     {
-        var authors = live.ToDictionary(x => x.OotdId, x => x.AuthorId);
-        var exclusions = new FeedExclusions(viewer.UserId, id => authors.TryGetValue(id, out var a) ? a : null, viewer.Seen, new HashSet<Guid>(), viewer.Blocked);
-        return live.Where(x => exclusions.Allows(x.OotdId)).Take(limit).ToList();
+        // The live entries carry their authors: no lookup to build per read (the list can hold thousands of posts).
+        var exclusions = new FeedExclusions(viewer.UserId, _ => null, viewer.Seen, NoPosts, viewer.Blocked);
+        return live.Where(x => exclusions.Allows(x.OotdId, x.AuthorId)).Take(limit).ToList();
     }
 
     /// <summary>The first <paramref name="limit"/> entries that pass the never-show rules (own, seen, deleted, blocked).</summary>

@@ -75,9 +75,12 @@ public sealed record FeedExclusions(
     public bool Allows(Guid ootdId)
     {
         if (Seen.Contains(ootdId) || Deleted.Contains(ootdId)) return false;
-        var author = AuthorOf(ootdId);
-        return author is { } a && a != UserId && !BlockedAuthors.Contains(a);
+        return AuthorOf(ootdId) is { } a && Allows(ootdId, a);
     }
+
+    /// <summary>The same rule for an OOTD whose author the caller already knows (<see cref="AuthorOf"/> is not asked).</summary>
+    public bool Allows(Guid ootdId, Guid authorId) =>
+        !Seen.Contains(ootdId) && !Deleted.Contains(ootdId) && authorId != UserId && !BlockedAuthors.Contains(authorId);
 }
 
 /// <summary>The home feed: user-based + item-based + weekly best + segment best + followee posts, by the feed quotas.</summary>

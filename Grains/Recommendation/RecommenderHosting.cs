@@ -162,6 +162,15 @@ public sealed class RecommenderServingOptions
     public int CuratedLiveSeconds { get; set; } = 10;
 
     /// <summary>
+    /// <c>Recommender:CuratedHoldMilliseconds</c> (default 1,000): each silo holds a curated list's live entries (weekly
+    /// best, segment best) this long for all its explore reads, instead of asking the list's one curation activation on
+    /// every read; a batch run published on the silo drops the hold at once. Never longer than <c>CuratedLiveSeconds</c>;
+    /// 0 asks on every read.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int CuratedHoldMilliseconds { get; set; } = 1000;
+
+    /// <summary>
     /// <c>Recommender:FeedPostReadMilliseconds</c> (default 2,000): a feed page's post reads (stamp, like and view
     /// counts) are kept by the user's feed grain this long, so a page read again within it makes no post-grain call.
     /// Counts on a page lag by at most this much (the user's own likes excepted: they show at once); a deleted post is
