@@ -437,9 +437,9 @@ public sealed class FeedAssembler(
 
     /// <summary>
     /// A curated list's live entries (<see cref="ICurationGrain.GetLive"/>), held by this silo for at most
-    /// <c>Recommender:CuratedHoldMilliseconds</c> (never longer than <c>Recommender:CuratedLiveSeconds</c>) and never across a batch run published on this silo. The hold adds at
-    /// most that much to the list's own staleness (<c>Recommender:CuratedLiveSeconds</c>); a post deleted meanwhile is
-    /// dropped when the posts are read, as before.
+    /// <c>Recommender:CuratedHoldMilliseconds</c> (never longer than <c>Recommender:CuratedLiveSeconds</c>, never across
+    /// a batch run published on this silo): the hold adds at most that much to the list's own staleness; a post deleted
+    /// meanwhile is dropped when the posts are read, as before.
     /// </summary>
     internal async Task<IReadOnlyList<RankedOotd>> CuratedLiveAsync(string key)
     {
