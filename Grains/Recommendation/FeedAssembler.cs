@@ -116,8 +116,7 @@ public sealed class FeedAssembler(
         // followee posts at once. Seen posts are dropped in the query, before its LIMIT.
         var served = _o.AdaptiveQuotaPrior > 0 ? store.ServedAsync(viewer.UserId, ServedWindow) : Task.FromResult(new List<(Guid, FeedSource)>());
         var pulled = store.FolloweePostsAsync(viewer.UserId, now.AddDays(-S.FolloweeWindowDays), inboxLimit, pullOnly: false, exclude: viewer.Seen.ToList());
-        var skips = SkipsOnly(viewer) ? SkipEvidenceAsync(viewer) : Task.FromResult(new Dictionary<Guid, (double Seen, double Liked)>());
-        await Task.WhenAll(userBased, itemBased, exploration, weekly, segment, pulled, served, skips);
+        await Task.WhenAll(userBased, itemBased, exploration, weekly, segment, pulled, served);
 
         var followees = await FolloweeRankAsync(viewer, inbox.Where(p => !viewer.Seen.Contains(p.Ootd)).Concat(await pulled).DistinctBy(p => p.Ootd).ToList(), now);
         // A followee's post is shown as a followee post, never under another source's label.
@@ -141,10 +140,7 @@ public sealed class FeedAssembler(
         var exclusions = new FeedExclusions(viewer.UserId, id => live.TryGetValue(id, out var a) ? a : null, viewer.Seen, new HashSet<Guid>(), viewer.Blocked);
         var ranked = scored.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Guid>)kv.Value.Select(x => x.Id).ToList());
         if (S.TasteRankedFeed && viewer.RecentLikes.Count > 0)
-            return await TasteRankedAsync(viewer, ranked, evidence, exclusions, live, S.NeighbourEvidenceStrength);
-        // Views and no like yet: what the viewer passed over, and what those who passed over it too liked.
-        if (await skips is { Count: > 0 } skipEvidence)
-            return await TasteRankedAsync(viewer, ranked, skipEvidence, exclusions, live, S.SkipEvidenceStrength);
+            return await TasteRankedAsync(viewer, ranked, evidence, exclusions, live);
         // Per-viewer adaptive quotas: the sources whose entries this viewer liked more get more of the page.
         var quotas = AdaptiveQuotas.Adjust(FeedMixer.Quotas(_o, viewer.Taste.Mass, prior is not null),
             AdaptiveQuotas.Stats(await served, viewer.Seen, viewer.RecentLikes.ToHashSet()), _o.AdaptiveQuotaPrior);
@@ -160,7 +156,7 @@ public sealed class FeedAssembler(
     /// a source's own list) to break ties; best first, exploration at its capped share, followees at their floor.
     /// </summary>
     private async Task<List<FeedEntry>> TasteRankedAsync(FeedViewer viewer, Dictionary<FeedSource, IReadOnlyList<Guid>> lists,
-        IReadOnlyDictionary<Guid, (double Seen, double Liked)> evidence, FeedExclusions exclusions, IReadOnlyDictionary<Guid, Guid> live, double strength)
+        IReadOnlyDictionary<Guid, (double Seen, double Liked)> evidence, FeedExclusions exclusions, IReadOnlyDictionary<Guid, Guid> live)
     {
         var labels = TasteRanking.Labels(lists);
         var candidates = labels.Keys.Where(exclusions.Allows).ToList();
@@ -176,7 +172,7 @@ public sealed class FeedAssembler(
         {
             var prior = model ? (styles.TryGetValue(id, out var st) ? viewer.LikeProbability(st.Tags, st.Style) : viewer.LikeProbability([], null)) : rate;
             var (seen, liked) = evidence.GetValueOrDefault(id);
-            return (Id: id, Score: TasteRanking.Posterior(seen, liked, prior, strength) + 0.001 / (1 + bestRank.GetValueOrDefault(id)));
+            return (Id: id, Score: TasteRanking.Posterior(seen, liked, prior, S.NeighbourEvidenceStrength) + 0.001 / (1 + bestRank.GetValueOrDefault(id)));
         }).OrderByDescending(x => x.Score).ThenBy(x => x.Id).ToList();
         var score = scored.ToDictionary(x => x.Id, x => x.Score);
         var exploration = lists.GetValueOrDefault(FeedSource.Exploration) ?? [];
@@ -253,37 +249,6 @@ public sealed class FeedAssembler(
             : new Dictionary<Guid, (double, double)>();
         return (await WithTagTasteAsync(viewer, scored), byLikes, evidence);
     }
-
-    /// <summary>
-    /// Whether the viewer is ranked by what they passed over (<see cref="RecommenderServingOptions.SkipEvidenceStrength"/>):
-    /// the taste-ranked feed is on, they have viewed posts and liked none.
-    /// </summary>
-    internal bool SkipsOnly(FeedViewer viewer) =>
-        S.TasteRankedFeed && S.SkipEvidenceStrength > 0 && viewer.RecentLikes.Count == 0 && viewer.Recent.Count > 0;
-
-    /// <summary>
-    /// <see cref="TasteRanking.SkipEvidence"/> for a viewer with views and no like: the users who interacted with the
-    /// viewer's <see cref="SkipPosts"/> most recent posts (the <see cref="SkipCoViewers"/> most recent per post), the
-    /// 3 · <c>UserNeighbours</c> of them who saw most of those posts, with their live tastes; unseen posts only.
-    /// </summary>
-    private async Task<Dictionary<Guid, (double Seen, double Liked)>> SkipEvidenceAsync(FeedViewer viewer)
-    {
-        var skipped = viewer.Recent.Take(SkipPosts).ToList();
-        var reads = await Task.WhenAll(skipped.Select(id => store.ReadOotdInteractionsAsync(id, SkipCoViewers)));
-        var users = reads.SelectMany(r => r.Select(x => x.User).Distinct())
-            .Where(u => u != viewer.UserId && !viewer.Blocked.Contains(u))
-            .GroupBy(u => u).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Take(3 * _o.UserNeighbours).Select(g => g.Key).ToList();
-        if (users.Count == 0) return [];
-        var tastes = await Task.WhenAll(users.Select(u => grains.GetGrain<IUserGrain>(u).GetTaste()));
-        return TasteRanking.SkipEvidence(skipped, tastes.Select(t => (t.UserId, (IReadOnlyCollection<Guid>)t.Ratings.Keys.ToList(), t.Likes)),
-            S.SkipLikedFactor, id => !viewer.Seen.Contains(id));
-    }
-
-    /// <summary>How many of a likeless viewer's most recent posts are read as passed over.</summary>
-    private const int SkipPosts = 10;
-
-    /// <summary>The most recent users read per passed-over post.</summary>
-    private const int SkipCoViewers = 200;
 
     /// <summary>
     /// Item-based CF-CBF. Seeds: the most recent likes (<c>Recommender:ItemSeeds</c>, recency weights), filled up with

@@ -453,17 +453,11 @@ public sealed class FeedGrain(
         return result;
     }
 
-    /// <summary>
-    /// What a cursor page re-ranks the list's rest on (<c>Recommender:RerankAfterLike</c>): the viewer's latest like and
-    /// how many they have; for a viewer ranked by what they passed over (no like yet, <see cref="FeedAssembler.SkipsOnly"/>)
-    /// also how many posts they have seen, so each page of views changes the next page until the first like.
-    /// </summary>
-    private string LikesSignature(FeedViewer viewer) =>
-        $"{viewer.RecentLikes.FirstOrDefault()}/{viewer.RecentLikes.Count}/{(assembler.SkipsOnly(viewer) ? viewer.Seen.Count : 0)}";
-
     /// <summary>What a computed list depends on besides time: the viewer's latest interaction and latest like (a like
     /// of the post just viewed leaves the latest interaction's post, and a full recent list its length, unchanged), how
     /// many posts they have seen, and the recommender batch runs published on this silo.</summary>
+    private static string LikesSignature(FeedViewer viewer) => $"{viewer.RecentLikes.FirstOrDefault()}/{viewer.RecentLikes.Count}";
+
     private string FeedInputs(FeedViewer viewer) =>
         $"{batchGeneration.Value}/{viewer.Recent.FirstOrDefault()}/{viewer.Recent.Count}/{viewer.RecentLikes.FirstOrDefault()}/{viewer.RecentLikes.Count}/{viewer.Seen.Count}";
 

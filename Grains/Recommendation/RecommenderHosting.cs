@@ -63,21 +63,6 @@ public sealed class RecommenderServingOptions
     public double NeighbourEvidenceStrength { get; set; } = 0.3;
 
     /// <summary>
-    /// Taste-ranked feed for a viewer who has viewed posts but liked none yet (issue 16): the posts they passed over
-    /// are evidence (<see cref="TasteRanking.SkipEvidence"/>: users who saw them and passed over them too weigh more,
-    /// users who liked one weigh <see cref="SkipLikedFactor"/> as much per such like), ranked by
-    /// P = (Σ w·liked + s·prior)/(Σ w·seen + s) with this s (in users' weight; a user who saw all of the skipped posts
-    /// weighs about 1), and a cursor page asked after more views gets the list's rest ranked again
-    /// (<see cref="RerankAfterLike"/> must be on). 0 turns it off: such a viewer pages through the quota mix. Default 2.
-    /// </summary>
-    [Range(0.0, 1000)]
-    public double SkipEvidenceStrength { get; set; } = 2;
-
-    /// <summary>Weight factor of a user per post they liked that the viewer passed over (<see cref="SkipEvidenceStrength"/>). Default 0.1.</summary>
-    [Range(0.0, 1.0)]
-    public double SkipLikedFactor { get; set; } = 0.1;
-
-    /// <summary>
     /// Taste-ranked feed: followee posts hold at least ⌊floor·n⌋ of the first n entries while any is left (besides
     /// those the ranking places on its own). Default 0.1 (one in ten).
     /// </summary>

@@ -53,47 +53,6 @@ public static class TasteRanking
         return evidence;
     }
 
-    /// <summary>
-    /// Evidence for a viewer who has viewed posts and liked none yet (issue 16, round 1's second page): the posts they
-    /// passed over are what they do not want, so the users who saw those posts and passed over them too are the
-    /// likelier to share their taste, and a user who liked one of them the less likely. Per other user v:
-    /// w = k/(k + 1) · <paramref name="likedSkipFactor"/>^d, k = how many of the viewer's skipped posts v saw, d = how
-    /// many of them v liked; per post, Σ w over the users who saw it (viewed or liked) and over those who liked it,
-    /// as <see cref="NeighbourEvidence"/> (so <see cref="Posterior"/> applies). Posts the viewer passed over, or that
-    /// are not <paramref name="allowed"/>, get none; users who saw none of the skipped posts have no weight.
-    /// </summary>
-    public static Dictionary<Guid, (double Seen, double Liked)> SkipEvidence(
-        IReadOnlyCollection<Guid> mySkips,
-        IEnumerable<(Guid User, IReadOnlyCollection<Guid> Seen, IReadOnlyList<Guid> Likes)> others,
-        double likedSkipFactor,
-        Func<Guid, bool> allowed)
-    {
-        ArgumentNullException.ThrowIfNull(mySkips);
-        ArgumentNullException.ThrowIfNull(others);
-        ArgumentNullException.ThrowIfNull(allowed);
-        if (likedSkipFactor is < 0 or > 1 || !double.IsFinite(likedSkipFactor)) throw new ArgumentOutOfRangeException(nameof(likedSkipFactor), "Must be in [0, 1].");
-        var skipped = mySkips.ToHashSet();
-        var evidence = new Dictionary<Guid, (double Seen, double Liked)>();
-        if (skipped.Count == 0) return evidence;
-        foreach (var (_, seen, likes) in others.DistinctBy(n => n.User).OrderBy(n => n.User))
-        {
-            var liked = likes.ToHashSet();
-            var all = seen.Concat(liked).ToHashSet();
-            var k = all.Count(skipped.Contains);
-            if (k == 0) continue;
-            var d = liked.Count(skipped.Contains);
-            var w = k / (k + 1.0) * Math.Pow(likedSkipFactor, d);
-            if (w <= 0) continue;
-            foreach (var o in all)
-            {
-                if (skipped.Contains(o) || !allowed(o)) continue;
-                var (s, l) = evidence.GetValueOrDefault(o);
-                evidence[o] = (s + w, l + (liked.Contains(o) ? w : 0));
-            }
-        }
-        return evidence;
-    }
-
     /// <summary>P = (liked + strength·prior)/(seen + strength): the prior estimate updated by the neighbours' evidence.</summary>
     public static double Posterior(double seen, double liked, double prior, double strength)
     {

@@ -227,59 +227,6 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
     }
 
     /// <summary>
-    /// A page of views without a like changes the next page too (<c>Recommender:SkipEvidenceStrength</c>): the viewer
-    /// pages into a list computed before any view, then passes over three posts. Two users who passed over the same
-    /// three liked one post; two who liked one of the three liked another. The same cursor then answers the rest ranked
-    /// by that evidence: the first post comes first, before the second; the passed-over posts never show.
-    /// </summary>
-    [Fact]
-    public async Task A_page_passed_over_reranks_the_rest_by_what_those_who_passed_it_over_too_liked()
-    {
-        var tag = $"look{Guid.NewGuid():N}"[..16];
-        var me = await f.NewUserAsync();
-        var agreeing = new[] { await f.NewUserAsync(), await f.NewUserAsync() };
-        var disagreeing = new[] { await f.NewUserAsync(), await f.NewUserAsync() };
-        var author = await f.NewUserAsync();
-        var skipped = new List<Guid>();
-        for (var i = 0; i < 3; i++) skipped.Add(await f.PostReadyAsync(author, 6, 840 + i, "jumpsuit", tag));
-        var wanted = await f.PostReadyAsync(author, 6, 843, "track_pants", tag);
-        var other = await f.PostReadyAsync(author, 6, 844, "jumpsuit", tag);
-        for (var i = 0; i < 6; i++) await f.PostReadyAsync(author, 6, 845 + i, i % 2 == 0 ? "jumpsuit" : "track_pants", tag);
-        foreach (var u in agreeing)
-        {
-            foreach (var p in skipped) await f.ViewAsync(u, p);
-            await f.ViewAsync(u, other);
-            await f.ViewAsync(u, wanted);
-            await f.ViewAsync(u, wanted, InteractionKind.Like);
-        }
-        foreach (var u in disagreeing)
-        {
-            foreach (var p in skipped) await f.ViewAsync(u, p);
-            await f.ViewAsync(u, skipped[0], InteractionKind.Like);
-            await f.ViewAsync(u, other);
-            await f.ViewAsync(u, other, InteractionKind.Like);
-        }
-        // A few views first, so the first list has item-based entries to page through (like the other post, not the wanted one).
-        for (var i = 0; i < 3; i++) await f.ViewAsync(me, await f.PostReadyAsync(author, 6, 860 + i, "jumpsuit", tag));
-        var feed = Client.GetGrain<IFeedGrain>(me);
-        var first = await feed.GetFeed(null, 1);
-        Assert.NotNull(first.NextCursor);
-        var restBefore = (await feed.GetFeed(first.NextCursor, 100)).Items;
-
-        foreach (var p in skipped) await f.ViewAsync(me, p);
-        // The co-viewers are read from the interactions log (written in groups after each view).
-        foreach (var p in skipped)
-            await RecommendationSiloFixture.Eventually(async () => await f.Db.ScalarAsync("SELECT count(*) FROM interactions WHERE target_id = $1", p.ToString()) >= 5, $"views of {p}");
-        var restAfter = (await feed.GetFeed(first.NextCursor, 100)).Items;
-        var ids = restAfter.Where(e => e.Source != FeedSource.Exploration).Select(e => e.OotdId).ToList();
-        Assert.DoesNotContain(restAfter, e => skipped.Contains(e.OotdId) || e.OotdId == first.Items[0].OotdId);
-        Assert.Equal(wanted, ids.FirstOrDefault());
-        Assert.True(!ids.Contains(other) || ids.IndexOf(wanted) < ids.IndexOf(other), $"wanted at {ids.IndexOf(wanted)}, other at {ids.IndexOf(other)}");
-        // Not the rest as computed before, less the posts seen since.
-        Assert.NotEqual(restBefore.Where(e => !skipped.Contains(e.OotdId)).Select(e => e.OotdId).ToList(), restAfter.Select(e => e.OotdId).ToList());
-    }
-
-    /// <summary>
     /// Waits until the viewer's like-neighbours are written (<c>rec_colikers</c>, in groups after each like): a like is
     /// acknowledged and reaches the taste before its co-likes commit, so a feed computed at once may not know them yet.
     /// </summary>

@@ -36,37 +36,6 @@ public class TasteRankingTests
         Assert.Empty(TasteRanking.NeighbourEvidence([], neighbours, 5, _ => true));
     }
 
-    /// <summary>
-    /// A viewer with no like passed over posts 1 and 2. User 100 saw both and passed over them too, and liked post 10;
-    /// users 101–103 each liked one of them, and post 11. More users liked 11, but they are the ones whose taste the
-    /// viewer's skips argue against: 10 ranks first. Post 12, which the agreeing user saw and passed over, ranks below the
-    /// prior; user 104 saw neither skipped post and counts for nothing.
-    /// </summary>
-    [Fact]
-    public void Skip_evidence_weighs_users_who_passed_over_what_the_viewer_passed_over()
-    {
-        var skips = new[] { G(1), G(2) };
-        IReadOnlyCollection<Guid> Seen(params int[] ids) => ids.Select(G).ToList();
-        var others = new (Guid, IReadOnlyCollection<Guid>, IReadOnlyList<Guid>)[]
-        {
-            (G(100), Seen(1, 2, 10, 12), [G(10)]),
-            (G(101), Seen(1, 2, 11), [G(2), G(11)]),
-            (G(102), Seen(1, 11), [G(1), G(11)]),
-            (G(103), Seen(1, 2, 11, 13), [G(1), G(11)]),
-            (G(104), Seen(10, 11), [G(11)]),   // saw none of the skipped posts: no weight
-        };
-        var ev = TasteRanking.SkipEvidence(skips, others, likedSkipFactor: 0.1, allowed: id => id != G(13));
-        double P(int id) => TasteRanking.Posterior(ev[G(id)].Seen, ev[G(id)].Liked, prior: 0.2, strength: 2);
-        Assert.True(P(10) > P(11) + 0.1, $"P(10) {P(10):F3}, P(11) {P(11):F3}");
-        Assert.True(P(12) < 0.2, $"P(12) {P(12):F3}");
-        Assert.Equal(2 / 3.0, ev[G(10)].Seen, 9);                        // user 100 alone: k = 2 → 2/3
-        Assert.Equal(2 / 3.0 * 0.1 + 0.5 * 0.1 + 2 / 3.0 * 0.1, ev[G(11)].Seen, 9);   // not user 104
-        Assert.False(ev.ContainsKey(G(1)));    // what the viewer passed over is no candidate
-        Assert.False(ev.ContainsKey(G(13)));   // not allowed
-        Assert.Empty(TasteRanking.SkipEvidence([], others, 0.1, _ => true));
-        Assert.Throws<ArgumentOutOfRangeException>(() => TasteRanking.SkipEvidence(skips, others, 1.5, _ => true));
-    }
-
     [Fact]
     public void The_posterior_is_the_prior_without_evidence_and_moves_toward_the_neighbours_rate_with_it()
     {
