@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -69,6 +69,7 @@ public static class ReadPathsBenchmark
         var memoryUsers = int.Parse(Get("--memory-users") ?? "4000", CultureInfo.InvariantCulture);
         var memoryPosts = int.Parse(Get("--memory-posts") ?? "2000", CultureInfo.InvariantCulture);
         var memoryStep = int.Parse(Get("--memory-step") ?? "0", CultureInfo.InvariantCulture);
+        var memoryIdle = int.Parse(Get("--memory-idle") ?? "0", CultureInfo.InvariantCulture);
         var memoryAge = Get("--memory-age") is { } ageText ? int.Parse(ageText, CultureInfo.InvariantCulture) : (int?)null;
         var fanOutLimit = Get("--fanout-limit") is { } limitText ? int.Parse(limitText, CultureInfo.InvariantCulture) : (int?)null;
         var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
@@ -180,6 +181,8 @@ public static class ReadPathsBenchmark
                 viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
             await Measure("feed200", "GET /api/v1/feed?limit=20 (64 users, 200 connections)", "GET",
                 viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), 200, api);
+            await Measure("feed200u", "GET /api/v1/feed?limit=20 (200 users, one a connection)", "GET",
+                viewers.Take(200).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), 200, api);
             await Measure("feed64full", "GET /api/v1/feed?limit=20&include=similarProducts (64 users)", "GET",
                 viewers.Take(64).Select(v => ("/api/v1/feed?limit=20&include=similarProducts", (string?)tokens[v])).ToList(), connections, api);
             await Measure("weekly", "GET /api/v1/explore/weekly-best?limit=20", "GET",
@@ -198,7 +201,7 @@ public static class ReadPathsBenchmark
                 pairs.Where(p => (p.Post * 31 + 3) % users != p.User)
                     .Select(p => ($"/api/v1/users/{userIds[(p.Post * 31 + 3) % users]}/follow", (string?)tokens[p.User])).ToList(), connections, api);
 
-            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities, memoryUsers, memoryPosts, memoryStep);
+            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities, memoryUsers, memoryPosts, memoryStep, memoryIdle);
             if (routes.Contains("fanout"))
             {
                 await using var db = NpgsqlDataSource.Create(cs);
@@ -309,7 +312,7 @@ public static class ReadPathsBenchmark
     /// growth over that type's new activations (for users, per user: all its grains together). The silo and the
     /// gateway share this process, so the figures include what the gateway keeps per call (nothing per grain).
     /// </summary>
-    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities, int users, int posts, int step)
+    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities, int users, int posts, int step, int idleSeconds)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
         // OOTD_GCDUMP=<path of dotnet-gcdump> and OOTD_GCDUMP_DIR=<folder>: a heap dump of this process at each sample
@@ -358,6 +361,15 @@ public static class ReadPathsBenchmark
         }
         var afterUsers = await Sample("users");
         Console.WriteLine($"    +{users:N0} active users (created, first feed page read) in {watch.Elapsed.TotalSeconds:F0} s (load average {File.ReadAllText("/proc/loadavg").Trim()}): {Show(afterUsers)}");
+        if (idleSeconds > 0)
+        {
+            // The same users, still resident, once each has been idle --memory-idle seconds (feeds drop what they keep
+            // for reads after Recommender:FeedIdleDropSeconds): what a resident but idle user costs.
+            await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
+            var idle = await Sample("users-idle");
+            Console.WriteLine($"    the same users after {idleSeconds} s idle: {Show(idle)}; per active user: heap {(idle.Heap - before.Heap) / 1024.0 / Math.Max(1, idle.Users - before.Users):F1} KB, " +
+                $"working set {(idle.Rss - before.Rss) / 1024.0 / Math.Max(1, idle.Users - before.Users):F1} KB; resident {idle.Users:N0} user grains, working set {idle.Rss / 1e9:F2} GB (read)");
+        }
         await Load(16, posts, i => PostReady(grains, authors[celebrities + i % (authors.Length - celebrities)], 500_000 + i));
         var afterPosts = await Sample("posts");
         Console.WriteLine($"    +{posts:N0} Ready posts: {Show(afterPosts)}");
