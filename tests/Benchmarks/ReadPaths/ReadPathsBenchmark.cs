@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -69,6 +69,7 @@ public static class ReadPathsBenchmark
         var memoryUsers = int.Parse(Get("--memory-users") ?? "4000", CultureInfo.InvariantCulture);
         var memoryPosts = int.Parse(Get("--memory-posts") ?? "2000", CultureInfo.InvariantCulture);
         var memoryStep = int.Parse(Get("--memory-step") ?? "0", CultureInfo.InvariantCulture);
+        var likesPerUser = int.Parse(Get("--likes-per-user") ?? "3", CultureInfo.InvariantCulture);
         var memoryIdle = int.Parse(Get("--memory-idle") ?? "0", CultureInfo.InvariantCulture);
         var memoryAge = Get("--memory-age") is { } ageText ? int.Parse(ageText, CultureInfo.InvariantCulture) : (int?)null;
         var fanOutLimit = Get("--fanout-limit") is { } limitText ? int.Parse(limitText, CultureInfo.InvariantCulture) : (int?)null;
@@ -134,10 +135,14 @@ public static class ReadPathsBenchmark
                 for (var k = 0; k < 5; k++) { var a = authors[random.Next(authors.Length)]; if (a != u) follows.Add((u, a)); }
             }
             await Load(16, follows.Count, i => grains.GetGrain<IUserGrain>(follows[i].Follower).Follow(follows[i].Followee));
+            // Likes: each user likes --likes-per-user random posts, so the batch's curated lists (weekly best, each
+            // segment's best) and the users' tastes come from interactions, as on a platform in use.
+            var likes = userIds.SelectMany(u => Enumerable.Range(0, likesPerUser).Select(_ => (User: u, Post: posts[random.Next(posts.Length)]))).ToList();
+            await Load(16, likes.Count, i => grains.GetGrain<IOotdGrain>(likes[i].Post).Like(likes[i].User));
             await Eventually(async () => (await Task.WhenAll(posts.Select(p => grains.GetGrain<IOotdGrain>(p).GetStyle()))).All(s => s is not null));
             var batch = await grains.GetGrain<IRecommenderBatchGrain>(0).RunNow();
             Console.WriteLine($"  setup: {productCount:N0} products, {users:N0} users, {posts.Length:N0} Ready posts (3 items each), {follows.Count:N0} follows " +
-                $"({celebrities} celebrities with ~{users / 2:N0} followers each); batch over {batch.Interactions:N0} interactions; {setup.Elapsed.TotalSeconds:F0} s");
+                $"({celebrities} celebrities with ~{users / 2:N0} followers each), {likes.Count:N0} likes; batch over {batch.Interactions:N0} interactions; {setup.Elapsed.TotalSeconds:F0} s");
 
             gateway = await FeedGateway.StartAsync(cs, ClusterId, ClusterId, connections, siloPort + 2);
             var tokens = userIds.Select(gateway.TokenFor).ToArray();
