@@ -262,6 +262,32 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
     }
 
     [Fact]
+    public async Task Styles_kept_for_feed_scoring_are_answered_from_memory_until_their_keep_time_or_a_save_on_the_silo()
+    {
+        var author = await f.NewUserAsync();
+        var post = await f.PostReadyAsync(author, 0, Random.Shared.Next(90_000, 95_000));
+        var store = new RecommendationStore(f.Db.DataSource,
+            Microsoft.Extensions.Options.Options.Create(new RecommenderServingOptions { StyleKeepSeconds = 60 }));
+        var first = (await store.ReadStylesKeptAsync([post]))[post];
+
+        // The row changed behind the store's back: the kept style is answered (no query) ...
+        await f.Db.ScalarAsync("UPDATE ootd_styles SET tags = ARRAY['changed'] WHERE ootd_id = $1", post);
+        Assert.Same(first, (await store.ReadStylesKeptAsync([post]))[post]);
+        Assert.Equal(["changed"], (await store.ReadStylesAsync([post]))[post].Tags);
+
+        // ... until a save through this store (the post analysed again on this silo) drops it.
+        await store.SaveStyleAsync(first with { Tags = ["saved"] });
+        Assert.Equal(["saved"], (await store.ReadStylesKeptAsync([post]))[post].Tags);
+
+        // With no keep time every read goes to the table.
+        var fresh = new RecommendationStore(f.Db.DataSource,
+            Microsoft.Extensions.Options.Options.Create(new RecommenderServingOptions { StyleKeepSeconds = 0 }));
+        await fresh.ReadStylesKeptAsync([post]);
+        await f.Db.ScalarAsync("UPDATE ootd_styles SET tags = ARRAY['again'] WHERE ootd_id = $1", post);
+        Assert.Equal(["again"], (await fresh.ReadStylesKeptAsync([post]))[post].Tags);
+    }
+
+    [Fact]
     public async Task The_feed_reuses_its_viewer_until_the_user_views_a_post_which_then_leaves_the_next_first_page()
     {
         var me = await f.NewUserAsync();
