@@ -161,7 +161,7 @@ public sealed class FeedAssembler(
         var labels = TasteRanking.Labels(lists);
         var candidates = labels.Keys.Where(exclusions.Allows).ToList();
         var model = UsesModel(viewer);
-        var styles = model ? await store.ReadStylesAsync(candidates) : [];
+        var styles = model ? await store.ReadStylesKeptAsync(candidates) : [];
         var rate = (viewer.RecentLikes.Count + 1.0) / (Math.Max(viewer.Recent.Count, viewer.RecentLikes.Count) + 2.0);
         var bestRank = new Dictionary<Guid, int>();
         foreach (var (source, list) in lists)
@@ -190,7 +190,7 @@ public sealed class FeedAssembler(
         var recency = posts.Select(p => (p.Ootd, Score: 1 / (1 + Math.Max(0, (now - p.At).TotalHours)))).ToList();
         if (!UsesModel(viewer) || recency.Count == 0)
             return recency.OrderByDescending(p => p.Score).ThenBy(p => p.Ootd).ToList();
-        var styles = await store.ReadStylesAsync(recency.Select(p => p.Ootd).ToList());
+        var styles = await store.ReadStylesKeptAsync(recency.Select(p => p.Ootd).ToList());
         return recency.Select(p => (p.Ootd, Score: p.Score + _o.TasteModelWeight *
                 (styles.TryGetValue(p.Ootd, out var st) ? viewer.LikeProbability(st.Tags, st.Style) : 0)))
             .OrderByDescending(p => p.Score).ThenBy(p => p.Ootd).ToList();
@@ -205,7 +205,7 @@ public sealed class FeedAssembler(
     {
         if (!UsesModel(viewer) || list.Count == 0) return list;
         var head = list.Where(x => !viewer.Seen.Contains(x.Id)).DistinctBy(x => x.Id).Take(CuratedModelDepth).ToList();
-        var styles = await store.ReadStylesAsync(head.Select(x => x.Id).ToList());
+        var styles = await store.ReadStylesKeptAsync(head.Select(x => x.Id).ToList());
         var scored = head.Select(x => new ScoredOotd(x.Id, Math.Max(0, x.Score))).ToList();
         return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
     }
@@ -312,7 +312,7 @@ public sealed class FeedAssembler(
     {
         if (scored.Count == 0) return [];
         if ((_o.TagTasteWeight == 0 || viewer.TagTaste.Count == 0) && !UsesModel(viewer)) return scored.Select(s => (s.OotdId, s.Score)).ToList();
-        var styles = await store.ReadStylesAsync(scored.Select(s => s.OotdId).ToList());
+        var styles = await store.ReadStylesKeptAsync(scored.Select(s => s.OotdId).ToList());
         return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
     }
 
@@ -353,7 +353,7 @@ public sealed class FeedAssembler(
             ? grains.GetGrain<ICurationGrain>(CurationLists.Segment(seg)).Get()
             : Task.FromResult<IReadOnlyList<(Guid Id, double Score)>>([]);
         await Task.WhenAll(tagged, segmentBest);
-        var segmentStyles = await store.ReadStylesAsync((await segmentBest).Take(PriorSegmentPosts).Select(x => x.Id).ToList());
+        var segmentStyles = await store.ReadStylesKeptAsync((await segmentBest).Take(PriorSegmentPosts).Select(x => x.Id).ToList());
         var style = ProfilePrior.Combine((await tagged).Select(s => s.Style).ToList(), segmentStyles.Values.Select(s => s.Style).ToList());
         return style is null ? null : new ProfilePrior(style, tags.ToHashSet(StringComparer.OrdinalIgnoreCase));
     }

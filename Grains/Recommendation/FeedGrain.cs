@@ -57,6 +57,11 @@ public sealed class FeedGrain(
     private long _viewerWrites;   // moves on the user's own likes and follows: a state read under way meanwhile is not kept
     private const int KeptLimit = 2_000;
 
+    // Idle shedding (Recommender:FeedIdleDropSeconds): when this feed last served anything, and the timer that drops
+    // what it holds for reads once it has been idle that long (created by the first read, re-armed, disposed on a drop).
+    private long _usedAtTicks;
+    private IGrainTimer? _idleTimer;
+
     private RecommenderServingOptions S => serving.Value;
     private Guid UserId => this.GetPrimaryKey();
 
@@ -95,6 +100,7 @@ public sealed class FeedGrain(
     /// </summary>
     private async Task<FeedViewer> ViewerAsync(bool fresh = false)
     {
+        Used();
         await EnsureLoadedAsync();
         var user = GrainFactory.GetGrain<IUserGrain>(UserId);
         if (!fresh && _viewer is { } held && Environment.TickCount64 - _viewerAtTicks < S.FeedReuseSeconds * 1000L)
@@ -114,6 +120,53 @@ public sealed class FeedGrain(
         _viewerStamp = own.Stamp;
         _viewerAtTicks = Environment.TickCount64;
         return viewer;
+    }
+
+    /// <summary>
+    /// Marks this feed as read now and makes sure the idle timer runs: a feed nobody has read for
+    /// <c>Recommender:FeedIdleDropSeconds</c> drops what it keeps for reads (<see cref="DropIdleAsync"/>) while the
+    /// grain stays active for its followee pushes, blocks and live subscribers.
+    /// </summary>
+    private void Used()
+    {
+        _usedAtTicks = Environment.TickCount64;
+        if (_idleTimer is not null || S.FeedIdleDropSeconds <= 0) return;
+        _idleTimer = this.RegisterGrainTimer(_ => DropIdleAsync(), TimeSpan.FromSeconds(S.FeedIdleDropSeconds), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// The idle timer: unless the feed was read within <c>Recommender:FeedIdleDropSeconds</c> (then it waits the rest),
+    /// the computed list, the held viewer, the kept post reads and viewer state go, and the followee inbox and blocks
+    /// too when no live subscriber needs them pushed; the next read gets them again as a fresh activation would (a
+    /// cursor from the dropped list pages a fresh list from the same offset). Timer turns do not interleave with calls.
+    /// </summary>
+    private Task DropIdleAsync()
+    {
+        var idle = S.FeedIdleDropSeconds * 1000L;
+        var since = Environment.TickCount64 - _usedAtTicks;
+        if (idle > 0 && since < idle)
+        {
+            _idleTimer?.Change(TimeSpan.FromMilliseconds(idle - since), Timeout.InfiniteTimeSpan);
+            return Task.CompletedTask;
+        }
+        _idleTimer?.Dispose();
+        _idleTimer = null;
+        _feed = FeedList.Empty;
+        (_feedInputs, _feedLikes, _viewer) = (null, null, null);
+        _readsEpoch++;
+        _reads.Clear();
+        _reads.TrimExcess();
+        _liked.Clear();
+        _liked.TrimExcess();
+        _following.Clear();
+        _following.TrimExcess();
+        _viewerStateAtTicks = 0;
+        if (_observers is not { Count: > 0 } && Loaded)
+        {
+            _load = null;
+            (_blocking, _blockedBy, _inbox) = ([], [], []);
+        }
+        return Task.CompletedTask;
     }
 
     // ------------------------------------------------------------------ followees and live subscribers
@@ -351,6 +404,7 @@ public sealed class FeedGrain(
     /// </summary>
     private async Task<byte[]> ViewerFlagsAsync(IReadOnlyList<(Guid OotdId, Guid AuthorId)> items)
     {
+        Used();
         var now = Environment.TickCount64;
         if (now - _viewerStateAtTicks >= S.FeedViewerStateSeconds * 1000L || _liked.Count > KeptLimit || _following.Count > KeptLimit)
         {
@@ -418,6 +472,7 @@ public sealed class FeedGrain(
     /// </summary>
     private async Task<IReadOnlyList<OotdRead?>> ReadPostsAsync(IReadOnlyList<Guid> ids, int k, bool keep)
     {
+        Used();
         var hold = keep ? S.FeedPostReadMilliseconds : 0;
         var result = new OotdRead?[ids.Count];
         var ask = new List<int>(ids.Count);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using System.Collections.Concurrent;
 using Npgsql;
 using NpgsqlTypes;
 using Ootd.Grains.Common;
@@ -12,8 +14,12 @@ public sealed record StoredItem(string SubCategory, float[] SubProbabilities, fl
 public sealed record StoredStyle(Guid OotdId, Guid AuthorId, DateTimeOffset CreatedAt, float[] Style, string[] Tags);
 
 /// <summary>The recommender's tables (migration 0300) and the reads it makes of the social ones. All SQL is bounded by a key or a LIMIT.</summary>
-public sealed class RecommendationStore(NpgsqlDataSource db)
+public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<RecommenderServingOptions>? serving = null)
 {
+    // Styles the feed's candidate scoring read, kept per silo (Recommender:StyleKeepSeconds; ReadStylesKeptAsync).
+    private readonly ConcurrentDictionary<Guid, (StoredStyle Style, long At)> _kept = new();
+    private const int KeptLimit = 50_000;
+
     // Unlikes are read with the likes they take back (RetractedLikes); their own weight is 0.
     private static readonly short[] TasteKinds = [(short)InteractionKind.View, (short)InteractionKind.Like, (short)InteractionKind.Unlike, (short)InteractionKind.ProductClick];
 
@@ -35,6 +41,36 @@ public sealed class RecommendationStore(NpgsqlDataSource db)
             ON CONFLICT (ootd_id) DO UPDATE SET style = excluded.style, tags = excluded.tags, updated_at = now()
             """, s.OotdId, s.AuthorId, s.CreatedAt.ToUniversalTime(), s.Style, s.Tags);
         await cmd.ExecuteNonQueryAsync();
+        _kept.TryRemove(s.OotdId, out _);   // this silo's kept copy goes with the write; other silos' within the keep time
+    }
+
+    /// <summary>
+    /// <see cref="ReadStylesAsync"/> for the feed's candidate scoring: styles read within
+    /// <c>Recommender:StyleKeepSeconds</c> on this silo are answered from memory, the rest read in one query and kept
+    /// (a style changes only when its post is analysed again: another silo's feeds see the new one within the keep
+    /// time). The arrays are shared: callers must not change them.
+    /// </summary>
+    public async Task<Dictionary<Guid, StoredStyle>> ReadStylesKeptAsync(IReadOnlyCollection<Guid> ootdIds)
+    {
+        var keep = (serving?.Value.StyleKeepSeconds ?? 0) * 1000L;
+        if (keep <= 0) return await ReadStylesAsync(ootdIds);
+        var now = Environment.TickCount64;
+        var result = new Dictionary<Guid, StoredStyle>(ootdIds.Count);
+        var missing = new List<Guid>();
+        foreach (var id in ootdIds)
+        {
+            if (_kept.TryGetValue(id, out var kept) && now - kept.At < keep) result[id] = kept.Style;
+            else missing.Add(id);
+        }
+        if (missing.Count == 0) return result;
+        var read = await ReadStylesAsync(missing);
+        if (_kept.Count + read.Count > KeptLimit) _kept.Clear();
+        foreach (var (id, style) in read)
+        {
+            result[id] = style;
+            _kept[id] = (style, now);
+        }
+        return result;
     }
 
     public async Task<Dictionary<Guid, StoredStyle>> ReadStylesAsync(IReadOnlyCollection<Guid> ootdIds)

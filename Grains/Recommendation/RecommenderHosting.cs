@@ -144,6 +144,26 @@ public sealed class RecommenderServingOptions
     public int FeedReuseSeconds { get; set; } = 60;
 
     /// <summary>
+    /// <c>Recommender:FeedIdleDropSeconds</c> (default 120): a feed grain nobody has read for this long drops what it
+    /// keeps for reads (its computed list, the held viewer, kept post reads and viewer state; the followee inbox and
+    /// blocks too unless a live stream is subscribed) while it stays active: at the platform's grain collection age
+    /// (10 minutes) most resident users are idle, and this is most of their memory (README "Read paths"). The next
+    /// read reads them again, as a fresh activation does; a cursor held from the dropped list pages a fresh list from
+    /// the same offset. 0 keeps them for the activation's life.
+    /// </summary>
+    [Range(0, 86_400)]
+    public int FeedIdleDropSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// <c>Recommender:StyleKeepSeconds</c> (default 60): the posts' style rows that feed computations read to score
+    /// candidates are kept per silo this long (<see cref="RecommendationStore.ReadStylesKeptAsync"/>; at most 50,000),
+    /// so a list computed after another reads few of them from the database. A post analysed again shows its new style
+    /// in other silos' feed computations within this time (at once on the silo that analysed it). 0 reads every time.
+    /// </summary>
+    [Range(0, 3600)]
+    public int StyleKeepSeconds { get; set; } = 60;
+
+    /// <summary>
     /// <c>Recommender:RerankAfterLike</c> (default true): a cursor page asked after the viewer liked something since the
     /// list was computed gets the list's unserved rest computed again from the taste as of now (the entries already
     /// paged past stay as they were, so cursors keep their meaning): a like changes the next page, not only the next

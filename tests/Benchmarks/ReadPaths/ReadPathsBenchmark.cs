@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -69,6 +69,8 @@ public static class ReadPathsBenchmark
         var memoryUsers = int.Parse(Get("--memory-users") ?? "4000", CultureInfo.InvariantCulture);
         var memoryPosts = int.Parse(Get("--memory-posts") ?? "2000", CultureInfo.InvariantCulture);
         var memoryStep = int.Parse(Get("--memory-step") ?? "0", CultureInfo.InvariantCulture);
+        var likesPerUser = int.Parse(Get("--likes-per-user") ?? "3", CultureInfo.InvariantCulture);
+        var memoryIdle = int.Parse(Get("--memory-idle") ?? "0", CultureInfo.InvariantCulture);
         var memoryAge = Get("--memory-age") is { } ageText ? int.Parse(ageText, CultureInfo.InvariantCulture) : (int?)null;
         var fanOutLimit = Get("--fanout-limit") is { } limitText ? int.Parse(limitText, CultureInfo.InvariantCulture) : (int?)null;
         var routes = (Get("--routes") ?? "profile,bare,user,post,post200,userposts,feed,feed64,weekly,like,view,follow,memory,fanout").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
@@ -133,10 +135,20 @@ public static class ReadPathsBenchmark
                 for (var k = 0; k < 5; k++) { var a = authors[random.Next(authors.Length)]; if (a != u) follows.Add((u, a)); }
             }
             await Load(16, follows.Count, i => grains.GetGrain<IUserGrain>(follows[i].Follower).Follow(follows[i].Followee));
+            // Likes: each user likes --likes-per-user random posts, so the batch's curated lists (weekly best, each
+            // segment's best) and the users' tastes come from interactions, as on a platform in use.
+            var likes = userIds.SelectMany(u => Enumerable.Range(0, likesPerUser).Select(_ => (User: u, Post: posts[random.Next(posts.Length)]))).ToList();
+            await Load(16, likes.Count, i => grains.GetGrain<IOotdGrain>(likes[i].Post).Like(likes[i].User));
             await Eventually(async () => (await Task.WhenAll(posts.Select(p => grains.GetGrain<IOotdGrain>(p).GetStyle()))).All(s => s is not null));
+            // The readers' tastes read once (as for users already active): a taste's first read mirrors its segment
+            // and tags to rec_users, which the batch's change mark reads; done before the batch, the interval run
+            // (every Recommender:BatchIntervalSeconds when something changed) does not start again in the middle of
+            // the routes and drop every computed list at once because of the setup.
+            await Load(16, Math.Min(users, 500), i => grains.GetGrain<IUserGrain>(userIds[i]).GetOwnTaste());
+            await Task.Delay(TimeSpan.FromSeconds(3));   // Social:RecentFlushSeconds (2 s) writes behind
             var batch = await grains.GetGrain<IRecommenderBatchGrain>(0).RunNow();
             Console.WriteLine($"  setup: {productCount:N0} products, {users:N0} users, {posts.Length:N0} Ready posts (3 items each), {follows.Count:N0} follows " +
-                $"({celebrities} celebrities with ~{users / 2:N0} followers each); batch over {batch.Interactions:N0} interactions; {setup.Elapsed.TotalSeconds:F0} s");
+                $"({celebrities} celebrities with ~{users / 2:N0} followers each), {likes.Count:N0} likes; batch over {batch.Interactions:N0} interactions; {setup.Elapsed.TotalSeconds:F0} s");
 
             gateway = await FeedGateway.StartAsync(cs, ClusterId, ClusterId, connections, siloPort + 2);
             var tokens = userIds.Select(gateway.TokenFor).ToArray();
@@ -152,9 +164,10 @@ public static class ReadPathsBenchmark
             var viewers = Enumerable.Range(0, Math.Min(users, 500)).ToArray();
             var somePosts = Enumerable.Range(0, Math.Min(posts.Length, 500)).Select(i => posts[(i * 7) % posts.Length]).ToArray();
             var table = new List<Row>();
-            async Task Measure(string key, string label, string method, IReadOnlyList<(string Path, string? Token)> requests, int conns, string baseUrl)
+            async Task Measure(string key, string label, string method, IReadOnlyList<(string Path, string? Token)> requests, int conns, string baseUrl, Func<Task>? prepare = null)
             {
                 if (!routes.Contains(key)) return;
+                if (prepare is not null) await prepare();
                 var script = Path.Combine(work.FullName, key + ".lua");
                 await File.WriteAllTextAsync(script, Lua(method, requests));
                 await Wrk(baseUrl, script, threads, conns, 3);   // warm-up
@@ -176,10 +189,16 @@ public static class ReadPathsBenchmark
                 viewers.Select(v => ($"/api/v1/users/{authors[v % authors.Length]}/ootds?limit=20", (string?)tokens[v])).ToList(), 200, api);
             await Measure("feed", "GET /api/v1/feed?limit=20 (500 users)", "GET",
                 viewers.Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            // The feed routes measure reading a computed list (what a first page read again, and every cursor page,
+            // costs): each reader's list is computed before the warm-up, so the measurement does not also time the
+            // computations (the profile route times those: IFeedGrain.GetFeed(null, 20), a fresh list).
+            Func<Task> Lists(int readers) => () => Load(16, readers, i => grains.GetGrain<IFeedGrain>(userIds[viewers[i]]).GetFeed(null, 20));
             await Measure("feed64", "GET /api/v1/feed?limit=20 (64 users, one a connection)", "GET",
-                viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api);
+                viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), connections, api, Lists(64));
             await Measure("feed200", "GET /api/v1/feed?limit=20 (64 users, 200 connections)", "GET",
-                viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), 200, api);
+                viewers.Take(64).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), 200, api, Lists(64));
+            await Measure("feed200u", "GET /api/v1/feed?limit=20 (200 users, one a connection)", "GET",
+                viewers.Take(200).Select(v => ("/api/v1/feed?limit=20", (string?)tokens[v])).ToList(), 200, api, Lists(200));
             await Measure("feed64full", "GET /api/v1/feed?limit=20&include=similarProducts (64 users)", "GET",
                 viewers.Take(64).Select(v => ("/api/v1/feed?limit=20&include=similarProducts", (string?)tokens[v])).ToList(), connections, api);
             await Measure("weekly", "GET /api/v1/explore/weekly-best?limit=20", "GET",
@@ -198,7 +217,7 @@ public static class ReadPathsBenchmark
                 pairs.Where(p => (p.Post * 31 + 3) % users != p.User)
                     .Select(p => ($"/api/v1/users/{userIds[(p.Post * 31 + 3) % users]}/follow", (string?)tokens[p.User])).ToList(), connections, api);
 
-            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities, memoryUsers, memoryPosts, memoryStep);
+            if (routes.Contains("memory")) await MemoryAsync(grains, authors, celebrities, memoryUsers, memoryPosts, memoryStep, memoryIdle);
             if (routes.Contains("fanout"))
             {
                 await using var db = NpgsqlDataSource.Create(cs);
@@ -309,7 +328,7 @@ public static class ReadPathsBenchmark
     /// growth over that type's new activations (for users, per user: all its grains together). The silo and the
     /// gateway share this process, so the figures include what the gateway keeps per call (nothing per grain).
     /// </summary>
-    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities, int users, int posts, int step)
+    private static async Task MemoryAsync(IGrainFactory grains, Guid[] authors, int celebrities, int users, int posts, int step, int idleSeconds)
     {
         var management = grains.GetGrain<IManagementGrain>(0);
         // OOTD_GCDUMP=<path of dotnet-gcdump> and OOTD_GCDUMP_DIR=<folder>: a heap dump of this process at each sample
@@ -358,6 +377,15 @@ public static class ReadPathsBenchmark
         }
         var afterUsers = await Sample("users");
         Console.WriteLine($"    +{users:N0} active users (created, first feed page read) in {watch.Elapsed.TotalSeconds:F0} s (load average {File.ReadAllText("/proc/loadavg").Trim()}): {Show(afterUsers)}");
+        if (idleSeconds > 0)
+        {
+            // The same users, still resident, once each has been idle --memory-idle seconds (feeds drop what they keep
+            // for reads after Recommender:FeedIdleDropSeconds): what a resident but idle user costs.
+            await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
+            var idle = await Sample("users-idle");
+            Console.WriteLine($"    the same users after {idleSeconds} s idle: {Show(idle)}; per active user: heap {(idle.Heap - before.Heap) / 1024.0 / Math.Max(1, idle.Users - before.Users):F1} KB, " +
+                $"working set {(idle.Rss - before.Rss) / 1024.0 / Math.Max(1, idle.Users - before.Users):F1} KB; resident {idle.Users:N0} user grains, working set {idle.Rss / 1e9:F2} GB (read)");
+        }
         await Load(16, posts, i => PostReady(grains, authors[celebrities + i % (authors.Length - celebrities)], 500_000 + i));
         var afterPosts = await Sample("posts");
         Console.WriteLine($"    +{posts:N0} Ready posts: {Show(afterPosts)}");

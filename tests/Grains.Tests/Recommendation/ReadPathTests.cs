@@ -222,6 +222,72 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
     }
 
     [Fact]
+    public async Task An_idle_feed_drops_its_list_and_a_cursor_from_it_pages_a_fresh_list_from_the_same_place()
+    {
+        var options = Silo.GetRequiredService<Microsoft.Extensions.Options.IOptions<RecommenderServingOptions>>().Value;
+        var before = options.FeedIdleDropSeconds;
+        options.FeedIdleDropSeconds = 1;
+        try
+        {
+            var me = await f.NewUserAsync();
+            var friend = await f.NewUserAsync();
+            await f.FollowAsync(me, friend);
+            for (var i = 0; i < 8; i++) await f.PostReadyAsync(friend, i % 2, Random.Shared.Next(80_000, 90_000));
+            var feed = f.Client.GetGrain<IFeedGrain>(me);
+            await RecommendationSiloFixture.Eventually(async () => (await feed.GetFeed(null, 100)).Items.Count(e => e.Source == FeedSource.Followees) >= 8,
+                "the friend's posts in the feed");
+            static int Generation(string? cursor)
+            {
+                Assert.True(FeedCursor.TryParse(cursor!, out var generation, out _), cursor);
+                return generation;
+            }
+
+            // Read at once, a cursor pages the same list (its generation stays) ...
+            var first = await feed.GetFeed(null, 2);
+            var second = await feed.GetFeed(first.NextCursor, 2);
+            Assert.Equal(Generation(first.NextCursor), Generation(second.NextCursor));
+            Assert.Equal("4", second.NextCursor!.Split('.')[1]);
+
+            // ... after the idle time the list is gone: the same cursor gets a fresh list (a new generation) at the same place.
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            var third = await feed.GetFeed(second.NextCursor, 2);
+            Assert.NotEqual(Generation(second.NextCursor), Generation(third.NextCursor));
+            Assert.Equal("6", third.NextCursor!.Split('.')[1]);
+            Assert.NotEmpty(third.Items);
+        }
+        finally
+        {
+            options.FeedIdleDropSeconds = before;
+        }
+    }
+
+    [Fact]
+    public async Task Styles_kept_for_feed_scoring_are_answered_from_memory_until_their_keep_time_or_a_save_on_the_silo()
+    {
+        var author = await f.NewUserAsync();
+        var post = await f.PostReadyAsync(author, 0, Random.Shared.Next(90_000, 95_000));
+        var store = new RecommendationStore(f.Db.DataSource,
+            Microsoft.Extensions.Options.Options.Create(new RecommenderServingOptions { StyleKeepSeconds = 60 }));
+        var first = (await store.ReadStylesKeptAsync([post]))[post];
+
+        // The row changed behind the store's back: the kept style is answered (no query) ...
+        await f.Db.ScalarAsync("UPDATE ootd_styles SET tags = ARRAY['changed'] WHERE ootd_id = $1", post);
+        Assert.Same(first, (await store.ReadStylesKeptAsync([post]))[post]);
+        Assert.Equal(["changed"], (await store.ReadStylesAsync([post]))[post].Tags);
+
+        // ... until a save through this store (the post analysed again on this silo) drops it.
+        await store.SaveStyleAsync(first with { Tags = ["saved"] });
+        Assert.Equal(["saved"], (await store.ReadStylesKeptAsync([post]))[post].Tags);
+
+        // With no keep time every read goes to the table.
+        var fresh = new RecommendationStore(f.Db.DataSource,
+            Microsoft.Extensions.Options.Options.Create(new RecommenderServingOptions { StyleKeepSeconds = 0 }));
+        await fresh.ReadStylesKeptAsync([post]);
+        await f.Db.ScalarAsync("UPDATE ootd_styles SET tags = ARRAY['again'] WHERE ootd_id = $1", post);
+        Assert.Equal(["again"], (await fresh.ReadStylesKeptAsync([post]))[post].Tags);
+    }
+
+    [Fact]
     public async Task The_feed_reuses_its_viewer_until_the_user_views_a_post_which_then_leaves_the_next_first_page()
     {
         var me = await f.NewUserAsync();
