@@ -196,7 +196,12 @@ public static class ParserTraining
             train.AddRange(extra);
         }
         var val = EvalPhotos(data, area, "val");
-        var sampled = train.Select(p => ParserData.Sample(p.Labels, p.Image)).ToArray();
+        // A composite adds the pasted garment's cells only (with OOTD_PARSER_COMPOSITE_CELLS=pasted): the rest of it is its
+        // CCP photo again, with a context disturbed by the paste.
+        bool pastedOnly = Environment.GetEnvironmentVariable("OOTD_PARSER_COMPOSITE_CELLS") == "pasted";
+        var sampled = train.Select(p => pastedOnly && p.Image.Contains(ParserComposites.Suffix, StringComparison.Ordinal)
+            ? [.. ParserData.Sample(p.Labels, p.Image).Where(j => p.Labels[j] == FashionTaxonomy.Super("bag").Index)]
+            : ParserData.Sample(p.Labels, p.Image)).ToArray();
         Console.WriteLine($"  area {area}: {train.Count} train photos (with mirrored copies), {sampled.Sum(s => s.Length)} sampled cells; {val.Count} val photos; read in {watch.Elapsed.TotalSeconds:F0} s");
         var counts = new int[7];
         for (int i = 0; i < train.Count; i++) foreach (int j in sampled[i]) counts[train[i].Labels[j]]++;
