@@ -242,7 +242,12 @@ public static class ParserTraining
                     trainContext[heldOut[k]] = ParserContext.Build(heldPlanes[k], Classes.Length, heldPhotos[k].GridWidth, heldPhotos[k].GridHeight);
             }
             valContext = [.. PlanesOf(valPhotos, net, (i, j) => Plain(valPhotos, i, j)).Select((p1, i) => ParserContext.Build(p1, Classes.Length, valPhotos[i].GridWidth, valPhotos[i].GridHeight))];
-            var refineExamples = Examples(train, sampled, (i, j) => Joined(train[i].Rows[j], trainContext[i], j), counts);
+            // OOTD_PARSER_COMPOSITES_FIRST_ONLY=1: the composites train the first heads only; the second head learns from
+            // real photos (their context maps are what it will see).
+            var refineSampled = Environment.GetEnvironmentVariable("OOTD_PARSER_COMPOSITES_FIRST_ONLY") == "1"
+                ? [.. sampled.Select((s, i) => train[i].Image.Contains(ParserComposites.Suffix, StringComparison.Ordinal) ? [] : s)]
+                : sampled;
+            var refineExamples = Examples(train, refineSampled, (i, j) => Joined(train[i].Rows[j], trainContext[i], j), counts);
             Console.WriteLine($"  second pass (hypercolumn + {contextWidth} context values)");
             var vc = valContext;
             refine = TrainHead(refineExamples, Hypercolumns.Width + contextWidth, hidden, Epochs, val, (i, j) => Joined(valPhotos[i].Rows[j], vc[i], j));
