@@ -18,8 +18,9 @@ public static class ParserCommands
             if (h > 0 && h + 1 < args.Length) hidden = int.Parse(args[h + 1]);
             int g = Array.IndexOf(args, "--merge-gap");
             float? mergeGap = g > 0 && g + 1 < args.Length ? float.Parse(args[g + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
-            return ParserTraining.Train(int.Parse(args[1]), args.Contains("--write"), hidden, args.Contains("--context"), mergeGap);
+            return ParserTraining.Train(int.Parse(args[1]), args.Contains("--write"), hidden, args.Contains("--context"), mergeGap, args.Contains("--composites"));
         }
+        if (args.Length >= 2 && args[0] == "composites") return ParserComposites.Build(int.Parse(args[1]), args[2..]);
         if (args.Length >= 1 && args[0] == "report") return ParserReport.Report();
         if (args.Length >= 1 && args[0] == "auto-check") return AutoCheck(args.Length > 1 ? args[1] : "val");
         if (args.Length >= 2 && args[0] == "speed") return Speed([.. args[1..].Select(int.Parse)]);

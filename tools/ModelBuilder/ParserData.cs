@@ -108,12 +108,7 @@ public static class ParserData
                         var rows = Hypercolumns.Build(maps, out int gh, out int gw);
                         var (labels, _) = GridLabels(labelImage, classes, gw, gh);
                         // Every cell is kept (train cells are sampled when training), so the head can read a cell's neighbours.
-                        writer.Write(mirrored ? image + MirrorSuffix : image); writer.Write(split); writer.Write(gw); writer.Write(gh); writer.Write(gw * gh);
-                        for (int i = 0; i < gw * gh; i++)
-                        {
-                            writer.Write(i); writer.Write(labels[i]);
-                            for (int k = 0; k < Hypercolumns.Width; k++) writer.Write((Half)rows[i * Hypercolumns.Width + k]);
-                        }
+                        WritePhoto(writer, mirrored ? image + MirrorSuffix : image, split, gw, gh, labels, rows);
                     }
                     if (++done % 100 == 0) Console.WriteLine($"  {area}: {done} photos, backbone {backboneSeconds / done:F3} s per photo");
                 }
@@ -123,6 +118,17 @@ public static class ParserData
                 $"  area {area}: {done} photos in {watch.Elapsed.TotalSeconds:F0} s; backbone {backboneSeconds / Math.Max(1, done):F3} s per photo (2 threads)"));
         }
         return 0;
+    }
+
+    /// <summary>One photo's record in the cache: name, split, grid, then every cell (index, class, Half hypercolumn).</summary>
+    public static void WritePhoto(BinaryWriter writer, string image, string split, int gw, int gh, byte[] labels, float[] rows)
+    {
+        writer.Write(image); writer.Write(split); writer.Write(gw); writer.Write(gh); writer.Write(gw * gh);
+        for (int i = 0; i < gw * gh; i++)
+        {
+            writer.Write(i); writer.Write(labels[i]);
+            for (int k = 0; k < Hypercolumns.Width; k++) writer.Write((Half)rows[i * Hypercolumns.Width + k]);
+        }
     }
 
     /// <summary>A class-balanced sample of one train photo's cells (seeded by the photo's name: reproducible).</summary>
@@ -151,9 +157,11 @@ public static class ParserData
         }
     }
 
-    public static IEnumerable<ParserPhoto> Read(int area, Func<string, bool>? splitFilter = null)
+    public static IEnumerable<ParserPhoto> Read(int area, Func<string, bool>? splitFilter = null) => ReadFile(CachePath(area), splitFilter);
+
+    public static IEnumerable<ParserPhoto> ReadFile(string path, Func<string, bool>? splitFilter = null)
     {
-        using var reader = new BinaryReader(new BufferedStream(File.OpenRead(CachePath(area)), 1 << 20));
+        using var reader = new BinaryReader(new BufferedStream(File.OpenRead(path), 1 << 20));
         var buffer = new byte[Hypercolumns.Width * 2];
         while (reader.BaseStream.Position < reader.BaseStream.Length)
         {

@@ -179,17 +179,29 @@ public static class ParserTraining
         return result;
     }
 
-    private static string BaseImage(string image) => image.EndsWith(ParserData.MirrorSuffix, StringComparison.Ordinal) ? image[..^ParserData.MirrorSuffix.Length] : image;
+    /// <summary>The CCP photo a cached view was made from (a mirrored copy or a composite goes into its photo's fold).</summary>
+    private static string BaseImage(string image) => image.IndexOf('|') is var bar and >= 0 ? image[..bar] : image;
 
     /// <param name="mergeGap">when set, the tuned rules' merge gap is replaced by this value afterwards (1: every region
     /// of a class is one garment, one person per photo) and val is tallied again</param>
-    public static int Train(int area, bool write, int hidden, bool context, float? mergeGap = null)
+    public static int Train(int area, bool write, int hidden, bool context, float? mergeGap = null, bool composites = false)
     {
         var data = Datasets.Locate();
         var watch = Stopwatch.StartNew();
         var train = ParserData.Read(area, s => s == "train").ToList();
+        if (composites)
+        {
+            var extra = ParserData.ReadFile(ParserComposites.CachePath(area), s => s == "train").ToList();
+            Console.WriteLine($"  + {extra.Count} composite train photos ({ParserComposites.CachePath(area)})");
+            train.AddRange(extra);
+        }
         var val = EvalPhotos(data, area, "val");
-        var sampled = train.Select(p => ParserData.Sample(p.Labels, p.Image)).ToArray();
+        // A composite adds the pasted garment's cells only (with OOTD_PARSER_COMPOSITE_CELLS=pasted): the rest of it is its
+        // CCP photo again, with a context disturbed by the paste.
+        bool pastedOnly = Environment.GetEnvironmentVariable("OOTD_PARSER_COMPOSITE_CELLS") == "pasted";
+        var sampled = train.Select(p => pastedOnly && p.Image.Contains(ParserComposites.Suffix, StringComparison.Ordinal)
+            ? [.. ParserData.Sample(p.Labels, p.Image).Where(j => p.Labels[j] == FashionTaxonomy.Super("bag").Index)]
+            : ParserData.Sample(p.Labels, p.Image)).ToArray();
         Console.WriteLine($"  area {area}: {train.Count} train photos (with mirrored copies), {sampled.Sum(s => s.Length)} sampled cells; {val.Count} val photos; read in {watch.Elapsed.TotalSeconds:F0} s");
         var counts = new int[7];
         for (int i = 0; i < train.Count; i++) foreach (int j in sampled[i]) counts[train[i].Labels[j]]++;
@@ -230,7 +242,12 @@ public static class ParserTraining
                     trainContext[heldOut[k]] = ParserContext.Build(heldPlanes[k], Classes.Length, heldPhotos[k].GridWidth, heldPhotos[k].GridHeight);
             }
             valContext = [.. PlanesOf(valPhotos, net, (i, j) => Plain(valPhotos, i, j)).Select((p1, i) => ParserContext.Build(p1, Classes.Length, valPhotos[i].GridWidth, valPhotos[i].GridHeight))];
-            var refineExamples = Examples(train, sampled, (i, j) => Joined(train[i].Rows[j], trainContext[i], j), counts);
+            // OOTD_PARSER_COMPOSITES_FIRST_ONLY=1: the composites train the first heads only; the second head learns from
+            // real photos (their context maps are what it will see).
+            var refineSampled = Environment.GetEnvironmentVariable("OOTD_PARSER_COMPOSITES_FIRST_ONLY") == "1"
+                ? [.. sampled.Select((s, i) => train[i].Image.Contains(ParserComposites.Suffix, StringComparison.Ordinal) ? [] : s)]
+                : sampled;
+            var refineExamples = Examples(train, refineSampled, (i, j) => Joined(train[i].Rows[j], trainContext[i], j), counts);
             Console.WriteLine($"  second pass (hypercolumn + {contextWidth} context values)");
             var vc = valContext;
             refine = TrainHead(refineExamples, Hypercolumns.Width + contextWidth, hidden, Epochs, val, (i, j) => Joined(valPhotos[i].Rows[j], vc[i], j));
@@ -281,7 +298,7 @@ public static class ParserTraining
                 new() { ["trainPhotos"] = train.Count, ["trainCells"] = examples.Count, ["valPhotos"] = val.Count },
                 $"per-pixel head {(hidden > 0 ? $"MLP {Hypercolumns.Width}→{hidden} ReLU" : "linear")} → 7-way softmax on stride-16 hypercolumns; cells labelled with their majority CCP pixel label; train photos and their mirror images{(refine is null ? "" : $"; a second head ({RefineName}) reads each hypercolumn with {contextWidth} context values (ParserContext: the first head's probabilities at 25 cells around it and per class the maxima over its row, column and photo and the photo mean), trained on out-of-fold first-head probabilities (train photos in two halves), best val-mIoU epoch {refine.BestEpoch}")}; at most {ParserData.PerClassCells} cells per class ({ParserData.BackgroundCells} background) per train photo, weights 1/√(class count); Adam, {Epochs} epochs, best val-mIoU epoch {net.BestEpoch}; trained in {trainSeconds:F0} s on the shared 2-core machine",
                 $"Mask → garment rules tuned on val at IoU ≥ 0.5 (the highest recall at precision ≥ {PrecisionFloor:F2}, else F1; val recall {tally.AllRecall:F3}, precision {tally.AllPrecision:F3}; val cell mIoU {miou:F3})."),
-            Rebuild = Trainers.Rebuild + $"parser features {area} && " + Trainers.Rebuild + $"parser train {area} --write" + (refine is null ? "" : " --context") + (hidden != DefaultHidden ? $" --hidden {hidden}" : "") + (mergeGap is { } mg ? string.Create(CultureInfo.InvariantCulture, $" --merge-gap {mg}") : ""),
+            Rebuild = Trainers.Rebuild + $"parser features {area} && " + (composites ? Trainers.Rebuild + $"parser composites {area} && " : "") + Trainers.Rebuild + $"parser train {area} --write" + (refine is null ? "" : " --context") + (composites ? " --composites" : "") + (hidden != DefaultHidden ? $" --hidden {hidden}" : "") + (mergeGap is { } mg ? string.Create(CultureInfo.InvariantCulture, $" --merge-gap {mg}") : ""),
         };
         var onnx = net.ToOnnx("parser", [("hypercolumns", Hypercolumns.Width)]);
         File.WriteAllBytes(Path.Combine(Paths.ModelsFolder, manifest.File), onnx);
