@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -177,6 +177,7 @@ public static class ReadPathsBenchmark
             }
 
             await Measure("bare", "bare minimal API, 20-entry JSON page", "GET", [("/bare", null)], connections, bareUrl);
+            await Measure("barefeed", "bare minimal API, a page of the feed's shape and size", "GET", [("/bare-feed", null)], connections, bareUrl);
             await Measure("user", "GET /api/v1/users/{id}", "GET",
                 viewers.Select(v => ($"/api/v1/users/{userIds[(v * 13) % users]}", (string?)tokens[v])).ToList(), connections, api);
             await Measure("post", "GET /api/v1/ootds/{id} (ready posts, 3 items)", "GET",
@@ -224,14 +225,15 @@ public static class ReadPathsBenchmark
                 await FanOutAsync(grains, db, gateway, userIds, authors, celebrities, fanOutFollowers, fanOutStreams);
             }
 
-            var bareRate = table.FirstOrDefault(r => r.Label.StartsWith("bare", StringComparison.Ordinal))?.Result.RequestsPerSecond;
+            var bareRate = table.FirstOrDefault(r => r.Label.StartsWith("bare minimal API, 20", StringComparison.Ordinal))?.Result.RequestsPerSecond;
+            var bareFeedRate = table.FirstOrDefault(r => r.Label.StartsWith("bare minimal API, a page", StringComparison.Ordinal))?.Result.RequestsPerSecond;
+            string Share(double rate, double? of) => of is > 0 ? (rate / of.Value).ToString("F3", CultureInfo.InvariantCulture) : "–";
             Console.WriteLine();
-            Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | KB a response | share of bare |");
-            Console.WriteLine("|---|---:|---:|---|---:|---:|---:|");
+            Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | KB a response | share of bare | share of the feed-size bare |");
+            Console.WriteLine("|---|---:|---:|---|---:|---:|---:|---:|");
             foreach (var row in table)
             {
-                var share = bareRate is > 0 ? (row.Result.RequestsPerSecond / bareRate.Value).ToString("F3", CultureInfo.InvariantCulture) : "–";
-                Console.WriteLine($"| {row.Label.Replace("|", "\\|")} | {row.Connections} | {row.Result.RequestsPerSecond:N0} | {row.Result.P50Ms:F1} / {row.Result.P99Ms:F1} ms | {row.Result.Non2xx} | {row.Result.BytesPerResponse / 1024:F1} | {share} |");
+                Console.WriteLine($"| {row.Label.Replace("|", "\\|")} | {row.Connections} | {row.Result.RequestsPerSecond:N0} | {row.Result.P50Ms:F1} / {row.Result.P99Ms:F1} ms | {row.Result.Non2xx} | {row.Result.BytesPerResponse / 1024:F1} | {Share(row.Result.RequestsPerSecond, bareRate)} | {Share(row.Result.RequestsPerSecond, bareFeedRate)} |");
             }
             Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         }
@@ -590,6 +592,23 @@ public static class ReadPathsBenchmark
                 "ready", DateTimeOffset.UtcNow, i * 3, i * 11, false, i % 2 == 0);
         }).ToList(), "c1");
         app.MapGet("/bare", () => TypedResults.Ok(page));
+        // The same minimal API answering a page of the feed's own shape and size (the gateway's contract records, 20
+        // entries of 3 items each like the seeded posts, serialised by the framework on every request): the ceiling of
+        // a JSON GET of that many bytes, beside which the 37-KB list pages are also compared.
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        json.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        var feedPage = new Ootd.Api.FeedResponse(Enumerable.Range(0, 20).Select(i =>
+        {
+            var id = Guid.NewGuid();
+            var author = new Ootd.Api.Contracts.AuthorSummary(Guid.NewGuid(), $"user{i}", $"User {i}", null);
+            var items = Enumerable.Range(0, 3).Select(n => Ootd.Api.Catalog.ItemResponse.From(n,
+                new OotdItem(new ItemBox(0.1f, 0.1f + n * 0.3f, 0.9f, 0.35f + n * 0.3f), "top", 0.9f, "tshirt", 0.8f, 0.9f, [], [], "#336699"), [])).ToArray();
+            var post = new Ootd.Api.Contracts.OotdResponse(id, author.Id, $"look {i}", ["look", "street"], OotdStatus.Ready, DateTimeOffset.UtcNow, i * 3, i * 11,
+                new Ootd.Api.Contracts.PhotoResponse($"/api/v1/ootds/{id}/photo", Convert.ToHexString(id.ToByteArray()).ToLowerInvariant() + new string('0', 32), "image/jpeg", 800, 1200),
+                items, null, author, false, i % 2 == 0);
+            return new Ootd.Api.FeedEntryResponse(id, author.Id, "itemBased", 0.5 + i / 100.0, post, author, false, i % 2 == 0);
+        }).ToList(), "0000abcd.20");
+        app.MapGet("/bare-feed", () => TypedResults.Json(feedPage, json));
         await app.StartAsync();
         return app;
     }
