@@ -158,7 +158,7 @@ public sealed class RecommenderServingOptions
     /// <c>Recommender:StyleKeepSeconds</c> (default 60): the posts' style rows that feed computations read to score
     /// candidates are kept per silo this long (<see cref="RecommendationStore.ReadStylesKeptAsync"/>; at most 50,000),
     /// so a list computed after another reads few of them from the database. A post analysed again shows its new style
-    /// in other silos' feed computations within this time (at once on the silo that analysed it). 0 reads every time.
+    /// in feed computations within this time (on the silo that analysed it at once, unless a computation was reading it at that moment). 0 reads every time.
     /// </summary>
     [Range(0, 3600)]
     public int StyleKeepSeconds { get; set; } = 60;
