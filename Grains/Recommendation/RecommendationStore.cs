@@ -212,58 +212,30 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
     /// <summary>The most likes (or served pages) one grouped statement writes.</summary>
     private const int MaxGroup = 256;
 
-    private readonly GroupCommit<(Guid UserId, Guid OotdId), bool> _coLikes = new(MaxGroup, group => AddCoLikesAsync(db, group));
     private readonly GroupCommit<(Guid UserId, Guid OotdId, FeedSource Source), bool> _served = new(MaxGroup, group => RecordServedAsync(db, group));
 
-    /// <summary>
-    /// <paramref name="userId"/> liked <paramref name="ootdId"/>: each earlier liker of it (at most 500) becomes one
-    /// co-like closer, both ways (<c>rec_colikers</c>). Written in a group with the co-likes that arrived while the
-    /// previous group was being written (one statement, one commit; completes after that commit).
-    /// </summary>
-    public Task AddCoLikesAsync(Guid userId, Guid ootdId) => _coLikes.Enqueue((userId, ootdId));
+    /// <summary>How many of the user's most recent likes <see cref="CoLikersAsync"/> reads.</summary>
+    public const int CoLikedPosts = 200;
+
+    /// <summary>How many of each liked post's most recent other likers <see cref="CoLikersAsync"/> counts.</summary>
+    public const int CoLikersPerPost = 200;
 
     /// <summary>
-    /// One statement for a group of likes. Each (liker, post) pair adds 1 to (liker, earlier liker) and (earlier liker,
-    /// liker) for every other liker of the post (the 500 most recent), the pairs summed first (one row is updated once
-    /// a statement): the same counts as one statement per like in the group's order, since each like is stored before
-    /// its co-likes are counted and both orders see both likes.
+    /// The users who liked the most posts this user liked (ties: the most recent like first), best first, counted at
+    /// read time from <c>ootd_likes</c>: over the user's <see cref="CoLikedPosts"/> most recent likes, the
+    /// <see cref="CoLikersPerPost"/> most recent other likers of each (two index range scans per post). A like counts
+    /// as soon as it is stored and an unlike or an erased account as soon as its rows are gone; nothing is written per
+    /// like (the table of co-like counts kept before cost a like up to 2 × 500 upserts: README "Read paths", ninth pass).
     /// </summary>
-    private static async Task<Func<(Guid UserId, Guid OotdId), bool>> AddCoLikesAsync(NpgsqlDataSource db, List<(Guid UserId, Guid OotdId)> group)
-    {
-        await using var cmd = db.Command("""
-            WITH e AS (SELECT u, o FROM unnest($1::uuid[], $2::uuid[]) AS t(u, o)),
-            likers AS (
-              SELECT e.u, l.user_id FROM e CROSS JOIN LATERAL (
-                SELECT user_id FROM ootd_likes WHERE ootd_id = e.o AND user_id <> e.u ORDER BY created_at DESC LIMIT 500) l),
-            pairs AS (SELECT u AS a, user_id AS b FROM likers UNION ALL SELECT user_id, u FROM likers),
-            summed AS (SELECT a, b, count(*)::int AS n FROM pairs GROUP BY a, b)
-            INSERT INTO rec_colikers (user_id, neighbour_id, likes) SELECT a, b, n FROM summed ORDER BY a, b
-            ON CONFLICT (user_id, neighbour_id) DO UPDATE SET likes = rec_colikers.likes + excluded.likes, updated_at = now()
-            """, group.Select(g => g.UserId).ToArray(), group.Select(g => g.OotdId).ToArray());
-        await cmd.ExecuteNonQueryAsync();
-        return _ => true;
-    }
-
-    /// <summary>The users who liked the most posts this user liked (ties: the most recent), best first.</summary>
-    public Task<List<Guid>> CoLikersAsync(Guid userId, int limit) => db.GuidsAsync(
-        "SELECT neighbour_id FROM rec_colikers WHERE user_id = $1 AND likes > 0 ORDER BY likes DESC, updated_at DESC LIMIT $2", userId, limit);
-
-    /// <summary>
-    /// <paramref name="userId"/> took back their like of <paramref name="ootdId"/> (the ledger row is already gone): the
-    /// co-likes it added are taken off again, one for each pair with the post's other likers (the 500 most recent, as
-    /// <see cref="AddCoLikesAsync"/> counts them), both ways, never below 0. Pairs at 0 are no neighbours.
-    /// </summary>
-    public async Task RemoveCoLikesAsync(Guid userId, Guid ootdId)
-    {
-        await using var cmd = db.Command("""
-            WITH likers AS (
-              SELECT user_id FROM ootd_likes WHERE ootd_id = $2 AND user_id <> $1 ORDER BY created_at DESC LIMIT 500)
-            UPDATE rec_colikers SET likes = greatest(likes - 1, 0), updated_at = now()
-            WHERE (user_id = $1 AND neighbour_id IN (SELECT user_id FROM likers))
-               OR (neighbour_id = $1 AND user_id IN (SELECT user_id FROM likers))
-            """, userId, ootdId);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public Task<List<Guid>> CoLikersAsync(Guid userId, int limit) => db.GuidsAsync("""
+        WITH mine AS (
+          SELECT ootd_id FROM ootd_likes WHERE user_id = $1 ORDER BY created_at DESC LIMIT $3),
+        likers AS (
+          SELECT l.user_id, l.created_at FROM mine CROSS JOIN LATERAL (
+            SELECT user_id, created_at FROM ootd_likes WHERE ootd_id = mine.ootd_id AND user_id <> $1
+            ORDER BY created_at DESC LIMIT $4) l)
+        SELECT user_id FROM likers GROUP BY user_id ORDER BY count(*) DESC, max(created_at) DESC, user_id LIMIT $2
+        """, userId, limit, CoLikedPosts, CoLikersPerPost);
 
     /// <summary>The newest analysed live posts carrying any of <paramref name="tags"/> (the profile prior).</summary>
     public async Task<List<StoredStyle>> TaggedStylesAsync(IReadOnlyCollection<string> tags, int limit)

@@ -53,7 +53,6 @@ public sealed class AccountErasure(NpgsqlDataSource db)
         await ExecuteAsync(connection, tx, "DELETE FROM rec_users WHERE user_id = $1", userId);
         await ExecuteAsync(connection, tx, "DELETE FROM rec_pull_authors WHERE user_id = $1", userId);
         await ExecuteAsync(connection, tx, "DELETE FROM rec_user_neighbours WHERE user_id = $1", userId);
-        await ExecuteAsync(connection, tx, "DELETE FROM rec_colikers WHERE user_id = $1 OR neighbour_id = $1", userId);
         await ExecuteAsync(connection, tx, "DELETE FROM rec_served WHERE user_id = $1", userId);
         await tx.CommitAsync();
         return new ErasedEdges(followees, followers);

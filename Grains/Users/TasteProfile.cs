@@ -168,16 +168,16 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
             _style = ComputeStyle();
             _version++;
         }
-        // Co-likers (users who liked the same post) are the user-based source's live neighbours.
-        if (e.Kind == InteractionKind.Like) await store.AddCoLikesAsync(_userId, e.OotdId);
+        // Co-likers (users who liked the same post, the user-based source's live neighbours) are read from the likes
+        // themselves (RecommendationStore.CoLikersAsync): nothing to write here.
         await ootd.Touched(_userId, e.Kind, e.At);
     }
 
     /// <summary>
     /// A like taken back: the taste is read again from the log, which already holds the unlike (the ledger writes it
     /// with the like row's removal), so the post counts as seen and not liked everywhere the like counted (TF row, recent
-    /// list and likes, style vector, tag taste, taste model); the co-likes the like added are taken off, and the post's
-    /// own column is told. Unlikes are rare next to views and likes, so one log read each is affordable.
+    /// list and likes, style vector, tag taste, taste model), and the post's own column is told (the co-likers are read
+    /// from the likes, so the like is gone from them with its row). Unlikes are rare next to views and likes, so one log read each is affordable.
     /// </summary>
     private async Task UnlikedAsync(TasteEvent e)
     {
@@ -187,7 +187,6 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
             await ReadLogAsync();
             _justLoaded.Remove((e.OotdId, InteractionKind.Unlike));   // this event is that row: a later unlike is not
         }
-        await store.RemoveCoLikesAsync(_userId, e.OotdId);
         await grains.GetGrain<IOotdGrain>(e.OotdId).Touched(_userId, InteractionKind.Unlike, e.At);
     }
 

@@ -159,6 +159,7 @@ public static class ReadPathsBenchmark
 
             if (routes.Contains("profile")) await ProfileAsync(grains, gateway, posts, userIds);
             if (routes.Contains("followprofile")) await FollowProfileAsync(host.Services, gateway, userIds, authors, celebrities);
+            if (routes.Contains("likeprofile")) await LikeProfileAsync(host.Services, gateway, userIds, posts);
 
             // Requests: reads rotate over many callers and targets (each wrk thread starts at its own place in the list).
             var viewers = Enumerable.Range(0, Math.Min(users, 500)).ToArray();
@@ -320,6 +321,39 @@ public static class ReadPathsBenchmark
         await Time("IFeedGrain.FolloweesChanged", i => cluster.GetGrain<IFeedGrain>(fresh[i].Follower).FolloweesChanged());
         await Time("IUserGrain.Follow (the whole call, new pairs)", i => cluster.GetGrain<IUserGrain>(fresh[i].Follower).Follow(fresh[i].Followee), consumes: true);
         await Time("IUserGrain.Follow (repeats of the pairs above)", i => cluster.GetGrain<IUserGrain>(fresh[i - n - 50].Follower).Follow(fresh[i - n - 50].Followee));
+    }
+
+    /// <summary>
+    /// Where a like spends its time: each step of <c>IOotdGrain.Like</c> timed on its own at the like route's
+    /// concurrency (64 in flight, mean ms a call), then the whole call, over new (user, post) pairs.
+    /// </summary>
+    private static async Task LikeProfileAsync(IServiceProvider silo, FeedGateway gateway, Guid[] users, Guid[] posts)
+    {
+        var cluster = gateway.Services.GetRequiredService<IClusterClient>();
+        var ledger = silo.GetRequiredService<Ootd.Grains.Storage.LikeLedger>();
+        const int n = 3000, inFlight = 64;
+        var random = new Random(13);
+        var fresh = Enumerable.Range(0, 4 * (n + 200)).Select(_ => (User: users[random.Next(users.Length)], Post: posts[random.Next(posts.Length)])).ToArray();
+        var used = 0;
+        async Task Time(string label, Func<int, Task> call, bool consumes = false)
+        {
+            var start = used;
+            await Load(inFlight, 200, i => call(start + i));
+            var watch = Stopwatch.StartNew();
+            await Load(inFlight, n, i => call(start + 200 + i));
+            if (consumes) used += n + 200;
+            Console.WriteLine($"    {label,-70} {watch.Elapsed.TotalMilliseconds * inFlight / n,8:F2} ms a call   ({n / watch.Elapsed.TotalSeconds,7:N0} calls/s, {inFlight} in flight)");
+        }
+        Console.WriteLine("  profile of a like (the steps of IOotdGrain.Like timed one by one; new pairs):");
+        await Time("LikeLedger.LikeAsync (like + interaction row; group commit)", i => ledger.LikeAsync(fresh[i].Post, fresh[i].User, 0), consumes: true);
+        var store = silo.GetRequiredService<RecommendationStore>();
+        await Time("RecommendationStore.CoLikersAsync (what a feed computation reads)", i => store.CoLikersAsync(fresh[i].User, 50));
+        await Time("IOotdGrain.GetStyleSignals", i => cluster.GetGrain<IOotdGrain>(fresh[i].Post).GetStyleSignals());
+        await Time("IUserGrain.RecordInteraction(Like) (recent list; taste one-way)", i => cluster.GetGrain<IUserGrain>(fresh[i].User).RecordInteraction(fresh[i].Post, Ootd.Grains.Common.InteractionKind.Like), consumes: true);
+        await Time("IUserGrain.RecordTaste(Like) (the taste update, awaited)", i => cluster.GetGrain<IUserGrain>(fresh[i].User).RecordTaste(
+            new Ootd.Grains.Recommendation.TasteEvent(fresh[i].Post, Ootd.Grains.Common.InteractionKind.Like, DateTimeOffset.UtcNow)), consumes: true);
+        await Time("IFeedGrain.ViewerLiked", i => cluster.GetGrain<IFeedGrain>(fresh[i].User).ViewerLiked(fresh[i].Post, true));
+        await Time("IOotdGrain.Like (the whole call, new pairs)", i => cluster.GetGrain<IOotdGrain>(fresh[i].Post).Like(fresh[i].User), consumes: true);
     }
 
     /// <summary>

@@ -165,7 +165,7 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
         }
         foreach (var p in liked) { await f.ViewAsync(me, p); await f.ViewAsync(me, p, InteractionKind.Like); }
         foreach (var p in passed) await f.ViewAsync(me, p);
-        await CoLikersWrittenAsync(me, neighbours.Length);
+        await CoLikersAreThereAsync(me, neighbours);
         var feed = Client.GetGrain<IFeedGrain>(me);
         Assert.True((await feed.Block(blocked)).Succeeded);
 
@@ -214,7 +214,7 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
         var restBefore = (await feed.GetFeed(first.NextCursor, 100)).Items;
 
         foreach (var p in liked) { await f.ViewAsync(me, p); await f.ViewAsync(me, p, InteractionKind.Like); }
-        await CoLikersWrittenAsync(me, neighbours.Length);
+        await CoLikersAreThereAsync(me, neighbours);
         var restAfter = (await feed.GetFeed(first.NextCursor, 100)).Items;
         var ids = restAfter.Select(e => e.OotdId).ToList();
         Assert.DoesNotContain(ids, id => liked.Contains(id) || id == first.Items[0].OotdId);
@@ -227,11 +227,14 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
     }
 
     /// <summary>
-    /// Waits until the viewer's like-neighbours are written (<c>rec_colikers</c>, in groups after each like): a like is
-    /// acknowledged and reaches the taste before its co-likes commit, so a feed computed at once may not know them yet.
+    /// The viewer's like-neighbours are known as soon as the likes are acknowledged (they are read from the likes, not
+    /// written after them), so the feed computed next sees them.
     /// </summary>
-    private Task CoLikersWrittenAsync(Guid user, int count) => RecommendationSiloFixture.Eventually(
-        async () => await f.Db.ScalarAsync("SELECT count(*) FROM rec_colikers WHERE user_id = $1", user) >= count, $"co-likers of {user}");
+    private async Task CoLikersAreThereAsync(Guid user, Guid[] neighbours)
+    {
+        var coLikers = await new RecommendationStore(f.Db.DataSource).CoLikersAsync(user, 50);
+        Assert.All(neighbours, n => Assert.Contains(n, coLikers));
+    }
 
     /// <summary>True when the post's style vector is closer (cosine) to <paramref name="a"/>'s than to <paramref name="b"/>'s.</summary>
     private async Task<bool> CloserToAsync(Guid post, Guid a, Guid b)

@@ -317,48 +317,40 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         Assert.Contains(after.Items, e => e.Source == FeedSource.Followees);
     }
 
+    /// <summary>
+    /// Ninth pass (README "Read paths"): co-likers are counted from the likes when a feed reads them, so a like counts
+    /// the moment it is acknowledged and an unlike the moment it is, with nothing written per like.
+    /// </summary>
     [Fact]
-    public async Task Co_likes_written_in_groups_count_each_pair_of_likers_once_per_shared_post()
+    public async Task Co_likers_are_read_from_the_likes_most_shared_first_at_once_after_each_like_and_unlike()
     {
         var author = await f.NewUserAsync();
-        var first = await f.PostReadyAsync(author, 0, Random.Shared.Next(60_000, 70_000));
-        var second = await f.PostReadyAsync(author, 1, Random.Shared.Next(60_000, 70_000));
-        var likers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => f.NewUserAsync()));
-        long CoLikesOf(Guid a, Guid b) => f.Db.ScalarAsync(
-            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", a, b).GetAwaiter().GetResult();
-        long TotalOf(Guid[] users) => f.Db.ScalarAsync(
-            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = ANY($1) AND neighbour_id = ANY($1)", users).GetAwaiter().GetResult();
-
-        // One after the other, each like's co-likes written before the next like: each adds 1 both ways with every
-        // earlier liker (5 likers: 10 pairs, 20 rows). (A like that lands before an earlier like's co-likes are written
-        // is counted by both, as with one statement per like.)
-        for (var i = 0; i < likers.Length; i++)
+        var posts = new Guid[4];
+        for (var i = 0; i < posts.Length; i++) posts[i] = await f.PostReadyAsync(author, i % 2, Random.Shared.Next(60_000, 70_000));
+        var (me, a, b, c, stranger) = (await f.NewUserAsync(), await f.NewUserAsync(), await f.NewUserAsync(), await f.NewUserAsync(), await f.NewUserAsync());
+        var store = new RecommendationStore(f.Db.DataSource);
+        async Task Like(Guid user, params int[] which)
         {
-            await f.ViewAsync(likers[i], first, InteractionKind.Like);
-            var expected = i * (i + 1);
-            await RecommendationSiloFixture.Eventually(() => Task.FromResult(TotalOf(likers) == expected), $"{expected} co-likes of the first post");
+            foreach (var i in which) Assert.True((await f.Client.GetGrain<IOotdGrain>(posts[i]).Like(user)).Succeeded);
         }
-        foreach (var a in likers)
-            foreach (var b in likers.Where(b => b != a))
-                Assert.Equal(1, CoLikesOf(a, b));
+        await Like(me, 0, 1, 2);
+        Assert.Empty(await store.CoLikersAsync(me, 10));
+        await Like(a, 0, 1, 2);   // three posts shared
+        await Like(b, 0, 1);      // two
+        await Like(c, 2);         // one
+        await Like(stranger, 3);  // none
+        Assert.Equal([a, b, c], await store.CoLikersAsync(me, 10));
+        Assert.Equal([a], await store.CoLikersAsync(me, 1));
+        Assert.Equal([me, b, c], await store.CoLikersAsync(a, 10));
+        Assert.Empty(await store.CoLikersAsync(stranger, 10));
 
-        // The same five like the second post all at once (their co-likes go in few grouped statements): every pair
-        // shares one more post, so each ordered pair counts at least 2, and no pair with someone else appears.
-        // The co-likes table is locked meanwhile, so the first group waits and the others queue up into one group
-        // (where the same pair comes from two likes and must be summed before the upsert).
-        await using (var blocker = await f.Db.DataSource.OpenConnectionAsync())
-        {
-            await using var tx = await blocker.BeginTransactionAsync();
-            await using (var lockCmd = new Npgsql.NpgsqlCommand("LOCK TABLE rec_colikers IN EXCLUSIVE MODE", blocker, tx)) await lockCmd.ExecuteNonQueryAsync();
-            var likes = await Task.WhenAll(likers.Select(u => f.Client.GetGrain<IOotdGrain>(second).Like(u)));
-            Assert.All(likes, r => Assert.True(r.Succeeded));
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            await tx.RollbackAsync();
-        }
-        await RecommendationSiloFixture.Eventually(() => Task.FromResult(likers.All(a => likers.Where(b => b != a).All(b => CoLikesOf(a, b) >= 2))),
-            "every pair of likers two co-likes closer");
-        Assert.Equal(0, await f.Db.ScalarAsync(
-            "SELECT count(*) FROM rec_colikers WHERE user_id = ANY($1) AND NOT (neighbour_id = ANY($1))", likers));
+        // a takes two likes back: one shared post left, as with c; of two at one shared post, the most recent like first.
+        Assert.True((await f.Client.GetGrain<IOotdGrain>(posts[0]).Unlike(a)).Succeeded);
+        Assert.True((await f.Client.GetGrain<IOotdGrain>(posts[1]).Unlike(a)).Succeeded);
+        Assert.Equal([b, c, a], await store.CoLikersAsync(me, 10));
+        await Like(a, 3);
+        Assert.Equal([b, c, a], await store.CoLikersAsync(me, 10));
+        Assert.Equal([a], await store.CoLikersAsync(stranger, 10));
     }
 
     /// <summary>

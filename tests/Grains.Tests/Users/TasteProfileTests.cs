@@ -80,8 +80,8 @@ public sealed class TasteProfileTests(RecommendationSiloFixture f)
         await f.ViewAsync(other, b, InteractionKind.Like);
         await f.ViewAsync(viewer, b, InteractionKind.Like);
         var user = Client.GetGrain<IUserGrain>(viewer);
-        await RecommendationSiloFixture.Eventually(async () => (await f.Db.ScalarAsync(
-            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", viewer, other)) == 1, "co-like written");
+        var store = new RecommendationStore(f.Db.DataSource);
+        Assert.Equal([other], await store.CoLikersAsync(viewer, 10));
         var before = await user.GetOwnTaste();
         Assert.Equal([b, a], before.RecentLikes);
         Assert.True(before.TasteModelBias is not null, "two likes fit a model");
@@ -101,9 +101,8 @@ public sealed class TasteProfileTests(RecommendationSiloFixture f)
         }
         await RecommendationSiloFixture.Eventually(async () => !(await user.GetOwnTaste()).RecentLikes.Contains(b), "unlike reached the taste");
         await TakenBack("live");
-        await RecommendationSiloFixture.Eventually(async () => (await f.Db.ScalarAsync(
-            "SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", viewer, other)) == 0, "co-like taken off");
-        Assert.Equal(0, await f.Db.ScalarAsync("SELECT coalesce(sum(likes), 0) FROM rec_colikers WHERE user_id = $1 AND neighbour_id = $2", other, viewer));
+        Assert.Empty(await store.CoLikersAsync(viewer, 10));
+        Assert.Empty(await store.CoLikersAsync(other, 10));
         // The post's own column: the viewer's weight there is a view's now.
         var column = (await Client.GetGrain<IOotdGrain>(b).GetStyleSignals())!.Column;
         Assert.True(column[viewer] < column[other] / 2, $"column: {column[viewer]} vs {column[other]}");
