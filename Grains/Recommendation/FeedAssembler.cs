@@ -220,8 +220,8 @@ public sealed class FeedAssembler(
         new(t.UserId, t.Ratings, t.Style, t.StyleTags.ToHashSet(StringComparer.OrdinalIgnoreCase));
 
     /// <summary>
-    /// User-based CF-CBF over the nightly neighbour list, the live co-likers (<c>rec_colikers</c>, updated on every
-    /// like) and the followees, re-ranked with their live taste; seen posts are dropped before the cut, then the tag
+    /// User-based CF-CBF over the nightly neighbour list, the live co-likers (<see cref="RecommendationStore.CoLikersAsync"/>,
+    /// counted from the likes) and the followees, re-ranked with their live taste; seen posts are dropped before the cut, then the tag
     /// taste re-ranks.
     /// </summary>
     private async Task<(IReadOnlyList<(Guid Id, double Score)> List, IReadOnlyDictionary<Guid, double> ByLikes, IReadOnlyDictionary<Guid, (double Seen, double Liked)> Evidence)> UserBasedAsync(FeedViewer viewer, UserSignals me)
