@@ -15,6 +15,33 @@ public sealed class OotdGrainTests(SiloFixture silo) : IClassFixture<SiloFixture
         "SELECT count(*) FROM interactions WHERE user_id = $1 AND kind = $2 AND target_id = $3", userId, (short)kind, target.ToString());
 
     [Fact]
+    public async Task An_authors_uploads_page_newest_first_with_the_total_and_the_next_offset()
+    {
+        var author = await Samples.NewUserAsync(Client);
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = Guid.NewGuid();
+            Assert.Equal(CommandStatus.Done, (await Client.GetGrain<IOotdGrain>(id).Publish(Samples.Post(author, $"look {i}"))).Status);
+            ids.Insert(0, id);   // newest first
+        }
+        var leader = Client.GetGrain<IStyleLeaderGrain>(author);
+        var first = await leader.GetUploads(0, 1);
+        Assert.Equal([ids[0]], first.Items);
+        Assert.Equal(3, first.Total);
+        Assert.Equal(1, first.NextOffset);
+        var middle = await leader.GetUploads(1, 1);
+        Assert.Equal([ids[1]], middle.Items);
+        Assert.Equal(2, middle.NextOffset);
+        var last = await leader.GetUploads(2, 5);
+        Assert.Equal([ids[2]], last.Items);
+        Assert.Null(last.NextOffset);
+        Assert.Empty((await leader.GetUploads(3, 5)).Items);
+        Assert.Equal(ids, (await leader.GetUploads(-4, 0)).Items);   // clamped: offset 0, the default limit
+        Assert.Equal(3, (await Client.GetGrain<IUserGrain>(author).GetProfile())!.PostCount);
+    }
+
+    [Fact]
     public async Task Publish_persists_the_post_in_state_table_and_uploads()
     {
         var author = await Samples.NewUserAsync(Client);
