@@ -209,7 +209,7 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
         return list;
     }
 
-    /// <summary>The most likes (or served pages) one grouped statement writes.</summary>
+    /// <summary>The most served pages one grouped statement writes.</summary>
     private const int MaxGroup = 256;
 
     private readonly GroupCommit<(Guid UserId, Guid OotdId, FeedSource Source), bool> _served = new(MaxGroup, group => RecordServedAsync(db, group));
