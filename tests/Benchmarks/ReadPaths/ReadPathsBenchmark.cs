@@ -198,6 +198,7 @@ public static class ReadPathsBenchmark
 
             await Measure("bare", "bare minimal API, 20-entry JSON page", "GET", [("/bare", null)], connections, bareUrl);
             await Measure("barefeed", "bare minimal API, a page of the feed's shape and size", "GET", [("/bare-feed", null)], connections, bareUrl);
+            await Measure("barecard", "bare minimal API, the same page as compact cards (not a route)", "GET", [("/bare-card", null)], connections, bareUrl);
             await Measure("user", "GET /api/v1/users/{id}", "GET",
                 viewers.Select(v => ($"/api/v1/users/{userIds[(v * 13) % users]}", (string?)tokens[v])).ToList(), connections, api);
             await Measure("post", "GET /api/v1/ootds/{id} (ready posts, 3 items)", "GET",
@@ -669,6 +670,22 @@ public static class ReadPathsBenchmark
             return new Ootd.Api.FeedEntryResponse(id, author.Id, "itemBased", 0.5 + i / 100.0, post, author, false, i % 2 == 0);
         }).ToList(), "0000abcd.20");
         app.MapGet("/bare-feed", () => TypedResults.Json(feedPage, json));
+        // A measurement for a contract not built: the same 20 entries as compact cards (the author once, at the entry;
+        // each item as number, box, categories and colour only). What a leaner list page would cost to write.
+        var cardPage = new
+        {
+            items = feedPage.Items.Select(e => new
+            {
+                e.OotdId, e.AuthorId, e.Source, e.Score, e.Author, e.LikedByMe, e.FollowingAuthor,
+                ootd = new
+                {
+                    e.Ootd.Id, e.Ootd.Description, e.Ootd.Hashtags, e.Ootd.Status, e.Ootd.CreatedAt, e.Ootd.LikeCount, e.Ootd.ViewCount, e.Ootd.Photo,
+                    items = e.Ootd.Items.Select(i => new { i.ItemNo, i.Box, i.SuperCategory, i.SubCategory, i.PixelColour }).ToList(),
+                },
+            }).ToList(),
+            feedPage.NextCursor,
+        };
+        app.MapGet("/bare-card", () => TypedResults.Json(cardPage, json));
         await app.StartAsync();
         return app;
     }
