@@ -18,10 +18,13 @@ public static class Paging
         return new IdPage(items, total, items.Count > 0 && next < total ? next : null);
     }
 
-    public static IdPage Slice(IReadOnlyList<Guid> all, int offset, int limit)
+    public static IdPage Slice(IReadOnlyList<Guid> all, int offset, int limit) => Slice(all, offset, limit, id => id);
+
+    /// <summary>A page of the ids of <paramref name="all"/>: only the page's entries are mapped and copied.</summary>
+    public static IdPage Slice<T>(IReadOnlyList<T> all, int offset, int limit, Func<T, Guid> id)
     {
         (offset, limit) = Clamp(offset, limit);
-        var items = all.Skip(offset).Take(limit).ToList();
+        var items = all.Skip(offset).Take(limit).Select(id).ToList();
         return Page(items, all.Count, offset);
     }
 }

@@ -52,14 +52,9 @@ public sealed class StyleLeaderGrain(PostIndex posts, FollowGraph follows, Uploa
         return Task.CompletedTask;
     }
 
-    public Task<IdPage> GetUploads(int offset, int limit)
-    {
-        // Only the page is copied: a profile read asks for (0, 1) to learn the count, and a prolific author's whole
-        // uploads list per read was a copy of every post id.
-        (offset, limit) = Paging.Clamp(offset, limit);
-        var items = _uploads.Skip(offset).Take(limit).Select(u => u.OotdId).ToList();
-        return Task.FromResult(Paging.Page(items, _uploads.Count, offset));
-    }
+    // Only the page is copied: a profile read asks for (0, 1) to learn the count, and copying a prolific author's
+    // whole uploads list for it was a copy of every post id.
+    public Task<IdPage> GetUploads(int offset, int limit) => Task.FromResult(Paging.Slice(_uploads, offset, limit, u => u.OotdId));
 
     public Task<CommandResult> AddFollower(Guid followerId) => WriteEdgeAsync(followerId, adding: true);
 

@@ -327,16 +327,8 @@ public static class ReadPathsBenchmark
         // Pairs not in the seeded graph (the seeded followers are the users; these are new users following authors).
         var fresh = Enumerable.Range(0, 6 * (n + 50)).Select(i => (Follower: users[random.Next(users.Length)], Followee: authors[i % authors.Length]))
             .Where(p => p.Follower != p.Followee).ToArray();
-        var used = 0;
-        async Task Time(string label, Func<int, Task> call, bool consumes = false)
-        {
-            var start = used;
-            await Load(16, 50, i => call(start + i));
-            var watch = Stopwatch.StartNew();
-            await Load(16, n, i => call(start + 50 + i));
-            if (consumes) used += n + 50;
-            Console.WriteLine($"    {label,-70} {watch.Elapsed.TotalMilliseconds * 16 / n,8:F2} ms a call   ({n / watch.Elapsed.TotalSeconds,7:N0} calls/s, 16 in flight)");
-        }
+        var steps = new StepTimer(16, 50, n);
+        Task Time(string label, Func<int, Task> call, bool consumes = false) => steps.Time(label, call, consumes);
         Console.WriteLine("  profile of a follow (the steps of IUserGrain.Follow timed one by one; new pairs):");
         await Time("IUserGrain(followee).Exists (grain call)", i => cluster.GetGrain<IUserGrain>(fresh[i].Followee).Exists());
         await Time("FollowGraph.AddAsync (edge + interaction row; group commit)", i => graph.AddAsync(fresh[i].Follower, fresh[i].Followee), consumes: true);
@@ -351,6 +343,26 @@ public static class ReadPathsBenchmark
     }
 
     /// <summary>
+    /// Times one step of a write at a fixed concurrency over fresh inputs (indexes into the caller's input list): each
+    /// timing runs <c>warm</c> calls, then times <c>n</c> more; a step that uses its inputs up (a write that would be a
+    /// repeat the second time) moves the next step past them.
+    /// </summary>
+    private sealed class StepTimer(int inFlight, int warm, int n)
+    {
+        private int _used;
+
+        public async Task Time(string label, Func<int, Task> call, bool consumes = false)
+        {
+            var start = _used;
+            await Load(inFlight, warm, i => call(start + i));
+            var watch = Stopwatch.StartNew();
+            await Load(inFlight, n, i => call(start + warm + i));
+            if (consumes) _used += n + warm;
+            Console.WriteLine($"    {label,-70} {watch.Elapsed.TotalMilliseconds * inFlight / n,8:F2} ms a call   ({n / watch.Elapsed.TotalSeconds,7:N0} calls/s, {inFlight} in flight)");
+        }
+    }
+
+    /// <summary>
     /// Where a like spends its time: each step of <c>IOotdGrain.Like</c> timed on its own at the like route's
     /// concurrency (64 in flight, mean ms a call), then the whole call, over new (user, post) pairs.
     /// </summary>
@@ -361,16 +373,8 @@ public static class ReadPathsBenchmark
         const int n = 3000, inFlight = 64;
         var random = new Random(13);
         var fresh = Enumerable.Range(0, 4 * (n + 200)).Select(_ => (User: users[random.Next(users.Length)], Post: posts[random.Next(posts.Length)])).ToArray();
-        var used = 0;
-        async Task Time(string label, Func<int, Task> call, bool consumes = false)
-        {
-            var start = used;
-            await Load(inFlight, 200, i => call(start + i));
-            var watch = Stopwatch.StartNew();
-            await Load(inFlight, n, i => call(start + 200 + i));
-            if (consumes) used += n + 200;
-            Console.WriteLine($"    {label,-70} {watch.Elapsed.TotalMilliseconds * inFlight / n,8:F2} ms a call   ({n / watch.Elapsed.TotalSeconds,7:N0} calls/s, {inFlight} in flight)");
-        }
+        var steps = new StepTimer(inFlight, 200, n);
+        Task Time(string label, Func<int, Task> call, bool consumes = false) => steps.Time(label, call, consumes);
         Console.WriteLine("  profile of a like (the steps of IOotdGrain.Like timed one by one; new pairs):");
         await Time("LikeLedger.LikeAsync (like + interaction row; group commit)", i => ledger.LikeAsync(fresh[i].Post, fresh[i].User, 0), consumes: true);
         var store = silo.GetRequiredService<RecommendationStore>();
