@@ -42,9 +42,10 @@ public static class FeedApi
 
     /// <summary>What the feed routes say about their entries' items (OpenAPI description).</summary>
     public const string ListEntriesDoc =
-        "Entries are post cards, as every list shows them (user posts, explore lists, similar OOTDs): each item with its box, " +
-        "categories, attributes and outline, and an empty similarProducts; GET /api/v1/ootds/{id} answers an item's similar " +
-        "products. include=similarProducts (the only value) fills them in the entries too (a larger, slower page).";
+        "Entries are post cards (OotdCard), as every list shows them (user posts, hashtag pages, explore lists, similar OOTDs): " +
+        "each item as its number, box, super- and sub-category and colour. GET /api/v1/ootds/{id} answers the items in full " +
+        "(confidences, attributes, outline) with their similar products. include=similarProducts (the only value) makes the " +
+        "entries full posts (OotdResponse, as FeedEntryResponse) with their items' similar products: a page several times larger.";
 
     /// <summary>
     /// How many similar products per item list entries carry: none (cards), unless <c>include=similarProducts</c>
@@ -58,7 +59,7 @@ public static class FeedApi
         return 0;
     }
 
-    public static async Task<Results<PreparedJson<FeedResponse>, ValidationProblem>> GetFeed(
+    public static async Task<Results<PreparedJson<FeedCardPage>, ValidationProblem>> GetFeed(
         string? cursor, int? limit, string? include, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards, AuthorSummaries authors)
     {
         var errors = new Dictionary<string, string[]>();
@@ -69,7 +70,7 @@ public static class FeedApi
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         // One call: the page and its posts' stamps and counts (the feed grain reads them next to it); each post as a card
-        // (items without similar products, k = 0) unless asked for them; bodies of unchanged posts are the gateway's own.
+        // (k = 0: items as ItemCard) unless similar products are asked for; bodies of unchanged posts are the gateway's own.
         var page = await cluster.GetGrain<IFeedGrain>(caller.UserId()).ReadFeed(cursor, l, k);
         var posts = await bodies.Resolve(page.Items.Select(e => e.OotdId).ToList(), k, page.Posts);
         // The feed grain answers the viewer's likedByMe / followingAuthor with the page (kept there, the viewer's own
@@ -81,7 +82,7 @@ public static class FeedApi
             .ToDictionary(s => s.Post.Body.Id);
         var entries = page.Items.Where(e => shown.ContainsKey(e.OotdId))
             .Select(e => (shown[e.OotdId], RecommendationContracts.Name(e.Source), e.Score)).ToList();
-        return new PreparedJson<FeedResponse>(w => PostJson.WriteFeed(w, entries, page.NextCursor, bodies.Json), bodies.Json);
+        return new PreparedJson<FeedCardPage>(w => PostJson.WriteFeed(w, entries, page.NextCursor, bodies.Json), bodies.Json);
     }
 
     public static async Task<Results<PreparedJson<RankedOotdList>, ValidationProblem, ProblemHttpResult>> Similar(
@@ -176,7 +177,7 @@ public static class FeedApi
                         break;
                     }
                     var page = await feed.GetFeed(null, 10);
-                    await Send(http, "recommendations", new { items = await Entries(page.Items, k, cluster, cards, caller.UserId(), logger) }, ct);
+                    await Send(http, "recommendations", new { items = Shaped(await Entries(page.Items, k, cluster, cards, caller.UserId(), logger), k) }, ct);
                     nextRefresh = DateTime.UtcNow + refresh;
                 }
                 if (DateTime.UtcNow >= nextRenew)
@@ -202,7 +203,7 @@ public static class FeedApi
                     var items = e.Kind == FeedEventKind.FolloweePost
                         ? await Entries(e.Entries, k, cluster, cards, caller.UserId(), logger, pushed)
                         : await Entries(e.Entries, k, cluster, cards, caller.UserId(), logger);
-                    await Send(http, name, new { items }, ct);
+                    await Send(http, name, new { items = Shaped(items, k) }, ct);
                 }
             }
         }
@@ -217,6 +218,10 @@ public static class FeedApi
             GC.KeepAlive(observer);
         }
     }
+
+    /// <summary>Stream entries as the paged feed shows them: cards unless similar products were asked for (k &gt; 0).</summary>
+    private static object Shaped(IReadOnlyList<FeedEntryResponse> entries, int k) =>
+        k > 0 ? entries : entries.Select(FeedCardEntry.From).ToList();
 
     private static async Task Send(HttpContext http, string name, object body, CancellationToken ct)
     {
@@ -243,8 +248,7 @@ public static class FeedApi
             .Select(e =>
             {
                 var card = shown[e.OotdId] with { Items = itemsOf[e.OotdId] };
-                return new FeedEntryResponse(e.OotdId, e.AuthorId, RecommendationContracts.Name(e.Source), e.Score, card,
-                    card.Author, card.LikedByMe, card.FollowingAuthor);
+                return new FeedEntryResponse(e.OotdId, e.AuthorId, RecommendationContracts.Name(e.Source), e.Score, card);
             })
             .ToList();
     }
@@ -295,8 +299,7 @@ public static class RecommendationContracts
     };
 
     /// <summary>
-    /// A <see cref="RankedOotdList"/> written from the gateway's post bodies (posts as lists show them: items without
-    /// similar products): deleted posts (the post read answers none) and posts of deleted authors (no author summary)
+    /// A <see cref="RankedOotdList"/> written from the gateway's post bodies (posts as lists show them: cards): deleted posts (the post read answers none) and posts of deleted authors (no author summary)
     /// are left out, and the entries after the first <paramref name="take"/> are read only to fill the place of such ones.
     /// </summary>
     public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer,
@@ -326,14 +329,23 @@ public static class RecommendationContracts
     }
 }
 
-/// <summary>One feed entry: why it is shown (<c>source</c>), the post, and (repeated from it for convenience) its author and the caller's state.</summary>
-public sealed record FeedEntryResponse(Guid OotdId, Guid AuthorId, string Source, double Score, OotdResponse Ootd,
-    AuthorSummary? Author, bool LikedByMe, bool FollowingAuthor);
+/// <summary>One feed entry with the full post (<c>include=similarProducts</c>): why it is shown (<c>source</c>) and the post, which carries its author and the caller's state.</summary>
+public sealed record FeedEntryResponse(Guid OotdId, Guid AuthorId, string Source, double Score, OotdResponse Ootd);
 
+/// <summary>A feed page with full posts (<c>include=similarProducts</c>, and stream events asked for so).</summary>
 public sealed record FeedResponse(IReadOnlyList<FeedEntryResponse> Items, string? NextCursor);
 
-public sealed record RankedOotdResponse(Guid OotdId, Guid AuthorId, double Score, OotdResponse Ootd,
-    AuthorSummary? Author, bool LikedByMe, bool FollowingAuthor);
+/// <summary>One feed entry as the feed lists it: why it is shown and the post as a card (with its author and the caller's state).</summary>
+public sealed record FeedCardEntry(Guid OotdId, Guid AuthorId, string Source, double Score, OotdCard Ootd)
+{
+    public static FeedCardEntry From(FeedEntryResponse e) => new(e.OotdId, e.AuthorId, e.Source, e.Score, OotdCard.From(e.Ootd));
+}
+
+/// <summary>A feed page as <c>GET /api/v1/feed</c> answers it (without <c>include</c>).</summary>
+public sealed record FeedCardPage(IReadOnlyList<FeedCardEntry> Items, string? NextCursor);
+
+/// <summary>One entry of a ranked list (weekly best, segment best, similar OOTDs): the post as a card, with its author and the caller's state.</summary>
+public sealed record RankedOotdResponse(Guid OotdId, Guid AuthorId, double Score, OotdCard Ootd);
 
 public sealed record RankedOotdList(IReadOnlyList<RankedOotdResponse> Items, string? Segment = null);
 

@@ -13,13 +13,13 @@ public static class HashtagsApi
     public static IEndpointRouteBuilder MapHashtagsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/hashtags/{tag}/ootds", GetHashtagOotds).WithName("GetHashtagOotds").WithTags("Hashtags")
-            .Produces<CursorPage<OotdResponse>>().ProducesValidationProblem()
+            .Produces<CursorPage<OotdCard>>().ProducesValidationProblem()
             .WithSummary("Posts with the hashtag (a leading '#' and case are ignored), newest first, with author and (with a token) the caller's state; " +
                          "cursor paging (limit 1–100, default 20; pass nextCursor back as cursor). An unknown tag has an empty page.");
         return app;
     }
 
-    public static async Task<Results<Ok<CursorPage<OotdResponse>>, ValidationProblem>> GetHashtagOotds(
+    public static async Task<Results<Ok<CursorPage<OotdCard>>, ValidationProblem>> GetHashtagOotds(
         string tag, string? cursor, int? limit, ClaimsPrincipal caller, NpgsqlDataSource db, IClusterClient cluster, OotdCards cards, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -53,6 +53,6 @@ public static class HashtagsApi
         var page = found.Take(l).ToList();
         var next = found.Count > l ? TimeIdCursor.Format("h1", page[^1].At, page[^1].Id) : null;
         var views = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Get(page.Select(p => p.Id).ToList())).OfType<OotdView>().ToList();
-        return TypedResults.Ok(new CursorPage<OotdResponse>(await cards.Cards(views, OotdCards.ViewerOf(caller), ct), next));
+        return TypedResults.Ok(new CursorPage<OotdCard>((await cards.Cards(views, OotdCards.ViewerOf(caller), ct)).Select(OotdCard.From).ToList(), next));
     }
 }

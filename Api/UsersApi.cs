@@ -65,7 +65,7 @@ public static class UsersApi
         api.MapGet("/{id:guid}/following", GetFollowing).WithName("GetFollowing")
             .WithSummary("Whom the user follows; offset paging (offset, limit ≤ 100; nextOffset is null at the end).");
         api.MapGet("/{id:guid}/ootds", GetUserOotds).WithName("GetUserOotds")
-            .WithSummary("The user's OOTD posts, newest first; offset paging.");
+            .WithSummary("The user's OOTD posts as cards (OotdCard: items as box, categories and colour), newest first; offset paging.");
         return app;
     }
 
@@ -334,7 +334,7 @@ public static class UsersApi
         Guid id, int? offset, int? limit, IClusterClient cluster) =>
         UserPage(id, offset, limit, cluster, (o, l) => cluster.GetGrain<IUserGrain>(id).GetFollowing(o, l));
 
-    public static async Task<Results<PreparedJson<Page<OotdResponse>>, ValidationProblem, ProblemHttpResult>> GetUserOotds(
+    public static async Task<Results<PreparedJson<Page<OotdCard>>, ValidationProblem, ProblemHttpResult>> GetUserOotds(
         Guid id, int? offset, int? limit, ClaimsPrincipal caller, IClusterClient cluster, PostBodies bodies, OotdCards cards,
         AuthorSummaries authors, CancellationToken ct)
     {
@@ -361,7 +361,7 @@ public static class UsersApi
         // an empty or short page asks the user grain whether the user exists (404) or just has nothing (more) to show.
         if ((page.Items.Count == 0 || items.Count < page.Items.Count) && await cluster.GetGrain<IUserGrain>(id).GetProfile() is null)
             return Problems.NotFound($"No user {id}.");
-        return new PreparedJson<Page<OotdResponse>>(w => PostJson.WritePage(w, items, page.Total, o, l, page.NextOffset, bodies.Json), bodies.Json);
+        return new PreparedJson<Page<OotdCard>>(w => PostJson.WritePage(w, items, page.Total, o, l, page.NextOffset, bodies.Json), bodies.Json);
     }
 
     private static async Task<Results<Ok<Page<UserSummary>>, ValidationProblem, ProblemHttpResult>> UserPage(

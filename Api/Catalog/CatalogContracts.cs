@@ -105,6 +105,15 @@ public sealed record ItemResponse(
     }
 }
 
+/// <summary>
+/// An item as a list card shows it (feeds, explore lists, an author's posts, hashtag pages): where it is and what it is.
+/// Confidences, attributes, outline and similar products are on the post itself (<c>GET /api/v1/ootds/{id}</c>).
+/// </summary>
+public sealed record ItemCard(int ItemNo, ItemBox Box, string SuperCategory, string SubCategory, string PixelColour)
+{
+    public static ItemCard From(ItemResponse i) => new(i.ItemNo, i.Box, i.SuperCategory, i.SubCategory, i.PixelColour);
+}
+
 public sealed record ImageSearchResponse(int Width, int Height, IReadOnlyList<ItemResponse> Items);
 
 /// <summary>The multipart form of <c>POST /api/v1/products</c> (documentation only; the handler reads the form itself).</summary>

@@ -88,6 +88,31 @@ public sealed record OotdResponse(
         (v.Items ?? []).Select((item, n) => Ootd.Api.Catalog.ItemResponse.From(n, item, [])).ToArray(), v.AnalysisError);
 }
 
+/// <summary>
+/// A post as lists show it: the fields of <see cref="OotdResponse"/>, each item as an <see cref="Ootd.Api.Catalog.ItemCard"/>
+/// (box, categories, colour). A client opens the post for its items' details and similar products.
+/// </summary>
+public sealed record OotdCard(
+    Guid Id,
+    Guid AuthorId,
+    string Description,
+    IReadOnlyList<string> Hashtags,
+    OotdStatus Status,
+    DateTimeOffset CreatedAt,
+    long LikeCount,
+    long ViewCount,
+    PhotoResponse Photo,
+    IReadOnlyList<Ootd.Api.Catalog.ItemCard> Items,
+    string? AnalysisError,
+    AuthorSummary? Author = null,
+    bool LikedByMe = false,
+    bool FollowingAuthor = false)
+{
+    public static OotdCard From(OotdResponse r) => new(
+        r.Id, r.AuthorId, r.Description, r.Hashtags, r.Status, r.CreatedAt, r.LikeCount, r.ViewCount, r.Photo,
+        r.Items.Select(Ootd.Api.Catalog.ItemCard.From).ToArray(), r.AnalysisError, r.Author, r.LikedByMe, r.FollowingAuthor);
+}
+
 /// <summary>The answer of <c>POST /api/v1/analyze</c>: the items found in the photo (boxes in upright-photo pixels).</summary>
 public sealed record AnalyzeResponse(
     int Width,

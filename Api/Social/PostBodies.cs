@@ -9,8 +9,9 @@ namespace Ootd.Api.Social;
 
 /// <summary>
 /// The parts of a post's JSON body that change only when the post's state changes (<see cref="OotdRead.Stamp"/>),
-/// serialised once with the gateway's JSON options: description, hashtags, status, createdAt, photo, items (with their
-/// similar products when <see cref="K"/> &gt; 0) and analysisError, each a complete JSON value.
+/// serialised once with the gateway's JSON options: description, hashtags, status, createdAt, photo, items and
+/// analysisError, each a complete JSON value. Items are the post's own (<see cref="Ootd.Api.Catalog.ItemResponse"/>, with
+/// k similar products each) when <see cref="K"/> &gt; 0, and list cards (<see cref="Ootd.Api.Catalog.ItemCard"/>) when 0.
 /// </summary>
 public sealed class PostBody
 {
@@ -26,7 +27,7 @@ public sealed class PostBody
     public required byte[] Items { get; init; }
     public required byte[] AnalysisError { get; init; }
 
-    /// <summary>The body parts of a post as <see cref="OotdResponse"/> shows it (items with similar products when k &gt; 0).</summary>
+    /// <summary>The body parts of a post as <see cref="OotdResponse"/> shows it (k &gt; 0: items with similar products) or as <see cref="OotdCard"/> (k = 0).</summary>
     public static PostBody From(OotdDetail detail, long stamp, int k, JsonSerializerOptions json)
     {
         var response = OotdResponse.From(detail.View);
@@ -42,7 +43,9 @@ public sealed class PostBody
             Status = JsonSerializer.SerializeToUtf8Bytes(response.Status, json),
             CreatedAt = JsonSerializer.SerializeToUtf8Bytes(response.CreatedAt, json),
             Photo = JsonSerializer.SerializeToUtf8Bytes(response.Photo, json),
-            Items = JsonSerializer.SerializeToUtf8Bytes(response.Items, json),
+            Items = k > 0
+                ? JsonSerializer.SerializeToUtf8Bytes(response.Items, json)
+                : JsonSerializer.SerializeToUtf8Bytes(response.Items.Select(Ootd.Api.Catalog.ItemCard.From).ToArray(), json),
             AnalysisError = JsonSerializer.SerializeToUtf8Bytes(response.AnalysisError, json),
         };
     }

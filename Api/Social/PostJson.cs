@@ -150,15 +150,11 @@ public static class PostJson
         w.WriteEndObject();
     }
 
-    /// <summary>"ootd", then "author", "likedByMe", "followingAuthor" repeated from it (as the entry records have them).</summary>
+    /// <summary>"ootd": the post (with its author and the viewer's state), as the entry records have it.</summary>
     private static void WriteShown(Utf8JsonWriter w, Shown shown, JsonSerializerOptions json)
     {
         w.WritePropertyName(Ootd);
         WritePost(w, shown, json);
-        w.WritePropertyName(Author);
-        WriteAuthor(w, shown.Author, json);
-        w.WriteBoolean(LikedByMe, shown.LikedByMe);
-        w.WriteBoolean(FollowingAuthor, shown.FollowingAuthor);
     }
 
     // Each author summary's JSON, serialised once per summary object (AuthorSummaries hands out the same object for

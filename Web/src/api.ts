@@ -9,26 +9,27 @@ export interface SimilarProduct {
   productId: string; title: string; brand: string; price: Price | null; shopUrl: string | null; imageUrl: string;
   superCategory: string; subCategory: string; score: number;
 }
-export interface Item {
-  itemNo: number; box: Box; superCategory: string; superConfidence: number; subCategory: string; subConfidence: number;
-  attributes: Attribute[]; pixelColour?: string; similarProducts: SimilarProduct[];
+/** An item as list cards show it (feeds, explore lists, profiles, hashtags); the post itself has the full Item. */
+export interface ItemCard { itemNo: number; box: Box; superCategory: string; subCategory: string; pixelColour?: string }
+export interface Item extends ItemCard {
+  superConfidence: number; subConfidence: number;
+  attributes: Attribute[]; similarProducts: SimilarProduct[];
   /** Garment outline in photo pixels, when the API sends one (points as [x, y] pairs or {x, y}). */
   outline?: Array<[number, number] | { x: number; y: number }> | null;
   polygon?: Array<[number, number] | { x: number; y: number }> | null;
 }
 export interface Photo { url: string; mediaId: string; contentType: string; width: number; height: number }
 export type OotdStatus = 'analyzing' | 'ready' | 'failed' | 'deleted';
-export interface Ootd {
+/** A post as lists show it (GET /api/v1/ootds/{id} answers the full Ootd). */
+export interface OotdCard {
   id: string; authorId: string; description: string; hashtags: string[]; status: OotdStatus; createdAt: string;
-  likeCount: number; viewCount: number; photo: Photo; items: Item[]; analysisError: string | null;
+  likeCount: number; viewCount: number; photo: Photo; items: ItemCard[]; analysisError: string | null;
   likedByMe?: boolean; followingAuthor?: boolean; author?: Author; commentCount?: number;
 }
-export interface FeedEntry {
-  ootdId: string; authorId: string; source: string; score: number; ootd: Ootd;
-  likedByMe?: boolean; followingAuthor?: boolean; author?: Author;
-}
+export interface Ootd extends OotdCard { items: Item[] }
+export interface FeedEntry { ootdId: string; authorId: string; source: string; score: number; ootd: OotdCard }
 export interface Feed { items: FeedEntry[]; nextCursor: string | null }
-export interface Ranked { ootdId: string; authorId: string; score: number; ootd: Ootd }
+export interface Ranked { ootdId: string; authorId: string; score: number; ootd: OotdCard }
 export interface RankedList { items: Ranked[]; segment?: string | null }
 export interface User {
   id: string; username: string; displayName: string; gender: string; birthYear: number | null; bodyShape: string;
@@ -201,6 +202,6 @@ export function currentUser(force = false): Promise<User | null> {
 auth.onChange(() => { me = null; });
 
 /** A resized variant of a post's photo where the API offers one (`?w=`); the browser falls back to the original. */
-export function photoUrl(o: Ootd, w: 320 | 640 | 1080): string {
+export function photoUrl(o: OotdCard, w: 320 | 640 | 1080): string {
   return /^(blob|data):/.test(o.photo.url) ? o.photo.url : `${o.photo.url}${o.photo.url.includes('?') ? '&' : '?'}w=${w}`;
 }

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { call, user, photoUrl, ApiError, type Author, type Ootd, type User } from './api';
+import { call, user, photoUrl, ApiError, type Author, type OotdCard, type User } from './api';
 
 export function message(e: unknown): string {
   return e instanceof ApiError || e instanceof Error ? e.message : String(e);
@@ -85,7 +85,7 @@ export function SourceBadge({ source }: { source: string }) {
   return <span class={`badge src-${source}`} title={`Shown because: ${sourceLabels[source] ?? source}`}>{sourceLabels[source] ?? source}</span>;
 }
 
-export function LikeButton({ ootd, onChange }: { ootd: Ootd; onChange?: (o: Ootd) => void }) {
+export function LikeButton<T extends OotdCard>({ ootd, onChange }: { ootd: T; onChange?: (o: T) => void }) {
   const [liked, setLiked] = useState(!!ootd.likedByMe);
   const [count, setCount] = useState(ootd.likeCount);
   const [error, setError] = useState<string | null>(null);
@@ -138,12 +138,12 @@ export function Hashtags({ tags }: { tags: string[] }) {
   return <p class="tags">{tags.map(t => <a key={t} href={`/tags/${encodeURIComponent(t)}`}>#{t}</a>)}</p>;
 }
 
-export function Thumb({ ootd, w = 320 }: { ootd: Ootd; w?: 320 | 640 }) {
+export function Thumb({ ootd, w = 320 }: { ootd: OotdCard; w?: 320 | 640 }) {
   return <OotdImage ootd={ootd} w={w} alt={ootd.description} />;
 }
 
 /** A post's photo: the resized variant, falling back to the original when the API has no variants. */
-export function OotdImage({ ootd, w, alt, eager }: { ootd: Ootd; w: 320 | 640 | 1080; alt: string; eager?: boolean }) {
+export function OotdImage({ ootd, w, alt, eager }: { ootd: OotdCard; w: 320 | 640 | 1080; alt: string; eager?: boolean }) {
   const [src, setSrc] = useState(photoUrl(ootd, w));
   useEffect(() => setSrc(photoUrl(ootd, w)), [ootd.id, w]);
   return (
@@ -152,7 +152,7 @@ export function OotdImage({ ootd, w, alt, eager }: { ootd: Ootd; w: 320 | 640 | 
   );
 }
 
-export function Grid({ posts, empty }: { posts: Ootd[]; empty: string }) {
+export function Grid({ posts, empty }: { posts: OotdCard[]; empty: string }) {
   if (!posts.length) return <p class="muted">{empty}</p>;
   return (
     <ul class="grid">

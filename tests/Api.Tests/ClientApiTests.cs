@@ -89,7 +89,7 @@ public sealed class ClientApiTests(RecommendationClusterFixture cluster)
         Assert.False((bool)byId[other]!["likedByMe"]!);
         Assert.All(byId.Values, p => Assert.True((bool)p!["followingAuthor"]!));
 
-        // The unliked post reaches the fan's feed as a followee post, with author and state on the entry.
+        // The unliked post reaches the fan's feed as a followee post, its card with author and state (once: not repeated on the entry).
         JsonObject entry = null!;
         await ApiCalls.Eventually(async () =>
         {
@@ -97,10 +97,10 @@ public sealed class ClientApiTests(RecommendationClusterFixture cluster)
             entry = feed["items"]!.AsArray().Select(e => e!.AsObject()).FirstOrDefault(e => Guid.Parse((string)e["ootdId"]!) == other)!;
             return entry is not null;
         }, "the followee's post in the feed");
-        Assert.Equal("Ava Author", (string)entry["author"]!["displayName"]!);
-        Assert.True((bool)entry["followingAuthor"]!);
-        Assert.False((bool)entry["likedByMe"]!);
+        Assert.Equal("Ava Author", (string)entry["ootd"]!["author"]!["displayName"]!);
         Assert.True((bool)entry["ootd"]!["followingAuthor"]!);
+        Assert.False((bool)entry["ootd"]!["likedByMe"]!);
+        Assert.Equal(["ootdId", "authorId", "source", "score", "ootd"], entry.Select(p => p.Key));
         Assert.Equal(author.Username, (string)entry["ootd"]!["author"]!["username"]!);
     }
 

@@ -60,8 +60,20 @@ public sealed class PostJsonTests
         var (post, expected) = Snapshot(Detail("Sunday \"look\" <3 & café\u2028", withItems: true), k, 12, 345, author, liked: true, following: false);
         var shown = new PostJson.Shown(post, author, true, false);
         var written = Written(w => PostJson.WritePost(w, shown, Json));
-        Assert.Equal(JsonSerializer.Serialize(expected, Json), written);
-        Assert.Contains("similarProducts", written);
+        if (k > 0)
+        {
+            Assert.Equal(JsonSerializer.Serialize(expected, Json), written);
+            Assert.Contains("similarProducts", written);
+            Assert.Contains("attributes", written);
+        }
+        else
+        {
+            // k = 0: the post as lists show it, a card whose items are number, box, categories and colour.
+            Assert.Equal(JsonSerializer.Serialize(OotdCard.From(expected), Json), written);
+            Assert.DoesNotContain("similarProducts", written);
+            Assert.DoesNotContain("attributes", written);
+            Assert.Contains("\"subCategory\":\"jeans\"", written);
+        }
     }
 
     [Fact]
@@ -76,27 +88,42 @@ public sealed class PostJsonTests
     public void Feed_ranked_lists_and_pages_are_written_as_their_records()
     {
         var author = new AuthorSummary(Guid.NewGuid(), "ana", "Ana", null);
-        var a = Snapshot(Detail("one", true), 5, 1, 2, author, true, true);
-        var b = Snapshot(Detail("two", false, "bad photo"), 5, 3, 4, author, false, true);
+        var (one, two) = (Detail("one", true), Detail("two", false, "bad photo"));
+        var a = Snapshot(one, 5, 1, 2, author, true, true);
+        var b = Snapshot(two, 5, 3, 4, author, false, true);
         var shownA = new PostJson.Shown(a.Post, author, true, true);
         var shownB = new PostJson.Shown(b.Post, author, false, true);
+        // The same posts as cards (k = 0), as every list writes them.
+        var ca = Snapshot(one, 0, 1, 2, author, true, true);
+        var cb = Snapshot(two, 0, 3, 4, author, false, true);
+        var (cardA, cardB) = (OotdCard.From(ca.Expected), OotdCard.From(cb.Expected));
+        var shownCardA = new PostJson.Shown(ca.Post, author, true, true);
+        var shownCardB = new PostJson.Shown(cb.Post, author, false, true);
 
         var feed = new FeedResponse(
         [
-            new FeedEntryResponse(a.Expected.Id, a.Expected.AuthorId, "followee", 1, a.Expected, author, true, true),
-            new FeedEntryResponse(b.Expected.Id, b.Expected.AuthorId, "weeklyBest", 0.123456789012, b.Expected, author, false, true),
+            new FeedEntryResponse(a.Expected.Id, a.Expected.AuthorId, "followee", 1, a.Expected),
+            new FeedEntryResponse(b.Expected.Id, b.Expected.AuthorId, "weeklyBest", 0.123456789012, b.Expected),
         ], "g1.20");
         Assert.Equal(JsonSerializer.Serialize(feed, Json),
             Written(w => PostJson.WriteFeed(w, [(shownA, "followee", 1.0), (shownB, "weeklyBest", 0.123456789012)], "g1.20", Json)));
         Assert.Equal(JsonSerializer.Serialize(new FeedResponse([], null), Json), Written(w => PostJson.WriteFeed(w, [], null, Json)));
 
-        var ranked = new RankedOotdList([new RankedOotdResponse(a.Expected.Id, a.Expected.AuthorId, 0.5, a.Expected, author, true, true)], "female-25-34");
-        Assert.Equal(JsonSerializer.Serialize(ranked, Json), Written(w => PostJson.WriteRanked(w, [(shownA, 0.5)], "female-25-34", Json)));
+        var cardFeed = new FeedCardPage(
+        [
+            new FeedCardEntry(cardA.Id, cardA.AuthorId, "followee", 1, cardA),
+            new FeedCardEntry(cardB.Id, cardB.AuthorId, "weeklyBest", 0.25, cardB),
+        ], null);
+        Assert.Equal(JsonSerializer.Serialize(cardFeed, Json),
+            Written(w => PostJson.WriteFeed(w, [(shownCardA, "followee", 1.0), (shownCardB, "weeklyBest", 0.25)], null, Json)));
+
+        var ranked = new RankedOotdList([new RankedOotdResponse(cardA.Id, cardA.AuthorId, 0.5, cardA)], "female-25-34");
+        Assert.Equal(JsonSerializer.Serialize(ranked, Json), Written(w => PostJson.WriteRanked(w, [(shownCardA, 0.5)], "female-25-34", Json)));
         Assert.Equal(JsonSerializer.Serialize(new RankedOotdList([]), Json), Written(w => PostJson.WriteRanked(w, [], null, Json)));
 
-        Assert.Equal(JsonSerializer.Serialize(new Page<OotdResponse>([a.Expected, b.Expected], 7, 0, 2, 2), Json),
-            Written(w => PostJson.WritePage(w, [shownA, shownB], 7, 0, 2, 2, Json)));
-        Assert.Equal(JsonSerializer.Serialize(new Page<OotdResponse>([], 0, 20, 20, null), Json),
+        Assert.Equal(JsonSerializer.Serialize(new Page<OotdCard>([cardA, cardB], 7, 0, 2, 2), Json),
+            Written(w => PostJson.WritePage(w, [shownCardA, shownCardB], 7, 0, 2, 2, Json)));
+        Assert.Equal(JsonSerializer.Serialize(new Page<OotdCard>([], 0, 20, 20, null), Json),
             Written(w => PostJson.WritePage(w, [], 0, 20, 20, null, Json)));
     }
 }

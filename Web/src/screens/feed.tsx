@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { auth, get, type Feed, type FeedEntry, type Ootd } from '../api';
+import { auth, get, type Feed, type FeedEntry, type OotdCard } from '../api';
 import { openFeedStream } from '../stream';
 import { AuthorLine, ErrorText, FollowButton, Hashtags, LikeButton, LoadMore, OotdImage, SourceBadge, Spinner, message } from '../ui';
 
 export function PostCard({ entry, eager }: { entry: FeedEntry; eager?: boolean }) {
-  const [ootd, setOotd] = useState<Ootd>({ ...entry.ootd, likedByMe: entry.likedByMe ?? entry.ootd.likedByMe });
-  const author = entry.author ?? entry.ootd.author;
-  const following = entry.followingAuthor ?? entry.ootd.followingAuthor ?? entry.source === 'followee';
+  const [ootd, setOotd] = useState<OotdCard>(entry.ootd);
+  const author = entry.ootd.author;
+  const following = entry.ootd.followingAuthor ?? entry.source === 'followee';
   const mine = entry.authorId === auth.userId;
   return (
     <article class="card post" aria-label={`Outfit: ${ootd.description}`} data-ootd={ootd.id}>

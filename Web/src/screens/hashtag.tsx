@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, get, type Ootd } from '../api';
+import { ApiError, get, type OotdCard } from '../api';
 import { ErrorText, Grid, LoadMore, message } from '../ui';
 
-type TagPage = { items: Array<Ootd | { ootd: Ootd }>; nextCursor?: string | null; nextOffset?: number | null };
+type TagPage = { items: Array<OotdCard | { ootd: OotdCard }>; nextCursor?: string | null; nextOffset?: number | null };
 
 export function HashtagScreen({ tag }: { tag: string }) {
-  const [posts, setPosts] = useState<Ootd[]>([]);
+  const [posts, setPosts] = useState<OotdCard[]>([]);
   const [next, setNext] = useState<string | null>('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, auth, call, currentUser, forgetUser, get, upload, type Ootd, type Page, type User, type UserSummary } from '../api';
+import { ApiError, auth, call, currentUser, forgetUser, get, upload, type OotdCard, type Page, type User, type UserSummary } from '../api';
 import { navigate } from '../router';
 import { Avatar, ErrorText, FollowButton, Grid, LoadMore, Spinner, message, useLoad } from '../ui';
 
@@ -18,7 +18,7 @@ async function iFollow(u: User): Promise<boolean> {
 }
 
 function usePosts(id: string | undefined) {
-  const [posts, setPosts] = useState<Ootd[]>([]);
+  const [posts, setPosts] = useState<OotdCard[]>([]);
   const [next, setNext] = useState<number | null>(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -26,7 +26,7 @@ function usePosts(id: string | undefined) {
     if (!id || from === null) return;
     setBusy(true);
     try {
-      const page = await get<Page<Ootd>>(`/api/v1/users/${id}/ootds?limit=24&offset=${from}`);
+      const page = await get<Page<OotdCard>>(`/api/v1/users/${id}/ootds?limit=24&offset=${from}`);
       setPosts(p => (from === 0 ? page.items : [...p, ...page.items]));
       setNext(page.nextOffset);
     } catch (e) { setError(message(e)); } finally { setBusy(false); }

@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -198,7 +198,6 @@ public static class ReadPathsBenchmark
 
             await Measure("bare", "bare minimal API, 20-entry JSON page", "GET", [("/bare", null)], connections, bareUrl);
             await Measure("barefeed", "bare minimal API, a page of the feed's shape and size", "GET", [("/bare-feed", null)], connections, bareUrl);
-            await Measure("barecard", "bare minimal API, the same page as compact cards (not a route)", "GET", [("/bare-card", null)], connections, bareUrl);
             await Measure("user", "GET /api/v1/users/{id}", "GET",
                 viewers.Select(v => ($"/api/v1/users/{userIds[(v * 13) % users]}", (string?)tokens[v])).ToList(), connections, api);
             await Measure("post", "GET /api/v1/ootds/{id} (ready posts, 3 items)", "GET",
@@ -657,39 +656,24 @@ public static class ReadPathsBenchmark
                 "ready", DateTimeOffset.UtcNow, i * 3, i * 11, false, i % 2 == 0);
         }).ToList(), "c1");
         app.MapGet("/bare", () => TypedResults.Ok(page));
-        // The same minimal API answering a page of the feed's own shape and size (the gateway's contract records, 20
-        // entries of 3 items each like the seeded posts, serialised by the framework on every request): the ceiling of
-        // a JSON GET of that many bytes, beside which the 37-KB list pages are also compared.
+        // The same minimal API answering a page of the feed's own shape and size (the gateway's contract records: 20
+        // cards of 3 items each, the items analysed like the seeded posts, serialised by the framework on every
+        // request): the ceiling of a JSON GET of that many bytes, beside which the list pages are also compared.
         var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
         json.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
-        var feedPage = new Ootd.Api.FeedResponse(Enumerable.Range(0, 20).Select(i =>
+        var random = new Random(7);
+        var feedPage = new Ootd.Api.FeedCardPage(Enumerable.Range(0, 20).Select(i =>
         {
             var id = Guid.NewGuid();
             var author = new Ootd.Api.Contracts.AuthorSummary(Guid.NewGuid(), $"user{i}", $"User {i}", null);
-            var items = Enumerable.Range(0, 3).Select(n => Ootd.Api.Catalog.ItemResponse.From(n,
-                new OotdItem(new ItemBox(0.1f, 0.1f + n * 0.3f, 0.9f, 0.35f + n * 0.3f), "top", 0.9f, "tshirt", 0.8f, 0.9f, [], [], "#336699"), [])).ToArray();
-            var post = new Ootd.Api.Contracts.OotdResponse(id, author.Id, $"look {i}", ["look", "street"], OotdStatus.Ready, DateTimeOffset.UtcNow, i * 3, i * 11,
+            var items = Enumerable.Range(0, 3).Select(n => Ootd.Api.Catalog.ItemCard.From(Ootd.Api.Catalog.ItemResponse.From(n,
+                RealisticItem(n, "top", "tshirt", random), []))).ToArray();
+            var post = new Ootd.Api.Contracts.OotdCard(id, author.Id, $"look {i}", ["look", "street"], OotdStatus.Ready, DateTimeOffset.UtcNow, i * 3, i * 11,
                 new Ootd.Api.Contracts.PhotoResponse($"/api/v1/ootds/{id}/photo", Convert.ToHexString(id.ToByteArray()).ToLowerInvariant() + new string('0', 32), "image/jpeg", 800, 1200),
                 items, null, author, false, i % 2 == 0);
-            return new Ootd.Api.FeedEntryResponse(id, author.Id, "itemBased", 0.5 + i / 100.0, post, author, false, i % 2 == 0);
+            return new Ootd.Api.FeedCardEntry(id, author.Id, "itemBased", 0.5 + i / 100.0, post);
         }).ToList(), "0000abcd.20");
         app.MapGet("/bare-feed", () => TypedResults.Json(feedPage, json));
-        // A measurement for a contract not built: the same 20 entries as compact cards (the author once, at the entry;
-        // each item as number, box, categories and colour only). What a leaner list page would cost to write.
-        var cardPage = new
-        {
-            items = feedPage.Items.Select(e => new
-            {
-                e.OotdId, e.AuthorId, e.Source, e.Score, e.Author, e.LikedByMe, e.FollowingAuthor,
-                ootd = new
-                {
-                    e.Ootd.Id, e.Ootd.Description, e.Ootd.Hashtags, e.Ootd.Status, e.Ootd.CreatedAt, e.Ootd.LikeCount, e.Ootd.ViewCount, e.Ootd.Photo,
-                    items = e.Ootd.Items.Select(i => new { i.ItemNo, i.Box, i.SuperCategory, i.SubCategory, i.PixelColour }).ToList(),
-                },
-            }).ToList(),
-            feedPage.NextCursor,
-        };
-        app.MapGet("/bare-card", () => TypedResults.Json(cardPage, json));
         await app.StartAsync();
         return app;
     }
@@ -837,11 +821,44 @@ public static class ReadPathsBenchmark
             var (super, sub) = Kinds[k];
             var probabilities = Enumerable.Range(0, 32).Select(i => i == k ? 0.9f : 0.1f / 31).ToArray();
             var attributes = Enumerable.Range(0, 8).Select(i => (float)random.NextDouble()).ToArray();
-            var item = new OotdItem(new ItemBox(0.1f, 0.1f + n * 0.3f, 0.9f, 0.35f + n * 0.3f), super, 0.9f, sub, 0.8f, 0.9f, [], [], "#336699");
+            var item = RealisticItem(n, super, sub, random);
             return new AnalysedItem(item, new ItemVectors(Direction(k, random, 0.4f), probabilities, attributes, []));
         }).ToList();
         await grains.GetGrain<IOotdAnalysisTarget>(id).ApplyAnalysis(1, AnalysisResult.Ok(new PhotoAnalysis(800, 1200, "jpeg", (ulong)seed, items, "cpu")));
         return id;
+    }
+
+    private static readonly string[] UnknownGroups =
+        ["pattern", "sleeve_length", "length", "fit", "neckline", "material", "heel_height", "bag_size", "closure", "style", "details", "secondary_colors", "texture", "accessories"];
+
+    /// <summary>
+    /// Item <paramref name="n"/> of a seeded post (800 × 1200 photo), shaped and sized like the analyses the pipeline
+    /// stores for a street photo: pixel box, four attribute groups, the fourteen unknown groups, and a garment outline of
+    /// about 38 points at one decimal (a real post is about 6.8 KB as <c>GET /api/v1/ootds/{id}</c> shows it without
+    /// similar products).
+    /// </summary>
+    private static OotdItem RealisticItem(int n, string super, string sub, Random random)
+    {
+        float F() => (float)random.NextDouble();
+        var (x0, y0) = (100f + 40 * F(), 120f + n * 330 + 40 * F());
+        var (x1, y1) = (x0 + 420 + 120 * F(), y0 + 300 + 80 * F());
+        var points = 34 + random.Next(9);
+        var outline = new float[2 * points];
+        for (var p = 0; p < points; p++)
+        {
+            var a = 2 * Math.PI * p / points;
+            var r = 0.85 + 0.15 * random.NextDouble();
+            outline[2 * p] = MathF.Round((float)((x0 + x1) / 2 + r * (x1 - x0) / 2 * Math.Cos(a)), 1);
+            outline[2 * p + 1] = MathF.Round((float)((y0 + y1) / 2 + r * (y1 - y0) / 2 * Math.Sin(a)), 1);
+        }
+        ItemAttribute One(string group, string label) => new(group, false, [new LabelConfidence(label, 0.5f + F() / 2)]);
+        ItemAttribute[] attributes =
+        [
+            One("color", n % 2 == 0 ? "Blue" : "Pink"), One("gender", "Women"),
+            new("season", true, [new LabelConfidence("Summer", F())]), new("occasion", true, [new LabelConfidence("Casual", 0.5f + F() / 2)]),
+        ];
+        return new OotdItem(new ItemBox(x0, y0, x1, y1), super, 0.5f + F() / 2, sub, 0.3f + F() / 2, 0.5f + F() / 2, attributes, UnknownGroups,
+            n % 2 == 0 ? "White" : "Pink") { Outline = [outline] };
     }
 
     private static async Task Load(int inFlight, int count, Func<int, Task> call)
