@@ -21,4 +21,14 @@ public class ItemOutlineTests
         Assert.Contains("\"outline\":[[100,100],[200,100],[200,250],[100,250]]", json);
         Assert.Null(ItemResponse.From(0, item with { Outline = null }, []).Outline);
     }
+
+    [Fact]
+    public void Boxes_reach_a_client_at_a_tenth_of_a_pixel_on_the_post_and_on_its_card()
+    {
+        var item = new OotdItem(new ItemBox(137.5f, 149.96666f, 357.54f, 361.28333f), "top", 0.9f, "tshirt", 0.8f, 0.7f, [], [], "White");
+        var response = ItemResponse.From(0, item, []);
+        Assert.Equal(new ItemBox(137.5f, 150f, 357.5f, 361.3f), response.Box);
+        var web = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        Assert.Equal("""{"x0":137.5,"y0":150,"x1":357.5,"y1":361.3}""", JsonSerializer.Serialize(ItemCard.From(response).Box, web));
+    }
 }
