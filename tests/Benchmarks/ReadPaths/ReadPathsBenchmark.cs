@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--warmup 3 (seconds of wrk before each measurement)] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -60,6 +60,7 @@ public static class ReadPathsBenchmark
         var productCount = int.Parse(Get("--products") ?? "2000", CultureInfo.InvariantCulture);
         var celebrities = int.Parse(Get("--celebrities") ?? "5", CultureInfo.InvariantCulture);
         var seconds = int.Parse(Get("--seconds") ?? "12", CultureInfo.InvariantCulture);
+        var warmUp = int.Parse(Get("--warmup") ?? "3", CultureInfo.InvariantCulture);
         var threads = int.Parse(Get("--threads") ?? "2", CultureInfo.InvariantCulture);
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
         var fanOutFollowers = int.Parse(Get("--fanout-followers") ?? "10000", CultureInfo.InvariantCulture);
@@ -155,7 +156,7 @@ public static class ReadPathsBenchmark
             bare = await StartBareAsync(siloPort + 3);
             var bareUrl = bare.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
             var api = gateway.BaseAddress.ToString().TrimEnd('/');
-            Console.WriteLine($"  gateway {api}, bare endpoint {bareUrl}/bare; wrk -t{threads} -d{seconds}s --latency, each route after a 3 s warm-up at the same settings");
+            Console.WriteLine($"  gateway {api}, bare endpoint {bareUrl}/bare; wrk -t{threads} -d{seconds}s --latency, each route after a {warmUp} s warm-up at the same settings");
 
             if (routes.Contains("profile")) await ProfileAsync(grains, gateway, posts, userIds);
             if (routes.Contains("followprofile")) await FollowProfileAsync(host.Services, gateway, userIds, authors, celebrities);
@@ -190,7 +191,7 @@ public static class ReadPathsBenchmark
                 if (prepare is not null) await prepare();
                 var script = Path.Combine(work.FullName, key + ".lua");
                 await File.WriteAllTextAsync(script, Lua(method, requests));
-                await Wrk(baseUrl, script, threads, conns, 3);   // warm-up
+                await Wrk(baseUrl, script, threads, conns, warmUp);   // warm-up
                 var r = await Wrk(baseUrl, script, threads, conns, seconds);
                 table.Add(new Row(label, conns, r));
                 Console.WriteLine($"    {label,-58} {conns,4}  {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:F1} ms  p99 {r.P99Ms,7:F1} ms  non-2xx {r.Non2xx}  {r.BytesPerResponse / 1024,6:F1} KB a response");
