@@ -544,4 +544,22 @@ public sealed class ClientApiTests(RecommendationClusterFixture cluster)
             Assert.True(operation["responses"]![status] is not null, $"{method} {path} does not document {status}");
         }
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_lists_as_post_cards_and_the_post_in_full()
+    {
+        var doc = await GetOk("openapi/v1.json", null);
+        var paths = doc["paths"]!.AsObject();
+        string Schema(string path) => paths[path]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["schema"]!.ToJsonString();
+        Assert.Contains("FeedCardPage", Schema("/api/v1/feed"));
+        Assert.Contains("OotdCard", Schema("/api/v1/users/{id}/ootds"));
+        Assert.Contains("OotdCard", Schema("/api/v1/hashtags/{tag}/ootds"));
+        Assert.Contains("RankedOotdList", Schema("/api/v1/explore/weekly-best"));
+        Assert.Contains("OotdResponse", Schema("/api/v1/ootds/{id}"));
+        var schemas = doc["components"]!["schemas"]!.AsObject();
+        var card = schemas["ItemCard"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
+        Assert.Equal(["itemNo", "box", "superCategory", "subCategory", "pixelColour"], card);
+        Assert.Contains("OotdCard", schemas["RankedOotdResponse"]!["properties"]!["ootd"]!.ToJsonString());
+        Assert.Contains("similarProducts", schemas["ItemResponse"]!["properties"]!.AsObject().Select(p => p.Key));
+    }
 }
