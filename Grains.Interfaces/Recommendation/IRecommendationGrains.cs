@@ -26,17 +26,9 @@ public interface IFeedObserver : IGrainObserver
 /// computed from the user's taste (read from <c>IUserGrain</c>), the followee inbox (fan-out on write), both block
 /// directions and the curated lists; live subscribers get followee posts as they arrive. Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(6)]
+[Orleans.CodeGeneration.Version(5)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
-    /// <summary>
-    /// The user's taste changed since this feed last read it (<see cref="Users.IUserGrain.GetOwnTaste"/>): the viewer the
-    /// feed holds is dropped, so the next read takes the taste afresh. Told by the user grain once after each such read,
-    /// so a feed read does not have to ask the user grain whether its held viewer is still current.
-    /// </summary>
-    [OneWay]
-    Task TasteChanged();
-
     /// <summary>A post this feed read with <see cref="Ootds.IOotdGrain.ReadForFeed"/> was deleted: its kept read is
     /// dropped (interleaves: the post grain awaits it inside its delete, and this grain may be awaiting that post).</summary>
     [AlwaysInterleave]

@@ -110,17 +110,13 @@ public interface IUserGrain : IGrainWithGuidKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<Recommendation.UserTaste> GetTaste();
 
-    /// <summary>
-    /// What this user's own feed reads: the taste with fresh idf, the recent list and the seen set. The next change of
-    /// the taste after this read is told to the feed (<see cref="Recommendation.IFeedGrain.TasteChanged"/>).
-    /// </summary>
+    /// <summary>What this user's own feed reads: the taste with fresh idf, the recent list and the seen set.</summary>
     Task<Recommendation.OwnTaste> GetOwnTaste();
 
     /// <summary>
     /// The stamp <see cref="GetOwnTaste"/> would carry now (<see cref="Recommendation.OwnTaste.Stamp"/>), without
     /// building the taste: a feed that holds an answer of this stamp can reuse it (0 when the taste is not read in
-    /// this activation). Interleaves. Feeds of this version no longer ask (they are told of changes); kept for feeds on
-    /// silos of the previous version during a rolling upgrade.
+    /// this activation). Interleaves.
     /// </summary>
     [Orleans.Concurrency.AlwaysInterleave]
     Task<long> OwnTasteStamp();

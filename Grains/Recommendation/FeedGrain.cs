@@ -39,8 +39,9 @@ public sealed class FeedGrain(
     private string? _feedLikes;   // the viewer's likes the list was computed (or its rest re-ranked) with
     // Until when this feed's live stream is listed in feed_streams (MinValue: not listed).
     private DateTimeOffset _streamListedUntil = DateTimeOffset.MinValue;
-    // The last viewer read (ViewerAsync): reused while young; null after a block change or a taste change told (TasteChanged).
+    // The last viewer read (ViewerAsync): reused while young and the user's taste stamp is unchanged; null after a block change.
     private FeedViewer? _viewer;
+    private long _viewerStamp;
     private long _viewerAtTicks;
     private bool _viewerReused;   // whether the last ViewerAsync answered the held viewer
     // Kept post reads (ReadForFeed, Recommender:FeedPostReadMilliseconds): per (post, k) the read without its detail
@@ -93,16 +94,10 @@ public sealed class FeedGrain(
 
     /// <summary>
     /// The viewer (the user's own taste, seen set and both block directions). The last one read is reused while it is
-    /// younger than <c>Recommender:FeedReuseSeconds</c>, the user grain has not told of a taste change since
-    /// (<see cref="TasteChanged"/>: no call per read) and no block changed here; otherwise, or when
-    /// <paramref name="fresh"/> (a list about to be computed wants the TF row decayed to now), it is read again.
+    /// younger than <c>Recommender:FeedReuseSeconds</c> and the user grain's stamp says its taste has not changed
+    /// (<see cref="IUserGrain.OwnTasteStamp"/>, one small interleaving call) and no block changed here; otherwise, or
+    /// when <paramref name="fresh"/> (a list about to be computed wants the TF row decayed to now), it is read again.
     /// </summary>
-    public Task TasteChanged()
-    {
-        _viewer = null;
-        return Task.CompletedTask;
-    }
-
     private async Task<FeedViewer> ViewerAsync(bool fresh = false)
     {
         Used();
@@ -110,13 +105,19 @@ public sealed class FeedGrain(
         var user = GrainFactory.GetGrain<IUserGrain>(UserId);
         if (!fresh && _viewer is { } held && Environment.TickCount64 - _viewerAtTicks < S.FeedReuseSeconds * 1000L)
         {
-            _viewerReused = true;
-            return held;
+            var stamp = await user.OwnTasteStamp();
+            // Blocks may have changed while the stamp was asked (this grain interleaves nothing, but be exact).
+            if (stamp != 0 && stamp == _viewerStamp && ReferenceEquals(held, _viewer))
+            {
+                _viewerReused = true;
+                return held;
+            }
         }
         _viewerReused = false;
         var own = await user.GetOwnTaste();
         var viewer = new FeedViewer(UserId, own, Blocked());
         _viewer = own.Stamp != 0 ? viewer : null;
+        _viewerStamp = own.Stamp;
         _viewerAtTicks = Environment.TickCount64;
         return viewer;
     }

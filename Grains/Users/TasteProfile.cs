@@ -47,15 +47,6 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     /// </summary>
     public long Changes => _changes;
 
-    /// <summary>Called after every change of what <see cref="Own"/> returns (its owner tells the feed that holds one).</summary>
-    public Action? Changed { get; set; }
-
-    private void Moved()
-    {
-        _changes++;
-        Changed?.Invoke();
-    }
-
     /// <summary>Reads the taste once (interleaving callers share the read; a failed read is retried by the next caller).</summary>
     public Task LoadAsync(Guid userId, ProfileData? profile)
     {
@@ -118,7 +109,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         foreach (var (key, at) in justLoaded) _justLoaded[key] = at;
         _style = ComputeStyle();
         _version++;
-        Moved();
+        _changes++;
     }
 
     /// <summary>The user style vector (null before the first viewed or liked analysed OOTD).</summary>
@@ -149,7 +140,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
 
         var counted = _justLoaded.Remove((e.OotdId, e.Kind), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
         if (!counted) _tf.Add(e.OotdId, weight, e.At);
-        Moved();
+        _changes++;
         if (seenKind)
         {
             _seen.Add(e.OotdId);
@@ -259,7 +250,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         _idf = await store.ReadIdfAsync(_tf.Keys.ToList());
         _userCount = await store.LastUserCountAsync();
         _idfAt = now;
-        Moved();
+        _changes++;
     }
 
     /// <summary>
@@ -275,6 +266,6 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         await store.UpsertUserAsync(_userId, segment, tags);
         _segment = segment;
         _styleTags = tags;
-        Moved();
+        _changes++;
     }
 }

@@ -35,31 +35,11 @@ public sealed partial class UserGrain
 
     public async Task<OwnTaste> GetOwnTaste()
     {
-        // Changes made while the answer is built are in it: the feed is told only of those after it.
-        _feedHoldsTaste = false;
         var t = await TasteAsync();
         var now = Clock.UtcNow();
         await t.RefreshIdfAsync(now);
         await t.ProfileChangedAsync(state.State.Profile, now);   // the age band moves with the year
-        var own = t.Own(now) with { Stamp = TasteStamp() };
-        _feedHoldsTaste = true;
-        return own;
-    }
-
-    // Whether the user's feed may hold a taste read before the latest change. A new activation assumes it does (the
-    // feed may hold one read from an earlier activation); set by each GetOwnTaste, cleared when the feed is told.
-    private bool _feedHoldsTaste = true;
-
-    /// <summary>
-    /// The taste changed (<see cref="TasteProfile.Changed"/>): the feed that read it is told once (one-way), and drops
-    /// the viewer it holds. A message lost on the way leaves the feed's viewer stale for at most
-    /// <c>Recommender:FeedReuseSeconds</c>.
-    /// </summary>
-    private void TasteMoved()
-    {
-        if (!_feedHoldsTaste) return;
-        _feedHoldsTaste = false;
-        _ = GrainFactory.GetGrain<IFeedGrain>(UserId).TasteChanged();
+        return t.Own(now) with { Stamp = TasteStamp() };
     }
 
     public Task<long> OwnTasteStamp() => Task.FromResult(TasteStamp());

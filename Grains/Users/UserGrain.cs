@@ -38,7 +38,6 @@ public sealed partial class UserGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        taste.Changed = TasteMoved;
         if (state.State.Exists) _followingCount = await follows.FollowingCountAsync(UserId);
         if (state.State.DeletedAt is not null && !state.State.Erased)
         {
