@@ -146,7 +146,12 @@ public sealed class JourneyTests(WebFixture web)
         await Screens.Shoot(page, Shots, "06-feed");
         var card = cards.First;
         var likedId = Guid.Parse((await card.GetAttributeAsync("data-ootd"))!);
-        var before = (long)(await web.Http.GetJsonWhenServed($"api/v1/ootds/{likedId}"))["likeCount"]!;
+        var likedPost = await web.Http.GetJsonWhenServed($"api/v1/ootds/{likedId}");
+        var before = (long)likedPost["likeCount"]!;
+        // the card names each garment the post has, from the list card's items
+        var garmentNames = likedPost["items"]!.AsArray()
+            .Select(i => Regex.Replace(((string)i!["subCategory"]!).Replace('_', ' '), "([a-z])([A-Z])", "$1 $2").ToLowerInvariant()).ToArray();
+        Assert.Equal(garmentNames, await card.Locator(".garments li").AllInnerTextsAsync());
         var like = card.GetByRole(AriaRole.Button, new() { Name = "Like" });
         await like.ClickAsync();
         await Assertions.Expect(card.GetByRole(AriaRole.Button, new() { Name = "Unlike" })).ToHaveAttributeAsync("aria-pressed", "true");

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { auth, get, type Feed, type FeedEntry, type OotdCard } from '../api';
 import { openFeedStream } from '../stream';
-import { AuthorLine, ErrorText, FollowButton, Hashtags, LikeButton, LoadMore, OotdImage, SourceBadge, Spinner, message } from '../ui';
+import { AuthorLine, ErrorText, FollowButton, Hashtags, LikeButton, LoadMore, OotdImage, SourceBadge, Spinner, message, words } from '../ui';
 
 export function PostCard({ entry, eager }: { entry: FeedEntry; eager?: boolean }) {
   const [ootd, setOotd] = useState<OotdCard>(entry.ootd);
@@ -21,6 +21,11 @@ export function PostCard({ entry, eager }: { entry: FeedEntry; eager?: boolean }
         <LikeButton ootd={ootd} onChange={setOotd} />
         <SourceBadge source={entry.source} />
       </div>
+      {ootd.items.length > 0 && (
+        <ul class="chips garments" aria-label="Garments found">
+          {ootd.items.map(i => <li key={i.itemNo} class={`chip static sc-${i.superCategory}`}>{words(i.subCategory)}</li>)}
+        </ul>
+      )}
       <p class="description">{ootd.description}</p>
       <Hashtags tags={ootd.hashtags} />
     </article>
