@@ -299,8 +299,8 @@ public static class RecommendationContracts
     };
 
     /// <summary>
-    /// A <see cref="RankedOotdList"/> written from the gateway's post bodies (posts as lists show them: cards): deleted posts (the post read answers none) and posts of deleted authors (no author summary)
-    /// are left out, and the entries after the first <paramref name="take"/> are read only to fill the place of such ones.
+    /// A <see cref="RankedOotdList"/> written from the gateway's post bodies (posts as lists show them: cards): deleted
+    /// posts (the post read answers none) and posts of deleted authors (no author summary) are left out, and the entries after the first <paramref name="take"/> are read only to fill the place of such ones.
     /// </summary>
     public static async Task<PreparedJson<RankedOotdList>> Ranked(IReadOnlyList<RankedOotd> ranked, string? segment, PostBodies bodies, OotdCards cards, Guid viewer,
         int take = int.MaxValue, IReadOnlyList<OotdRead?>? firstReads = null, byte[]? firstViewer = null, AuthorSummaries? authors = null)
