@@ -126,4 +126,31 @@ public sealed class PostJsonTests
         Assert.Equal(JsonSerializer.Serialize(new Page<OotdCard>([], 0, 20, 20, null), Json),
             Written(w => PostJson.WritePage(w, [], 0, 20, 20, null, Json)));
     }
+
+    [Fact]
+    public async Task A_prepared_body_is_sent_whole_with_its_length_and_nothing_of_an_earlier_one()
+    {
+        static async Task<(long? Length, string Body)> Send(PreparedJson<object> result)
+        {
+            var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+            var body = new MemoryStream();
+            http.Response.Body = body;
+            await result.ExecuteAsync(http);
+            Assert.Equal(200, http.Response.StatusCode);
+            Assert.Equal("application/json; charset=utf-8", http.Response.ContentType);
+            return (http.Response.ContentLength, Encoding.UTF8.GetString(body.ToArray()));
+        }
+
+        // A long page first, then a short one on the same thread: the second must not carry the first one's tail.
+        var long_ = new PreparedJson<object>(w => { w.WriteStartArray(); for (var i = 0; i < 5000; i++) w.WriteStringValue("entry " + i); w.WriteEndArray(); }, Json);
+        var short_ = new PreparedJson<object>(w => { w.WriteStartObject(); w.WriteString("é", "ok"); w.WriteEndObject(); }, Json);
+        foreach (var result in new[] { long_, short_, long_ })
+        {
+            var (length, body) = await Send(result);
+            var expected = Encoding.UTF8.GetString(result.ToBytes());
+            Assert.Equal(expected, body);
+            Assert.Equal(Encoding.UTF8.GetByteCount(expected), length);
+        }
+        Assert.Equal("{\"\\u00E9\":\"ok\"}", (await Send(short_)).Body);
+    }
 }
