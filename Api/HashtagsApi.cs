@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using Ootd.Api.Contracts;
 using Ootd.Api.Social;
-using Ootd.Grains.Ootds;
 
 namespace Ootd.Api;
 
@@ -13,14 +12,14 @@ public static class HashtagsApi
     public static IEndpointRouteBuilder MapHashtagsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/hashtags/{tag}/ootds", GetHashtagOotds).WithName("GetHashtagOotds").WithTags("Hashtags")
-            .Produces<CursorPage<OotdCard>>().ProducesValidationProblem()
+            .ProducesValidationProblem()
             .WithSummary("Posts with the hashtag (a leading '#' and case are ignored), newest first, with author and (with a token) the caller's state; " +
                          "cursor paging (limit 1–100, default 20; pass nextCursor back as cursor). An unknown tag has an empty page.");
         return app;
     }
 
-    public static async Task<Results<Ok<CursorPage<OotdCard>>, ValidationProblem>> GetHashtagOotds(
-        string tag, string? cursor, int? limit, ClaimsPrincipal caller, NpgsqlDataSource db, IClusterClient cluster, OotdCards cards, CancellationToken ct)
+    public static async Task<Results<PreparedJson<CursorPage<OotdCard>>, ValidationProblem>> GetHashtagOotds(
+        string tag, string? cursor, int? limit, ClaimsPrincipal caller, NpgsqlDataSource db, PostBodies bodies, OotdCards cards, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var key = tag.Trim().TrimStart('#').Trim().ToLowerInvariant();
@@ -35,24 +34,28 @@ public static class HashtagsApi
         if (errors.Count > 0) return Problems.Invalid(errors);
 
         var found = new List<(Guid Id, DateTimeOffset At)>();
-        await using (var cmd = db.CreateCommand("""
-            SELECT p.ootd_id, p.created_at FROM ootd_posts p
-            WHERE p.hashtags @> ARRAY[$1]::text[] AND p.deleted_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM deleted_users d WHERE d.user_id = p.author_id)
-              AND ($2::timestamptz IS NULL OR (p.created_at, p.ootd_id) < ($2, $3))
-            ORDER BY p.created_at DESC, p.ootd_id DESC LIMIT $4
-            """))
+        // A first page and a cursor page are each a range of the key (a cursor is a row comparison the index bounds).
+        await using (var cmd = db.CreateCommand(string.IsNullOrEmpty(cursor)
+            ? "SELECT ootd_id, created_at FROM ootd_hashtags WHERE tag = $1 ORDER BY created_at DESC, ootd_id DESC LIMIT $2"
+            : "SELECT ootd_id, created_at FROM ootd_hashtags WHERE tag = $1 AND (created_at, ootd_id) < ($3, $4) ORDER BY created_at DESC, ootd_id DESC LIMIT $2"))
         {
             cmd.Parameters.AddWithValue(key);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrEmpty(cursor) ? DBNull.Value : beforeAt.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = beforeId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
             cmd.Parameters.AddWithValue(l + 1);
+            if (!string.IsNullOrEmpty(cursor))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter { Value = beforeAt.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+                cmd.Parameters.Add(new NpgsqlParameter { Value = beforeId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+            }
             await using var r = await cmd.ExecuteReaderAsync(ct);
             while (await r.ReadAsync(ct)) found.Add((r.GetGuid(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero)));
         }
         var page = found.Take(l).ToList();
         var next = found.Count > l ? TimeIdCursor.Format("h1", page[^1].At, page[^1].Id) : null;
-        var views = (await cluster.GetGrain<IOotdShelfGrain>(IOotdShelfGrain.Pool).Get(page.Select(p => p.Id).ToList())).OfType<OotdView>().ToList();
-        return TypedResults.Ok(new CursorPage<OotdCard>((await cards.Cards(views, OotdCards.ViewerOf(caller), ct)).Select(OotdCard.From).ToList(), next));
+        // ootd_hashtags (migration 0801) holds the live posts' tags in page order: a page is a range of its key. The posts
+        // as cards from the bodies this gateway keeps (one call to the silo sends only what changed since), their authors
+        // and the caller's state as every list shows them; a post deleted or an author erased since is left out.
+        var posts = await bodies.Read(page.Select(p => p.Id).ToList(), 0);
+        var items = await PostJson.Show(posts.OfType<PostSnapshot>().ToList(), OotdCards.ViewerOf(caller), cards, ct);
+        return new PreparedJson<CursorPage<OotdCard>>(w => PostJson.WriteCursorPage(w, items, next, bodies.Json), bodies.Json);
     }
 }

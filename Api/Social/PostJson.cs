@@ -150,6 +150,18 @@ public static class PostJson
         w.WriteEndObject();
     }
 
+    /// <summary>A <see cref="CursorPage{T}"/> of posts (hashtag pages: <c>CursorPage&lt;OotdCard&gt;</c>).</summary>
+    public static void WriteCursorPage(Utf8JsonWriter w, IReadOnlyList<Shown> items, string? nextCursor, JsonSerializerOptions json)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray(Items);
+        foreach (var shown in items) WritePost(w, shown, json);
+        w.WriteEndArray();
+        w.WritePropertyName(NextCursor);
+        JsonSerializer.Serialize(w, nextCursor, json);
+        w.WriteEndObject();
+    }
+
     /// <summary>"ootd": the post (with its author and the viewer's state), as the entry records have it.</summary>
     private static void WriteShown(Utf8JsonWriter w, Shown shown, JsonSerializerOptions json)
     {

@@ -230,6 +230,17 @@ public sealed class ClientApiTests(RecommendationClusterFixture cluster)
         Assert.Equal(older, Guid.Parse((string)second["items"]![0]!["id"]!));
         Assert.Null((string?)second["nextCursor"]);
 
+        // Each reader sees their own state and the counts as they are now: a like shows at once on the next page read.
+        var reader = await Http.SignUp();
+        Assert.All((await GetOk($"api/v1/hashtags/{tag}/ootds", reader.Token))["items"]!.AsArray(), p => Assert.False((bool)p!["likedByMe"]!));
+        await Ok(HttpMethod.Put, $"api/v1/ootds/{older}/like", reader.Token);
+        var liked = (await GetOk($"api/v1/hashtags/{tag}/ootds", reader.Token))["items"]!.AsArray().ToDictionary(p => Guid.Parse((string)p!["id"]!));
+        Assert.True((bool)liked[older]!["likedByMe"]!);
+        Assert.Equal(1, (long)liked[older]!["likeCount"]!);
+        Assert.False((bool)liked[newer]!["likedByMe"]!);
+        Assert.Equal(0, (long)liked[newer]!["likeCount"]!);
+        Assert.All((await GetOk($"api/v1/hashtags/{tag}/ootds", author.Token))["items"]!.AsArray(), p => Assert.False((bool)p!["likedByMe"]!));
+
         // A deleted post leaves the page; an unknown tag has an empty page.
         await Ok(HttpMethod.Delete, $"api/v1/ootds/{newer}", author.Token);
         Assert.Equal([older], (await GetOk($"api/v1/hashtags/{tag}/ootds", null))["items"]!.AsArray().Select(p => Guid.Parse((string)p!["id"]!)).ToArray());

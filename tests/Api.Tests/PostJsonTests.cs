@@ -125,6 +125,10 @@ public sealed class PostJsonTests
             Written(w => PostJson.WritePage(w, [shownCardA, shownCardB], 7, 0, 2, 2, Json)));
         Assert.Equal(JsonSerializer.Serialize(new Page<OotdCard>([], 0, 20, 20, null), Json),
             Written(w => PostJson.WritePage(w, [], 0, 20, 20, null, Json)));
+
+        Assert.Equal(JsonSerializer.Serialize(new CursorPage<OotdCard>([cardA, cardB], "h1.AbC-_<&>"), Json),
+            Written(w => PostJson.WriteCursorPage(w, [shownCardA, shownCardB], "h1.AbC-_<&>", Json)));
+        Assert.Equal(JsonSerializer.Serialize(new CursorPage<OotdCard>([], null), Json), Written(w => PostJson.WriteCursorPage(w, [], null, Json)));
     }
 
     [Fact]

@@ -71,4 +71,44 @@ public sealed class MigratorTests : IAsyncLifetime
         // the lock was released: a fixed script applies
         Assert.Equal([9002], await new Migrator().ApplyAsync(_db.DataSource, [good, bad with { Sql = "CREATE TABLE probe_bad (x int);" }]));
     }
+
+    [Fact]
+    public async Task Hashtag_page_rows_follow_the_posts_hashtags_and_posts_from_before_are_backfilled()
+    {
+        // A database of the previous release with two posts: one live with hashtags, one deleted.
+        var before = Migrator.EmbeddedMigrations().Where(m => m.Version < 801).ToList();
+        await new Migrator().ApplyAsync(_db.DataSource, before);
+        var posts = new Ootd.Grains.Storage.PostIndex(_db.DataSource);
+        var (old, gone, fresh) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var at = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+        await posts.AddAsync(old, Guid.NewGuid(), "m-old", at);
+        await posts.SetHashtagsAsync(old, ["#Street", "coat"]);
+        await posts.AddAsync(gone, Guid.NewGuid(), "m-gone", at.AddMinutes(1));
+        await posts.SetHashtagsAsync(gone, ["street"]);
+        await posts.MarkDeletedAsync(gone, Guid.NewGuid(), at.AddMinutes(2));
+
+        Assert.Contains(801, await new Migrator().ApplyAsync(_db.DataSource));
+        async Task<string> Tags(Guid post)
+        {
+            await using var cmd = _db.DataSource.CreateCommand("SELECT coalesce(string_agg(tag || '@' || to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI'), ',' ORDER BY tag), '') FROM ootd_hashtags WHERE ootd_id = $1");
+            cmd.Parameters.AddWithValue(post);
+            return (string)(await cmd.ExecuteScalarAsync())!;
+        }
+        Assert.Equal("coat@10:00,street@10:00", await Tags(old));   // backfilled, at the post's time
+        Assert.Equal("", await Tags(gone));                         // a deleted post is not
+
+        // From now on the rows follow the column, whoever writes it.
+        await posts.AddAsync(fresh, Guid.NewGuid(), "m-fresh", at.AddMinutes(5));
+        Assert.Equal("", await Tags(fresh));
+        await posts.SetHashtagsAsync(fresh, ["look", "street", "LOOK"]);
+        Assert.Equal("look@10:05,street@10:05", await Tags(fresh));
+        await posts.SetHashtagsAsync(old, ["coat", "winter"]);
+        Assert.Equal("coat@10:00,winter@10:00", await Tags(old));
+        await posts.SetHashtagsAsync(old, []);
+        Assert.Equal("", await Tags(old));
+        // A deleted post leaves every page at once (its tags stay on the post row).
+        await posts.MarkDeletedAsync(fresh, Guid.NewGuid(), at.AddMinutes(6));
+        Assert.Equal("", await Tags(fresh));
+        Assert.Equal(1, await _db.ScalarAsync("SELECT count(*) FROM ootd_posts WHERE ootd_id = $1 AND hashtags @> ARRAY['look']", fresh));
+    }
 }
