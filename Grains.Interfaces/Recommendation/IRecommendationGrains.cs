@@ -26,7 +26,7 @@ public interface IFeedObserver : IGrainObserver
 /// computed from the user's taste (read from <c>IUserGrain</c>), the followee inbox (fan-out on write), both block
 /// directions and the curated lists; live subscribers get followee posts as they arrive. Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(5)]
+[Orleans.CodeGeneration.Version(6)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
     /// <summary>A post this feed read with <see cref="Ootds.IOotdGrain.ReadForFeed"/> was deleted: its kept read is
@@ -94,6 +94,13 @@ public interface IFeedGrain : IGrainWithGuidKey
     /// trip (README "Read paths", seventh pass).
     /// </summary>
     Task<FeedUploadsRead> ReadUploads(Guid authorId, int offset, int limit, int k);
+
+    /// <summary>
+    /// Posts a list found elsewhere (a hashtag page: <paramref name="ootdIds"/> by <paramref name="authorIds"/>, in the
+    /// same order) as this viewer reads them: through the same kept reads as the feed's pages, with the viewer's
+    /// likedByMe / followingAuthor kept as for pages (version 6).
+    /// </summary>
+    Task<FeedPostsRead> ReadPosts(IReadOnlyList<Guid> ootdIds, IReadOnlyList<Guid> authorIds, int k);
 
     Task<CommandResult> Block(Guid userId);
 

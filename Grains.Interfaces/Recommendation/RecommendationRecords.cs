@@ -54,6 +54,16 @@ public sealed record FeedUploadsRead(
     [property: Id(1)] IReadOnlyList<Ootds.OotdRead?> Reads,
     [property: Id(2)] byte[] Viewer);
 
+/// <summary>
+/// Posts read through the viewer's feed grain (<see cref="IFeedGrain.ReadPosts"/>): each as its grain answered (null for
+/// an unknown or deleted post; detail only when the post changed since this feed last read it) and the viewer's state of
+/// each (<see cref="FeedViewerFlags"/>), both in the order asked.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record FeedPostsRead(
+    [property: Id(0)] IReadOnlyList<Ootds.OotdRead?> Reads,
+    [property: Id(1)] byte[] Viewer);
+
 /// <summary>Bits of <see cref="FeedPage.Viewer"/>: the viewer likes the post, follows its author.</summary>
 public static class FeedViewerFlags
 {

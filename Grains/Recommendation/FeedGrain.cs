@@ -453,6 +453,14 @@ public sealed class FeedGrain(
         return new FeedUploadsRead(page, await posts, await viewer);
     }
 
+    public async Task<FeedPostsRead> ReadPosts(IReadOnlyList<Guid> ootdIds, IReadOnlyList<Guid> authorIds, int k)
+    {
+        if (ootdIds.Count != authorIds.Count) throw new ArgumentException("Each post needs its author, in the same order.", nameof(authorIds));
+        var posts = ReadPostsAsync(ootdIds, k, keep: true);
+        var viewer = ViewerFlagsAsync(ootdIds.Zip(authorIds).ToList());
+        return new FeedPostsRead(await posts, await viewer);
+    }
+
     public async Task<RankedPage> ReadBest(bool segment, int limit, int read)
     {
         var (name, items) = segment ? await SegmentBest(limit) : ("", await WeeklyBest(limit));
