@@ -38,8 +38,14 @@ public static class HashtagsApi
         var found = new List<(Guid Id, DateTimeOffset At, Guid Author)>();
         // A first page and a cursor page are each a range of the key (a cursor is a row comparison the index bounds).
         await using (var cmd = db.CreateCommand(string.IsNullOrEmpty(cursor)
-            ? "SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1 ORDER BY created_at DESC, ootd_id DESC LIMIT $2"
-            : "SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1 AND (created_at, ootd_id) < ($3, $4) ORDER BY created_at DESC, ootd_id DESC LIMIT $2"))
+            ? """
+              SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1
+              ORDER BY created_at DESC, ootd_id DESC LIMIT $2
+              """
+            : """
+              SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1 AND (created_at, ootd_id) < ($3, $4)
+              ORDER BY created_at DESC, ootd_id DESC LIMIT $2
+              """))
         {
             cmd.Parameters.AddWithValue(key);
             cmd.Parameters.AddWithValue(l + 1);

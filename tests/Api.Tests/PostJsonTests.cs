@@ -146,7 +146,12 @@ public sealed class PostJsonTests
         }
 
         // A long page first, then a short one on the same thread: the second must not carry the first one's tail.
-        var long_ = new PreparedJson<object>(w => { w.WriteStartArray(); for (var i = 0; i < 5000; i++) w.WriteStringValue("entry " + i); w.WriteEndArray(); }, Json);
+        var long_ = new PreparedJson<object>(w =>
+        {
+            w.WriteStartArray();
+            for (var i = 0; i < 5000; i++) w.WriteStringValue("entry " + i);
+            w.WriteEndArray();
+        }, Json);
         var short_ = new PreparedJson<object>(w => { w.WriteStartObject(); w.WriteString("é", "ok"); w.WriteEndObject(); }, Json);
         foreach (var result in new[] { long_, short_, long_ })
         {

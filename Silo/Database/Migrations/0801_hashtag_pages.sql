@@ -1,10 +1,11 @@
 -- Hashtag pages read in the order they show (README "Read paths", eleventh pass). GET /api/v1/hashtags/{tag}/ootds
 -- used the GIN index on ootd_posts.hashtags, which finds every post with the tag but cannot give them newest first:
 -- each page fetched, joined and sorted all of them (2,000 posts with one tag: 856 req/s at 64 connections, p50 73 ms),
--- and a popular tag grew slower with every post. ootd_hashtags holds one row per (tag, live post) in page order, so a
--- page is a range of its primary key: it reads its rows and stops (with each post's author, for the reader's state). A trigger keeps it in step with ootd_posts whoever
--- writes the post row (the post grain, the hashtag repair step, account erasure, a silo of the previous release
--- during a rolling update): a post's rows follow its hashtags and go when it is deleted.
+-- and a popular tag grew slower with every post. ootd_hashtags holds one row per (tag, live post) in page order, with
+-- the post's author (for the reader's state), so a page is a range of its primary key: it reads its rows and stops.
+-- A trigger keeps it in step with ootd_posts whoever writes the post row (the post grain, the hashtag repair step,
+-- account erasure, a silo of the previous release during a rolling update): a post's rows follow its hashtags and go
+-- when it is deleted.
 CREATE TABLE IF NOT EXISTS ootd_hashtags (
   tag        text        NOT NULL,
   created_at timestamptz NOT NULL,

@@ -90,7 +90,10 @@ public sealed class MigratorTests : IAsyncLifetime
         Assert.Contains(801, await new Migrator().ApplyAsync(_db.DataSource));
         async Task<string> Tags(Guid post)
         {
-            await using var cmd = _db.DataSource.CreateCommand("SELECT coalesce(string_agg(tag || '@' || to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI'), ',' ORDER BY tag), '') FROM ootd_hashtags WHERE ootd_id = $1");
+            await using var cmd = _db.DataSource.CreateCommand("""
+                SELECT coalesce(string_agg(tag || '@' || to_char(created_at AT TIME ZONE 'UTC', 'HH24:MI'), ',' ORDER BY tag), '')
+                FROM ootd_hashtags WHERE ootd_id = $1
+                """);
             cmd.Parameters.AddWithValue(post);
             return (string)(await cmd.ExecuteScalarAsync())!;
         }
