@@ -21,7 +21,7 @@ public static class HashtagsApi
 
     public static async Task<Results<PreparedJson<CursorPage<OotdCard>>, ValidationProblem>> GetHashtagOotds(
         string tag, string? cursor, int? limit, ClaimsPrincipal caller, NpgsqlDataSource db, IClusterClient cluster, PostBodies bodies, OotdCards cards,
-        AuthorSummaries authors, CancellationToken ct)
+        AuthorSummaries authors, HashtagPages held, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var key = tag.Trim().TrimStart('#').Trim().ToLowerInvariant();
@@ -35,44 +35,59 @@ public static class HashtagsApi
             errors["cursor"] = ["The cursor is not one this API returned."];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        var found = new List<(Guid Id, DateTimeOffset At, Guid Author)>();
-        // A first page and a cursor page are each a range of the key (a cursor is a row comparison the index bounds).
-        await using (var cmd = db.CreateCommand(string.IsNullOrEmpty(cursor)
-            ? """
-              SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1
-              ORDER BY created_at DESC, ootd_id DESC LIMIT $2
-              """
-            : """
-              SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1 AND (created_at, ootd_id) < ($3, $4)
-              ORDER BY created_at DESC, ootd_id DESC LIMIT $2
-              """))
+        // A first page and a cursor page are each a range of the key (a cursor is a row comparison the index bounds); a
+        // first page's rows are kept by the gateway for a moment (HashtagPages), a cursor page's are read each time.
+        async Task<IReadOnlyList<HashtagPages.Row>> Read(int take, CancellationToken token)
         {
+            var rows = new List<HashtagPages.Row>(take);
+            await using var cmd = db.CreateCommand(string.IsNullOrEmpty(cursor)
+                ? """
+                  SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1
+                  ORDER BY created_at DESC, ootd_id DESC LIMIT $2
+                  """
+                : """
+                  SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1 AND (created_at, ootd_id) < ($3, $4)
+                  ORDER BY created_at DESC, ootd_id DESC LIMIT $2
+                  """);
             cmd.Parameters.AddWithValue(key);
-            cmd.Parameters.AddWithValue(l + 1);
+            cmd.Parameters.AddWithValue(take);
             if (!string.IsNullOrEmpty(cursor))
             {
                 cmd.Parameters.Add(new NpgsqlParameter { Value = beforeAt.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = beforeId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
             }
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) found.Add((r.GetGuid(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero), r.GetGuid(2)));
+            await using var r = await cmd.ExecuteReaderAsync(token);
+            while (await r.ReadAsync(token)) rows.Add(new(r.GetGuid(0), new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero), r.GetGuid(2)));
+            return rows;
         }
-        var page = found.Take(l).ToList();
-        var next = found.Count > l ? TimeIdCursor.Format("h1", page[^1].At, page[^1].Id) : null;
+
+        var first = string.IsNullOrEmpty(cursor);
+        for (var fresh = false; ; fresh = true)
+        {
+            var found = first ? await held.First(key, () => Read(HashtagPages.Rows, CancellationToken.None), fresh, ct) : await Read(l + 1, ct);
+            var page = found.Take(l).ToList();
+            var next = found.Count > l ? TimeIdCursor.Format("h1", page[^1].At, page[^1].OotdId) : null;
+            var items = await Show(page);
+            // Kept rows can name a post deleted (or by an author erased) since: the page is asked again from the table.
+            if (items.Count < page.Count && first && !fresh) continue;
+            return new PreparedJson<CursorPage<OotdCard>>(w => PostJson.WriteCursorPage(w, items, next, bodies.Json), bodies.Json);
+        }
+
         // ootd_hashtags (migration 0801) holds the live posts' tags in page order: a page is a range of its key. The posts
         // as cards from the bodies this gateway keeps (one call to the silo sends only what changed since), their authors
         // and the caller's state as every list shows them; a post deleted or an author erased since is left out.
-        var ids = page.Select(p => p.Id).ToList();
-        IReadOnlyList<PostJson.Shown> items;
-        if (OotdCards.ViewerOf(caller) is { } me)
+        async Task<IReadOnlyList<PostJson.Shown>> Show(List<HashtagPages.Row> page)
         {
-            // A signed-in reader: one call to the reader's feed grain answers the posts (kept reads, as for feed pages) and
-            // the reader's likedByMe / followingAuthor (kept there, their own writes applied at once); authors are the
-            // gateway's kept summaries. No database round trip besides the page's ids.
-            var read = await cluster.GetGrain<IFeedGrain>(me).ReadPosts(ids, page.Select(p => p.Author).ToList(), 0);
-            items = await PostJson.Show(await bodies.Resolve(ids, 0, read.Reads), read.Viewer, authors, ct);
+            var ids = page.Select(p => p.OotdId).ToList();
+            if (OotdCards.ViewerOf(caller) is { } me)
+            {
+                // A signed-in reader: one call to the reader's feed grain answers the posts (kept reads, as for feed pages)
+                // and the reader's likedByMe / followingAuthor (kept there, their own writes applied at once); authors are
+                // the gateway's kept summaries.
+                var read = await cluster.GetGrain<IFeedGrain>(me).ReadPosts(ids, page.Select(p => p.AuthorId).ToList(), 0);
+                return await PostJson.Show(await bodies.Resolve(ids, 0, read.Reads), read.Viewer, authors, ct);
+            }
+            return await PostJson.Show((await bodies.Read(ids, 0)).OfType<PostSnapshot>().ToList(), null, cards, ct);
         }
-        else items = await PostJson.Show((await bodies.Read(ids, 0)).OfType<PostSnapshot>().ToList(), null, cards, ct);
-        return new PreparedJson<CursorPage<OotdCard>>(w => PostJson.WriteCursorPage(w, items, next, bodies.Json), bodies.Json);
     }
 }

@@ -45,7 +45,7 @@ public static class OotdsApi
 
     public static async Task<Results<Accepted<OotdResponse>, ValidationProblem, ProblemHttpResult>> Upload(
         HttpRequest request, ClaimsPrincipal caller, PhotoInspector inspector, MediaStore media, IClusterClient cluster,
-        OotdCards cards, CancellationToken ct)
+        OotdCards cards, HashtagPages hashtagPages, CancellationToken ct)
     {
         var (form, formProblem) = await PhotoForms.ReadAsync(request, inspector,
             "Send the post as multipart/form-data with the fields photo, description and hashtags.", ct);
@@ -73,6 +73,7 @@ public static class OotdsApi
         var published = await grain.Publish(new NewOotd(authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height), description, hashtags));
         if (published.DuplicateOf is { } existing) return Problems.DuplicatePhoto(existing, published.Message);
         if (!published.Succeeded) return Problems.From(published);
+        hashtagPages.Forget(hashtags); // the author finds the post on its hashtags' pages at once
 
         var view = await grain.Get() ?? new OotdView(ootdId, authorId, new PhotoRef(photo.Sha256, photo.ContentType, photo.Width, photo.Height),
             description, hashtags, OotdStatus.Analyzing, DateTimeOffset.UtcNow, 0, 0);
@@ -108,7 +109,7 @@ public static class OotdsApi
         return await variants.Serve(http, view.Photo.MediaId, width, $"The photo of OOTD {id} is missing.", ct);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal caller, IClusterClient cluster)
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, ClaimsPrincipal caller, IClusterClient cluster, HashtagPages hashtagPages)
     {
         var grain = cluster.GetGrain<IOotdGrain>(id);
         var view = await grain.Get();
@@ -117,6 +118,7 @@ public static class OotdsApi
         if (view.AuthorId != me) return Problems.Forbidden("Only the author can delete this OOTD.");
 
         var result = await grain.Delete(me);
+        if (result.Succeeded) hashtagPages.Forget(view.Hashtags);
         return result.Succeeded ? TypedResults.NoContent() : Problems.From(result);
     }
 

@@ -71,6 +71,7 @@ public static class GatewaySetup
         builder.Services.AddSingleton<Ootd.Api.Social.OotdCards>();
         builder.Services.AddSingleton<Ootd.Api.Social.PostBodies>();
         builder.Services.AddSingleton<Ootd.Api.Social.AuthorSummaries>();
+        builder.Services.AddSingleton(sp => new Ootd.Api.Social.HashtagPages(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<Ootd.Api.Social.PushedPostDetails>();
         builder.Services.AddSingleton<PhotoVariants>();
         builder.Services.AddSingleton<Ootd.Api.Catalog.ProductBrowser>();

@@ -17,6 +17,9 @@ public sealed class RecommendationClusterFixture : ClusterFixture, IAsyncLifetim
         // Curated lists re-check their live entries only after a batch run here, so a post deleted between two runs
         // is still in the list the silo answers and the gateway's post read is what keeps it off the page.
         ["Recommender__CuratedLiveSeconds"] = "3600",
+        // Hashtag first pages are kept for ten minutes here, so a post added or deleted shows on them at once only
+        // because the gateway drops the kept rows (ClientApiTests.Hashtag_pages_list_posts_newest_first_with_paging).
+        ["Gateway__HashtagFirstPageMilliseconds"] = "600000",
     };
 
     public new async Task InitializeAsync()
