@@ -26,7 +26,7 @@ public interface IFeedObserver : IGrainObserver
 /// computed from the user's taste (read from <c>IUserGrain</c>), the followee inbox (fan-out on write), both block
 /// directions and the curated lists; live subscribers get followee posts as they arrive. Key: user id.
 /// </summary>
-[Orleans.CodeGeneration.Version(6)]
+[Orleans.CodeGeneration.Version(7)]
 public interface IFeedGrain : IGrainWithGuidKey
 {
     /// <summary>A post this feed read with <see cref="Ootds.IOotdGrain.ReadForFeed"/> was deleted: its kept read is
@@ -42,6 +42,14 @@ public interface IFeedGrain : IGrainWithGuidKey
     /// <summary>The user followed or unfollowed someone: the next first page is computed afresh (the new followee's
     /// existing posts show at once).</summary>
     Task FolloweesChanged();
+
+    /// <summary>
+    /// The user's own taste changed (its stamp after the change): a viewer this feed holds from before is read again.
+    /// Sent by the user grain for the first change after each <see cref="Users.IUserGrain.GetOwnTaste"/> (and the
+    /// first of a new activation), so a feed whose viewer is unchanged reads a page without asking the user grain.
+    /// </summary>
+    [OneWay]
+    Task TasteChanged(long stamp);
 
     /// <summary>A followee's post became Ready (fan-out on write).</summary>
     [OneWay]

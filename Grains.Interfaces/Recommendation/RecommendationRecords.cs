@@ -148,6 +148,11 @@ public sealed record OwnTaste(
     /// the same taste, seen set and recent list (only the TF row's decay with time differs); 0 is never reused.
     /// </summary>
     [Id(7)] public long Stamp { get; init; }
+    /// <summary>
+    /// The user grain tells the feed of the first change after this answer (<see cref="IFeedGrain.TasteChanged"/>), so
+    /// the feed reuses it without asking the stamp; false from a user grain of an earlier release (then the feed asks).
+    /// </summary>
+    [Id(8)] public bool Watched { get; init; }
 }
 
 /// <summary>A style leader's upload style vector (recency-weighted over recent uploads) and follower count.</summary>

@@ -110,7 +110,10 @@ public interface IUserGrain : IGrainWithGuidKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task<Recommendation.UserTaste> GetTaste();
 
-    /// <summary>What this user's own feed reads: the taste with fresh idf, the recent list and the seen set.</summary>
+    /// <summary>
+    /// What this user's own feed reads: the taste with fresh idf, the recent list and the seen set. The feed is then
+    /// told of the next change (<see cref="Recommendation.IFeedGrain.TasteChanged"/>).
+    /// </summary>
     Task<Recommendation.OwnTaste> GetOwnTaste();
 
     /// <summary>

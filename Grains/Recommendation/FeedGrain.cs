@@ -39,9 +39,10 @@ public sealed class FeedGrain(
     private string? _feedLikes;   // the viewer's likes the list was computed (or its rest re-ranked) with
     // Until when this feed's live stream is listed in feed_streams (MinValue: not listed).
     private DateTimeOffset _streamListedUntil = DateTimeOffset.MinValue;
-    // The last viewer read (ViewerAsync): reused while young and the user's taste stamp is unchanged; null after a block change.
+    // The last viewer read (ViewerAsync): reused while young and the user's taste is unchanged; null after a block change or a taste change told.
     private FeedViewer? _viewer;
     private long _viewerStamp;
+    private bool _viewerWatched;   // the user grain tells this feed when that taste changes (TasteChanged): no stamp to ask
     private long _viewerAtTicks;
     private bool _viewerReused;   // whether the last ViewerAsync answered the held viewer
     // Kept post reads (ReadForFeed, Recommender:FeedPostReadMilliseconds): per (post, k) the read without its detail
@@ -94,8 +95,10 @@ public sealed class FeedGrain(
 
     /// <summary>
     /// The viewer (the user's own taste, seen set and both block directions). The last one read is reused while it is
-    /// younger than <c>Recommender:FeedReuseSeconds</c> and the user grain's stamp says its taste has not changed
-    /// (<see cref="IUserGrain.OwnTasteStamp"/>, one small interleaving call) and no block changed here; otherwise, or
+    /// younger than <c>Recommender:FeedReuseSeconds</c>, its taste has not changed and no block changed here. The user
+    /// grain tells this feed of a change (<see cref="TasteChanged"/>); a user grain of an earlier release does not
+    /// (<see cref="OwnTaste.Watched"/> false), and then its stamp is asked (<see cref="IUserGrain.OwnTasteStamp"/>, one
+    /// small interleaving call). Otherwise, or
     /// when <paramref name="fresh"/> (a list about to be computed wants the TF row decayed to now), it is read again.
     /// </summary>
     private async Task<FeedViewer> ViewerAsync(bool fresh = false)
@@ -105,6 +108,12 @@ public sealed class FeedGrain(
         var user = GrainFactory.GetGrain<IUserGrain>(UserId);
         if (!fresh && _viewer is { } held && Environment.TickCount64 - _viewerAtTicks < S.FeedReuseSeconds * 1000L)
         {
+            // The user grain tells this feed of the first change after the read (TasteChanged drops the held viewer).
+            if (_viewerWatched)
+            {
+                _viewerReused = true;
+                return held;
+            }
             var stamp = await user.OwnTasteStamp();
             // Blocks may have changed while the stamp was asked (this grain interleaves nothing, but be exact).
             if (stamp != 0 && stamp == _viewerStamp && ReferenceEquals(held, _viewer))
@@ -118,6 +127,7 @@ public sealed class FeedGrain(
         var viewer = new FeedViewer(UserId, own, Blocked());
         _viewer = own.Stamp != 0 ? viewer : null;
         _viewerStamp = own.Stamp;
+        _viewerWatched = own.Watched;
         _viewerAtTicks = Environment.TickCount64;
         return viewer;
     }
@@ -176,6 +186,15 @@ public sealed class FeedGrain(
         _feedInputs = null;
         _following.Clear();
         _viewerWrites++;
+        return Task.CompletedTask;
+    }
+
+    public Task TasteChanged(long stamp)
+    {
+        // A notice of the stamp held (or an earlier one of the same user grain activation: its read came later)
+        // changes nothing; otherwise the held viewer goes and the next read asks for the taste again.
+        var same = (stamp >> 32) == (_viewerStamp >> 32) && stamp <= _viewerStamp;
+        if (!same) _viewer = null;
         return Task.CompletedTask;
     }
 

@@ -47,6 +47,15 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     /// </summary>
     public long Changes => _changes;
 
+    /// <summary>Called at once after every move of <see cref="Changes"/> (the user grain tells the feed).</summary>
+    public Action? Changed { get; set; }
+
+    private void Moved()
+    {
+        _changes++;
+        Changed?.Invoke();
+    }
+
     /// <summary>Reads the taste once (interleaving callers share the read; a failed read is retried by the next caller).</summary>
     public Task LoadAsync(Guid userId, ProfileData? profile)
     {
@@ -109,7 +118,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         foreach (var (key, at) in justLoaded) _justLoaded[key] = at;
         _style = ComputeStyle();
         _version++;
-        _changes++;
+        Moved();
     }
 
     /// <summary>The user style vector (null before the first viewed or liked analysed OOTD).</summary>
@@ -140,7 +149,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
 
         var counted = _justLoaded.Remove((e.OotdId, e.Kind), out var loadedAt) && (e.At - loadedAt).Duration() < InFlight;
         if (!counted) _tf.Add(e.OotdId, weight, e.At);
-        _changes++;
+        Moved();
         if (seenKind)
         {
             _seen.Add(e.OotdId);
@@ -250,7 +259,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         _idf = await store.ReadIdfAsync(_tf.Keys.ToList());
         _userCount = await store.LastUserCountAsync();
         _idfAt = now;
-        _changes++;
+        Moved();
     }
 
     /// <summary>
@@ -266,6 +275,6 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         await store.UpsertUserAsync(_userId, segment, tags);
         _segment = segment;
         _styleTags = tags;
-        _changes++;
+        Moved();
     }
 }

@@ -9,6 +9,7 @@ public sealed partial class UserGrain
 {
     private async Task<TasteProfile> TasteAsync()
     {
+        taste.Changed ??= TellFeedIfTasteChanged;
         await taste.LoadAsync(UserId, state.State.Profile);
         return taste;
     }
@@ -35,11 +36,41 @@ public sealed partial class UserGrain
 
     public async Task<OwnTaste> GetOwnTaste()
     {
-        var t = await TasteAsync();
-        var now = Clock.UtcNow();
-        await t.RefreshIdfAsync(now);
-        await t.ProfileChangedAsync(state.State.Profile, now);   // the age band moves with the year
-        return t.Own(now) with { Stamp = TasteStamp() };
+        // The caller (the user's feed, the one caller) gets the stamp after every change made here: none is told.
+        _feedWatching = false;
+        try
+        {
+            var t = await TasteAsync();
+            var now = Clock.UtcNow();
+            await t.RefreshIdfAsync(now);
+            await t.ProfileChangedAsync(state.State.Profile, now);   // the age band moves with the year
+            var own = t.Own(now) with { Stamp = TasteStamp(), Watched = true };
+            // The feed holds this stamp now: the next change is sent to it.
+            (_feedWatching, _feedStamp) = (true, own.Stamp);
+            return own;
+        }
+        catch (Exception)
+        {
+            // The feed keeps what it read before: tell it of any change made here before the failure.
+            _feedWatching = true;
+            TellFeedIfTasteChanged();
+            throw;
+        }
+    }
+
+    // The feed is told of the first taste change after it read the taste (TasteChanged, one-way, sent in the turn
+    // that makes the change, before any await), so it reuses what it read without asking the stamp on every page. A
+    // new activation tells its first change too: the feed may hold a viewer read from the previous one.
+    private bool _feedWatching = true;
+    private long _feedStamp;
+
+    private void TellFeedIfTasteChanged()
+    {
+        if (!_feedWatching) return;
+        var stamp = TasteStamp();
+        if (stamp == 0 || stamp == _feedStamp) return;
+        _feedWatching = false;
+        GrainFactory.GetGrain<IFeedGrain>(UserId).TasteChanged(stamp).Ignore();
     }
 
     public Task<long> OwnTasteStamp() => Task.FromResult(TasteStamp());
