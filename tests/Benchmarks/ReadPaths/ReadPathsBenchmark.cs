@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--warmup 3 (seconds of wrk before each measurement)] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,hashtag,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--warmup 3 (seconds of wrk before each measurement)] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,segment200,hashtag,hashtag200,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -229,11 +229,15 @@ public static class ReadPathsBenchmark
                 viewers.Select(v => ("/api/v1/explore/weekly-best?limit=20", (string?)tokens[v])).ToList(), 200, api);
             await Measure("segment", "GET /api/v1/explore/segment-best?limit=20", "GET",
                 viewers.Select(v => ("/api/v1/explore/segment-best?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("segment200", "GET /api/v1/explore/segment-best?limit=20", "GET",
+                viewers.Select(v => ("/api/v1/explore/segment-best?limit=20", (string?)tokens[v])).ToList(), 200, api);
             // Hashtag pages: the newest posts with each of the seeded tags ("look" on every post, "street" and
             // "minimal" on half each), read by the viewers (each page with the viewer's likedByMe / followingAuthor).
             string[] tags = ["look", "street", "minimal"];
             await Measure("hashtag", "GET /api/v1/hashtags/{tag}/ootds?limit=20", "GET",
                 viewers.Select(v => ($"/api/v1/hashtags/{tags[v % tags.Length]}/ootds?limit=20", (string?)tokens[v])).ToList(), connections, api);
+            await Measure("hashtag200", "GET /api/v1/hashtags/{tag}/ootds?limit=20", "GET",
+                viewers.Select(v => ($"/api/v1/hashtags/{tags[v % tags.Length]}/ootds?limit=20", (string?)tokens[v])).ToList(), 200, api);
             // Writes: distinct (user, post) pairs, so nearly every request is a real write (a wrap-around repeats idempotently).
             var pairs = Enumerable.Range(0, 40_000).Select(i => (User: random.Next(users), Post: random.Next(posts.Length))).ToArray();
             await Measure("like", "PUT /api/v1/ootds/{id}/like (new likes)", "PUT",
