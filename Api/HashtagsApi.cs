@@ -15,7 +15,8 @@ public static class HashtagsApi
         app.MapGet("/api/v1/hashtags/{tag}/ootds", GetHashtagOotds).WithName("GetHashtagOotds").WithTags("Hashtags")
             .ProducesValidationProblem()
             .WithSummary("Posts with the hashtag (a leading '#' and case are ignored), newest first, with author and (with a token) the caller's state; " +
-                         "cursor paging (limit 1–100, default 20; pass nextCursor back as cursor). An unknown tag has an empty page.");
+                         "cursor paging (limit 1–100, default 20; pass nextCursor back as cursor). An unknown tag has an empty page. " +
+                         "A first page can lag a post made through another gateway by up to Gateway:HashtagFirstPageMilliseconds (1 s).");
         return app;
     }
 
