@@ -38,10 +38,11 @@ public static class HashtagsApi
 
         // A first page and a cursor page are each a range of the key (a cursor is a row comparison the index bounds); a
         // first page's rows are kept by the gateway for a moment (HashtagPages), a cursor page's are read each time.
+        var first = string.IsNullOrEmpty(cursor);
         async Task<IReadOnlyList<HashtagPages.Row>> Read(int take, CancellationToken token)
         {
             var rows = new List<HashtagPages.Row>(take);
-            await using var cmd = db.CreateCommand(string.IsNullOrEmpty(cursor)
+            await using var cmd = db.CreateCommand(first
                 ? """
                   SELECT ootd_id, created_at, author_id FROM ootd_hashtags WHERE tag = $1
                   ORDER BY created_at DESC, ootd_id DESC LIMIT $2
@@ -52,7 +53,7 @@ public static class HashtagsApi
                   """);
             cmd.Parameters.AddWithValue(key);
             cmd.Parameters.AddWithValue(take);
-            if (!string.IsNullOrEmpty(cursor))
+            if (!first)
             {
                 cmd.Parameters.Add(new NpgsqlParameter { Value = beforeAt.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
                 cmd.Parameters.Add(new NpgsqlParameter { Value = beforeId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
@@ -62,7 +63,6 @@ public static class HashtagsApi
             return rows;
         }
 
-        var first = string.IsNullOrEmpty(cursor);
         for (var fresh = false; ; fresh = true)
         {
             var found = first ? await held.First(key, () => Read(HashtagPages.Rows, CancellationToken.None), fresh, ct) : await Read(l + 1, ct);

@@ -411,9 +411,19 @@ public sealed class FeedGrain(
     public async Task<FeedPage> ReadFeed(string? cursor, int limit, int k)
     {
         var page = await GetFeed(cursor, limit);
-        var posts = ReadPostsAsync(page.Items.Select(e => e.OotdId).ToList(), k, keep: true);
-        var viewer = ViewerFlagsAsync(page.Items.Select(e => (e.OotdId, e.AuthorId)).ToList());
-        return page with { Posts = await posts, Viewer = await viewer };
+        var read = await ReadShownAsync(page.Items.Select(e => (e.OotdId, e.AuthorId)).ToList(), k);
+        return page with { Posts = read.Reads, Viewer = read.Viewer };
+    }
+
+    /// <summary>
+    /// The posts as a feed shows them (kept reads, <see cref="ReadPostsAsync"/>) together with the viewer's state of
+    /// each (<see cref="ViewerFlagsAsync"/>), both in the order given; the two are asked at the same time.
+    /// </summary>
+    private async Task<FeedPostsRead> ReadShownAsync(IReadOnlyList<(Guid OotdId, Guid AuthorId)> items, int k)
+    {
+        var posts = ReadPostsAsync(items.Select(e => e.OotdId).ToList(), k, keep: true);
+        var viewer = ViewerFlagsAsync(items);
+        return new FeedPostsRead(await posts, await viewer);
     }
 
     /// <summary>
@@ -459,34 +469,29 @@ public sealed class FeedGrain(
 
     public async Task<FeedPostRead> ReadPost(Guid ootdId, Guid authorId, int k)
     {
-        var read = ReadPostsAsync([ootdId], k, keep: true);
-        var viewer = ViewerFlagsAsync([(ootdId, authorId)]);
-        return new FeedPostRead((await read)[0], (await viewer)[0]);
+        var read = await ReadShownAsync([(ootdId, authorId)], k);
+        return new FeedPostRead(read.Reads[0], read.Viewer[0]);
     }
 
     public async Task<FeedUploadsRead> ReadUploads(Guid authorId, int offset, int limit, int k)
     {
         var page = await GrainFactory.GetGrain<StyleLeaders.IStyleLeaderGrain>(authorId).GetUploads(offset, limit);
-        var posts = ReadPostsAsync(page.Items, k, keep: true);
-        var viewer = ViewerFlagsAsync(page.Items.Select(id => (id, authorId)).ToList());
-        return new FeedUploadsRead(page, await posts, await viewer);
+        var read = await ReadShownAsync(page.Items.Select(id => (id, authorId)).ToList(), k);
+        return new FeedUploadsRead(page, read.Reads, read.Viewer);
     }
 
     public async Task<FeedPostsRead> ReadPosts(IReadOnlyList<Guid> ootdIds, IReadOnlyList<Guid> authorIds, int k)
     {
         if (ootdIds.Count != authorIds.Count) throw new ArgumentException("Each post needs its author, in the same order.", nameof(authorIds));
-        var posts = ReadPostsAsync(ootdIds, k, keep: true);
-        var viewer = ViewerFlagsAsync(ootdIds.Zip(authorIds).ToList());
-        return new FeedPostsRead(await posts, await viewer);
+        return await ReadShownAsync(ootdIds.Zip(authorIds).ToList(), k);
     }
 
     public async Task<RankedPage> ReadBest(bool segment, int limit, int read)
     {
         var (name, items) = segment ? await SegmentBest(limit) : ("", await WeeklyBest(limit));
         var first = items.Take(Math.Max(0, read)).ToList();
-        var posts = ReadPostsAsync(first.Select(e => e.OotdId).ToList(), 0, keep: true);
-        var viewer = ViewerFlagsAsync(first.Select(e => (e.OotdId, e.AuthorId)).ToList());
-        return new RankedPage(items, name, await posts) { Viewer = await viewer };
+        var shown = await ReadShownAsync(first.Select(e => (e.OotdId, e.AuthorId)).ToList(), 0);
+        return new RankedPage(items, name, shown.Reads) { Viewer = shown.Viewer };
     }
 
     /// <summary>
