@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--warmup 3 (seconds of wrk before each measurement)] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,segment200,hashtag,hashtag200,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--warmup 3 (seconds of wrk before each measurement)] [--paired 4 (4-s slices alternating the bare page and each read route at the default connections; 0: none)] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,segment200,hashtag,hashtag200,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -61,6 +61,10 @@ public static class ReadPathsBenchmark
         var celebrities = int.Parse(Get("--celebrities") ?? "5", CultureInfo.InvariantCulture);
         var seconds = int.Parse(Get("--seconds") ?? "12", CultureInfo.InvariantCulture);
         var warmUp = int.Parse(Get("--warmup") ?? "3", CultureInfo.InvariantCulture);
+        // --paired N: after a read route's measurement at the default connections, N slices of 4 s alternate the bare
+        // page and the route (bare, route, route, bare, …), and the paired share divides the route's mean by the bare
+        // page's mean over those slices: a ratio measured beside the bare page, not minutes away from it.
+        var paired = int.Parse(Get("--paired") ?? "4", CultureInfo.InvariantCulture);
         var threads = int.Parse(Get("--threads") ?? "2", CultureInfo.InvariantCulture);
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
         var fanOutFollowers = int.Parse(Get("--fanout-followers") ?? "10000", CultureInfo.InvariantCulture);
@@ -193,8 +197,29 @@ public static class ReadPathsBenchmark
                 await File.WriteAllTextAsync(script, Lua(method, requests));
                 await Wrk(baseUrl, script, threads, conns, warmUp);   // warm-up
                 var r = await Wrk(baseUrl, script, threads, conns, seconds);
-                table.Add(new Row(label, conns, r));
-                Console.WriteLine($"    {label,-58} {conns,4}  {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:F1} ms  p99 {r.P99Ms,7:F1} ms  non-2xx {r.Non2xx}  {r.BytesPerResponse / 1024,6:F1} KB a response");
+                var share = method == "GET" && baseUrl == api && conns == connections && paired > 0 ? await PairedShare(script) : null;
+                table.Add(new Row(label, conns, r, share));
+                Console.WriteLine($"    {label,-58} {conns,4}  {r.RequestsPerSecond,9:N0} req/s  p50 {r.P50Ms,7:F1} ms  p99 {r.P99Ms,7:F1} ms  non-2xx {r.Non2xx}  {r.BytesPerResponse / 1024,6:F1} KB a response" +
+                    (share is { } s ? $"  paired share {s:F3}" : ""));
+            }
+
+            // The route and the bare page in turns of 4 s (both already warm), in the order bare, route, route, bare, …
+            // so that each follows the other equally often; the share is the ratio of their mean req/s.
+            async Task<double?> PairedShare(string script)
+            {
+                var bareScript = Path.Combine(work.FullName, "paired-bare.lua");
+                if (!File.Exists(bareScript)) await File.WriteAllTextAsync(bareScript, Lua("GET", [("/bare", null)]));
+                double routeSum = 0, bareSum = 0;
+                for (var i = 0; i < paired; i++)
+                {
+                    var order = i % 2 == 0 ? new[] { false, true } : [true, false];
+                    foreach (var route in order)
+                    {
+                        var slice = await Wrk(route ? api : bareUrl, route ? script : bareScript, threads, connections, 4);
+                        if (route) routeSum += slice.RequestsPerSecond; else bareSum += slice.RequestsPerSecond;
+                    }
+                }
+                return bareSum > 0 ? routeSum / bareSum : null;
             }
 
             await Measure("bare", "bare minimal API, 20-entry JSON page", "GET", [("/bare", null)], connections, bareUrl);
@@ -266,11 +291,11 @@ public static class ReadPathsBenchmark
             var bareFeedRate = Best("bare minimal API, a page");
             string Share(double rate, double? of) => of is > 0 ? (rate / of.Value).ToString("F3", CultureInfo.InvariantCulture) : "–";
             Console.WriteLine();
-            Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | KB a response | share of bare | share of the feed-size bare |");
-            Console.WriteLine("|---|---:|---:|---|---:|---:|---:|---:|");
+            Console.WriteLine($"| route | connections | req/s | p50 / p99 | non-2xx | KB a response | share of bare | share of the feed-size bare | paired share of bare |");
+            Console.WriteLine("|---|---:|---:|---|---:|---:|---:|---:|---:|");
             foreach (var row in table)
             {
-                Console.WriteLine($"| {row.Label.Replace("|", "\\|")} | {row.Connections} | {row.Result.RequestsPerSecond:N0} | {row.Result.P50Ms:F1} / {row.Result.P99Ms:F1} ms | {row.Result.Non2xx} | {row.Result.BytesPerResponse / 1024:F1} | {Share(row.Result.RequestsPerSecond, bareRate)} | {Share(row.Result.RequestsPerSecond, bareFeedRate)} |");
+                Console.WriteLine($"| {row.Label.Replace("|", "\\|")} | {row.Connections} | {row.Result.RequestsPerSecond:N0} | {row.Result.P50Ms:F1} / {row.Result.P99Ms:F1} ms | {row.Result.Non2xx} | {row.Result.BytesPerResponse / 1024:F1} | {Share(row.Result.RequestsPerSecond, bareRate)} | {Share(row.Result.RequestsPerSecond, bareFeedRate)} | {(row.PairedShare is { } p ? p.ToString("F3", CultureInfo.InvariantCulture) : "–")} |");
             }
             Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         }
@@ -641,7 +666,7 @@ public static class ReadPathsBenchmark
         await Task.WhenAll(readers);
     }
 
-    private sealed record Row(string Label, int Connections, WrkResult Result);
+    private sealed record Row(string Label, int Connections, WrkResult Result, double? PairedShare = null);
 
     public sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx, double BytesPerResponse = double.NaN);
 

@@ -318,6 +318,43 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
     }
 
     /// <summary>
+    /// Twelfth pass (README "Read paths"): the feed reuses its held viewer until the user grain tells it of a change. A
+    /// user grain deactivated and activated again while its feed stays active (idle collection, a rebalance) must tell
+    /// the feed of its first change too, or the feed would keep a viewer whose seen set lacks what was viewed since.
+    /// </summary>
+    [Fact]
+    public async Task A_user_grain_activated_again_while_its_feed_stays_active_tells_the_feed_of_its_first_change()
+    {
+        var me = await f.NewUserAsync();
+        var friend = await f.NewUserAsync();
+        await f.FollowAsync(me, friend);
+        for (var i = 0; i < 3; i++) await f.PostReadyAsync(friend, i % 2, Random.Shared.Next(50_000, 60_000));
+        var feed = f.Client.GetGrain<IFeedGrain>(me);
+        await RecommendationSiloFixture.Eventually(async () => (await feed.GetFeed(null, 100)).Items.Count(e => e.Source == FeedSource.Followees) >= 3,
+            "the friend's posts in the feed");
+        var page1 = await feed.GetFeed(null, 100);
+        Assert.Equal(page1.Items.Select(e => e.OotdId), (await feed.GetFeed(null, 100)).Items.Select(e => e.OotdId));
+
+        // The user grain goes (its feed stays), then a view activates it again: a new activation's stamps differ.
+        var user = f.Client.GetGrain<Ootd.Grains.Users.IUserGrain>(me);
+        var before = await user.OwnTasteStamp();
+        Assert.NotEqual(0, before);
+        await user.AsReference<Orleans.Core.Internal.IGrainManagementExtension>().DeactivateOnIdle();
+        var viewed = page1.Items.First(e => e.Source == FeedSource.Followees).OotdId;
+        await RecommendationSiloFixture.Eventually(async () =>
+        {
+            var stamp = await user.OwnTasteStamp();
+            return stamp == 0 || stamp >> 32 != before >> 32;
+        }, "a new activation of the user grain");
+        await f.ViewAsync(me, viewed);
+        Assert.NotEqual(before >> 32, await user.OwnTasteStamp() >> 32);
+
+        var after = await feed.GetFeed(null, 100);
+        Assert.DoesNotContain(after.Items, e => e.OotdId == viewed);
+        Assert.DoesNotContain(await feed.WeeklyBest(100), e => e.OotdId == viewed);
+    }
+
+    /// <summary>
     /// Ninth pass (README "Read paths"): co-likers are counted from the likes when a feed reads them, so a like counts
     /// the moment it is acknowledged and an unlike the moment it is, with nothing written per like.
     /// </summary>
