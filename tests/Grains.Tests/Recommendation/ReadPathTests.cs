@@ -287,8 +287,8 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         Assert.Equal(["again"], (await fresh.ReadStylesKeptAsync([post]))[post].Tags);
     }
 
-    [Fact]
-    public async Task The_feed_reuses_its_viewer_until_the_user_views_a_post_which_then_leaves_the_next_first_page()
+    /// <summary>A new user following a friend with three Ready posts, once those posts are in the user's feed.</summary>
+    private async Task<(Guid Me, IFeedGrain Feed)> FeedWithAFriendsPostsAsync()
     {
         var me = await f.NewUserAsync();
         var friend = await f.NewUserAsync();
@@ -297,6 +297,13 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
         var feed = f.Client.GetGrain<IFeedGrain>(me);
         await RecommendationSiloFixture.Eventually(async () => (await feed.GetFeed(null, 100)).Items.Count(e => e.Source == FeedSource.Followees) >= 3,
             "the friend's posts in the feed");
+        return (me, feed);
+    }
+
+    [Fact]
+    public async Task The_feed_reuses_its_viewer_until_the_user_views_a_post_which_then_leaves_the_next_first_page()
+    {
+        var (me, feed) = await FeedWithAFriendsPostsAsync();
 
         // Unchanged taste: the same list serves the first page and the explore lists read the held viewer.
         var page1 = await feed.GetFeed(null, 100);
@@ -325,13 +332,7 @@ public sealed class ReadPathTests(RecommendationSiloFixture f)
     [Fact]
     public async Task A_user_grain_activated_again_while_its_feed_stays_active_tells_the_feed_of_its_first_change()
     {
-        var me = await f.NewUserAsync();
-        var friend = await f.NewUserAsync();
-        await f.FollowAsync(me, friend);
-        for (var i = 0; i < 3; i++) await f.PostReadyAsync(friend, i % 2, Random.Shared.Next(50_000, 60_000));
-        var feed = f.Client.GetGrain<IFeedGrain>(me);
-        await RecommendationSiloFixture.Eventually(async () => (await feed.GetFeed(null, 100)).Items.Count(e => e.Source == FeedSource.Followees) >= 3,
-            "the friend's posts in the feed");
+        var (me, feed) = await FeedWithAFriendsPostsAsync();
         var page1 = await feed.GetFeed(null, 100);
         Assert.Equal(page1.Items.Select(e => e.OotdId), (await feed.GetFeed(null, 100)).Items.Select(e => e.OotdId));
 
