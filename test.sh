@@ -29,9 +29,15 @@ for proj in tests/*.Tests/*.Tests.csproj; do
   out="$(mktemp)"
   # --blame: when the test host dies (a native crash, a fail-fast, the OOM killer), vstest names the test that was
   # running; the abort reason and that name go into the short summary below.
+  # A host that dies of a signal (a native fault in ONNX Runtime or USearch, an abort) leaves vstest nothing to print:
+  # the runtime's crash report names the crashing thread's frames (scripts/crash-report.sh prints them below).
+  crashes=".data/crash/$name"; rm -rf "$crashes"; mkdir -p "$crashes"
+  DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 DOTNET_DbgMiniDumpName="$PWD/$crashes/%e.%p" \
   dotnet test "$proj" -c Release --no-build -nologo --blame --results-directory ".data/test-results/$name" \
     --logger "console;verbosity=normal" 2>&1 | tee "$out" | grep -E "^\s+(Failed|Passed|Skipped) |error|Total tests|Passed!|Failed!|aborted|crash"
   rc=${PIPESTATUS[0]}
+  find "$crashes" -type f ! -name "*.crashreport.json" -delete   # the dumps themselves: large, and read by nobody here
+  scripts/crash-report.sh "$crashes" | head -60 | tee -a "$out"
   p=$(grep -Eo "Passed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
   f=$(grep -Eo "Failed: +[0-9]+" "$out" | tail -1 | grep -Eo "[0-9]+" || echo 0)
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
@@ -42,7 +48,8 @@ for proj in tests/*.Tests/*.Tests.csproj; do
     { echo "--- $name (exit $rc)"; grep -E -A 12 "^\s+Failed " "$out" | head -60
       # A crashed host: why (fail-fast message, unhandled exception) and which test was running, in a few lines.
       grep -E -A 2 "test run was aborted|^Unhandled exception|^Stack overflow" "$out" | head -12
-      grep -E -A 2 "running when the crash occurred" "$out" | head -8; } >> "$failures"
+      grep -E -A 2 "running when the crash occurred" "$out" | head -8
+      scripts/crash-report.sh "$crashes" | head -30; } >> "$failures"
   fi
   if [ "$rc" -ne 0 ]; then status=1; [ "${f:-0}" -eq 0 ] && failed=$((failed + 1)) && echo "$name: test run failed (exit $rc)"; fi
   rm -f "$out"
