@@ -79,4 +79,56 @@ public sealed class TasteTests
         Assert.Equal("00000000-0000-0000-0000-000000000001,0007.jpg,blazer boots skirt,0,0,1,0,1,0", lines[1]);
         Assert.Equal(2, lines.Count);
     }
+    [Fact]
+    public void Tastes_are_read_from_a_file_one_a_line_with_their_labels_and_declared_tags()
+    {
+        var tastes = Tastes.Parse(
+        [
+            "# comment",
+            "",
+            "knitwear: sweater cardigan, jumper | knit_sweater cardigan",
+            "  hats:hat,scarf|  ",
+            "legwear: stockings leggings",
+        ]);
+        Assert.Equal(["knitwear", "hats", "legwear"], tastes.Select(t => t.Name));
+        Assert.Equal(["sweater", "cardigan", "jumper"], tastes[0].CcpTags);
+        Assert.Equal(["knit_sweater", "cardigan"], tastes[0].StyleTags);
+        Assert.Equal(["hat", "scarf"], tastes[1].CcpTags);
+        Assert.Empty(tastes[1].StyleTags);
+        Assert.Empty(tastes[2].StyleTags);
+        Assert.True(tastes[1].Matches(Photo("scarf", "coat")));
+        Assert.False(tastes[0].Matches(Photo("coat")));
+    }
+
+    [Theory]
+    [InlineData("knitwear sweater", "line 1")]                       // no colon
+    [InlineData(": sweater", "one word before the colon")]           // no name
+    [InlineData("knit wear: sweater", "one word before the colon")]  // a name with a space
+    [InlineData("knitwear: | knit_sweater", "names no CCP label")]
+    [InlineData("knitwear: a | b | c", "more than one")]
+    [InlineData("# only a comment", "no taste")]
+    public void A_bad_taste_file_is_refused_with_the_line_and_reason(string line, string reason)
+    {
+        var e = Assert.Throws<FormatException>(() => Tastes.Parse([line]));
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void A_taste_defined_twice_is_refused()
+    {
+        var e = Assert.Throws<FormatException>(() => Tastes.Parse(["a: x", "b: y", "a: z"]));
+        Assert.Contains("line 3", e.Message);
+    }
+
+    [Fact]
+    public void The_held_out_taste_file_beside_the_simulator_reads()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "tools", "FeedSim", "tastes-heldout.txt"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        var tastes = Tastes.Parse(File.ReadLines(Path.Combine(dir.FullName, "tools", "FeedSim", "tastes-heldout.txt")));
+        Assert.Equal(["knitwear", "trousers", "legwear", "purses", "hats"], tastes.Select(t => t.Name));
+        // none of them is one of the six tastes the feed was measured on while it was built
+        Assert.Empty(tastes.SelectMany(t => t.CcpTags).Intersect(Tastes.Default.SelectMany(t => t.CcpTags)));
+    }
 }

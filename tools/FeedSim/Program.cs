@@ -5,7 +5,7 @@ using Ootd.FeedSim;
 // fresh one) and prints the per-round table and per-source precision. See README.md.
 //   dotnet Ootd.FeedSim.dll [--api http://127.0.0.1:8150] [--ccp ../shared/datasets/ccp] [--split test,val] [--photos 288]
 //       [--authors 30] [--viewers 60] [--cold 10] [--rounds 6] [--page 5] [--pages 2] [--round-wait 12]
-//       [--concurrency 4] [--post-concurrency 2] [--ready-timeout 900] [--seed 1] [--posts-csv FILE]
+//       [--concurrency 4] [--post-concurrency 2] [--ready-timeout 900] [--seed 1] [--posts-csv FILE] [--tastes FILE]
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 int Int(string name, int fallback, int min, int max)
 {
@@ -17,7 +17,7 @@ int Int(string name, int fallback, int min, int max)
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.WriteLine("usage: Ootd.FeedSim [--api URL] [--ccp DIR] [--split test,val] [--photos N] [--authors N] [--viewers N] [--cold N] [--rounds N] [--page N] [--pages N] [--round-wait S] [--concurrency N] [--post-concurrency N] [--ready-timeout S] [--seed N] [--posts-csv FILE]");
+    Console.WriteLine("usage: Ootd.FeedSim [--api URL] [--ccp DIR] [--split test,val] [--photos N] [--authors N] [--viewers N] [--cold N] [--rounds N] [--page N] [--pages N] [--round-wait S] [--concurrency N] [--post-concurrency N] [--ready-timeout S] [--seed N] [--posts-csv FILE] [--tastes FILE]");
     return 0;
 }
 
@@ -42,11 +42,12 @@ try
         ReadyTimeout = TimeSpan.FromSeconds(Int("--ready-timeout", 900, 1, 86_400)),
         Seed = Int("--seed", 1, 0, int.MaxValue),
         PostsCsv = Arg("--posts-csv"),
+        Tastes = Arg("--tastes") is { } tastesFile ? Tastes.Parse(File.ReadLines(tastesFile)) : Tastes.Default,
     };
 }
-catch (ArgumentException e)
+catch (Exception e) when (e is ArgumentException or FormatException or IOException or UnauthorizedAccessException)
 {
-    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(e is FormatException ? $"--tastes {Arg("--tastes")}: {e.Message}" : e.Message);
     return 2;
 }
 if (!CcpPhotos.Exists(options.Ccp))

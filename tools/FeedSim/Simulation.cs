@@ -52,6 +52,8 @@ public sealed class Simulation(PlatformClient api, SimOptions o, TextWriter log)
         var photos = CcpPhotos.Read(o.Ccp, o.Split).OrderBy(_ => rng.Next()).Take(o.Photos).ToList();
         if (photos.Count == 0) throw new InvalidOperationException($"No CCP photos of split '{o.Split}' under {o.Ccp}.");
         var k = o.Tastes.Count;
+        if (o.Tastes.FirstOrDefault(t => !photos.Any(t.Matches)) is { } unmatched)
+            throw new InvalidOperationException($"Taste '{unmatched.Name}' matches none of the {photos.Count} photos: its lift cannot be measured.");
         Log($"{photos.Count} CCP {o.Split} photos; tastes (base rate among them): "
             + string.Join(", ", o.Tastes.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {Tastes.BaseRate(t, photos):P0}"))));
 

@@ -32,6 +32,38 @@ public static class Tastes
         new("summer", ["shorts", "sandals", "t-shirt", "top"], ["shorts", "sandals", "tshirt", "sleeveless_top"]),
     ];
 
+    /// <summary>
+    /// Tastes from a text file (<c>--tastes FILE</c>), one a line: <c>name: ccp labels | style tags</c>, labels and tags
+    /// separated by spaces or commas; the style tags (what a cold-start user of the taste declares) may be left out
+    /// after the bar. Blank lines and lines starting with <c>#</c> are skipped. A simulation on tastes never tuned on
+    /// (<c>tools/FeedSim/tastes-heldout.txt</c>) checks that the feed learns tastes in general, not these six.
+    /// </summary>
+    /// <exception cref="FormatException">A line is not of that form, a name repeats, or there is no taste at all.</exception>
+    public static List<TasteGroup> Parse(IEnumerable<string> lines)
+    {
+        var tastes = new List<TasteGroup>();
+        var number = 0;
+        foreach (var raw in lines)
+        {
+            number++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var colon = line.IndexOf(':');
+            var name = colon > 0 ? line[..colon].Trim() : "";
+            if (name.Length == 0 || name.Any(char.IsWhiteSpace))
+                throw new FormatException($"line {number}: expected 'name: ccp labels | style tags' (one word before the colon), got '{line}'");
+            var parts = line[(colon + 1)..].Split('|');
+            if (parts.Length > 2) throw new FormatException($"line {number}: more than one '|'");
+            static List<string> Words(string text) => text.Split([' ', ',', '\t'], StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal).ToList();
+            var labels = Words(parts[0]);
+            if (labels.Count == 0) throw new FormatException($"line {number}: taste '{name}' names no CCP label");
+            if (tastes.Any(t => t.Name == name)) throw new FormatException($"line {number}: taste '{name}' is defined twice");
+            tastes.Add(new TasteGroup(name, labels, parts.Length == 2 ? Words(parts[1]) : []));
+        }
+        if (tastes.Count == 0) throw new FormatException("no taste defined");
+        return tastes;
+    }
+
     /// <summary>Viewer i's taste: round robin over the groups, so every group gets ⌊n/k⌋ or ⌈n/k⌉ viewers.</summary>
     public static int GroupOf(int viewer, int groups)
     {
