@@ -34,6 +34,7 @@ public sealed class FashionModelHost : IAsyncDisposable
     private readonly AnalysisQueue _queue;
     private readonly object _gate = new();
     private Task<LoadedModels>? _loading;
+    private bool _disposed;
     private DateTime _lastFailure = DateTime.MinValue;
 
     private readonly ModelRepository? _repository;
@@ -140,6 +141,7 @@ public sealed class FashionModelHost : IAsyncDisposable
     }
 
     /// <summary>Loads the models once (on a thread-pool thread). A failed load is retried after 10 s.</summary>
+    /// <exception cref="ObjectDisposedException">The host was disposed.</exception>
     public Task EnsureLoadedAsync() => LoadAsync();
 
     /// <summary>The tagger's attribute group of that name (with its prior), once the models are loaded; null without one.</summary>
@@ -149,6 +151,7 @@ public sealed class FashionModelHost : IAsyncDisposable
     {
         lock (_gate)
         {
+            if (_disposed) return Task.FromException<LoadedModels>(new ObjectDisposedException(nameof(FashionModelHost)));
             if (_loading is { IsFaulted: true } && DateTime.UtcNow - _lastFailure > TimeSpan.FromSeconds(10)) _loading = null;
             return _loading ??= Task.Run(() =>
             {
@@ -451,11 +454,32 @@ public sealed class FashionModelHost : IAsyncDisposable
         return b;
     }
 
+    /// <summary>
+    /// Frees the models once the running batches are done, and refuses every later photo and load. A load still in
+    /// progress (a silo stopped within seconds of its start) is waited for and its models freed too: left to itself it
+    /// would keep them for the life of the process, and their native sessions would end in finalizers, in no order.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         Task<LoadedModels>? loading;
-        lock (_gate) loading = _loading;
-        if (loading is { IsCompletedSuccessfully: true }) await loading.Result.DisposeAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            loading = _loading;
+            _loading = null;
+        }
+        if (loading is null) return;
+        LoadedModels models;
+        try
+        {
+            models = await loading.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            return;   // a failed load holds nothing (and was logged when it failed)
+        }
+        await models.DisposeAsync().ConfigureAwait(false);
     }
 }
 

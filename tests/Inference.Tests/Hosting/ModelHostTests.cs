@@ -329,4 +329,21 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         Assert.Equal((48, 32), (cmyk.Width, cmyk.Height));
         AssertSane(Assert.Single(cmyk.Items), 48, 32);
     }
+    [Fact]
+    public async Task A_host_disposed_while_its_models_load_frees_them_and_refuses_later_photos()
+    {
+        // A silo stopped within a second or two of its start (a failed deployment, a test cluster) disposes the host
+        // while the models are still loading. The load must not outlive the host: its sessions would stay in memory
+        // for good, and later be released by finalizers in no particular order.
+        var host = new FashionModelHost(new InferenceOptions { ModelsPath = TestModels.Folder, IntraOpThreads = 1 });
+        var loading = host.EnsureLoadedAsync();
+        Assert.False(loading.IsCompleted);                   // the disposal below comes while the sessions are created
+        await host.DisposeAsync();
+        Assert.True(loading.IsCompleted);                    // the disposal waited for the load and freed its models
+        Assert.False(host.IsLoaded);
+        Assert.Equal("unloaded", host.ExecutionProvider);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => host.AnalyzeAsync(TestPhotos.OutfitJpeg(1), PhotoKind.Outfit));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => host.EnsureLoadedAsync());
+        await host.DisposeAsync();                           // twice: nothing more to do
+    }
 }
