@@ -104,6 +104,7 @@ public sealed class TasteTests
     [InlineData("knitwear sweater", "line 1")]                       // no colon
     [InlineData(": sweater", "one word before the colon")]           // no name
     [InlineData("knit wear: sweater", "one word before the colon")]  // a name with a space
+    [InlineData("knit,wear: sweater", "one word before the colon")]  // a comma would split the posts CSV's column
     [InlineData("knitwear: | knit_sweater", "names no CCP label")]
     [InlineData("knitwear: a | b | c", "more than one")]
     [InlineData("# only a comment", "no taste")]

@@ -50,7 +50,8 @@ public static class Tastes
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var colon = line.IndexOf(':');
             var name = colon > 0 ? line[..colon].Trim() : "";
-            if (name.Length == 0 || name.Any(char.IsWhiteSpace))
+            // The name heads a column of the posts CSV and the tables: one word of letters, digits, '-' or '_'.
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
                 throw new FormatException($"line {number}: expected 'name: ccp labels | style tags' (one word before the colon), got '{line}'");
             var parts = line[(colon + 1)..].Split('|');
             if (parts.Length > 2) throw new FormatException($"line {number}: more than one '|'");
