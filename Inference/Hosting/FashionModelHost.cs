@@ -457,7 +457,7 @@ public sealed class FashionModelHost : IAsyncDisposable
     /// <summary>
     /// Frees the models once the running batches are done, and refuses every later photo and load. A load still in
     /// progress (a silo stopped within seconds of its start) is waited for and its models freed too: left to itself it
-    /// would keep them for the life of the process, and their native sessions would end in finalizers, in no order.
+    /// would keep them, with their batcher threads, for the life of the process.
     /// </summary>
     public async ValueTask DisposeAsync()
     {

@@ -79,6 +79,7 @@ public sealed class TasteTests
         Assert.Equal("00000000-0000-0000-0000-000000000001,0007.jpg,blazer boots skirt,0,0,1,0,1,0", lines[1]);
         Assert.Equal(2, lines.Count);
     }
+
     [Fact]
     public void Tastes_are_read_from_a_file_one_a_line_with_their_labels_and_declared_tags()
     {

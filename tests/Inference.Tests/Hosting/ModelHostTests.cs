@@ -329,12 +329,13 @@ public class ModelHostTests(ModelHostFixture hosts) : IClassFixture<ModelHostFix
         Assert.Equal((48, 32), (cmyk.Width, cmyk.Height));
         AssertSane(Assert.Single(cmyk.Items), 48, 32);
     }
+
     [Fact]
     public async Task A_host_disposed_while_its_models_load_frees_them_and_refuses_later_photos()
     {
         // A silo stopped within a second or two of its start (a failed deployment, a test cluster) disposes the host
-        // while the models are still loading. The load must not outlive the host: its sessions would stay in memory
-        // for good, and later be released by finalizers in no particular order.
+        // while the models are still loading. The load must not outlive the host: its sessions and batcher threads
+        // (whose waits keep them reachable) would stay for the life of the process.
         var host = new FashionModelHost(new InferenceOptions { ModelsPath = TestModels.Folder, IntraOpThreads = 1 });
         var loading = host.EnsureLoadedAsync();
         Assert.False(loading.IsCompleted);                   // the disposal below comes while the sessions are created
