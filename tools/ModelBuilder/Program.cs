@@ -14,6 +14,7 @@ return command switch
     "priors" => TaggerPriors.Run(),
     "parser" => ParserCommands.Run(args[1..], workers),
     "shot" => ShotCommands.Run(args[1..], workers),
+    "garments" => GarmentCommands.Run(args[1..], workers),
     "train" => Trainers.Train(args.Length > 1 ? args[1..] : ["classifier", "tagger", "embedder", "detector"]),
     _ => Help(),
 };
@@ -36,6 +37,8 @@ static int Help()
           parser report            the committed parser on CCP test (IoU ≥ 0.5, per super-category) + speed → REPORT.md
           shot features [source…]  photos (ccp, ccp-small, clothing, products) through the border rule and the parser → .data/shot
           shot train [--write]     product-shot head (logistic, pooled layer4 + mask statistics) on train, threshold on val (--write: models/shot.*)
+          garments features        CCP photos through the garment parser → region-pooled hypercolumns (.data/garments)
+          garments train [--write] garment-presence head (multi-label logistic, CCP labels) on train, epoch on val (--write: models/garments.*)
           report [classifier]      measure the committed heads on the test splits → models/REPORT.md and manifest metrics
         """);
     return 0;
