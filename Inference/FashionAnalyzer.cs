@@ -38,6 +38,9 @@ public sealed record OutfitAnalysis(int Width, int Height, string Format, IReadO
     public string Provider { get; init; } = "";
     /// <summary>What the photo was analysed as (Outfit or Product; Auto is decided from the photo).</summary>
     public PhotoKind Kind { get; init; }
+    /// <summary>The garments a worn photo shows, each with its probability (<see cref="Parsing.GarmentPresenceHead"/>);
+    /// empty for product photos and without the head.</summary>
+    public IReadOnlyList<Parsing.GarmentShown> Garments { get; init; } = [];
 }
 
 /// <summary>Outfit photos go through the detector; product photos are one item each (the whole picture); for Auto the

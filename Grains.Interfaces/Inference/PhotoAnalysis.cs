@@ -77,7 +77,16 @@ public sealed record PhotoAnalysis(
     [Id(6)] public bool PerceptualHashInformative { get; init; }
     /// <summary>What the photo was analysed as: Outfit or Product (for <see cref="PhotoKind.Auto"/>, what it showed).</summary>
     [Id(7)] public PhotoKind Kind { get; init; }
+    /// <summary>The garments a worn photo shows, each with its probability (the garment-presence head; empty for
+    /// product photos, without the head, and from a silo of an earlier release).</summary>
+    [Id(8)] public IReadOnlyList<GarmentProbability> Garments { get; init; } = [];
 }
+
+/// <summary>A garment a photo shows (a CCP garment name such as "skirt", "tights", "hat") and its probability.</summary>
+[GenerateSerializer, Immutable]
+public sealed record GarmentProbability(
+    [property: Id(0)] string Label,
+    [property: Id(1)] float Probability);
 
 public enum AnalysisFailure
 {

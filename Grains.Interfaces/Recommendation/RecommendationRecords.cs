@@ -110,7 +110,12 @@ public sealed record OotdStyleSignals(
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] float[]? Style,
     [property: Id(4)] IReadOnlyList<string> Tags,
-    [property: Id(5)] IReadOnlyDictionary<Guid, double> Column);
+    [property: Id(5)] IReadOnlyDictionary<Guid, double> Column)
+{
+    /// <summary>Garment name → probability of the post's photo (the garment-presence head); empty without them (and
+    /// from a silo of an earlier release).</summary>
+    [Id(6)] public IReadOnlyDictionary<string, float> Garments { get; init; } = new Dictionary<string, float>();
+}
 
 /// <summary>What other users' feeds need of a user: TF-IDF row (tf·idf), style vector, stated style tags, segment.</summary>
 [GenerateSerializer, Immutable]

@@ -6,7 +6,7 @@ namespace Ootd.Grains.Inference;
 
 /// <summary>
 /// The tables of the analysis: photo bytes (<c>media</c>), analysed items with their vectors (<c>ootd_items</c>) and
-/// photo fingerprints per post (<c>ootd_fingerprints</c>).
+/// photo fingerprints per post (<c>ootd_fingerprints</c>), the garments each post's photo shows (<c>ootd_garments</c>).
 /// </summary>
 public sealed class AnalysisStore(NpgsqlDataSource dataSource)
 {
@@ -23,8 +23,9 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
         return await cmd.ExecuteScalarAsync(cancellation) as byte[];
     }
 
-    /// <summary>Replaces the items of an OOTD (idempotent: a retried analysis writes the same rows).</summary>
-    public async Task SaveItemsAsync(Guid ootdId, IReadOnlyList<AnalysedItem> items)
+    /// <summary>Replaces the items of an OOTD and the garments its photo shows (idempotent: a retried analysis
+    /// writes the same rows; no garments leaves none).</summary>
+    public async Task SaveItemsAsync(Guid ootdId, IReadOnlyList<AnalysedItem> items, IReadOnlyList<GarmentProbability>? garments = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
@@ -53,7 +54,18 @@ public sealed class AnalysisStore(NpgsqlDataSource dataSource)
             command.Parameters.Add(Reals(v.BackboneFeatures));
             batch.BatchCommands.Add(command);
         }
-        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync();
+        var clear = new NpgsqlBatchCommand("DELETE FROM ootd_garments WHERE ootd_id = $1");
+        clear.Parameters.Add(new NpgsqlParameter { Value = ootdId });
+        batch.BatchCommands.Add(clear);
+        if (garments is { Count: > 0 })
+        {
+            var shown = new NpgsqlBatchCommand("INSERT INTO ootd_garments (ootd_id, labels, probabilities) VALUES ($1, $2, $3)");
+            shown.Parameters.Add(new NpgsqlParameter { Value = ootdId });
+            shown.Parameters.Add(new NpgsqlParameter { Value = garments.Select(g => g.Label).ToArray() });
+            shown.Parameters.Add(Reals(garments.Select(g => g.Probability).ToArray()));
+            batch.BatchCommands.Add(shown);
+        }
+        await batch.ExecuteNonQueryAsync();
         await batch.DisposeAsync();
         await tx.CommitAsync();
     }

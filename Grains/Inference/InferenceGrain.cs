@@ -114,6 +114,7 @@ public sealed class InferenceGrain(
         {
             PerceptualHashInformative = analysis.Fingerprint.Informative,
             Kind = analysis.Kind == Ootd.Inference.PhotoKind.Product ? PhotoKind.Product : PhotoKind.Outfit,
+            Garments = analysis.Garments.Select(g => new GarmentProbability(g.Label, g.Probability)).ToList(),
         };
 
     /// <summary>The contract's photo kind as the pipeline's (the wire keeps its own enum: the API does not load the models).</summary>

@@ -532,7 +532,7 @@ public sealed partial class OotdGrain(
         if (result.Succeeded)
         {
             var items = result.Analysis!.Items;
-            await analysisStore.SaveItemsAsync(OotdId, items);
+            await analysisStore.SaveItemsAsync(OotdId, items, result.Analysis!.Garments);
             state.State.Items = items.Select(i => i.Item).ToList();
             state.State.Status = OotdStatus.Ready;
             state.State.AnalysisError = null;

@@ -72,7 +72,10 @@ public sealed class OotdStyle(
 
     /// <summary>Null when the OOTD has no style row (not analysed, or unknown).</summary>
     public OotdStyleSignals? Signals() => _style is null ? null :
-        new OotdStyleSignals(_ootdId, _style.AuthorId, _style.CreatedAt, _style.Style, _style.Tags, _column.At(Clock.UtcNow()));
+        new OotdStyleSignals(_ootdId, _style.AuthorId, _style.CreatedAt, _style.Style, _style.Tags, _column.At(Clock.UtcNow()))
+        {
+            Garments = _style.Garments,
+        };
 
     /// <summary>
     /// A user viewed, liked, commented or clicked through: one more entry in the decayed column. An unlike reads the
@@ -115,7 +118,7 @@ public sealed class OotdStyle(
             .Select(t => t.Trim().TrimStart('#').ToLowerInvariant())
             .Concat(items.Select(i => i.SubCategory.ToLowerInvariant()))
             .Where(t => t.Length > 0).Distinct().ToArray();
-        var stored = new StoredStyle(_ootdId, authorId, createdAt, style, tags);
+        var stored = new StoredStyle(_ootdId, authorId, createdAt, style, tags) { Garments = await store.ReadGarmentsAsync(_ootdId) };
         await store.SaveStyleAsync(stored);
         _style = stored;
 

@@ -28,8 +28,8 @@ public sealed class FeedViewer(Guid userId, OwnTaste own, IReadOnlySet<Guid> blo
     public TasteModel? Model { get; } = own.TasteModelBias is { } bias ? TasteModel.From(bias, own.TasteModelWeights) : null;
 
     /// <summary>P(like) of a post by the learned model; 0 without a model.</summary>
-    public double LikeProbability(IEnumerable<string> tags, float[]? style) =>
-        Model is { } m ? m.Probability(TasteModel.Features(tags, style)) : 0;
+    public double LikeProbability(IEnumerable<string> tags, float[]? style, IReadOnlyDictionary<string, float>? garments = null) =>
+        Model is { } m ? m.Probability(TasteModel.Features(tags, style, garments: garments)) : 0;
 }
 
 /// <summary>A new user's taste before any like: a style vector from the profile and the tags it came from.</summary>
@@ -170,7 +170,7 @@ public sealed class FeedAssembler(
                     if (!bestRank.TryGetValue(list[i], out var r) || i < r) bestRank[list[i]] = i;
         var scored = candidates.Select(id =>
         {
-            var prior = model ? (styles.TryGetValue(id, out var st) ? viewer.LikeProbability(st.Tags, st.Style) : viewer.LikeProbability([], null)) : rate;
+            var prior = model ? (styles.TryGetValue(id, out var st) ? viewer.LikeProbability(st.Tags, st.Style, st.Garments) : viewer.LikeProbability([], null)) : rate;
             var (seen, liked) = evidence.GetValueOrDefault(id);
             return (Id: id, Score: TasteRanking.Posterior(seen, liked, prior, S.NeighbourEvidenceStrength) + 0.001 / (1 + bestRank.GetValueOrDefault(id)));
         }).OrderByDescending(x => x.Score).ThenBy(x => x.Id).ToList();
@@ -192,7 +192,7 @@ public sealed class FeedAssembler(
             return recency.OrderByDescending(p => p.Score).ThenBy(p => p.Ootd).ToList();
         var styles = await store.ReadStylesKeptAsync(recency.Select(p => p.Ootd).ToList());
         return recency.Select(p => (p.Ootd, Score: p.Score + _o.TasteModelWeight *
-                (styles.TryGetValue(p.Ootd, out var st) ? viewer.LikeProbability(st.Tags, st.Style) : 0)))
+                (styles.TryGetValue(p.Ootd, out var st) ? viewer.LikeProbability(st.Tags, st.Style, st.Garments) : 0)))
             .OrderByDescending(p => p.Score).ThenBy(p => p.Ootd).ToList();
     }
 
@@ -207,7 +207,8 @@ public sealed class FeedAssembler(
         var head = list.Where(x => !viewer.Seen.Contains(x.Id)).DistinctBy(x => x.Id).Take(CuratedModelDepth).ToList();
         var styles = await store.ReadStylesKeptAsync(head.Select(x => x.Id).ToList());
         var scored = head.Select(x => new ScoredOotd(x.Id, Math.Max(0, x.Score))).ToList();
-        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
+        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null,
+            id => styles.TryGetValue(id, out var st) ? st.Garments : null);
     }
 
     /// <summary>How many of the viewer's most recently served entries the adaptive quotas count.</summary>
@@ -301,7 +302,8 @@ public sealed class FeedAssembler(
         scored.AddRange(pool.Where(p => !inScored.Contains(p.OotdId)).Select(p => new ScoredOotd(p.OotdId, 0)));
         return ReRank(viewer, scored,
             id => signals.TryGetValue(id, out var s) ? s.Tags : poolById.TryGetValue(id, out var p) ? p.Tags : [],
-            id => signals.TryGetValue(id, out var s) ? s.Style : poolById.TryGetValue(id, out var p) ? p.Style : null);
+            id => signals.TryGetValue(id, out var s) ? s.Style : poolById.TryGetValue(id, out var p) ? p.Style : null,
+            id => signals.TryGetValue(id, out var s) ? s.Garments : poolById.TryGetValue(id, out var p) ? p.Garments : null);
     }
 
     /// <summary>Nearest unseen posts kept per item-based seed.</summary>
@@ -313,14 +315,16 @@ public sealed class FeedAssembler(
         if (scored.Count == 0) return [];
         if ((_o.TagTasteWeight == 0 || viewer.TagTaste.Count == 0) && !UsesModel(viewer)) return scored.Select(s => (s.OotdId, s.Score)).ToList();
         var styles = await store.ReadStylesKeptAsync(scored.Select(s => s.OotdId).ToList());
-        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null);
+        return ReRank(viewer, scored, id => styles.TryGetValue(id, out var st) ? st.Tags : [], id => styles.TryGetValue(id, out var st) ? st.Style : null,
+            id => styles.TryGetValue(id, out var st) ? st.Garments : null);
     }
 
     /// <summary>
     /// score' = s / max(s) + TagTasteWeight · mean tag taste of the post's tags + TasteModelWeight · P(like) of the
     /// learned taste model (0 without one); best first.
     /// </summary>
-    private IReadOnlyList<(Guid Id, double Score)> ReRank(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored, Func<Guid, IEnumerable<string>> tagsOf, Func<Guid, float[]?>? styleOf = null)
+    private IReadOnlyList<(Guid Id, double Score)> ReRank(FeedViewer viewer, IReadOnlyList<ScoredOotd> scored, Func<Guid, IEnumerable<string>> tagsOf,
+        Func<Guid, float[]?>? styleOf = null, Func<Guid, IReadOnlyDictionary<string, float>?>? garmentsOf = null)
     {
         if (scored.Count == 0) return [];
         var max = scored.Max(s => s.Score);
@@ -330,7 +334,7 @@ public sealed class FeedAssembler(
             {
                 var tags = tagsOf(s.OotdId);
                 return (s.OotdId, Score: s.Score / max + _o.TagTasteWeight * TagTaste.Score(viewer.TagTaste, tags)
-                    + (model ? _o.TasteModelWeight * viewer.LikeProbability(tags, styleOf?.Invoke(s.OotdId)) : 0));
+                    + (model ? _o.TasteModelWeight * viewer.LikeProbability(tags, styleOf?.Invoke(s.OotdId), garmentsOf?.Invoke(s.OotdId)) : 0));
             })
             .OrderByDescending(x => x.Score).ThenBy(x => x.OotdId).ToList();
     }
@@ -414,7 +418,7 @@ public sealed class FeedAssembler(
     {
         var all = await Task.WhenAll(ids.Select(id => grains.GetGrain<IOotdGrain>(id).GetStyleSignals()));
         return all.OfType<OotdStyleSignals>().ToDictionary(s => s.OotdId,
-            s => new OotdSignals(s.OotdId, s.Column, s.Style, s.Tags.ToHashSet(StringComparer.OrdinalIgnoreCase)));
+            s => new OotdSignals(s.OotdId, s.Column, s.Style, s.Tags.ToHashSet(StringComparer.OrdinalIgnoreCase)) { Garments = s.Garments });
     }
 
     // ------------------------------------------------------------------ similar OOTDs, explore, who to follow

@@ -10,8 +10,24 @@ namespace Ootd.Grains.Recommendation;
 /// <summary>One analysed item as the style vectors need it (from <c>ootd_items</c>).</summary>
 public sealed record StoredItem(string SubCategory, float[] SubProbabilities, float[] AttributeVector, float[] Embedding);
 
-/// <summary>A stored OOTD style row.</summary>
-public sealed record StoredStyle(Guid OotdId, Guid AuthorId, DateTimeOffset CreatedAt, float[] Style, string[] Tags);
+/// <summary>A stored OOTD style row, with the garments the post's photo shows (<c>ootd_garments</c>) when it has them.</summary>
+public sealed record StoredStyle(Guid OotdId, Guid AuthorId, DateTimeOffset CreatedAt, float[] Style, string[] Tags)
+{
+    /// <summary>Garment name → probability (the garment-presence head); empty when the photo has none recorded.</summary>
+    public IReadOnlyDictionary<string, float> Garments { get; init; } = Empty;
+
+    public static readonly IReadOnlyDictionary<string, float> Empty = new Dictionary<string, float>();
+
+    /// <summary>Labels and probabilities (as <c>ootd_garments</c> stores them) as a map; mismatched arrays give none.</summary>
+    public static IReadOnlyDictionary<string, float> GarmentMap(string[]? labels, float[]? probabilities)
+    {
+        if (labels is null || probabilities is null || labels.Length != probabilities.Length || labels.Length == 0) return Empty;
+        var map = new Dictionary<string, float>(labels.Length, StringComparer.Ordinal);
+        for (var i = 0; i < labels.Length; i++)
+            if (float.IsFinite(probabilities[i])) map[labels[i]] = probabilities[i];
+        return map;
+    }
+}
 
 /// <summary>The recommender's tables (migration 0300) and the reads it makes of the social ones. All SQL is bounded by a key or a LIMIT.</summary>
 public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<RecommenderServingOptions>? serving = null)
@@ -78,7 +94,7 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
         var result = new Dictionary<Guid, StoredStyle>();
         if (ootdIds.Count == 0) return result;
         await using var cmd = db.Command(
-            "SELECT ootd_id, author_id, created_at, style, tags FROM ootd_styles WHERE ootd_id = ANY($1)", ootdIds.ToArray());
+            $"SELECT {StyleColumns} FROM {StyleRows} WHERE s.ootd_id = ANY($1)", ootdIds.ToArray());
         await using var r = await cmd.ExecuteReaderAsync();
         while (await r.ReadAsync())
         {
@@ -91,8 +107,8 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
     /// <summary>An author's live, analysed uploads, newest first.</summary>
     public async Task<List<StoredStyle>> ReadUploadStylesAsync(Guid authorId, int limit)
     {
-        await using var cmd = db.Command("""
-            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+        await using var cmd = db.Command($"""
+            SELECT {StyleColumns} FROM {StyleRows}
             JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
             WHERE s.author_id = $1 ORDER BY s.created_at DESC, s.ootd_id LIMIT $2
             """, authorId, limit);
@@ -102,8 +118,25 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
         return list;
     }
 
+    /// <summary>What every style read selects (<see cref="ReadStyle"/>), from <see cref="StyleRows"/>.</summary>
+    private const string StyleColumns = "s.ootd_id, s.author_id, s.created_at, s.style, s.tags, g.labels, g.probabilities";
+
+    /// <summary>Style rows (alias s) with the garments of their photos (alias g), when they have them.</summary>
+    private const string StyleRows = "ootd_styles s LEFT JOIN ootd_garments g ON g.ootd_id = s.ootd_id";
+
     private static StoredStyle ReadStyle(NpgsqlDataReader r) => new(r.GetGuid(0), r.GetGuid(1),
-        new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero), r.GetFieldValue<float[]>(3), r.GetFieldValue<string[]>(4));
+        new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero), r.GetFieldValue<float[]>(3), r.GetFieldValue<string[]>(4))
+    {
+        Garments = StoredStyle.GarmentMap(r.IsDBNull(5) ? null : r.GetFieldValue<string[]>(5), r.IsDBNull(6) ? null : r.GetFieldValue<float[]>(6)),
+    };
+
+    /// <summary>The garments a post's photo shows (<c>ootd_garments</c>); empty without a row.</summary>
+    public async Task<IReadOnlyDictionary<string, float>> ReadGarmentsAsync(Guid ootdId)
+    {
+        await using var cmd = db.Command("SELECT labels, probabilities FROM ootd_garments WHERE ootd_id = $1", ootdId);
+        await using var r = await cmd.ExecuteReaderAsync();
+        return await r.ReadAsync() ? StoredStyle.GarmentMap(r.GetFieldValue<string[]>(0), r.GetFieldValue<float[]>(1)) : StoredStyle.Empty;
+    }
 
     /// <summary>Taste interactions (view, like, unlike, product click) with one OOTD, newest first.</summary>
     public async Task<List<(Guid User, InteractionKind Kind, DateTimeOffset At)>> ReadOotdInteractionsAsync(Guid ootdId, int limit)
@@ -241,8 +274,8 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
     public async Task<List<StoredStyle>> TaggedStylesAsync(IReadOnlyCollection<string> tags, int limit)
     {
         if (tags.Count == 0) return [];
-        await using var cmd = db.Command("""
-            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+        await using var cmd = db.Command($"""
+            SELECT {StyleColumns} FROM {StyleRows}
             JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
             WHERE s.tags && $1 ORDER BY s.created_at DESC, s.ootd_id LIMIT $2
             """, tags.ToArray(), limit);
@@ -293,8 +326,8 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
     public async Task<List<StoredStyle>> RecentStylesAsync(Guid viewerId, IReadOnlyCollection<Guid> exclude, int limit)
     {
         if (limit <= 0) return [];
-        await using var cmd = db.Command("""
-            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+        await using var cmd = db.Command($"""
+            SELECT {StyleColumns} FROM {StyleRows}
             JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
             WHERE s.author_id <> $1 AND NOT (s.ootd_id = ANY($2)) ORDER BY s.created_at DESC, s.ootd_id LIMIT $3
             """, viewerId, exclude.ToArray(), limit);
@@ -315,8 +348,8 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
         {
             if (list.Count >= limit) break;
             await using var cmd = db.Command($"""
-                SELECT ootd_id, author_id, created_at, style, tags FROM ootd_styles
-                WHERE ootd_id {op} $1 ORDER BY ootd_id LIMIT $2
+                SELECT {StyleColumns} FROM {StyleRows}
+                WHERE s.ootd_id {op} $1 ORDER BY s.ootd_id LIMIT $2
                 """, args, limit - list.Count);
             await using var r = await cmd.ExecuteReaderAsync();
             while (await r.ReadAsync()) list.Add(ReadStyle(r));
@@ -454,8 +487,8 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
     /// <summary>Style rows of live OOTDs that have no entry in the "ootd-style" index.</summary>
     public async Task<List<StoredStyle>> UnindexedStylesAsync(int limit)
     {
-        await using var cmd = db.Command("""
-            SELECT s.ootd_id, s.author_id, s.created_at, s.style, s.tags FROM ootd_styles s
+        await using var cmd = db.Command($"""
+            SELECT {StyleColumns} FROM {StyleRows}
             JOIN ootd_posts p ON p.ootd_id = s.ootd_id AND p.deleted_at IS NULL
             WHERE NOT EXISTS (SELECT 1 FROM item_vectors v WHERE v.index_name = $1 AND v.item_key = s.ootd_id::text AND NOT v.deleted)
             LIMIT $2

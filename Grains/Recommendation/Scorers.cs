@@ -4,7 +4,11 @@ namespace Ootd.Grains.Recommendation;
 public sealed record UserSignals(Guid Id, IReadOnlyDictionary<Guid, double> Ratings, float[]? Style, IReadOnlySet<string> PreferredTags);
 
 /// <summary>What the item-based scorer knows of an OOTD: TF-IDF column (user → weight), style vector (null while analysing) and tags.</summary>
-public sealed record OotdSignals(Guid Id, IReadOnlyDictionary<Guid, double> Column, float[]? Style, IReadOnlySet<string> Tags);
+public sealed record OotdSignals(Guid Id, IReadOnlyDictionary<Guid, double> Column, float[]? Style, IReadOnlySet<string> Tags)
+{
+    /// <summary>Garment name → probability of the post's photo (empty without them): features of the learned taste model.</summary>
+    public IReadOnlyDictionary<string, float> Garments { get; init; } = StoredStyle.Empty;
+}
 
 public readonly record struct ScoredOotd(Guid OotdId, double Score);
 

@@ -35,8 +35,10 @@ public sealed class TasteModel
     public static TasteModel From(double bias, IReadOnlyDictionary<string, double> weights) =>
         new(bias, new Dictionary<string, double>(weights, StringComparer.Ordinal));
 
-    /// <summary>The features of a post: tags, super-categories of detected sub-categories, the classifier block.</summary>
-    public static Dictionary<string, double> Features(IEnumerable<string> tags, float[]? style, double classifierScale = 0.5)
+    /// <summary>The features of a post: tags, super-categories of detected sub-categories, the classifier block, and the
+    /// garments its photo shows ("g:name" = probability · <paramref name="garmentScale"/>).</summary>
+    public static Dictionary<string, double> Features(IEnumerable<string> tags, float[]? style, double classifierScale = 0.5,
+        IReadOnlyDictionary<string, float>? garments = null, double garmentScale = GarmentScale)
     {
         ArgumentNullException.ThrowIfNull(tags);
         var f = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -51,8 +53,19 @@ public sealed class TasteModel
         if (style is not null && classifierScale > 0 && style.Length > n)
             for (var i = 0; i < n; i++)
                 if (style[i] != 0 && float.IsFinite(style[i])) f["c:" + i] = style[i] * classifierScale;
+        if (garments is not null && garmentScale > 0)
+            foreach (var (name, p) in garments)
+                if (p != 0 && float.IsFinite(p)) f["g:" + name] = p * garmentScale;
         return f;
     }
+
+    /// <summary>
+    /// Scale of the garment features. A one-like model fitted at L2 1 moves a feature's weight by about its value, so
+    /// probabilities × 2 let a garment the liked post shows and the passed-over ones do not (p ≈ 0.8 against 0.2) weigh
+    /// about as much as a detected tag. Chosen offline on the content-only replay (`tools/FeedSim/offline`), not on
+    /// the feed runs.
+    /// </summary>
+    public const double GarmentScale = 2;
 
     /// <summary>
     /// Fits the model on <paramref name="examples"/> (each post's id, features and whether it was liked) minimising

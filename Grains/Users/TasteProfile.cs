@@ -21,6 +21,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     private readonly RecommenderOptions _o = serving.Value.SharedFormulas();
     private readonly Dictionary<Guid, float[]?> _styles = new();
     private readonly Dictionary<Guid, IReadOnlyList<string>> _tags = new();
+    private readonly Dictionary<Guid, IReadOnlyDictionary<string, float>> _garments = new();
     // Log rows read on load that their own event may still be on its way for (counted once, not twice).
     private readonly Dictionary<(Guid, InteractionKind), DateTimeOffset> _justLoaded = new();
     private Task? _load;
@@ -108,6 +109,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         {
             _styles[ootd] = styles.GetValueOrDefault(ootd)?.Style;
             _tags[ootd] = styles.GetValueOrDefault(ootd)?.Tags ?? [];
+            _garments[ootd] = styles.GetValueOrDefault(ootd)?.Garments ?? StoredStyle.Empty;
         }
         _tf = tf;
         _recent = recent;
@@ -168,11 +170,13 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
             {
                 _styles.Remove(gone);
                 _tags.Remove(gone);
+                _garments.Remove(gone);
             }
             if (fetch)
             {
                 _styles[e.OotdId] = fetched?.Style;
                 _tags[e.OotdId] = fetched?.Tags ?? [];
+                _garments[e.OotdId] = fetched?.Garments ?? StoredStyle.Empty;
             }
             _style = ComputeStyle();
             _version++;
@@ -223,7 +227,8 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         if (_modelVersion == _version) return _model;
         _model = _o.TasteModelWeight <= 0 ? null : TasteModel.Fit(
             _recent.Where(r => _tags.ContainsKey(r.Ootd) || _styles.GetValueOrDefault(r.Ootd) is not null)
-                .Select(r => (r.Ootd, (IReadOnlyDictionary<string, double>)TasteModel.Features(_tags.GetValueOrDefault(r.Ootd) ?? [], _styles.GetValueOrDefault(r.Ootd)), r.Liked)),
+                .Select(r => (r.Ootd, (IReadOnlyDictionary<string, double>)TasteModel.Features(_tags.GetValueOrDefault(r.Ootd) ?? [], _styles.GetValueOrDefault(r.Ootd),
+                    garments: _garments.GetValueOrDefault(r.Ootd)), r.Liked)),
             _o.TasteModelL2);
         _modelVersion = _version;
         return _model;

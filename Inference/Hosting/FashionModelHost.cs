@@ -294,6 +294,7 @@ public sealed class FashionModelHost : IAsyncDisposable
         List<DetectedItem> candidates = [];
         DetectedItem? best = null;
         IReadOnlyList<ParsedGarment>? garments = null;
+        IReadOnlyList<GarmentShown> shown = [];
         if (detect && m.Parser is not null)
         {
             // The garment parser: the backbone's feature maps over the whole photo → per-pixel head → masks → garments.
@@ -311,6 +312,7 @@ public sealed class FashionModelHost : IAsyncDisposable
                 candidates = [new DetectedItem(PixelBox.Whole(width, height), -1, 1f)];
                 best = null;
             }
+            else if (m.Garments is not null) shown = m.Garments.Read(parse);
         }
         else if (detect)
         {
@@ -367,7 +369,10 @@ public sealed class FashionModelHost : IAsyncDisposable
                     Outline = garments is null || i >= garments.Count ? null : Outline(photo, garments[i]),
                 });
             }
-            return new OutfitAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, items) { Fingerprint = hash, Provider = m.Provider, Kind = kind };
+            return new OutfitAnalysis(photo.OriginalWidth, photo.OriginalHeight, photo.Format, items)
+            {
+                Fingerprint = hash, Provider = m.Provider, Kind = kind, Garments = shown,
+            };
         }, cancellation).ConfigureAwait(false);
     }
 
@@ -499,11 +504,13 @@ internal sealed class LoadedModels : IAsyncDisposable
 
     private LoadedModels(string folder, ResNetBackbone backbone, HeadSession classifier, HeadSession tagger, HeadSession embedder,
         HeadSession? detectorHead, InferenceOptions options, int backboneWorkers, BackboneBatchRunner runner,
-        FeatureMapBackbone? featureMaps = null, HeadSession? parserHead = null, HeadSession? shotHead = null, HeadSession? parserRefine = null)
+        FeatureMapBackbone? featureMaps = null, HeadSession? parserHead = null, HeadSession? shotHead = null, HeadSession? parserRefine = null,
+        HeadSession? garmentsHead = null)
     {
         _featureMaps = featureMaps; _parserHead = parserHead; _parserRefine = parserRefine;
         if (featureMaps is not null && parserHead is not null) Parser = new GarmentParser(featureMaps, parserHead, parserRefine);
         if (Parser is not null && shotHead is not null) Shot = new ProductShotHead(shotHead);
+        if (Parser is not null && garmentsHead is not null) Garments = new GarmentPresenceHead(garmentsHead);
         Folder = folder;
         _runner = runner;
         _backbone = backbone; _classifier = classifier; _tagger = tagger; _embedder = embedder; _detectorHead = detectorHead;
@@ -534,6 +541,8 @@ internal sealed class LoadedModels : IAsyncDisposable
     /// it decides Auto photos the border rule calls worn, and posts; without it Auto falls back to
     /// <see cref="ProductShotDetector.FillsTheFrame"/> and posts are always outfits.</summary>
     public ProductShotHead? Shot { get; }
+    /// <summary>Which garments a worn photo shows (models/garments.json present, with the parser); null otherwise.</summary>
+    public GarmentPresenceHead? Garments { get; }
     public OutfitRules Rules { get; } = new();
     public HeadSession TaggerSession => _tagger;
     /// <summary>The tagger's outputs → attributes (shared with <c>FashionAnalyzer</c>).</summary>
@@ -565,7 +574,7 @@ internal sealed class LoadedModels : IAsyncDisposable
         var detector = repository.Manifests.ContainsKey("detector") ? repository.Open("detector", headFactory) : null;
         if (detector is null) logger.LogWarning("Inference: no detector manifest in {Folder}: outfit photos are analysed as one item", repository.Folder);
         FeatureMapBackbone? featureMaps = null;
-        HeadSession? parser = null, shot = null, refine = null;
+        HeadSession? parser = null, shot = null, refine = null, garmentsHead = null;
         if (repository.Manifests.ContainsKey("parser"))
         {
             parser = repository.Open("parser", headFactory);
@@ -579,10 +588,16 @@ internal sealed class LoadedModels : IAsyncDisposable
                 logger.LogInformation("Inference: product-shot head decides photos sent without a kind, and posts (threshold {Threshold})",
                     shot.Manifest.Shot?.Threshold);
             }
+            if (repository.Manifests.ContainsKey("garments"))
+            {
+                garmentsHead = repository.Open("garments", headFactory);
+                logger.LogInformation("Inference: garment-presence head names the garments of outfit photos ({Labels} labels)",
+                    garmentsHead.Manifest.Outputs[0].Labels?.Length);
+            }
         }
         return new LoadedModels(repository.Folder, backbone,
             repository.Open("classifier", headFactory), repository.Open("tagger", headFactory), repository.Open("embedder", headFactory),
-            detector, options, workers, runner, featureMaps, parser, shot, refine);
+            detector, options, workers, runner, featureMaps, parser, shot, refine, garmentsHead);
     }
 
     public Dictionary<string, (long Batches, long Requests)> Totals()
@@ -679,6 +694,6 @@ internal sealed class LoadedModels : IAsyncDisposable
         if (DetectorHead is not null) await DetectorHead.DisposeAsync();
         _runner.Dispose();
         _backbone.Dispose(); _classifier.Dispose(); _tagger.Dispose(); _embedder.Dispose(); _detectorHead?.Dispose();
-        _parserHead?.Dispose(); _parserRefine?.Dispose(); _featureMaps?.Dispose(); Shot?.Dispose();
+        _parserHead?.Dispose(); _parserRefine?.Dispose(); _featureMaps?.Dispose(); Shot?.Dispose(); Garments?.Dispose();
     }
 }

@@ -15,6 +15,10 @@ public sealed record GarmentParse(
     /// <summary>The backbone's last stage (layer4) averaged over the whole photo: 512 values, the photo's global
     /// appearance (what the product-shot head reads besides the mask); empty when the parse did not keep it.</summary>
     public float[] Pooled { get; init; } = [];
+
+    /// <summary>The hypercolumns pooled per garment region (<see cref="GarmentRegionFeatures"/>), what the
+    /// garment-presence head reads; empty when the parse did not keep them.</summary>
+    public float[] Regions { get; init; } = [];
 }
 
 /// <summary>
@@ -44,6 +48,7 @@ public sealed class GarmentParser(FeatureMapBackbone backbone, HeadSession head,
         {
             BackboneMs = backboneMs, HeadMs = headMs, MasksMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             Pooled = GlobalAverage(maps.Layer4),
+            Regions = GarmentRegionFeatures.Of(rows, Hypercolumns.Width, probabilities, Spec.Classes.Length, gw * gh),
         };
     }
 

@@ -30,7 +30,7 @@ public static class Evaluation
 
     /// <summary>The sections `report` writes but keeps from the previous REPORT.md when a command other than the full
     /// report produced them (the classifier's cross-source table and augmented-view training).</summary>
-    public static readonly string[] KeptTitles = [ClassifierTraining.CrossSourceTitle, ClassifierTraining.ViewsTitle, ParserReport.Title, ParserReport.ResolutionTitle];
+    public static readonly string[] KeptTitles = [ClassifierTraining.CrossSourceTitle, ClassifierTraining.ViewsTitle, ParserReport.Title, ParserReport.ResolutionTitle, GarmentCommands.Title];
 
     /// <summary><paramref name="report"/> with the section titled <paramref name="title"/> replaced by <paramref name="section"/>
     /// (inserted before <paramref name="before"/>, or appended, when it is not there yet).</summary>

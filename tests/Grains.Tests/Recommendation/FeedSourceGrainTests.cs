@@ -1,4 +1,5 @@
 using Ootd.Grains.Common;
+using Ootd.Grains.Inference;
 using Ootd.Grains.Ootds;
 using Ootd.Grains.Recommendation;
 using Ootd.Grains.Users;
@@ -36,6 +37,43 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
         page = (await feed.GetFeed(null, 20)).Items;
         Assert.DoesNotContain(page, e => e.OotdId == newer);
         Assert.Contains(page, e => e.OotdId == old && e.Source == FeedSource.Followees);
+    }
+
+    [Fact]
+    public async Task The_garments_a_photo_shows_reach_the_taste_model_and_put_the_liked_garment_first()
+    {
+        // Every post has the same detected sub-category, hashtag and style: only the garment-presence head tells them
+        // apart (a skirt the classifier took for a dress, say). The viewer liked the three that show a skirt and passed
+        // over eight that show a hat; unseen: a skirt of the other style and six hats of the viewed style.
+        var tag = $"look{Guid.NewGuid():N}"[..16];
+        IReadOnlyList<GarmentProbability> Shows(string garment) =>
+            [new("skirt", garment == "skirt" ? 0.85f : 0.1f), new("hat", garment == "hat" ? 0.9f : 0.05f)];
+        var me = await f.NewUserAsync();
+        var author = await f.NewUserAsync();
+        for (var i = 0; i < 11; i++)
+        {
+            var post = await f.PostReadyAsync(author, 0, 760 + i, "dress", Shows(i < 3 ? "skirt" : "hat"), tag);
+            await f.ViewAsync(me, post);
+            if (i < 3) await f.ViewAsync(me, post, InteractionKind.Like);
+        }
+        var skirt = await f.PostReadyAsync(author, 1, 780, "dress", Shows("skirt"), tag);
+        var hats = new List<Guid>();
+        for (var i = 0; i < 6; i++) hats.Add(await f.PostReadyAsync(author, 0, 790 + i, "dress", Shows("hat"), tag));
+
+        // Stored with the analysis, and carried by the post's style signals.
+        Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM ootd_garments WHERE ootd_id = $1 AND labels = ARRAY['skirt', 'hat']", skirt));
+        var signals = await Client.GetGrain<IOotdGrain>(skirt).GetStyleSignals();
+        Assert.Equal(0.85f, signals!.Garments["skirt"]);
+
+        var own = await Client.GetGrain<IUserGrain>(me).GetOwnTaste();
+        Assert.NotNull(own.TasteModelBias);
+        Assert.True(own.TasteModelWeights.GetValueOrDefault("g:skirt") > 0.3, $"skirt weight {own.TasteModelWeights.GetValueOrDefault("g:skirt")}");
+        Assert.True(own.TasteModelWeights.GetValueOrDefault("g:hat") < -0.3, $"hat weight {own.TasteModelWeights.GetValueOrDefault("g:hat")}");
+
+        var page = (await Client.GetGrain<IFeedGrain>(me).GetFeed(null, 100)).Items.Select(e => e.OotdId).ToList();
+        var at = page.IndexOf(skirt);
+        Assert.True(at >= 0, "the unseen skirt is in the feed");
+        foreach (var h in hats.Where(page.Contains)) Assert.True(at < page.IndexOf(h), $"skirt at {at}, a hat post at {page.IndexOf(h)}");
     }
 
     [Fact]

@@ -53,12 +53,19 @@ public class RecommendationSiloFixture : SiloFixture
     }
 
     /// <summary>Publishes an OOTD and applies a synthetic analysis; returns when its style vector exists.</summary>
-    public async Task<Guid> PostReadyAsync(Guid author, int style, int seed, string subCategory = "tshirt", params string[] hashtags)
+    public Task<Guid> PostReadyAsync(Guid author, int style, int seed, string subCategory = "tshirt", params string[] hashtags) =>
+        PostReadyAsync(author, Analysis(style, seed, subCategory), hashtags);
+
+    /// <summary>As above, with the garments the garment-presence head would have named on the photo.</summary>
+    public Task<Guid> PostReadyAsync(Guid author, int style, int seed, string subCategory, IReadOnlyList<GarmentProbability> garments, params string[] hashtags) =>
+        PostReadyAsync(author, Analysis(style, seed, subCategory) with { Garments = garments }, hashtags);
+
+    private async Task<Guid> PostReadyAsync(Guid author, PhotoAnalysis analysis, string[] hashtags)
     {
         var id = Guid.NewGuid();
         var published = await Client.GetGrain<IOotdGrain>(id).Publish(Samples.Post(author, "look", hashtags.Length == 0 ? ["look"] : hashtags));
         Assert.True(published.Succeeded, published.Message);
-        await Client.GetGrain<IOotdAnalysisTarget>(id).ApplyAnalysis(1, AnalysisResult.Ok(Analysis(style, seed, subCategory)));
+        await Client.GetGrain<IOotdAnalysisTarget>(id).ApplyAnalysis(1, AnalysisResult.Ok(analysis));
         await Eventually(async () => await Client.GetGrain<IOotdGrain>(id).GetStyleSignals() is not null, $"style of {id}");
         return id;
     }

@@ -103,6 +103,33 @@ public class TasteModelTests
     }
 
     [Fact]
+    public void The_garments_a_photo_shows_are_scaled_probabilities_and_a_one_like_model_learns_them()
+    {
+        var f = TasteModel.Features(["dress"], null, garments: new Dictionary<string, float> { ["skirt"] = 0.8f, ["hat"] = 0f, ["belt"] = float.NaN });
+        Assert.Equal(TasteModel.GarmentScale * 0.8, f["g:skirt"], 5);
+        Assert.False(f.ContainsKey("g:hat"));    // 0 is no feature
+        Assert.False(f.ContainsKey("g:belt"));   // nor is a value that is not a number
+        Assert.Equal(2, TasteModel.Features(["dress"], null, garments: new Dictionary<string, float> { ["skirt"] = 0.8f }, garmentScale: 0).Count);
+
+        // One like among five dresses: the liked one shows a skirt, the others a hat. The tags say nothing.
+        IReadOnlyDictionary<string, double> Post(bool skirt) => TasteModel.Features(["dress"], null,
+            garments: new Dictionary<string, float> { ["skirt"] = skirt ? 0.8f : 0.2f, ["hat"] = skirt ? 0.2f : 0.8f });
+        var model = TasteModel.Fit(Enumerable.Range(1, 5).Select(i => (G(i), Post(i == 1), i == 1)), l2: 1)!;
+        Assert.True(model.Weights["g:skirt"] > 0 && model.Weights["g:hat"] < 0, $"skirt {model.Weights["g:skirt"]}, hat {model.Weights["g:hat"]}");
+        Assert.True(model.Probability(Post(true)) > model.Probability(Post(false)) + 0.1);
+    }
+
+    [Fact]
+    public void Stored_garments_are_a_map_and_mismatched_arrays_give_none()
+    {
+        var map = StoredStyle.GarmentMap(["skirt", "hat"], [0.7f, 0.1f]);
+        Assert.Equal(0.7f, map["skirt"]);
+        Assert.Equal(2, map.Count);
+        Assert.Empty(StoredStyle.GarmentMap(["skirt"], [0.7f, 0.1f]));
+        Assert.Empty(StoredStyle.GarmentMap(null, null));
+    }
+
+    [Fact]
     public void Like_neighbours_score_what_users_who_liked_the_same_posts_liked_and_never_a_seen_or_own_like()
     {
         var mine = new[] { G(1), G(2), G(3) };

@@ -1,6 +1,4 @@
-using Ootd.Inference.Parsing;
-
-namespace Ootd.ModelBuilder;
+namespace Ootd.Inference.Parsing;
 
 /// <summary>
 /// What the garment-presence head reads (issue 16): the parser's hypercolumns pooled per garment region. For each of
