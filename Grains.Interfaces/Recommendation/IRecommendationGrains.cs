@@ -124,7 +124,10 @@ public interface IFeedGrain : IGrainWithGuidKey
     Task Unsubscribe(IFeedObserver observer);
 }
 
-/// <summary>A ranked list written by the nightly job. Key: 'weekly', 'segment/&lt;segment&gt;', 'leaders/popular', 'leaders/segment/&lt;segment&gt;'.</summary>
+/// <summary>
+/// A ranked list written by the nightly job. Key: 'weekly', 'segment/&lt;segment&gt;', 'shape/&lt;body shape&gt;' (e.g.
+/// 'shape/pear', 'shape/invertedTriangle'), 'leaders/popular', 'leaders/segment/&lt;segment&gt;'.
+/// </summary>
 [Orleans.CodeGeneration.Version(1)]
 public interface ICurationGrain : IGrainWithStringKey
 {

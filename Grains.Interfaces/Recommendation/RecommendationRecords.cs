@@ -117,7 +117,10 @@ public sealed record OotdStyleSignals(
     [Id(6)] public IReadOnlyDictionary<string, float> Garments { get; init; } = new Dictionary<string, float>();
 }
 
-/// <summary>What other users' feeds need of a user: TF-IDF row (tf·idf), style vector, stated style tags, segment.</summary>
+/// <summary>
+/// What other users' feeds need of a user: TF-IDF row (tf·idf), style vector, stated style tags, segment, declared
+/// body shape (the user's own feed seeds its profile prior with the shape's curated list).
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record UserTaste(
     [property: Id(0)] Guid UserId,
@@ -129,6 +132,11 @@ public sealed record UserTaste(
 {
     /// <summary>The most recent likes, newest first (at most H): the like-based neighbour similarity of the user-based source.</summary>
     [Id(6)] public IReadOnlyList<Guid> Likes { get; init; } = [];
+    /// <summary>
+    /// The body shape the profile declares (the curated list <c>shape/&lt;shape&gt;</c> joins the profile prior);
+    /// <see cref="Users.BodyShape.Unspecified"/> when none, and in a message from a silo of an earlier release.
+    /// </summary>
+    [Id(7)] public Users.BodyShape BodyShape { get; init; }
 }
 
 /// <summary>

@@ -1,7 +1,7 @@
 namespace Ootd.Grains.Recommendation;
 
 /// <summary>
-/// Weekly-best and segment-best lists: OOTDs ranked by decayed interactions, score(o) = Σ kindWeight · β^d.
+/// Weekly-best, segment-best and body-shape-best lists: OOTDs ranked by decayed interactions, score(o) = Σ kindWeight · β^d.
 /// </summary>
 public static class CurationRanker
 {
@@ -19,6 +19,22 @@ public static class CurationRanker
         ArgumentNullException.ThrowIfNull(segmentOf);
         ArgumentException.ThrowIfNullOrEmpty(segment);
         return Rank(log, i => segmentOf(i.UserId) == segment, now, options, top);
+    }
+
+    /// <summary>
+    /// Best OOTDs per declared body shape: for each shape some user in <paramref name="shapeOf"/> declared (user →
+    /// <see cref="BodyShapes.Key"/>), <see cref="Rank"/> over the interactions of those users. Users not in
+    /// <paramref name="shapeOf"/> declared no shape and count in no list; a shape nobody interacted under has no list.
+    /// No post carries a shape, so what same-shape users viewed and liked stands for it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<ScoredOotd>> ShapeBest(IEnumerable<OotdInteraction> log, IReadOnlyDictionary<Guid, string> shapeOf, DateTimeOffset now, RecommenderOptions options, int top)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(shapeOf);
+        return log.Where(i => shapeOf.ContainsKey(i.UserId)).GroupBy(i => shapeOf[i.UserId], StringComparer.Ordinal)
+            .Select(g => (g.Key, List: Rank(g, _ => true, now, options, top)))
+            .Where(x => x.List.Count > 0)
+            .ToDictionary(x => x.Key, x => x.List, StringComparer.Ordinal);
     }
 
     /// <summary>Σ kindWeight · β^d over the interactions that pass <paramref name="include"/>; interactions after now are ignored.</summary>

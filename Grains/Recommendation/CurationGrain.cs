@@ -8,6 +8,8 @@ public static class CurationLists
     public const string Weekly = "weekly";
     public const string PopularLeaders = "leaders/popular";
     public static string Segment(string segment) => "segment/" + segment;
+    /// <summary>The best posts among the interactions of the users who declared this body shape (<see cref="BodyShapes.Key"/>, e.g. "pear").</summary>
+    public static string Shape(string shape) => "shape/" + shape;
     public static string LeadersOfSegment(string segment) => "leaders/segment/" + segment;
 }
 

@@ -25,3 +25,15 @@ public static class DemographicSegment
     public static string Of(Gender gender, int? birthYear, int currentYear) =>
         $"{gender.ToString().ToLowerInvariant()}/{AgeBand(birthYear, currentYear)}";
 }
+
+/// <summary>
+/// The key of a declared body shape as <c>rec_users.body_shape</c> and the curated list <c>shape/&lt;key&gt;</c> hold it:
+/// the enum name in camel case, as the public API writes it ("pear", "invertedTriangle"); null for
+/// <see cref="BodyShape.Unspecified"/> (and any value the enum does not define), which is in no shape list.
+/// </summary>
+public static class BodyShapes
+{
+    public static string? Key(BodyShape shape) => shape == BodyShape.Unspecified || !Enum.IsDefined(shape)
+        ? null
+        : char.ToLowerInvariant(shape.ToString()[0]) + shape.ToString()[1..];
+}

@@ -42,17 +42,29 @@ public sealed record ProfilePrior(float[] Style, IReadOnlySet<string> Tags)
         .Distinct().ToList();
 
     /// <summary>
-    /// normalise(mean of the tagged posts' styles) + ½ · normalise(mean of the segment's best posts' styles); either
-    /// part may be missing (vectors of another length than the first are skipped); null when both are.
+    /// normalise(mean of the tagged posts' styles) + ½ · normalise(mean of the segment's best posts' styles) + ½ ·
+    /// normalise(mean of the body shape's best posts' styles) over the parts present (a part is missing when it has no
+    /// vectors; vectors of another length than the first present part's are skipped); null when all are. Only the
+    /// direction is used (every consumer compares by cosine): without a tagged part the segment and shape parts weigh
+    /// 1 each, so a lone part stays a unit vector, as before the shape part existed.
     /// </summary>
-    public static float[]? Combine(IReadOnlyList<float[]> tagged, IReadOnlyList<float[]> segmentBest)
+    public static float[]? Combine(IReadOnlyList<float[]> tagged, IReadOnlyList<float[]> segmentBest, IReadOnlyList<float[]>? shapeBest = null)
     {
         var a = UnitMean(tagged);
-        var b = UnitMean(segmentBest);
-        if (a is null) return b;
-        if (b is null || b.Length != a.Length) return a;
-        var r = new float[a.Length];
-        for (var i = 0; i < r.Length; i++) r[i] = a[i] + 0.5f * b[i];
+        var dim = a?.Length;
+        var halves = new List<float[]>();
+        foreach (var part in new[] { segmentBest, shapeBest ?? [] })
+        {
+            var unit = UnitMean(part);
+            if (unit is null || (dim is { } d && unit.Length != d)) continue;
+            dim ??= unit.Length;
+            halves.Add(unit);
+        }
+        if (dim is null) return null;
+        var halfWeight = a is null ? 1f : 0.5f;
+        var r = a is null ? new float[dim.Value] : (float[])a.Clone();
+        foreach (var h in halves)
+            for (var i = 0; i < r.Length; i++) r[i] += halfWeight * h[i];
         return r;
     }
 
@@ -345,8 +357,10 @@ public sealed class FeedAssembler(
     /// <summary>
     /// The profile prior of a new user: declared style tags → the mean style vector of the newest posts carrying any
     /// of them (a tag matches a post's hashtag or detected sub-category, lower case, without '#'; "street style" also
-    /// matches "street_style" and "streetstyle"), plus, at half weight, the mean style vector of the viewer's
-    /// segment's best posts (gender × age band). Null when neither exists. Body shape is not used (no post carries it).
+    /// matches "street_style" and "streetstyle"), plus, at half weight each, the mean style vector of the viewer's
+    /// segment's best posts (gender × age band) and that of their declared body shape's best posts (the nightly list
+    /// <c>shape/&lt;shape&gt;</c>: what users who declared the same shape viewed and liked; no post carries a shape).
+    /// Null when none exists (<see cref="ProfilePrior.Combine"/>).
     /// </summary>
     private async Task<ProfilePrior?> ProfilePriorAsync(FeedViewer viewer)
     {
@@ -356,14 +370,21 @@ public sealed class FeedAssembler(
         var segmentBest = viewer.Taste.Segment is { } seg
             ? grains.GetGrain<ICurationGrain>(CurationLists.Segment(seg)).Get()
             : Task.FromResult<IReadOnlyList<(Guid Id, double Score)>>([]);
-        await Task.WhenAll(tagged, segmentBest);
-        var segmentStyles = await store.ReadStylesKeptAsync((await segmentBest).Take(PriorSegmentPosts).Select(x => x.Id).ToList());
-        var style = ProfilePrior.Combine((await tagged).Select(s => s.Style).ToList(), segmentStyles.Values.Select(s => s.Style).ToList());
+        var shapeBest = BodyShapes.Key(viewer.Taste.BodyShape) is { } shape
+            ? grains.GetGrain<ICurationGrain>(CurationLists.Shape(shape)).Get()
+            : Task.FromResult<IReadOnlyList<(Guid Id, double Score)>>([]);
+        await Task.WhenAll(tagged, segmentBest, shapeBest);
+        var segmentIds = (await segmentBest).Take(PriorSegmentPosts).Select(x => x.Id).ToList();
+        var shapeIds = (await shapeBest).Take(PriorShapePosts).Select(x => x.Id).ToList();
+        var styles = await store.ReadStylesKeptAsync(segmentIds.Concat(shapeIds).Distinct().ToList());
+        List<float[]> StylesOf(IEnumerable<Guid> ids) => ids.Select(id => styles.TryGetValue(id, out var st) ? st.Style : null).OfType<float[]>().ToList();
+        var style = ProfilePrior.Combine((await tagged).Select(s => s.Style).ToList(), StylesOf(segmentIds), StylesOf(shapeIds));
         return style is null ? null : new ProfilePrior(style, tags.ToHashSet(StringComparer.OrdinalIgnoreCase));
     }
 
     private const int PriorPosts = 200;
     private const int PriorSegmentPosts = 20;
+    private const int PriorShapePosts = 20;
 
     /// <summary>
     /// Exploration: a random sample of posts (<c>Recommender:ExplorationSample</c>), unseen and not the viewer's,

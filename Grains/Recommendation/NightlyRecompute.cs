@@ -15,7 +15,7 @@ public sealed record RecomputeResult(BatchReport Report, IReadOnlyList<string> L
 /// reads the last <see cref="RecommenderServingOptions.BatchWindowDays"/> of views and likes from <c>interactions</c>,
 /// builds the TF-IDF index, and rewrites in one transaction: <c>rec_idf</c> (df, idf per OOTD), <c>rec_user_neighbours</c>
 /// (top-k users by γ·cf + (1 − γ)·U, candidates = users who touched the same OOTDs), and <c>rec_curated</c> (weekly
-/// best, best per demographic segment, popular leaders overall and per segment).
+/// best, best per demographic segment, best per declared body shape, popular leaders overall and per segment).
 /// </summary>
 public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderServingOptions> serving)
 {
@@ -61,13 +61,15 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
         }
         var segments = new Dictionary<Guid, string>();
         var tags = new Dictionary<Guid, IReadOnlySet<string>>();
-        await using (var cmd = db.CreateCommand("SELECT user_id, segment, style_tags FROM rec_users"))
+        var shapes = new Dictionary<Guid, string>();   // users who declared a body shape (BodyShapes.Key)
+        await using (var cmd = db.CreateCommand("SELECT user_id, segment, style_tags, body_shape FROM rec_users"))
         {
             await using var r = await cmd.ExecuteReaderAsync(cancellation);
             while (await r.ReadAsync(cancellation))
             {
                 segments[r.GetGuid(0)] = r.GetString(1);
                 tags[r.GetGuid(0)] = r.GetFieldValue<string[]>(2).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                if (!r.IsDBNull(3)) shapes[r.GetGuid(0)] = r.GetString(3);
             }
         }
         var styles = new Dictionary<Guid, float[]>();
@@ -144,6 +146,10 @@ public sealed class NightlyRecompute(NpgsqlDataSource db, IOptions<RecommenderSe
             curated[CurationLists.Segment(group.Key!)] = CurationRanker.Rank(group, _ => true, now, o, s.CuratedDepth)
                 .Select(x => (x.OotdId, x.Score)).ToList();
         }
+        // Best per declared body shape, ranked like a segment's over the interactions of the users who declared it
+        // (no post carries a shape: what same-shape users liked stands for it). No shape declared: in no list.
+        foreach (var (shape, list) in CurationRanker.ShapeBest(liveLog, shapes, now, o, s.CuratedDepth))
+            curated[CurationLists.Shape(shape)] = list.Select(x => (x.OotdId, x.Score)).ToList();
         var followers = new List<(Guid User, string? Segment, long Count)>();
         await using (var cmd = db.CreateCommand("""
             SELECT f.followee_id, u.segment, count(*) FROM follows f LEFT JOIN rec_users u ON u.user_id = f.followee_id

@@ -444,13 +444,19 @@ public sealed class RecommendationStore(NpgsqlDataSource db, IOptions<Recommende
     /// <summary>N of the last nightly run (users in the TF-IDF index), 0 before the first.</summary>
     public Task<long> LastUserCountAsync() => db.ScalarLongAsync("SELECT users FROM rec_batch_runs ORDER BY id DESC LIMIT 1");
 
-    public async Task UpsertUserAsync(Guid userId, string segment, IReadOnlyList<string> styleTags)
+    /// <summary>
+    /// What the nightly job needs of a profile: segment, style tags and body shape (<see cref="BodyShapes.Key"/>, null
+    /// when none was declared); the row's <c>updated_at</c> moves only when one of them changed.
+    /// </summary>
+    public async Task UpsertUserAsync(Guid userId, string segment, IReadOnlyList<string> styleTags, string? bodyShape = null)
     {
         await using var cmd = db.Command("""
-            INSERT INTO rec_users (user_id, segment, style_tags) VALUES ($1, $2, $3)
-            ON CONFLICT (user_id) DO UPDATE SET segment = excluded.segment, style_tags = excluded.style_tags, updated_at = now()
+            INSERT INTO rec_users (user_id, segment, style_tags, body_shape) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (user_id) DO UPDATE SET segment = excluded.segment, style_tags = excluded.style_tags,
+              body_shape = excluded.body_shape, updated_at = now()
             WHERE rec_users.segment <> excluded.segment OR rec_users.style_tags <> excluded.style_tags
-            """, userId, segment, styleTags.ToArray());
+              OR rec_users.body_shape IS DISTINCT FROM excluded.body_shape
+            """, userId, segment, styleTags.ToArray(), bodyShape);
         await cmd.ExecuteNonQueryAsync();
     }
 

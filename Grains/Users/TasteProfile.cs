@@ -10,7 +10,7 @@ namespace Ootd.Grains.Users;
 /// activation) and read from the tables the first time it is needed (the interactions log, <c>ootd_styles</c>,
 /// <c>rec_idf</c>), then kept current as interactions arrive: the decayed TF row (Σ kindWeight·β^d per OOTD), the
 /// last H viewed/liked OOTDs and the user style vector (w_m = ((H − m + 1)/H)^α), the seen set, and the demographic
-/// segment and stated style tags of the profile (mirrored to <c>rec_users</c> for the nightly job).
+/// segment, stated style tags and declared body shape of the profile (mirrored to <c>rec_users</c> for the nightly job).
 /// </summary>
 public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains, IOptions<RecommenderServingOptions> serving)
 {
@@ -39,6 +39,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     private int _modelVersion = -1;
     private TasteModel? _model;
     private IReadOnlyList<string> _styleTags = [];
+    private BodyShape _bodyShape;
     private long _changes;   // bumped by every change of what Own() returns, time decay aside (OwnTaste.Stamp)
 
     /// <summary>
@@ -234,14 +235,14 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         return _model;
     }
 
-    /// <summary>The TF-IDF row (tf · idf as of the last batch; an OOTD newer than it counts with df ≈ 1), style vector, tags, segment and mass.</summary>
+    /// <summary>The TF-IDF row (tf · idf as of the last batch; an OOTD newer than it counts with df ≈ 1), style vector, tags, segment, body shape and mass.</summary>
     public UserTaste Snapshot(DateTimeOffset now)
     {
         var n = (int)Math.Min(int.MaxValue, Math.Max(1, _userCount));
         var ratings = _tf.At(now);
         foreach (var key in ratings.Keys.ToList())
             ratings[key] *= _idf.TryGetValue(key, out var idf) ? idf : TfIdf.Idf(1, n);
-        return new UserTaste(_userId, ratings, _style, _styleTags, _segment, _tf.Total(now)) { Likes = _likes.ToList() };
+        return new UserTaste(_userId, ratings, _style, _styleTags, _segment, _tf.Total(now)) { Likes = _likes.ToList(), BodyShape = _bodyShape };
     }
 
     /// <summary>What the user's own feed reads: the snapshot, the recent list (item-based seeds) and the seen set.</summary>
@@ -268,7 +269,7 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
     }
 
     /// <summary>
-    /// The profile's segment (gender × age band as of <paramref name="now"/>) and style tags; written to
+    /// The profile's segment (gender × age band as of <paramref name="now"/>), style tags and body shape; written to
     /// <c>rec_users</c> when they changed. A missing profile (deleted account) keeps the last known values.
     /// </summary>
     public async Task ProfileChangedAsync(ProfileData? profile, DateTimeOffset now)
@@ -276,10 +277,12 @@ public sealed class TasteProfile(RecommendationStore store, IGrainFactory grains
         if (profile is null) return;
         var segment = DemographicSegment.Of(profile.Gender, profile.BirthYear, now.Year);
         var tags = profile.StyleTags.Select(t => t.ToLowerInvariant()).ToList();
-        if (segment == _segment && tags.SequenceEqual(_styleTags)) return;
-        await store.UpsertUserAsync(_userId, segment, tags);
+        var shape = Enum.IsDefined(profile.BodyShape) ? profile.BodyShape : BodyShape.Unspecified;
+        if (segment == _segment && tags.SequenceEqual(_styleTags) && shape == _bodyShape) return;
+        await store.UpsertUserAsync(_userId, segment, tags, BodyShapes.Key(shape));
         _segment = segment;
         _styleTags = tags;
+        _bodyShape = shape;
         Moved();
     }
 }

@@ -19,11 +19,12 @@ public sealed class PlatformClient(HttpClient http, TextWriter log)
 {
     public const string Password = "feedsim-2026-pass";
 
-    public async Task<SimUser> SignUp(string username, string gender, int birthYear, IReadOnlyList<string> styleTags, CancellationToken ct)
+    public async Task<SimUser> SignUp(string username, string gender, int birthYear, IReadOnlyList<string> styleTags, CancellationToken ct, string? bodyShape = null)
     {
         using (var created = await Send(() => new HttpRequestMessage(HttpMethod.Post, "api/v1/users")
                {
-                   Content = JsonContent.Create(new { username, password = Password, displayName = username, gender, birthYear, bodyShape = "rectangle", styleTags }),
+                   // bodyShape: a camel-case enum name ("pear", "invertedTriangle"); null declares none.
+                   Content = JsonContent.Create(new { username, password = Password, displayName = username, gender, birthYear, bodyShape, styleTags }),
                }, ct))
         {
             if (created.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Conflict))

@@ -6,6 +6,7 @@ using Ootd.FeedSim;
 //   dotnet Ootd.FeedSim.dll [--api http://127.0.0.1:8150] [--ccp ../shared/datasets/ccp] [--split test,val] [--photos 288]
 //       [--authors 30] [--viewers 60] [--cold 10] [--rounds 6] [--page 5] [--pages 2] [--round-wait 12]
 //       [--concurrency 4] [--post-concurrency 2] [--ready-timeout 900] [--seed 1] [--posts-csv FILE] [--tastes FILE]
+//       [--shape-share 0]
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 int Int(string name, int fallback, int min, int max)
 {
@@ -15,9 +16,17 @@ int Int(string name, int fallback, int min, int max)
     return v;
 }
 
+double Share(string name, double fallback)
+{
+    if (Arg(name) is not { } text) return fallback;
+    if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v >= 0 && v <= 1))
+        throw new ArgumentException($"{name} must be a probability from 0 to 1 (was '{text}').");
+    return v;
+}
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
-    Console.WriteLine("usage: Ootd.FeedSim [--api URL] [--ccp DIR] [--split test,val] [--photos N] [--authors N] [--viewers N] [--cold N] [--rounds N] [--page N] [--pages N] [--round-wait S] [--concurrency N] [--post-concurrency N] [--ready-timeout S] [--seed N] [--posts-csv FILE] [--tastes FILE]");
+    Console.WriteLine("usage: Ootd.FeedSim [--api URL] [--ccp DIR] [--split test,val] [--photos N] [--authors N] [--viewers N] [--cold N] [--rounds N] [--page N] [--pages N] [--round-wait S] [--concurrency N] [--post-concurrency N] [--ready-timeout S] [--seed N] [--posts-csv FILE] [--tastes FILE] [--shape-share P]");
     return 0;
 }
 
@@ -43,6 +52,7 @@ try
         Seed = Int("--seed", 1, 0, int.MaxValue),
         PostsCsv = Arg("--posts-csv"),
         Tastes = Arg("--tastes") is { } tastesFile ? Tastes.Parse(File.ReadLines(tastesFile)) : Tastes.Default,
+        ShapeShare = Share("--shape-share", 0),
     };
 }
 catch (Exception e) when (e is ArgumentException or FormatException or IOException or UnauthorizedAccessException)
@@ -68,7 +78,7 @@ var started = DateTime.UtcNow;
 var rounds = await new Simulation(client, options, Console.Out).RunAsync(CancellationToken.None);
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"feedsim: {options.Photos} {options.Split} photos, {options.Authors} authors, {options.Viewers} viewers in {options.Tastes.Count} tastes, {options.ColdUsers} cold-start users, {options.Rounds} rounds of {options.PagesPerRound} × {options.Page} entries, seed {options.Seed}; {(DateTime.UtcNow - started).TotalSeconds:F0} s"));
+    $"feedsim: {options.Photos} {options.Split} photos, {options.Authors} authors, {options.Viewers} viewers in {options.Tastes.Count} tastes, {options.ColdUsers} cold-start users, {options.Rounds} rounds of {options.PagesPerRound} × {options.Page} entries, seed {options.Seed}{(options.ShapeShare > 0 ? $", shape share {options.ShapeShare}" : "")}; {(DateTime.UtcNow - started).TotalSeconds:F0} s"));
 Console.WriteLine();
 Console.WriteLine(RoundTable.Format(rounds));
 Console.WriteLine("Per source, all rounds:");

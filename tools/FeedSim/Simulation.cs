@@ -24,6 +24,11 @@ public sealed record SimOptions
     public int PostConcurrency { get; init; } = 2;
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromMinutes(15);
     public int Seed { get; init; } = 1;
+    /// <summary>
+    /// Share of viewers and cold-start users who declare their taste's body shape (taste i has shape i mod 5); the
+    /// others declare another shape at random. 0 (default): nobody declares a shape (<see cref="SimShapes"/>).
+    /// </summary>
+    public double ShapeShare { get; init; }
     /// <summary>When set, a CSV of the ready posts (id, photo, CCP garments, 1/0 per taste) is written here (for offline analysis; changes nothing measured).</summary>
     public string? PostsCsv { get; init; }
     public string Caption { get; init; } = "Today's outfit";
@@ -59,10 +64,18 @@ public sealed class Simulation(PlatformClient api, SimOptions o, TextWriter log)
 
         // --- people ---
         var run = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
-        var authors = await SignUpAll(o.Authors, i => ($"fs{run}a{i}", i % 3 == 0 ? "male" : "female", 1985 + i % 20, []), ct);
-        var viewers = await SignUpAll(o.Viewers, i => ($"fs{run}v{i}", "female", 1985 + i % 20, []), ct);
-        var cold = await SignUpAll(o.ColdUsers, i => ($"fs{run}c{i}", "female", 1985 + i % 20, o.Tastes[Tastes.GroupOf(i, k)].StyleTags), ct);
+        var viewerShapes = SimShapes.Assign(o.Viewers, v => Tastes.GroupOf(v, k), o.ShapeShare, o.Seed, stream: 1);
+        var coldShapes = SimShapes.Assign(o.ColdUsers, c => Tastes.GroupOf(c, k), o.ShapeShare, o.Seed, stream: 2);
+        var authors = await SignUpAll(o.Authors, i => ($"fs{run}a{i}", i % 3 == 0 ? "male" : "female", 1985 + i % 20, [], null), ct);
+        var viewers = await SignUpAll(o.Viewers, i => ($"fs{run}v{i}", "female", 1985 + i % 20, [], viewerShapes[i]), ct);
+        var cold = await SignUpAll(o.ColdUsers, i => ($"fs{run}c{i}", "female", 1985 + i % 20, o.Tastes[Tastes.GroupOf(i, k)].StyleTags, coldShapes[i]), ct);
         Log($"signed up {authors.Count} authors, {viewers.Count} viewers, {cold.Count} cold-start users (declared style tags of their taste)");
+        if (o.ShapeShare > 0)
+        {
+            int Own(IReadOnlyList<string?> shapes) => shapes.Where((s, i) => s == SimShapes.OfTaste(Tastes.GroupOf(i, k))).Count();
+            Log(string.Create(CultureInfo.InvariantCulture, $"body shapes (--shape-share {o.ShapeShare}): tastes {string.Join(", ", o.Tastes.Select((t, i) => $"{t.Name} {SimShapes.OfTaste(i)}"))}; "
+                + $"{Own(viewerShapes)} of {viewerShapes.Count} viewers and {Own(coldShapes)} of {coldShapes.Count} cold-start users declared their taste's shape"));
+        }
 
         // --- posts: upload at a bounded rate, then wait until the analyses are done ---
         var ids = new Guid[photos.Count];
@@ -150,14 +163,14 @@ public sealed class Simulation(PlatformClient api, SimOptions o, TextWriter log)
         }
     }
 
-    private async Task<List<SimUser>> SignUpAll(int count, Func<int, (string Name, string Gender, int BirthYear, IReadOnlyList<string> Tags)> who, CancellationToken ct)
+    private async Task<List<SimUser>> SignUpAll(int count, Func<int, (string Name, string Gender, int BirthYear, IReadOnlyList<string> Tags, string? Shape)> who, CancellationToken ct)
     {
         var users = new SimUser[count];
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = o.Concurrency, CancellationToken = ct },
             async (i, c) =>
             {
-                var (name, gender, year, tags) = who(i);
-                users[i] = await api.SignUp(name, gender, year, tags, c);
+                var (name, gender, year, tags, shape) = who(i);
+                users[i] = await api.SignUp(name, gender, year, tags, c, shape);
             });
         return [.. users];
     }

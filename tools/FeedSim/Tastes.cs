@@ -127,3 +127,49 @@ public static class PostsCsv
                 string.Join(',', tastes.Select(t => t.Matches(photo) ? 1 : 0)));
     }
 }
+
+/// <summary>
+/// Body shapes in the simulation (<c>--shape-share P</c>): taste i has shape i mod 5; each viewer and cold-start user
+/// declares their taste's shape with probability P, else one of the other four at random. P = 0: nobody declares one
+/// (no random draw at all, so the rest of the run is exactly as without the option).
+/// </summary>
+public static class SimShapes
+{
+    /// <summary>The platform's body shapes as the API writes them (camel-case enum names), Unspecified left out.</summary>
+    public static readonly IReadOnlyList<string> Names = ["hourglass", "pear", "apple", "rectangle", "invertedTriangle"];
+
+    /// <summary>The shape of taste <paramref name="taste"/>: taste index modulo the five shapes.</summary>
+    public static string OfTaste(int taste)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(taste);
+        return Names[taste % Names.Count];
+    }
+
+    /// <summary>
+    /// What a user of taste <paramref name="taste"/> declares: null when <paramref name="share"/> is 0 (and nothing is
+    /// drawn from <paramref name="rng"/>); else the taste's shape with probability <paramref name="share"/>, otherwise
+    /// one of the other four, uniformly.
+    /// </summary>
+    public static string? Declared(int taste, double share, Random rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (share is < 0 or > 1 || double.IsNaN(share)) throw new ArgumentOutOfRangeException(nameof(share), "the shape share is a probability from 0 to 1");
+        if (share == 0) return null;
+        var own = taste % Names.Count;
+        if (rng.NextDouble() < share) return Names[own];
+        var other = rng.Next(Names.Count - 1);
+        return Names[other >= own ? other + 1 : other];
+    }
+
+    /// <summary>
+    /// The declared shapes of <paramref name="count"/> users whose tastes are <paramref name="tasteOf"/>(i), drawn in
+    /// index order from one generator seeded by <paramref name="seed"/> and <paramref name="stream"/> (viewers and
+    /// cold-start users draw from their own streams, so changing one count leaves the other's shapes as they were).
+    /// </summary>
+    public static IReadOnlyList<string?> Assign(int count, Func<int, int> tasteOf, double share, int seed, int stream)
+    {
+        ArgumentNullException.ThrowIfNull(tasteOf);
+        var rng = new Random(unchecked(seed * 7_919 + stream * 104_729 + 13));
+        return Enumerable.Range(0, count).Select(i => Declared(tasteOf(i), share, rng)).ToList();
+    }
+}

@@ -151,6 +151,66 @@ public sealed class FeedSourceGrainTests(RecommendationSiloFixture f)
         Assert.Contains(personal[0].OotdId, tagged);
     }
 
+    /// <summary>
+    /// Cold start from a declared body shape alone (no tags, a segment with no list): users who declared Apple liked
+    /// style-1 posts, users who declared Hourglass liked style-0 posts; after the nightly job a new Apple user's first
+    /// page has item-based entries, drawn toward style 1. A new user with the same (empty) profile but no shape has
+    /// no prior, so no item-based source.
+    /// </summary>
+    [Fact]
+    public async Task A_new_user_who_declared_only_a_body_shape_gets_item_based_entries_like_what_same_shape_users_liked()
+    {
+        var author = await f.NewUserAsync();
+        var style1 = new List<Guid>();
+        var style0 = new List<Guid>();
+        for (var i = 0; i < 4; i++) style1.Add(await f.PostReadyAsync(author, 1, 520 + i));
+        for (var i = 0; i < 4; i++) style0.Add(await f.PostReadyAsync(author, 0, 530 + i));
+        // Posts nobody touched yet, of both styles: the curated lists (weekly best) take the liked ones first, and the
+        // item-based source still has unseen posts of either style to choose from.
+        for (var i = 0; i < 6; i++)
+        {
+            await f.PostReadyAsync(author, 1, 540 + i);
+            await f.PostReadyAsync(author, 0, 550 + i);
+        }
+        for (var u = 0; u < 2; u++)
+        {
+            var apple = await NewUserAsync(BodyShape.Apple, Gender.Female, 1994);
+            foreach (var p in style1) await f.ViewAsync(apple, p, InteractionKind.Like);
+            var hourglass = await NewUserAsync(BodyShape.Hourglass, Gender.Female, 1994);
+            foreach (var p in style0) await f.ViewAsync(hourglass, p, InteractionKind.Like);
+            // Users who declared no shape are in no list: were "no shape" a shape, the user without one below would get a prior.
+            var unspecified = await NewUserAsync(BodyShape.Unspecified, Gender.Female, 1994);
+            foreach (var p in style1) await f.ViewAsync(unspecified, p, InteractionKind.Like);
+        }
+        await Client.GetGrain<IRecommenderBatchGrain>(0).RunNow();
+        // The Apple list holds exactly what Apple users liked (no post of the Hourglass users').
+        Assert.Equal(4, await f.Db.ScalarAsync("SELECT count(*) FROM rec_curated WHERE list_key = 'shape/apple'"));
+        Assert.Equal(4, await f.Db.ScalarAsync("SELECT count(*) FROM rec_curated WHERE list_key = 'shape/apple' AND item_id = ANY($1)", style1.ToArray()));
+
+        // Unspecified gender and birth year: a segment nobody else is in, so only the shape can give a prior.
+        var me = await NewUserAsync(BodyShape.Apple, Gender.Unspecified, null);
+        var page = (await Client.GetGrain<IFeedGrain>(me).GetFeed(null, 20)).Items;
+        var personal = page.Where(e => e.Source == FeedSource.ItemBased).ToList();
+        Assert.NotEmpty(personal);
+        var likeApple = 0;
+        foreach (var e in personal.Take(4)) if (await CloserToAsync(e.OotdId, style1[0], style0[0])) likeApple++;
+        Assert.True(likeApple == Math.Min(4, personal.Count), $"{likeApple} of the first {Math.Min(4, personal.Count)} item-based entries are like what Apple users liked");
+
+        var noShape = await NewUserAsync(BodyShape.Unspecified, Gender.Unspecified, null);
+        var plain = (await Client.GetGrain<IFeedGrain>(noShape).GetFeed(null, 20)).Items;
+        Assert.NotEmpty(plain);
+        Assert.DoesNotContain(plain, e => e.Source == FeedSource.ItemBased);
+    }
+
+    /// <summary>A user with the given body shape, gender and birth year and no style tags.</summary>
+    private async Task<Guid> NewUserAsync(BodyShape shape, Gender gender, int? birthYear)
+    {
+        var id = Guid.NewGuid();
+        var result = await Client.GetGrain<IUserGrain>(id).Create($"u{id:N}"[..20], new ProfileData("Tester", gender, birthYear, shape, []));
+        Assert.True(result.Succeeded, result.Message);
+        return id;
+    }
+
     [Fact]
     public async Task Exploration_is_labelled_bounded_by_its_quota_and_never_shows_own_or_seen()
     {

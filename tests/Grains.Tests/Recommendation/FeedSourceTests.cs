@@ -77,6 +77,22 @@ public class FeedSourceTests
     }
 
     [Fact]
+    public void Profile_prior_adds_the_body_shape_list_at_half_weight()
+    {
+        // tags (1, 0, 0) + ½ segment (0, 1, 0) + ½ shape (0, 0, 1), each part a unit mean.
+        Assert.Equal([1f, 0.5f, 0.5f], ProfilePrior.Combine([[2f, 0f, 0f]], [[0f, 5f, 0f]], [[0f, 0f, 1f], [0f, 0f, 3f]])!);
+        // Only a shape declared: its unit mean alone.
+        Assert.Equal([0f, 0f, 1f], ProfilePrior.Combine([], [], [[0f, 0f, 4f]])!);
+        // Segment and shape without tags: equal weights (only the direction counts).
+        Assert.Equal([0f, 1f, 1f], ProfilePrior.Combine([], [[0f, 2f, 0f]], [[0f, 0f, 2f]])!);
+        // A shape part of another length than the first present part is skipped; no parts at all: no prior.
+        Assert.Equal([1f, 0f, 0f], ProfilePrior.Combine([[1f, 0f, 0f]], [], [[1f, 1f]])!);
+        Assert.Null(ProfilePrior.Combine([], [], []));
+        // Without a shape part: exactly as before the shape part existed.
+        Assert.Equal(ProfilePrior.Combine([[2f, 0f], [4f, 0f]], [[0f, 3f]]), ProfilePrior.Combine([[2f, 0f], [4f, 0f]], [[0f, 3f]], []));
+    }
+
+    [Fact]
     public void A_profile_prior_gives_a_new_user_an_item_based_quota()
     {
         var o = RecommenderOptions.Default;

@@ -83,6 +83,43 @@ public class ScorerTests
     }
 
     [Fact]
+    public void Body_shape_lists_rank_what_the_users_who_declared_the_shape_touched_and_leave_out_undeclared_users()
+    {
+        var o = RecommenderOptions.Default;
+        var now = DateTimeOffset.Parse("2026-03-01T00:00:00Z");
+        Guid pear1 = G(1), pear2 = G(2), apple = G(3), undeclared = G(4);
+        Guid o1 = G(11), o2 = G(12), o3 = G(13);
+        var log = new[]
+        {
+            new OotdInteraction(pear1, o1, InteractionKind.Like, now),        // pear: o1 = 3 + 1, o2 = 1
+            new OotdInteraction(pear2, o1, InteractionKind.View, now),
+            new OotdInteraction(pear2, o2, InteractionKind.View, now),
+            new OotdInteraction(apple, o2, InteractionKind.Like, now),        // invertedTriangle: o2 = 3
+            new OotdInteraction(undeclared, o3, InteractionKind.Like, now),   // no shape: in no list
+            new OotdInteraction(undeclared, o3, InteractionKind.Like, now),
+        };
+        var shapes = new Dictionary<Guid, string> { [pear1] = "pear", [pear2] = "pear", [apple] = "invertedTriangle" };
+        var lists = CurationRanker.ShapeBest(log, shapes, now, o, 10);
+        Assert.Equal(["invertedTriangle", "pear"], lists.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([o1, o2], lists["pear"].Select(s => s.OotdId));
+        Assert.Equal(4.0, lists["pear"][0].Score, 12);
+        Assert.Equal([o2], lists["invertedTriangle"].Select(s => s.OotdId));
+        Assert.DoesNotContain(lists.Values, l => l.Any(s => s.OotdId == o3));
+        Assert.Empty(CurationRanker.ShapeBest(log, new Dictionary<Guid, string>(), now, o, 10));
+    }
+
+    [Fact]
+    public void Body_shape_keys_are_the_api_names_and_unspecified_has_none()
+    {
+        Assert.Equal("pear", BodyShapes.Key(Ootd.Grains.Users.BodyShape.Pear));
+        Assert.Equal("invertedTriangle", BodyShapes.Key(Ootd.Grains.Users.BodyShape.InvertedTriangle));
+        Assert.Equal("hourglass", BodyShapes.Key(Ootd.Grains.Users.BodyShape.Hourglass));
+        Assert.Null(BodyShapes.Key(Ootd.Grains.Users.BodyShape.Unspecified));
+        Assert.Null(BodyShapes.Key((Ootd.Grains.Users.BodyShape)99));
+        Assert.Equal("shape/pear", CurationLists.Shape("pear"));
+    }
+
+    [Fact]
     public void Segments_are_gender_times_age_band()
     {
         Assert.Equal("female/25-34", DemographicSegment.Of(Ootd.Grains.Users.Gender.Female, 1998, 2026)); // age 28

@@ -69,6 +69,32 @@ public sealed class TasteProfileTests(RecommendationSiloFixture f)
     }
 
     [Fact]
+    public async Task A_declared_body_shape_reaches_the_taste_and_rec_users_and_a_change_of_shape_too()
+    {
+        var author = await f.NewUserAsync();
+        var viewer = await f.NewUserAsync();   // declares Pear
+        await f.ViewAsync(viewer, await f.PostReadyAsync(author, 0, 51));
+        var user = Client.GetGrain<IUserGrain>(viewer);
+        Assert.Equal(BodyShape.Pear, (await user.GetTaste()).BodyShape);
+        Assert.Equal(BodyShape.Pear, (await user.GetOwnTaste()).Taste.BodyShape);
+        Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM rec_users WHERE user_id = $1 AND body_shape = 'pear'", viewer));
+
+        // Only the shape changes: it reaches the taste and rec_users like a segment change does.
+        Assert.True((await user.UpdateProfile(new ProfileData("Tester", Gender.Female, 1994, BodyShape.InvertedTriangle, ["street"]))).Succeeded);
+        Assert.Equal(BodyShape.InvertedTriangle, (await user.GetTaste()).BodyShape);
+        Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM rec_users WHERE user_id = $1 AND body_shape = 'invertedTriangle'", viewer));
+
+        // Unspecified: no shape (NULL), so the user is in no shape list.
+        Assert.True((await user.UpdateProfile(new ProfileData("Tester", Gender.Female, 1994, BodyShape.Unspecified, ["street"]))).Succeeded);
+        Assert.Equal(BodyShape.Unspecified, (await user.GetTaste()).BodyShape);
+        Assert.Equal(1, await f.Db.ScalarAsync("SELECT count(*) FROM rec_users WHERE user_id = $1 AND body_shape IS NULL", viewer));
+
+        // A new activation reads the shape from the profile again.
+        await f.Cluster.DeactivateAsync(user);
+        Assert.Equal(BodyShape.Unspecified, (await user.GetTaste()).BodyShape);
+    }
+
+    [Fact]
     public async Task A_like_taken_back_leaves_a_view_in_the_taste_and_the_co_likes_now_and_after_a_reload()
     {
         var author = await f.NewUserAsync();
