@@ -33,6 +33,9 @@ internal static class TestImages
 
     public static byte[] OutfitJpeg() { using var i = Outfit(); return Jpeg(i); }
 
+    /// <summary>A photo of Fixtures/ (sources in Fixtures/README.md).</summary>
+    public static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
+
     /// <summary>A JPEG whose EXIF says "rotate 90° clockwise" (orientation 6).</summary>
     public static byte[] ExifRotatedJpeg(int width, int height)
     {

@@ -74,12 +74,8 @@ public static class ShotCommands
     public static int Features(int workers, string[] only)
     {
         var data = Datasets.Locate();
-        var repo = new ModelRepository(Paths.ModelsFolder);
-        var factory = new OnnxSessionFactory(new OnnxRuntimeSettings { PreferCuda = false, IntraOpThreads = 1 });
-        using var head = repo.Open("parser", factory);
-        using var refine = head.Manifest.Parser?.RefineModel is { } refineModel ? repo.Open(refineModel, factory) : null;
-        using var maps = new FeatureMapBackbone(factory);
-        var parser = new GarmentParser(maps, head, refine);
+        using var committed = new CommittedParser();
+        var parser = committed.Parser;
         var decoder = new PhotoDecoder();
         Directory.CreateDirectory(Folder);
         var total = Stopwatch.StartNew();

@@ -12,7 +12,7 @@ namespace Ootd.Tests.Detection;
 /// </summary>
 public sealed class GarmentPresenceTests(AnalyzerFixture fixture) : IClassFixture<AnalyzerFixture>
 {
-    private static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
+    private static byte[] Photo(string name) => TestImages.Fixture(name);
 
     [Fact]
     public void Region_features_are_each_garment_class_s_probability_weighted_mean_its_mass_and_the_plain_mean()

@@ -13,7 +13,7 @@ namespace Ootd.Tests.Detection;
 /// </summary>
 public sealed class ProductShotHeadTests(AnalyzerFixture fixture) : IClassFixture<AnalyzerFixture>
 {
-    private static byte[] Photo(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
+    private static byte[] Photo(string name) => TestImages.Fixture(name);
 
     public static TheoryData<string> Singles => new() { "shot-single-1.jpg", "shot-single-2.jpg" };
     public static TheoryData<string> Outfits => new() { "shot-outfit-1.jpg", "shot-outfit-2.jpg" };
