@@ -52,7 +52,7 @@ public static class ReadPathsBenchmark
         string? Get(string name) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : null; }
         if (args.Contains("--help"))
         {
-            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--warmup 3 (seconds of wrk before each measurement)] [--paired 4 (4-s slices alternating the bare page and each read route at the default connections; 0: none)] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,segment200,hashtag,hashtag200,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
+            Console.WriteLine("readpaths [--users 2000] [--posts 2000] [--products 2000] [--celebrities 5] [--likes-per-user 3] [--seconds 12] [--warmup 3 (seconds of wrk before each measurement)] [--paired 4 (4-s slices alternating the bare page and each read route at the default connections; 0: none)] [--garments 1 (0: seeded posts without garments)] [--threads 2] [--connections 64] [--routes profile,followprofile,likeprofile,bare,barefeed,user,post,post200,userposts,userposts200,feed,feed64,feed200,feed200u,feed64full,weekly,weekly200,segment,segment200,hashtag,hashtag200,like,view,follow,memory,fanout] [--fanout-followers 10000] [--fanout-streams 1000] [--fanout-limit N] [--memory-users 4000] [--memory-posts 2000] [--memory-step N (a sample every N users)] [--memory-age MINUTES (per-user and per-post grains' idle age for the run)] [--memory-idle SECONDS (a sample after the users were idle this long)] [--silo-port P (silo gateway P+1, API P+2, bare endpoint P+3)]");
             return 0;
         }
         var users = int.Parse(Get("--users") ?? "2000", CultureInfo.InvariantCulture);
@@ -65,6 +65,9 @@ public static class ReadPathsBenchmark
         // page and the route (bare, route, route, bare, …), and the paired share divides the route's mean by the bare
         // page's mean over those slices: a ratio measured beside the bare page, not minutes away from it.
         var paired = int.Parse(Get("--paired") ?? "4", CultureInfo.InvariantCulture);
+        // --garments 0: seeded posts without the garments the garment-presence head gives every outfit post (for a
+        // side-by-side of what reading them with the style rows costs); default 1, as the pipeline stores posts now.
+        s_garmentLabels = Get("--garments") == "0" ? [] : SeededGarmentLabels();
         var threads = int.Parse(Get("--threads") ?? "2", CultureInfo.InvariantCulture);
         var connections = int.Parse(Get("--connections") ?? "64", CultureInfo.InvariantCulture);
         var fanOutFollowers = int.Parse(Get("--fanout-followers") ?? "10000", CultureInfo.InvariantCulture);
@@ -872,8 +875,20 @@ public static class ReadPathsBenchmark
             var item = RealisticItem(n, super, sub, random);
             return new AnalysedItem(item, new ItemVectors(Direction(k, random, 0.4f), probabilities, attributes, []));
         }).ToList();
-        await grains.GetGrain<IOotdAnalysisTarget>(id).ApplyAnalysis(1, AnalysisResult.Ok(new PhotoAnalysis(800, 1200, "jpeg", (ulong)seed, items, "cpu")));
+        var garments = s_garmentLabels.Select(l => new GarmentProbability(l, 0.3f + 0.4f * (float)random.NextDouble())).ToList();
+        await grains.GetGrain<IOotdAnalysisTarget>(id).ApplyAnalysis(1,
+            AnalysisResult.Ok(new PhotoAnalysis(800, 1200, "jpeg", (ulong)seed, items, "cpu") { Garments = garments }));
         return id;
+    }
+
+    /// <summary>The garment names each seeded post's photo shows, each with a probability (as the pipeline stores an
+    /// outfit post): the committed garment-presence head's labels (models/garments.json), none without it.</summary>
+    private static string[] s_garmentLabels = [];
+
+    private static string[] SeededGarmentLabels()
+    {
+        var repo = Ootd.Inference.Models.ModelRepository.Default();
+        return repo.Manifests.ContainsKey("garments") ? repo.Get("garments").Outputs[0].Labels ?? [] : [];
     }
 
     private static readonly string[] UnknownGroups =
