@@ -40,7 +40,7 @@ public static class GarmentCommands
         if (args.Length >= 1 && args[0] == "features") return Features(workers);
         if (args.Length >= 1 && args[0] == "items") return ItemFeatures(workers);
         if (args.Length >= 1 && args[0] == "train") return Train(args.Contains("--write"));
-        Console.Error.WriteLine("garments features | garments train [--write]");
+        Console.Error.WriteLine("garments features | garments items | garments train [--write]   (OOTD_GARMENT_INPUTS=regions|items|both)");
         return 2;
     }
 
@@ -123,6 +123,7 @@ public static class GarmentCommands
             int n = Interlocked.Increment(ref done);
             if (n % 100 == 0) Console.WriteLine($"    {n}/{photos.Count} ({clock.Elapsed.TotalSeconds:F0} s)");
         });
+        Directory.CreateDirectory(Folder);
         using var w = new BinaryWriter(File.Create(Path.Combine(Folder, "items.bin")));
         w.Write(result.Count);
         foreach (var (k, v) in result.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -136,7 +137,9 @@ public static class GarmentCommands
 
     private static Dictionary<string, float[]> ReadItems()
     {
-        using var r = new BinaryReader(File.OpenRead(Path.Combine(Folder, "items.bin")));
+        var path = Path.Combine(Folder, "items.bin");
+        if (!File.Exists(path)) throw new FileNotFoundException("run `garments items` first", path);
+        using var r = new BinaryReader(File.OpenRead(path));
         int n = r.ReadInt32();
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
         for (int i = 0; i < n; i++)

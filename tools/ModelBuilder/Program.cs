@@ -39,6 +39,8 @@ static int Help()
           shot train [--write]     product-shot head (logistic, pooled layer4 + mask statistics) on train, threshold on val (--write: models/shot.*)
           garments features        CCP photos through the garment parser → region-pooled hypercolumns (.data/garments)
           garments train [--write] garment-presence head (multi-label logistic, CCP labels) on train, epoch on val (--write: models/garments.*)
+          garments items           the variant measured against it: each photo's analysed items pooled per super-category (.data/garments/items.bin);
+                                   OOTD_GARMENT_INPUTS=items|both makes `garments train` read them (alone, or beside the regions)
           report [classifier]      measure the committed heads on the test splits → models/REPORT.md and manifest metrics
         """);
     return 0;
